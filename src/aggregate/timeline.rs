@@ -1,0 +1,269 @@
+//! Events and errors per time bucket, in bounded memory, mergeable.
+//!
+//! Counts are kept at a fine *resolution* (1 s by default) and re-bucketed to the report's
+//! bucket width at the end, so the width can be chosen from the time range once it is known.
+//! If more than [`MAX_BUCKETS`] resolution buckets are live, the resolution steps up the
+//! [`LADDER`] (each step a multiple of the previous), which keeps memory bounded whatever the
+//! range and keeps re-bucketing exact: a report bucket is always a whole number of resolution
+//! buckets.
+
+use hashbrown::HashMap;
+
+use crate::record::time::MICROS_PER_SEC;
+
+/// Bucket widths in seconds, each a multiple of the one before.
+pub const LADDER: [i64; 14] = [
+    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21_600, 86_400, 604_800, 2_419_200, 31_449_600,
+];
+
+/// Most resolution buckets kept before coarsening.
+pub const MAX_BUCKETS: usize = 100_000;
+
+/// Buckets aimed for when the width is chosen from the time range.
+pub const TARGET_BUCKETS: i64 = 120;
+
+/// Per-bucket counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BucketCount {
+    /// Timestamped lines in the bucket.
+    pub events: u64,
+    /// Of those, lines at level error or fatal.
+    pub errors: u64,
+}
+
+/// See the module docs.
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    res_secs: i64,
+    buckets: HashMap<i64, BucketCount, foldhash::fast::FixedState>,
+    /// Pending counts of the most recent bucket (consecutive lines mostly share one).
+    last_key: i64,
+    last: BucketCount,
+}
+
+impl Timeline {
+    /// A timeline at `res_secs` resolution (`--bucket`), or 1 s when `None`.
+    pub fn new(res_secs: Option<i64>) -> Timeline {
+        Timeline {
+            res_secs: res_secs.unwrap_or(1).max(1),
+            buckets: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(1)),
+            last_key: i64::MIN,
+            last: BucketCount::default(),
+        }
+    }
+
+    /// Counts one timestamped line.
+    #[inline]
+    pub fn observe(&mut self, time_us: i64, is_error: bool) {
+        let key = time_us.div_euclid(MICROS_PER_SEC * self.res_secs);
+        if key != self.last_key {
+            self.flush();
+            self.last_key = key;
+        }
+        self.last.events += 1;
+        self.last.errors += is_error as u64;
+    }
+
+    fn flush(&mut self) {
+        if self.last.events > 0 {
+            let b = self.buckets.entry(self.last_key).or_default();
+            b.events += self.last.events;
+            b.errors += self.last.errors;
+            self.last = BucketCount::default();
+            if self.buckets.len() > MAX_BUCKETS {
+                self.coarsen(self.next_res());
+            }
+        }
+    }
+
+    fn next_res(&self) -> i64 {
+        LADDER
+            .iter()
+            .copied()
+            .find(|&w| w > self.res_secs && w % self.res_secs == 0)
+            .unwrap_or(self.res_secs * 10)
+    }
+
+    /// Re-buckets to a coarser resolution (a multiple of the current one).
+    fn coarsen(&mut self, res: i64) {
+        self.flush_pending_only();
+        let factor = res / self.res_secs;
+        let old = std::mem::take(&mut self.buckets);
+        for (k, v) in old {
+            let b = self.buckets.entry(k.div_euclid(factor)).or_default();
+            b.events += v.events;
+            b.errors += v.errors;
+        }
+        self.res_secs = res;
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen(self.next_res());
+        }
+    }
+
+    fn flush_pending_only(&mut self) {
+        if self.last.events > 0 {
+            let b = self.buckets.entry(self.last_key).or_default();
+            b.events += self.last.events;
+            b.errors += self.last.errors;
+            self.last = BucketCount::default();
+        }
+        self.last_key = i64::MIN;
+    }
+
+    /// Adds another timeline's counts.
+    pub fn merge(&mut self, mut other: Timeline) {
+        self.flush_pending_only();
+        other.flush_pending_only();
+        let res = lcm(self.res_secs, other.res_secs);
+        if res != self.res_secs {
+            self.coarsen(res);
+        }
+        if res != other.res_secs {
+            other.coarsen(res);
+        }
+        // Either side may have coarsened further while re-bucketing.
+        let res = self.res_secs.max(other.res_secs);
+        if self.res_secs != res {
+            self.coarsen(res);
+        }
+        if other.res_secs != res {
+            other.coarsen(res);
+        }
+        for (k, v) in other.buckets {
+            let b = self.buckets.entry(k).or_default();
+            b.events += v.events;
+            b.errors += v.errors;
+        }
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen(self.next_res());
+        }
+    }
+
+    /// The current resolution in seconds.
+    pub fn resolution_secs(&self) -> i64 {
+        self.res_secs
+    }
+
+    /// Buckets of `width_secs` (a multiple of the resolution), as `(start_secs, counts)`, in
+    /// time order, with empty buckets between the first and last filled in.
+    pub fn buckets(&self, width_secs: i64) -> Vec<(i64, BucketCount)> {
+        let mut me = self.clone();
+        me.flush_pending_only();
+        let factor = (width_secs / me.res_secs).max(1);
+        let mut map: std::collections::BTreeMap<i64, BucketCount> = Default::default();
+        for (k, v) in &me.buckets {
+            let b = map.entry(k.div_euclid(factor)).or_default();
+            b.events += v.events;
+            b.errors += v.errors;
+        }
+        let width = factor * me.res_secs;
+        let (Some((&first, _)), Some((&last, _))) = (map.first_key_value(), map.last_key_value())
+        else {
+            return Vec::new();
+        };
+        (first..=last)
+            .map(|k| (k * width, map.get(&k).copied().unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// The bucket width for a time range: the smallest ladder step (and multiple of the
+/// resolution) that gives at most [`TARGET_BUCKETS`] buckets.
+pub fn auto_width(range_secs: i64, res_secs: i64) -> i64 {
+    LADDER
+        .iter()
+        .copied()
+        .filter(|w| w % res_secs == 0)
+        .find(|&w| range_secs / w < TARGET_BUCKETS)
+        .unwrap_or(*LADDER.last().expect("ladder"))
+        .max(res_secs)
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+fn lcm(a: i64, b: i64) -> i64 {
+    a / gcd(a, b) * b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = MICROS_PER_SEC;
+
+    #[test]
+    fn rebuckets_to_minutes_with_gaps_filled() {
+        let mut t = Timeline::new(None);
+        t.observe(10 * S, false);
+        t.observe(59 * S, true);
+        t.observe(61 * S, true);
+        t.observe(200 * S, false);
+        let b = t.buckets(60);
+        assert_eq!(b.len(), 4);
+        assert_eq!(
+            b[0],
+            (
+                0,
+                BucketCount {
+                    events: 2,
+                    errors: 1
+                }
+            )
+        );
+        assert_eq!(
+            b[1],
+            (
+                60,
+                BucketCount {
+                    events: 1,
+                    errors: 1
+                }
+            )
+        );
+        assert_eq!(b[2].1, BucketCount::default());
+        assert_eq!(b[3].0, 180);
+    }
+
+    #[test]
+    fn merge_matches_single_pass() {
+        let times: Vec<i64> = (0..5000).map(|i| (i * 7919 % 3600) * S).collect();
+        let mut one = Timeline::new(None);
+        let mut a = Timeline::new(None);
+        let mut b = Timeline::new(None);
+        for (i, &t) in times.iter().enumerate() {
+            one.observe(t, i % 5 == 0);
+            if i % 2 == 0 { &mut a } else { &mut b }.observe(t, i % 5 == 0);
+        }
+        a.merge(b);
+        assert_eq!(a.buckets(60), one.buckets(60));
+    }
+
+    #[test]
+    fn memory_is_bounded_by_coarsening() {
+        let mut t = Timeline::new(None);
+        for i in 0..(MAX_BUCKETS as i64 * 3) {
+            t.observe(i * S, false);
+        }
+        assert!(t.resolution_secs() > 1);
+        let total: u64 = t
+            .buckets(t.resolution_secs() * 1000)
+            .iter()
+            .map(|b| b.1.events)
+            .sum();
+        assert_eq!(total, MAX_BUCKETS as u64 * 3);
+    }
+
+    #[test]
+    fn auto_width_picks_a_readable_step() {
+        assert_eq!(auto_width(3600, 1), 60);
+        assert_eq!(auto_width(600, 1), 10);
+        assert_eq!(auto_width(86_400, 1), 1800);
+        assert_eq!(auto_width(10, 1), 1);
+    }
+}

@@ -1,0 +1,216 @@
+//! Command-line arguments (clap derive). The library never sees these types: `main` turns them
+//! into a [`logtriage::Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Structured log triage: recognise documented failure patterns, count what happened, and say
+/// what to do about it.
+#[derive(Debug, Parser)]
+#[command(name = "logtriage", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 done; 1 a finding a caller gates on (--fail-on); \
+2 usage, configuration or unreadable input; 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse logs: levels, catalog patterns with their fixes, top messages, errors over time.
+    Analyze(AnalyzeArgs),
+    /// Inspect and validate pattern catalogs.
+    #[command(subcommand)]
+    Patterns(PatternsCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned text for people.
+    Text,
+    /// The versioned JSON report.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour when the output is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warn,
+    Error,
+    Critical,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Add a user catalog: a TOML file or a directory of them (repeatable).
+    #[arg(long = "patterns", value_name = "PATH")]
+    pub patterns: Vec<PathBuf>,
+    /// Do not load the built-in catalog.
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Log files or directories (recursive); `-` or nothing reads standard input. gzip is
+    /// detected by content.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Messages listed in the report.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+
+    /// Timeline bucket width (`30s`, `1m`, `1h`, `1d`); default: chosen from the time range.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
+    pub bucket: Option<i64>,
+
+    /// Exit with 1 if a pattern of this severity or worse matched.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Lines longer than this are counted as oversize and skipped.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+
+    /// Largest decompressed size accepted from one gzip input.
+    #[arg(long, default_value_t = 64 << 30, value_name = "BYTES")]
+    pub max_decompressed_bytes: u64,
+
+    /// Bytes per parallel work unit (tuning and tests).
+    #[arg(long, default_value_t = 2 << 20, value_name = "BYTES", hide_short_help = true)]
+    pub chunk_size: usize,
+
+    /// Distinct messages counted exactly per worker before the least frequent are dropped.
+    #[arg(
+        long,
+        default_value_t = 200_000,
+        value_name = "N",
+        hide_short_help = true
+    )]
+    pub max_distinct_messages: usize,
+
+    /// Read the event time from this field (dotted path) instead of the usual aliases.
+    #[arg(long, value_name = "PATH")]
+    pub time_field: Option<String>,
+    /// Read the level from this field.
+    #[arg(long, value_name = "PATH")]
+    pub level_field: Option<String>,
+    /// Read the message from this field.
+    #[arg(long, value_name = "PATH")]
+    pub message_field: Option<String>,
+    /// Read the request id from this field.
+    #[arg(long, value_name = "PATH")]
+    pub request_id_field: Option<String>,
+    /// Read the error text from this field.
+    #[arg(long, value_name = "PATH")]
+    pub error_field: Option<String>,
+    /// Read the service name from this field.
+    #[arg(long, value_name = "PATH")]
+    pub service_field: Option<String>,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternsCommand {
+    /// List the patterns of the catalog.
+    List {
+        /// Output format (`json`: an array, one object per pattern).
+        #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
+    /// Show one pattern: what it means, causes, action, how it matches, examples.
+    Show {
+        /// Pattern id.
+        id: String,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
+    /// Validate catalog files: schema, regexes, field conditions, and every example.
+    Check {
+        /// Catalog files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Parses `90`, `30s`, `5m`, `2h`, `1d` into seconds.
+pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (examples: 30s, 1m, 1h, 1d)"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("invalid duration unit in {s:?} (use s, m, h or d)")),
+    };
+    if n <= 0 {
+        return Err(format!("duration must be positive: {s:?}"));
+    }
+    Ok(n * mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_secs("90"), Ok(90));
+        assert_eq!(parse_duration_secs("1m"), Ok(60));
+        assert_eq!(parse_duration_secs("2h"), Ok(7200));
+        assert!(parse_duration_secs("0s").is_err());
+        assert!(parse_duration_secs("5y").is_err());
+        assert!(parse_duration_secs("m").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

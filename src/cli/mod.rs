@@ -1,0 +1,4 @@
+//! The command-line shell: argument types, exit codes, and terminal decisions.
+
+pub mod args;
+pub mod exit;

@@ -1,0 +1,373 @@
+//! The `logtriage` binary: a thin shell over the library. It parses arguments, builds a
+//! [`logtriage::Config`], calls the library, renders, and maps the outcome to an exit code.
+
+mod cli;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use logtriage::matching::{check_examples, Catalog, Severity};
+use logtriage::record::Slot;
+use logtriage::render::{self, terminal::Style};
+use logtriage::source;
+
+use cli::args::{
+    AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FormatArg, PatternsCommand, SeverityArg,
+};
+use cli::exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(a) => run_analyze(a),
+        Command::Patterns(p) => run_patterns(p),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("logtriage: error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+/// A closed pipe on our output (`| head`) is how a reader says "enough": not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Catalog> {
+    let mut catalog = if args.no_builtin {
+        Catalog::default()
+    } else {
+        Catalog::builtin()
+    };
+    for p in &args.patterns {
+        catalog.extend(Catalog::load_path(p)?)?;
+    }
+    Ok(catalog)
+}
+
+fn color_enabled(choice: ColorArg, is_tty: bool) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+        .unwrap_or(100)
+}
+
+fn severity_of(s: SeverityArg) -> Severity {
+    match s {
+        SeverityArg::Info => Severity::Info,
+        SeverityArg::Warn => Severity::Warn,
+        SeverityArg::Error => Severity::Error,
+        SeverityArg::Critical => Severity::Critical,
+    }
+}
+
+fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    let catalog = load_catalog(&a.catalog)?;
+    if a.threads == Some(0) {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    if a.top == 0 {
+        anyhow::bail!("--top must be at least 1");
+    }
+    let mut field_overrides = Vec::new();
+    for (slot, v) in [
+        (Slot::Time, &a.time_field),
+        (Slot::Level, &a.level_field),
+        (Slot::Message, &a.message_field),
+        (Slot::RequestId, &a.request_id_field),
+        (Slot::Error, &a.error_field),
+        (Slot::Service, &a.service_field),
+    ] {
+        if let Some(path) = v {
+            field_overrides.push((slot, path.clone()));
+        }
+    }
+    let mut config = logtriage::Config {
+        chunk_size: a.chunk_size.max(4096),
+        max_line_bytes: a.max_line_bytes.max(1),
+        max_decompressed_bytes: a.max_decompressed_bytes,
+        message_cap: a.max_distinct_messages,
+        top: a.top,
+        bucket_secs: a.bucket,
+        field_overrides,
+        ..Default::default()
+    };
+    if let Some(t) = a.threads {
+        config.threads = t;
+    }
+
+    let (inputs, missing) = source::expand(&a.paths);
+    for (name, e) in &missing {
+        eprintln!("logtriage: {name}: {e}");
+    }
+
+    // Progress only for a person watching stderr, and never alongside machine output.
+    let show_progress = !a.no_progress && io::stderr().is_terminal() && a.format == FormatArg::Text;
+    let bar = show_progress.then(|| progress_bar(&inputs));
+    let progress = bar.as_ref().map(|b| {
+        let b = b.clone();
+        move |n: u64| b.set_position(n)
+    });
+    let analysis = logtriage::analyze(
+        &inputs,
+        &catalog,
+        &config,
+        progress.as_ref().map(|p| p as &(dyn Fn(u64) + Sync)),
+    )?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut report = analysis.report;
+    for (name, e) in &analysis.failures {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    for (name, e) in &missing {
+        report.input.sources.push(logtriage::report::SourceSummary {
+            name: name.clone(),
+            bytes: 0,
+            lines: 0,
+            gzip: false,
+            error: Some(e.to_string()),
+        });
+        report.partial = true;
+    }
+
+    write_output(a.output.as_ref(), |out, is_tty| match a.format {
+        FormatArg::Json => render::json::write(&report, out),
+        FormatArg::Text => render::terminal::write(
+            &report,
+            Style {
+                color: color_enabled(a.color, is_tty),
+                width: terminal_width(),
+            },
+            out,
+        ),
+    })?;
+
+    if !missing.is_empty() || !analysis.failures.is_empty() {
+        return Ok(exit::ERROR);
+    }
+    if let Some(min) = a.fail_on {
+        let min = severity_of(min);
+        let hit = report
+            .patterns
+            .iter()
+            .any(|p| Severity::parse(&p.severity).is_some_and(|s| s >= min));
+        if hit {
+            return Ok(exit::FINDING);
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn progress_bar(inputs: &[source::Input]) -> indicatif::ProgressBar {
+    let sizes: Option<u64> = inputs
+        .iter()
+        .map(|i| match i {
+            source::Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            source::Input::Stdin => None,
+        })
+        .sum();
+    let bar = match sizes {
+        Some(total) => {
+            let b = indicatif::ProgressBar::new(total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                )
+                .expect("valid template"),
+            );
+            b
+        }
+        None => {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {bytes} {binary_bytes_per_sec}")
+                    .expect("valid template"),
+            );
+            b
+        }
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
+    bar
+}
+
+/// Runs `f` on the chosen output (a file or stdout), flushing at the end.
+fn write_output(
+    path: Option<&PathBuf>,
+    f: impl FnOnce(&mut dyn Write, bool) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            let mut w = io::BufWriter::new(file);
+            f(&mut w, false).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+            w.flush()
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let is_tty = stdout.is_terminal();
+            let mut w = io::BufWriter::new(stdout.lock());
+            f(&mut w, is_tty)?;
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
+    match cmd {
+        PatternsCommand::List { format, catalog } => {
+            let catalog = load_catalog(&catalog)?;
+            write_output(None, |out, _| match format {
+                FormatArg::Json => {
+                    let v: Vec<serde_json::Value> =
+                        catalog.patterns().iter().map(pattern_json).collect();
+                    serde_json::to_writer_pretty(&mut *out, &v)?;
+                    writeln!(out)
+                }
+                FormatArg::Text => {
+                    let idw = catalog
+                        .patterns()
+                        .iter()
+                        .map(|p| p.id.len())
+                        .max()
+                        .unwrap_or(2);
+                    writeln!(out, "{:<idw$}  {:<8}  TITLE", "ID", "SEVERITY")?;
+                    for p in catalog.patterns() {
+                        writeln!(out, "{:<idw$}  {:<8}  {}", p.id, p.severity.name(), p.title)?;
+                    }
+                    writeln!(out, "\n{} patterns", catalog.len())
+                }
+            })?;
+            Ok(exit::OK)
+        }
+        PatternsCommand::Show { id, catalog } => {
+            let catalog = load_catalog(&catalog)?;
+            let Some(p) = catalog.get(&id) else {
+                anyhow::bail!("no pattern with id {id:?} (see `logtriage patterns list`)");
+            };
+            write_output(None, |out, _| {
+                writeln!(out, "{}  [{}]", p.title, p.severity)?;
+                writeln!(out, "id       {}", p.id)?;
+                if let Some(g) = &p.guide {
+                    let sec = p
+                        .section
+                        .as_deref()
+                        .map(|s| format!(" › {s}"))
+                        .unwrap_or_default();
+                    writeln!(out, "guide    {g}{sec}")?;
+                }
+                writeln!(out, "meaning  {}", p.meaning)?;
+                for c in &p.causes {
+                    writeln!(out, "cause    {c}")?;
+                }
+                writeln!(out, "action   {}", p.action)?;
+                let s = &p.spec;
+                if !s.message.is_empty() {
+                    writeln!(out, "match    message is one of {:?}", s.message)?;
+                }
+                if !s.contains.is_empty() {
+                    writeln!(out, "match    text contains any of {:?}", s.contains)?;
+                }
+                if let Some(r) = &s.regex {
+                    writeln!(out, "match    regex {r}")?;
+                }
+                for f in &s.fields {
+                    writeln!(out, "match    field {f}")?;
+                }
+                if !s.level.is_empty() {
+                    let l: Vec<&str> = s.level.iter().map(|l| l.name()).collect();
+                    writeln!(out, "match    level in {}", l.join(", "))?;
+                }
+                for e in &p.examples_match {
+                    writeln!(out, "example  {}", render::sanitize(e))?;
+                }
+                Ok(())
+            })?;
+            Ok(exit::OK)
+        }
+        PatternsCommand::Check { paths } => {
+            let mut catalog = Catalog::default();
+            let mut files = 0;
+            for p in &paths {
+                let c = Catalog::load_path(p)?;
+                files += 1;
+                catalog.extend(c)?;
+            }
+            let failures = check_examples(&catalog);
+            for f in &failures {
+                eprintln!("logtriage: {f}");
+            }
+            for p in catalog.patterns() {
+                if p.spec.regex.is_some() && p.spec.contains.is_empty() && p.spec.message.is_empty()
+                {
+                    eprintln!(
+                        "logtriage: warning: {}:{}: pattern \"{}\": regex without a `contains` literal runs on every line (slow)",
+                        p.file, p.line, p.id
+                    );
+                }
+                if p.examples_match.is_empty() {
+                    eprintln!(
+                        "logtriage: warning: {}:{}: pattern \"{}\": no examples.match",
+                        p.file, p.line, p.id
+                    );
+                }
+            }
+            if !failures.is_empty() {
+                anyhow::bail!("{} example(s) failed", failures.len());
+            }
+            println!(
+                "ok: {} patterns in {} path{}",
+                catalog.len(),
+                files,
+                if files == 1 { "" } else { "s" }
+            );
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn pattern_json(p: &logtriage::matching::Pattern) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "title": p.title,
+        "severity": p.severity.name(),
+        "meaning": p.meaning,
+        "causes": p.causes,
+        "action": p.action,
+        "guide": p.guide,
+        "source": p.source,
+        "section": p.section,
+        "match": {
+            "message": p.spec.message,
+            "contains": p.spec.contains,
+            "regex": p.spec.regex,
+            "fields": p.spec.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            "level": p.spec.level.iter().map(|l| l.name()).collect::<Vec<_>>(),
+        },
+        "examples": { "match": p.examples_match, "no_match": p.examples_no_match },
+    })
+}

@@ -1,0 +1,305 @@
+//! Which fields a parser extracts, and under which names.
+//!
+//! A [`FieldSpec`] maps field names (aliases, dotted paths into nested objects, and the literal
+//! dotted keys that ECS writes such as `"log.level"`) to numbered *slots*. Parsers look each key
+//! up once and keep only the values whose slot is wanted; everything else is skipped without
+//! being decoded. The well-known slots come first ([`Slot`]); extra slots hold the fields that
+//! catalog conditions need.
+
+/// The well-known fields every record may carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(usize)]
+pub enum Slot {
+    /// Event time.
+    Time = 0,
+    /// Severity level.
+    Level = 1,
+    /// Human-readable message.
+    Message = 2,
+    /// Request / trace id.
+    RequestId = 3,
+    /// Duration of the operation the event reports.
+    Duration = 4,
+    /// Error text.
+    Error = 5,
+    /// Source location (`file.go:42`).
+    Caller = 6,
+    /// Service or logger name.
+    Service = 7,
+}
+
+/// Number of well-known slots; extra slots are numbered from here.
+pub const WELL_KNOWN: usize = 8;
+
+/// Default aliases, in priority order (earlier wins when a line has several).
+pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
+    (
+        Slot::Time,
+        &[
+            "ts",
+            "time",
+            "timestamp",
+            "@timestamp",
+            "t",
+            "datetime",
+            "date",
+            "eventTime",
+        ],
+    ),
+    (
+        Slot::Level,
+        &[
+            "level",
+            "lvl",
+            "severity",
+            "log.level",
+            "loglevel",
+            "levelname",
+            "@level",
+        ],
+    ),
+    (
+        Slot::Message,
+        &["msg", "message", "@message", "log", "text", "event", "@m"],
+    ),
+    (
+        Slot::RequestId,
+        &[
+            "request_id",
+            "requestId",
+            "req_id",
+            "reqId",
+            "x_request_id",
+            "trace_id",
+            "traceId",
+            "dispatchId",
+            "dispatch_id",
+            "correlation_id",
+            "correlationId",
+        ],
+    ),
+    (
+        Slot::Duration,
+        &[
+            "duration_ms",
+            "latency_ms",
+            "elapsed_ms",
+            "response_time_ms",
+            "took_ms",
+            "duration",
+            "latency",
+            "elapsed",
+            "took",
+            "responseTime",
+        ],
+    ),
+    (
+        Slot::Error,
+        &[
+            "error",
+            "err",
+            "error.message",
+            "exception",
+            "error_message",
+            "errorMessage",
+        ],
+    ),
+    (
+        Slot::Caller,
+        &["caller", "source", "func", "log.origin.file.name", "src"],
+    ),
+    (
+        Slot::Service,
+        &[
+            "service",
+            "service.name",
+            "logger",
+            "svc",
+            "app",
+            "component",
+            "name",
+        ],
+    ),
+];
+
+/// What to do with a key: store its value in a slot, and/or descend into it if it is an object.
+#[derive(Clone, Debug, Default)]
+pub struct KeyAction {
+    /// Slot for the value, with its alias priority (lower wins).
+    pub slot: Option<(u16, u16)>,
+    /// An extra slot that takes the value of exactly this key too (a catalog condition on a
+    /// field that is also an alias of a well-known slot).
+    pub also: Option<u16>,
+    /// Spec for the members of an object value (dotted paths).
+    pub nested: Option<Box<FieldSpec>>,
+}
+
+/// A compiled set of wanted fields. See the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct FieldSpec {
+    /// Keys bucketed by length for a cheap lookup: `by_len[len]` lists `(key, action)`.
+    by_len: Vec<Vec<(Box<[u8]>, KeyAction)>>,
+    slots: usize,
+    extras: Vec<(String, u16)>,
+}
+
+impl FieldSpec {
+    /// A spec with the default aliases and no extra slots.
+    pub fn with_defaults() -> FieldSpec {
+        let mut spec = FieldSpec::default();
+        spec.slots = WELL_KNOWN;
+        for (slot, names) in DEFAULT_ALIASES {
+            for (prio, name) in names.iter().enumerate() {
+                spec.add_path(name, slot as u16, prio as u16 + 1);
+            }
+        }
+        spec
+    }
+
+    /// Replaces the aliases of a well-known slot by one path (from a `--*-field` flag).
+    pub fn override_slot(&mut self, slot: Slot, path: &str) {
+        self.remove_slot(slot as u16);
+        self.add_path(path, slot as u16, 0);
+    }
+
+    /// Adds an extra slot for `path` and returns its number. The same path gets the same slot.
+    /// The well-known slots are not disturbed: a path that is also an alias fills both.
+    pub fn extra_slot(&mut self, path: &str) -> u16 {
+        if let Some((_, slot)) = self.extras.iter().find(|(p, _)| p == path) {
+            return *slot;
+        }
+        let slot = self.slots as u16;
+        self.slots += 1;
+        self.extras.push((path.to_string(), slot));
+        self.add_also(path, slot);
+        slot
+    }
+
+    fn add_also(&mut self, path: &str, slot: u16) {
+        self.entry(path).also = Some(slot);
+        if let Some((first, rest)) = path.split_once('.') {
+            let nested = self
+                .entry(first)
+                .nested
+                .get_or_insert_with(Default::default);
+            nested.add_also(rest, slot);
+        }
+    }
+
+    /// Total number of slots (well-known and extra).
+    pub fn slot_count(&self) -> usize {
+        self.slots
+    }
+
+    /// Looks up a key; `None` if nothing is wanted under it.
+    #[inline]
+    pub fn lookup(&self, key: &[u8]) -> Option<&KeyAction> {
+        let bucket = self.by_len.get(key.len())?;
+        bucket.iter().find(|(k, _)| **k == *key).map(|(_, a)| a)
+    }
+
+    fn entry(&mut self, key: &str) -> &mut KeyAction {
+        let len = key.len();
+        if self.by_len.len() <= len {
+            self.by_len.resize_with(len + 1, Vec::new);
+        }
+        let bucket = &mut self.by_len[len];
+        let idx = match bucket.iter().position(|(k, _)| **k == *key.as_bytes()) {
+            Some(i) => i,
+            None => {
+                bucket.push((key.as_bytes().into(), KeyAction::default()));
+                bucket.len() - 1
+            }
+        };
+        &mut bucket[idx].1
+    }
+
+    /// Registers `path` for `slot`: the literal key (covers ECS-style dotted keys and logfmt's
+    /// flattened `http.status`) and, for dotted paths, the nested route.
+    fn add_path(&mut self, path: &str, slot: u16, prio: u16) {
+        set_slot(self.entry(path), slot, prio);
+        if let Some((first, rest)) = path.split_once('.') {
+            let nested = self
+                .entry(first)
+                .nested
+                .get_or_insert_with(Default::default);
+            nested.add_path(rest, slot, prio);
+        }
+    }
+
+    fn remove_slot(&mut self, slot: u16) {
+        for bucket in &mut self.by_len {
+            for (_, action) in bucket.iter_mut() {
+                if action.slot.map(|(s, _)| s) == Some(slot) {
+                    action.slot = None;
+                }
+                if let Some(n) = action.nested.as_mut() {
+                    n.remove_slot(slot);
+                }
+            }
+        }
+    }
+}
+
+fn set_slot(action: &mut KeyAction, slot: u16, prio: u16) {
+    match action.slot {
+        Some((_, p)) if p <= prio => {}
+        _ => action.slot = Some((slot, prio)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_cover_aliases_and_dotted_keys() {
+        let spec = FieldSpec::with_defaults();
+        let slot = |k: &str| spec.lookup(k.as_bytes()).and_then(|a| a.slot).map(|s| s.0);
+        assert_eq!(slot("msg"), Some(Slot::Message as u16));
+        assert_eq!(slot("@timestamp"), Some(Slot::Time as u16));
+        assert_eq!(slot("log.level"), Some(Slot::Level as u16));
+        let log = spec.lookup(b"log").unwrap();
+        let nested = log.nested.as_ref().unwrap();
+        assert_eq!(
+            nested.lookup(b"level").unwrap().slot.unwrap().0,
+            Slot::Level as u16
+        );
+        assert!(spec.lookup(b"unrelated").is_none());
+    }
+
+    #[test]
+    fn earlier_alias_has_priority() {
+        let spec = FieldSpec::with_defaults();
+        let prio = |k: &str| spec.lookup(k.as_bytes()).unwrap().slot.unwrap().1;
+        assert!(prio("msg") < prio("message"));
+    }
+
+    #[test]
+    fn override_replaces_aliases() {
+        let mut spec = FieldSpec::with_defaults();
+        spec.override_slot(Slot::Message, "fields.text");
+        assert!(spec.lookup(b"msg").and_then(|a| a.slot).is_none());
+        let nested = spec.lookup(b"fields").unwrap().nested.as_ref().unwrap();
+        assert_eq!(
+            nested.lookup(b"text").unwrap().slot.unwrap().0,
+            Slot::Message as u16
+        );
+    }
+
+    #[test]
+    fn extra_slots_are_shared_by_path() {
+        let mut spec = FieldSpec::with_defaults();
+        let a = spec.extra_slot("http.status");
+        let b = spec.extra_slot("http.status");
+        let c = spec.extra_slot("exitCode");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(spec.slot_count(), WELL_KNOWN + 2);
+        // A condition on an alias keeps the alias working.
+        let m = spec.extra_slot("msg");
+        let action = spec.lookup(b"msg").unwrap();
+        assert_eq!(action.slot.unwrap().0, Slot::Message as u16);
+        assert_eq!(action.also, Some(m));
+    }
+}

@@ -1,0 +1,426 @@
+//! A validating single-pass scanner for one JSON object per line.
+//!
+//! It walks the whole object (so truncated or broken lines are rejected, never half-read), keeps
+//! raw borrowed slices of the values whose key the [`FieldSpec`] wants, and skips the rest
+//! without decoding. Nesting is tracked with a counter, not recursion into unknown values, so a
+//! 10,000-deep line cannot overflow the stack: past [`MAX_DEPTH`] the line is malformed.
+//!
+//! Deliberate leniencies (documented in the README): raw control bytes inside strings are
+//! accepted, and escapes other than `\u` are not checked beyond "a byte follows the backslash".
+//! UTF-8 validity is checked by the caller for the whole line before scanning.
+
+use super::fields::FieldSpec;
+use super::{Fields, Raw};
+
+/// Deepest nesting accepted; deeper lines are malformed.
+pub const MAX_DEPTH: usize = 512;
+
+/// Scans `line` (which must start with `{` after optional whitespace) into `out`.
+/// Returns `false` if the line is not one complete, well-formed JSON object.
+pub fn scan_line<'a>(line: &'a [u8], spec: &FieldSpec, out: &mut Fields<'a>) -> bool {
+    let mut s = Scanner { b: line, i: 0 };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return false;
+    }
+    if s.object(spec, out, 1).is_none() {
+        return false;
+    }
+    s.ws();
+    s.i == line.len()
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Parses an object whose `{` is at `self.i`, filling wanted slots.
+    fn object(&mut self, spec: &FieldSpec, out: &mut Fields<'a>, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.i += 1; // '{'
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let (key, key_escaped) = self.string()?;
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            let unescaped;
+            let action = if key_escaped {
+                unescaped = super::unescape(key);
+                spec.lookup(unescaped.as_bytes())
+            } else {
+                spec.lookup(key)
+            };
+            match action {
+                None => self.skip_value(depth)?,
+                Some(action) => {
+                    if let (Some(nested), Some(b'{')) = (action.nested.as_deref(), self.peek()) {
+                        self.object(nested, out, depth + 1)?;
+                    } else {
+                        let raw = self.value(depth)?;
+                        if let Some((slot, prio)) = action.slot {
+                            out.set(slot, prio, raw);
+                        }
+                        if let Some(slot) = action.also {
+                            out.set(slot, 0, raw);
+                        }
+                    }
+                }
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads a string at `self.i` (on the opening quote); returns its raw content and whether it
+    /// contains escapes.
+    #[inline]
+    fn string(&mut self) -> Option<(&'a [u8], bool)> {
+        let start = self.i + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            let rel = memchr::memchr2(b'"', b'\\', &self.b[i..])?;
+            i += rel;
+            if self.b[i] == b'"' {
+                self.i = i + 1;
+                return Some((&self.b[start..i], escaped));
+            }
+            escaped = true;
+            // Backslash: validate \uXXXX, otherwise skip the escaped byte.
+            let next = *self.b.get(i + 1)?;
+            if next == b'u' {
+                let hex = self.b.get(i + 2..i + 6)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                i += 6;
+            } else if matches!(next, b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') {
+                i += 2;
+            } else {
+                return None;
+            }
+        }
+    }
+
+    /// Reads any value and returns it raw.
+    fn value(&mut self, depth: usize) -> Option<Raw<'a>> {
+        let start = self.i;
+        match self.peek()? {
+            b'"' => {
+                let (s, escaped) = self.string()?;
+                Some(Raw::Str { bytes: s, escaped })
+            }
+            b'{' | b'[' => {
+                self.skip_value(depth)?;
+                Some(Raw::Composite(&self.b[start..self.i]))
+            }
+            _ => {
+                self.scalar()?;
+                let tok = &self.b[start..self.i];
+                Some(match tok {
+                    b"true" => Raw::Bool(true),
+                    b"false" => Raw::Bool(false),
+                    b"null" => Raw::Null,
+                    _ => Raw::Num(tok),
+                })
+            }
+        }
+    }
+
+    /// Validates a number or literal at `self.i`.
+    fn scalar(&mut self) -> Option<()> {
+        let b = self.b;
+        let c = *b.get(self.i)?;
+        for lit in [&b"true"[..], b"false", b"null"] {
+            if c == lit[0] {
+                if b.get(self.i..self.i + lit.len())? == lit {
+                    self.i += lit.len();
+                    return Some(());
+                }
+                return None;
+            }
+        }
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let int_start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == int_start {
+            return None;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let s = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == s {
+                return None;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let s = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == s {
+                return None;
+            }
+        }
+        self.i = i;
+        Some(())
+    }
+
+    /// Skips one value of any kind, validating it, without recursion.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' | b'[' => self.skip_container(depth),
+            _ => self.scalar(),
+        }
+    }
+
+    /// Skips an object or array iteratively: one bit per open level (object or array) replaces
+    /// recursion, so depth costs no stack.
+    fn skip_container(&mut self, depth: usize) -> Option<()> {
+        let mut stack = [0u64; MAX_DEPTH / 64 + 1];
+        let mut level = 0usize;
+        'value: loop {
+            self.ws();
+            match self.peek()? {
+                open @ (b'{' | b'[') => {
+                    if depth + level + 1 > MAX_DEPTH {
+                        return None;
+                    }
+                    let is_obj = open == b'{';
+                    set_bit(&mut stack, level, is_obj);
+                    level += 1;
+                    self.i += 1;
+                    self.ws();
+                    let close = if is_obj { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.i += 1;
+                        level -= 1;
+                    } else {
+                        if is_obj {
+                            self.member_key()?;
+                        }
+                        continue 'value;
+                    }
+                }
+                b'"' => {
+                    self.string()?;
+                }
+                _ => self.scalar()?,
+            }
+            // A value just ended: continue its container or close containers.
+            loop {
+                if level == 0 {
+                    return Some(());
+                }
+                self.ws();
+                let is_obj = get_bit(&stack, level - 1);
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        if is_obj {
+                            self.ws();
+                            self.member_key()?;
+                        }
+                        continue 'value;
+                    }
+                    b'}' if is_obj => {
+                        self.i += 1;
+                        level -= 1;
+                    }
+                    b']' if !is_obj => {
+                        self.i += 1;
+                        level -= 1;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    /// Reads `"key" :` inside an object being skipped.
+    fn member_key(&mut self) -> Option<()> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.string()?;
+        self.ws();
+        if self.peek()? != b':' {
+            return None;
+        }
+        self.i += 1;
+        Some(())
+    }
+}
+
+#[inline]
+fn set_bit(stack: &mut [u64], level: usize, on: bool) {
+    if on {
+        stack[level / 64] |= 1 << (level % 64);
+    } else {
+        stack[level / 64] &= !(1 << (level % 64));
+    }
+}
+
+#[inline]
+fn get_bit(stack: &[u64], level: usize) -> bool {
+    stack[level / 64] & (1 << (level % 64)) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fields::{FieldSpec, Slot};
+    use super::*;
+
+    fn scan(line: &str) -> Option<Vec<Option<String>>> {
+        let spec = FieldSpec::with_defaults();
+        let mut f = Fields::new(spec.slot_count());
+        if !scan_line(line.as_bytes(), &spec, &mut f) {
+            return None;
+        }
+        Some(
+            (0..spec.slot_count())
+                .map(|i| f.get(i).map(|r| r.to_text().into_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn extracts_well_known_fields() {
+        let v = scan(r#"{"level":"error","ts":"2026-02-06T10:30:45.123Z","caller":"agent/handler.go:142","msg":"policy evaluation failed","request_id":"req-abc123","duration_ms":12.5,"error":"context deadline exceeded","http":{"status":503,"path":"/x"},"tags":[1,{"a":[]}]}"#).unwrap();
+        assert_eq!(v[Slot::Level as usize].as_deref(), Some("error"));
+        assert_eq!(
+            v[Slot::Message as usize].as_deref(),
+            Some("policy evaluation failed")
+        );
+        assert_eq!(v[Slot::RequestId as usize].as_deref(), Some("req-abc123"));
+        assert_eq!(v[Slot::Duration as usize].as_deref(), Some("12.5"));
+        assert_eq!(
+            v[Slot::Error as usize].as_deref(),
+            Some("context deadline exceeded")
+        );
+    }
+
+    #[test]
+    fn python_style_separators_and_escapes() {
+        let v = scan(
+            r#"{"level": "info", "msg": "user 'Zo\u00eb' logged \"in\"", "logger": "scheduler"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v[Slot::Message as usize].as_deref(),
+            Some("user 'Zoë' logged \"in\"")
+        );
+        assert_eq!(v[Slot::Service as usize].as_deref(), Some("scheduler"));
+    }
+
+    #[test]
+    fn ecs_dotted_and_nested_level() {
+        let v = scan(r#"{"@timestamp":"2026-02-06T10:00:00Z","log.level":"warn","message":"m"}"#)
+            .unwrap();
+        assert_eq!(v[Slot::Level as usize].as_deref(), Some("warn"));
+        let v = scan(r#"{"log":{"level":"error"},"message":"m"}"#).unwrap();
+        assert_eq!(v[Slot::Level as usize].as_deref(), Some("error"));
+        assert_eq!(v[Slot::Message as usize].as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn rejects_broken_lines() {
+        for bad in [
+            r#"{"level":"info","msg":"trunc"#,
+            r#"{"level":"info","msg":"x"} trailing"#,
+            r#"{"level":"info" "msg":"x"}"#,
+            r#"{"a":[1,2}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":01x}"#,
+            r#"{"a":"\q"}"#,
+            r#"{"a":{"b":[{"c":1}]}"#,
+            r#"{"a":1,}"#,
+            "{",
+        ] {
+            assert!(scan(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn accepts_nested_and_odd_but_valid() {
+        for good in [
+            r#"{}"#,
+            r#"{"a":[]}"#,
+            r#"{"a":[[],[{}],{"b":[1,-2.5e3,true,false,null,"s"]}]}"#,
+            r#"  {"a":1e400, "b":123456789012345678901234567890}  "#,
+            r#"{"a":"x","a":"y"}"#,
+        ] {
+            assert!(scan(good).is_some(), "{good}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_without_overflow() {
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(20_000), "]".repeat(20_000));
+        assert!(scan(&deep).is_none());
+        let ok = format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(scan(&ok).is_some());
+        let deep_obj = format!("{}{}", "{\"log\":".repeat(20_000), "}".repeat(20_000));
+        assert!(scan(&deep_obj).is_none());
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        let v = scan(r#"{"msg":"first","msg":"second"}"#).unwrap();
+        assert_eq!(v[Slot::Message as usize].as_deref(), Some("second"));
+    }
+}

@@ -1,0 +1,492 @@
+//! Bytes of one line → a [`Record`] that borrows them.
+//!
+//! The format is detected per line: a JSON object, a CloudWatch export line
+//! (`<RFC3339> <json>`), a logfmt record, or plain text. Parsers only locate the fields a
+//! [`FieldSpec`] asks for and keep them raw ([`Raw`]); decoding (unescaping, number and time
+//! parsing, level normalisation) happens on demand. This module knows nothing about patterns or
+//! aggregation; the next stage is [`crate::matching`].
+
+use std::borrow::Cow;
+
+pub mod fields;
+pub mod json;
+pub mod logfmt;
+pub mod text;
+pub mod time;
+
+pub use fields::{FieldSpec, Slot};
+
+/// How a line was understood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// One JSON object.
+    Json,
+    /// `<RFC3339 timestamp> <JSON object>`, as CloudWatch Logs exports write.
+    CloudWatch,
+    /// `key=value` pairs.
+    Logfmt,
+    /// Anything else that is valid text.
+    Text,
+}
+
+impl Format {
+    /// Lower-case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::CloudWatch => "cloudwatch",
+            Format::Logfmt => "logfmt",
+            Format::Text => "text",
+        }
+    }
+
+    /// Returns true if and only if records of this format are structured events.
+    pub fn is_structured(self) -> bool {
+        !matches!(self, Format::Text)
+    }
+}
+
+/// Normalised severity levels, in increasing order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Finest detail.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something unexpected but handled.
+    Warn,
+    /// A failed operation.
+    Error,
+    /// The process or service cannot go on.
+    Fatal,
+}
+
+impl Level {
+    /// All levels, in order.
+    pub const ALL: [Level; 6] = [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Warn,
+        Level::Error,
+        Level::Fatal,
+    ];
+
+    /// Lower-case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+
+    /// Returns true if and only if the level counts as an error (`error` or `fatal`).
+    pub fn is_error(self) -> bool {
+        self >= Level::Error
+    }
+
+    /// Parses a level word in any case: the usual names and their common spellings
+    /// (`warning`, `err`, `critical`, `panic`, `dpanic`, `emerg`, `notice`, ...).
+    pub fn from_word(w: &[u8]) -> Option<Level> {
+        if w.is_empty() || w.len() > 11 {
+            return None;
+        }
+        let mut buf = [0u8; 11];
+        let lower = &mut buf[..w.len()];
+        lower.copy_from_slice(w);
+        lower.make_ascii_lowercase();
+        Some(match &*lower {
+            b"trace" | b"trc" | b"verbose" | b"finest" | b"finer" => Level::Trace,
+            b"debug" | b"dbg" | b"fine" => Level::Debug,
+            b"info" | b"inf" | b"information" | b"informational" | b"notice" => Level::Info,
+            b"warn" | b"warning" | b"wrn" => Level::Warn,
+            b"error" | b"err" | b"eror" | b"severe" => Level::Error,
+            b"fatal" | b"ftl" | b"critical" | b"crit" | b"panic" | b"dpanic" | b"alert"
+            | b"emerg" | b"emergency" => Level::Fatal,
+            _ => return None,
+        })
+    }
+
+    /// bunyan / pino numeric levels (10 trace … 60 fatal).
+    pub fn from_number(n: f64) -> Option<Level> {
+        Some(match n as i64 {
+            10 => Level::Trace,
+            20 => Level::Debug,
+            30 => Level::Info,
+            40 => Level::Warn,
+            50 => Level::Error,
+            60 => Level::Fatal,
+            _ => return None,
+        })
+    }
+}
+
+/// A field value as it appears in the line, not yet decoded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Raw<'a> {
+    /// String content without the quotes; `escaped` if it holds escape sequences to decode.
+    Str {
+        /// The bytes between the quotes.
+        bytes: &'a [u8],
+        /// True if and only if `bytes` contains escapes.
+        escaped: bool,
+    },
+    /// A number token, validated.
+    Num(&'a [u8]),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// A whole object or array, as raw JSON text.
+    Composite(&'a [u8]),
+}
+
+impl<'a> Raw<'a> {
+    /// The value as text: strings decoded, other values as written.
+    pub fn to_text(&self) -> Cow<'a, str> {
+        match *self {
+            Raw::Str {
+                bytes,
+                escaped: false,
+            } => String::from_utf8_lossy(bytes),
+            Raw::Str {
+                bytes,
+                escaped: true,
+            } => Cow::Owned(unescape(bytes)),
+            Raw::Num(b) | Raw::Composite(b) => String::from_utf8_lossy(b),
+            Raw::Bool(true) => Cow::Borrowed("true"),
+            Raw::Bool(false) => Cow::Borrowed("false"),
+            Raw::Null => Cow::Borrowed("null"),
+        }
+    }
+
+    /// The value as a number: numbers, and strings that hold one. Non-finite values are `None`.
+    pub fn to_f64(&self) -> Option<f64> {
+        let b = match *self {
+            Raw::Num(b) => b,
+            Raw::Str {
+                bytes,
+                escaped: false,
+            } => bytes.trim_ascii(),
+            _ => return None,
+        };
+        let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+        v.is_finite().then_some(v)
+    }
+}
+
+/// Decodes JSON string escapes. Invalid or lone surrogate `\u` escapes become U+FFFD.
+pub fn unescape(b: &[u8]) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let Some(rel) = memchr::memchr(b'\\', &b[i..]) else {
+            out.extend_from_slice(&b[i..]);
+            break;
+        };
+        out.extend_from_slice(&b[i..i + rel]);
+        i += rel + 1;
+        let Some(&c) = b.get(i) else { break };
+        i += 1;
+        let simple = match c {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'/' => Some(b'/'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(s) = simple {
+            out.push(s);
+            continue;
+        }
+        if c != b'u' {
+            out.push(c);
+            continue;
+        }
+        let hex4 = |j: usize| -> Option<u32> {
+            let h = b.get(j..j + 4)?;
+            u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+        };
+        let Some(u) = hex4(i) else {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            continue;
+        };
+        i += 4;
+        let ch = if (0xD800..0xDC00).contains(&u) {
+            // High surrogate: needs a following low surrogate.
+            if b.get(i..i + 2) == Some(b"\\u") {
+                match hex4(i + 2) {
+                    Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                        i += 6;
+                        char::from_u32(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            }
+        } else {
+            char::from_u32(u)
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.unwrap_or('\u{FFFD}').encode_utf8(&mut buf).as_bytes());
+    }
+    // Input was valid UTF-8 and escapes decode to valid UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Extracted raw values, one per slot of the [`FieldSpec`]. Reused line after line.
+#[derive(Debug)]
+pub struct Fields<'a> {
+    vals: Vec<Option<(Raw<'a>, u16)>>,
+}
+
+impl<'a> Fields<'a> {
+    /// Room for `slots` values.
+    pub fn new(slots: usize) -> Fields<'a> {
+        Fields {
+            vals: vec![None; slots],
+        }
+    }
+
+    /// Forgets all values.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.vals.iter_mut().for_each(|v| *v = None);
+    }
+
+    /// Stores a value unless the slot holds one from a higher-priority alias
+    /// (a repeated key replaces the earlier value: last one wins).
+    #[inline]
+    pub fn set(&mut self, slot: u16, prio: u16, raw: Raw<'a>) {
+        if let Some(v) = self.vals.get_mut(slot as usize) {
+            match v {
+                Some((_, p)) if *p < prio => {}
+                _ => *v = Some((raw, prio)),
+            }
+        }
+    }
+
+    /// The raw value of a slot.
+    #[inline]
+    pub fn get(&self, slot: usize) -> Option<Raw<'a>> {
+        self.vals.get(slot).and_then(|v| v.map(|(r, _)| r))
+    }
+}
+
+/// One parsed line.
+#[derive(Debug)]
+pub struct Record<'a, 'f> {
+    /// The line, without its line terminator.
+    pub line: &'a [u8],
+    /// How the line was understood.
+    pub format: Format,
+    /// Extracted fields.
+    pub fields: &'f Fields<'a>,
+}
+
+impl<'a> Record<'a, '_> {
+    /// Raw value of a well-known slot.
+    #[inline]
+    pub fn raw(&self, slot: Slot) -> Option<Raw<'a>> {
+        self.fields.get(slot as usize)
+    }
+
+    /// Decoded text of a well-known slot.
+    pub fn text(&self, slot: Slot) -> Option<Cow<'a, str>> {
+        self.raw(slot).map(|r| r.to_text())
+    }
+
+    /// Normalised level, if the record has a recognisable one.
+    pub fn level(&self) -> Option<Level> {
+        match self.raw(Slot::Level)? {
+            Raw::Str { bytes, .. } => Level::from_word(bytes.trim_ascii()),
+            r @ Raw::Num(_) => Level::from_number(r.to_f64()?),
+            _ => None,
+        }
+    }
+
+    /// Event time in microseconds since the epoch, UTC.
+    pub fn time_us(&self) -> Option<i64> {
+        match self.raw(Slot::Time)? {
+            Raw::Str { bytes, .. } => time::parse_text(bytes),
+            r @ Raw::Num(_) => time::from_epoch_number(r.to_f64()?),
+            _ => None,
+        }
+    }
+}
+
+/// What [`Parser::parse`] made of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A record of this format; fields are filled.
+    Record(Format),
+    /// The line looks structured (JSON) but does not parse, or is not valid UTF-8. Still offered
+    /// to text matching by the caller.
+    Malformed,
+}
+
+/// Detects the format of a line and fills [`Fields`].
+#[derive(Clone, Debug)]
+pub struct Parser {
+    spec: FieldSpec,
+}
+
+impl Parser {
+    /// A parser extracting the fields of `spec`.
+    pub fn new(spec: FieldSpec) -> Parser {
+        Parser { spec }
+    }
+
+    /// The field spec in use.
+    pub fn spec(&self) -> &FieldSpec {
+        &self.spec
+    }
+
+    /// Parses one line (without its terminator) into `out`, which is cleared first.
+    pub fn parse<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
+        out.clear();
+        if simdutf8::basic::from_utf8(line).is_err() {
+            return Parsed::Malformed;
+        }
+        let start = line
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t'))
+            .unwrap_or(line.len());
+        let body = &line[start..];
+        match body.first() {
+            Some(b'{') => {
+                if json::scan_line(body, &self.spec, out) {
+                    return Parsed::Record(Format::Json);
+                }
+                out.clear();
+                return Parsed::Malformed;
+            }
+            Some(b'0'..=b'9') => {
+                // CloudWatch export: `<RFC3339> <json>`.
+                if let Some((_, used)) = time::parse_rfc3339_prefix(body) {
+                    let rest = &body[used..];
+                    if rest.first() == Some(&b' ') {
+                        let payload = rest.trim_ascii_start();
+                        if payload.first() == Some(&b'{') {
+                            if json::scan_line(payload, &self.spec, out) {
+                                if out.get(Slot::Time as usize).is_none() {
+                                    out.set(
+                                        Slot::Time as u16,
+                                        u16::MAX,
+                                        Raw::Str {
+                                            bytes: &body[..used],
+                                            escaped: false,
+                                        },
+                                    );
+                                }
+                                return Parsed::Record(Format::CloudWatch);
+                            }
+                            out.clear();
+                            return Parsed::Malformed;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if logfmt::parse(body, &self.spec, out) {
+            return Parsed::Record(Format::Logfmt);
+        }
+        out.clear();
+        text::parse(body, out);
+        Parsed::Record(Format::Text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> (Parsed, Option<Level>, Option<String>, Option<i64>) {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        let r = p.parse(line.as_bytes(), &mut f);
+        let rec = Record {
+            line: line.as_bytes(),
+            format: Format::Text,
+            fields: &f,
+        };
+        (
+            r,
+            rec.level(),
+            rec.text(Slot::Message).map(|c| c.into_owned()),
+            rec.time_us(),
+        )
+    }
+
+    #[test]
+    fn detects_each_format() {
+        assert_eq!(
+            parse(r#"{"level":"info","msg":"hi"}"#).0,
+            Parsed::Record(Format::Json)
+        );
+        let cw = parse(r#"2026-02-06T10:00:00.000Z {"level":"warn","msg":"hi"}"#);
+        assert_eq!(cw.0, Parsed::Record(Format::CloudWatch));
+        assert_eq!(cw.1, Some(Level::Warn));
+        assert!(
+            cw.3.is_some(),
+            "export timestamp is used when the payload has none"
+        );
+        let lf = parse(r#"ts=2026-02-06T10:00:00Z level=error msg="db down" request_id=r1"#);
+        assert_eq!(lf.0, Parsed::Record(Format::Logfmt));
+        assert_eq!(lf.2.as_deref(), Some("db down"));
+        let tx = parse("2026-02-06 10:01:28.020 [warn] worker 64 exited");
+        assert_eq!(tx.0, Parsed::Record(Format::Text));
+        assert_eq!(tx.1, Some(Level::Warn));
+        assert!(tx.3.is_some());
+    }
+
+    #[test]
+    fn malformed_lines() {
+        assert_eq!(parse(r#"{"level":"info","msg":"tru"#).0, Parsed::Malformed);
+        assert_eq!(
+            parse(r#"2026-02-06T10:00:00Z {"level":"#).0,
+            Parsed::Malformed
+        );
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        assert_eq!(
+            p.parse(b"{\"msg\":\"\xff\xfe\"}", &mut f),
+            Parsed::Malformed
+        );
+    }
+
+    #[test]
+    fn levels_from_numbers_and_words() {
+        assert_eq!(parse(r#"{"level":50,"msg":"x"}"#).1, Some(Level::Error));
+        assert_eq!(
+            parse(r#"{"level":"WARNING","msg":"x"}"#).1,
+            Some(Level::Warn)
+        );
+        assert_eq!(
+            parse(r#"{"severity":"CRITICAL","msg":"x"}"#).1,
+            Some(Level::Fatal)
+        );
+        assert_eq!(parse(r#"{"level":"loud","msg":"x"}"#).1, None);
+    }
+
+    #[test]
+    fn unescape_handles_surrogates() {
+        assert_eq!(unescape(br"\ud83d\ude00"), "😀");
+        assert_eq!(unescape(br"a\ud83db"), "a\u{FFFD}b");
+        assert_eq!(unescape(br"\u00e9\n\t\\"), "é\n\t\\");
+        assert_eq!(unescape(br"\uZZZZ"), "\u{FFFD}ZZZZ");
+    }
+}

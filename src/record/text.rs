@@ -1,0 +1,98 @@
+//! Plain text lines: a leading timestamp and a level word, when present.
+//!
+//! Levels come from upper-case words (`ERROR`, `WARN`, `FATAL`, `INFO:`) or bracketed words in
+//! any case (`[warn]`, `<error>`), looked for near the start of the line only, where loggers put
+//! them, so that `no ERROR found` deep in a message does not make a line an error.
+
+use super::fields::Slot;
+use super::{time, Fields, Raw};
+
+/// How far into a line a level word is looked for.
+const LEVEL_WINDOW: usize = 96;
+
+/// Fills the time and level slots of a text line, when it has them.
+pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
+    let mut rest = line;
+    if let Some((_, used)) = time::parse_rfc3339_prefix(line) {
+        out.set(
+            Slot::Time as u16,
+            0,
+            Raw::Str {
+                bytes: &line[..used],
+                escaped: false,
+            },
+        );
+        rest = &line[used..];
+    }
+    if let Some(word) = level_word(rest) {
+        out.set(
+            Slot::Level as u16,
+            0,
+            Raw::Str {
+                bytes: word,
+                escaped: false,
+            },
+        );
+    }
+}
+
+fn level_word(s: &[u8]) -> Option<&[u8]> {
+    let window = &s[..s.len().min(LEVEL_WINDOW)];
+    let mut i = 0;
+    while i < window.len() {
+        let c = window[i];
+        if c.is_ascii_alphabetic() {
+            let start = i;
+            while i < window.len() && window[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            let word = &window[start..i];
+            let before = start.checked_sub(1).map(|j| window[j]);
+            let after = window.get(i).copied();
+            let bracketed = matches!(
+                (before, after),
+                (Some(b'['), Some(b']')) | (Some(b'<'), Some(b'>')) | (Some(b'('), Some(b')'))
+            );
+            let word_boundary = before.is_none_or(|b| !b.is_ascii_alphanumeric() && b != b'_')
+                && after.is_none_or(|b| !b.is_ascii_alphanumeric() && b != b'_');
+            let upper = word.iter().all(u8::is_ascii_uppercase);
+            if word_boundary && (bracketed || upper) && super::Level::from_word(word).is_some() {
+                return Some(word);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(s: &str) -> Option<String> {
+        level_word(s.as_bytes()).map(|w| String::from_utf8_lossy(w).into_owned())
+    }
+
+    #[test]
+    fn finds_level_words() {
+        assert_eq!(
+            level("2026-02-06 10:02:26 DEBUG pool stats").as_deref(),
+            Some("DEBUG")
+        );
+        assert_eq!(
+            level("INFO:     10.0.0.1 - GET /health").as_deref(),
+            Some("INFO")
+        );
+        assert_eq!(level("[warn] worker exited").as_deref(), Some("warn"));
+        assert_eq!(level("npm WARN deprecated glob").as_deref(), Some("WARN"));
+        assert_eq!(level("E: FATAL failure").as_deref(), Some("FATAL"));
+    }
+
+    #[test]
+    fn ignores_lowercase_prose_and_partial_words() {
+        assert_eq!(level("an error occurred while reading"), None);
+        assert_eq!(level("ERRORS_TOTAL=5"), None);
+        assert_eq!(level("Listening on :9090"), None);
+    }
+}

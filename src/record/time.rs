@@ -1,0 +1,241 @@
+//! Timestamp parsing: RFC 3339 and its common variants, and epoch numbers.
+//!
+//! Everything becomes microseconds since the Unix epoch, UTC. Parsing is hand-written because it
+//! runs once per line on the hot path; it never allocates and never panics.
+
+/// Microseconds per second.
+pub const MICROS_PER_SEC: i64 = 1_000_000;
+
+/// Parses an RFC 3339 timestamp and the variants loggers write in practice:
+/// `2026-02-06T10:30:45.123Z`, `2026-02-06 10:30:45,123`, `+02:00` / `+0200` offsets,
+/// any number of fraction digits, and no zone at all (taken as UTC).
+///
+/// Returns `None` for anything else. Trailing bytes after the timestamp are rejected.
+pub fn parse_rfc3339(s: &[u8]) -> Option<i64> {
+    let (ts, used) = parse_rfc3339_prefix(s)?;
+    (used == s.len()).then_some(ts)
+}
+
+/// Like [`parse_rfc3339`], but accepts trailing bytes and returns how many were consumed.
+pub fn parse_rfc3339_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    if s.len() < 19 {
+        return None;
+    }
+    let year = digits(&s[0..4])? as i64;
+    if s[4] != b'-' || s[7] != b'-' {
+        return None;
+    }
+    let month = digits(&s[5..7])?;
+    let day = digits(&s[8..10])?;
+    if !matches!(s[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let hour = digits(&s[11..13])?;
+    if s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let minute = digits(&s[14..16])?;
+    let second = digits(&s[17..19])?;
+    if !(1..=12).contains(&month) || day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut micros: i64 = 0;
+    if i < s.len() && (s[i] == b'.' || s[i] == b',') {
+        i += 1;
+        let start = i;
+        let mut scale = 100_000;
+        while i < s.len() && s[i].is_ascii_digit() {
+            micros += (s[i] - b'0') as i64 * scale;
+            scale /= 10;
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let mut offset_secs: i64 = 0;
+    if i < s.len() {
+        match s[i] {
+            b'Z' | b'z' => i += 1,
+            b'+' | b'-' => {
+                let sign = if s[i] == b'-' { -1 } else { 1 };
+                let rest = &s[i + 1..];
+                let (h, m, used) = if rest.len() >= 5 && rest[2] == b':' {
+                    (digits(&rest[0..2])?, digits(&rest[3..5])?, 5)
+                } else if rest.len() >= 4 && rest[..4].iter().all(u8::is_ascii_digit) {
+                    (digits(&rest[0..2])?, digits(&rest[2..4])?, 4)
+                } else if rest.len() >= 2 && rest[..2].iter().all(u8::is_ascii_digit) {
+                    (digits(&rest[0..2])?, 0, 2)
+                } else {
+                    return None;
+                };
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                offset_secs = sign * (h as i64 * 3600 + m as i64 * 60);
+                i += 1 + used;
+            }
+            _ => {}
+        }
+    }
+    let days = days_from_civil(year, month, day);
+    let secs =
+        days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64 - offset_secs;
+    Some((secs * MICROS_PER_SEC + micros, i))
+}
+
+/// Interprets an epoch number by its magnitude: seconds, milliseconds, microseconds or
+/// nanoseconds (the unit that puts it between 1973 and 2286).
+pub fn from_epoch_number(v: f64) -> Option<i64> {
+    if !v.is_finite() || v <= 0.0 {
+        return None;
+    }
+    let micros = if v < 1e11 {
+        v * 1e6
+    } else if v < 1e14 {
+        v * 1e3
+    } else if v < 1e17 {
+        v
+    } else if v < 1e20 {
+        v / 1e3
+    } else {
+        return None;
+    };
+    Some(micros.round() as i64)
+}
+
+/// Parses a timestamp given as text: RFC 3339 or a plain epoch number.
+pub fn parse_text(s: &[u8]) -> Option<i64> {
+    if let Some(t) = parse_rfc3339(s) {
+        return Some(t);
+    }
+    if !s.is_empty() && s.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
+        let v: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
+        return from_epoch_number(v);
+    }
+    None
+}
+
+/// Formats microseconds since the epoch as RFC 3339 UTC with millisecond precision.
+pub fn format_rfc3339(micros: i64) -> String {
+    let secs = micros.div_euclid(MICROS_PER_SEC);
+    let millis = micros.rem_euclid(MICROS_PER_SEC) / 1000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Formats whole seconds since the epoch as RFC 3339 UTC (`2026-02-06T10:00:00Z`).
+pub fn format_rfc3339_secs(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn digits(s: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (b - b'0') as u32;
+    }
+    Some(v)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_770_372_000 * MICROS_PER_SEC; // 2026-02-06T10:00:00Z
+
+    #[test]
+    fn rfc3339_variants_agree() {
+        let base = T0 + 45 * MICROS_PER_SEC + 123_000;
+        for s in [
+            "2026-02-06T10:00:45.123Z",
+            "2026-02-06 10:00:45.123",
+            "2026-02-06T10:00:45,123Z",
+            "2026-02-06T12:00:45.123+02:00",
+            "2026-02-06T12:00:45.123+0200",
+            "2026-02-06T05:00:45.123-05",
+            "2026-02-06T10:00:45.123000000Z",
+        ] {
+            assert_eq!(parse_rfc3339(s.as_bytes()), Some(base), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects_garbage_and_out_of_range() {
+        for s in [
+            "",
+            "2026-02-06",
+            "2026-13-06T10:00:00Z",
+            "2026-02-06T25:00:00Z",
+            "2026-02-06T10:00:00.Z",
+            "2026-02-06T10:00:00Zjunk",
+            "abcd-02-06T10:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn epoch_units_by_magnitude() {
+        let secs = 1_770_372_000.0;
+        assert_eq!(from_epoch_number(secs), Some(T0));
+        assert_eq!(from_epoch_number(secs * 1e3), Some(T0));
+        assert_eq!(from_epoch_number(secs * 1e6), Some(T0));
+        assert_eq!(from_epoch_number(secs * 1e9), Some(T0));
+        assert_eq!(from_epoch_number(f64::INFINITY), None);
+        assert_eq!(from_epoch_number(-5.0), None);
+        assert_eq!(parse_text(b"1770372000000"), Some(T0));
+    }
+
+    #[test]
+    fn format_round_trips() {
+        let t = T0 + 7 * MICROS_PER_SEC + 5_000;
+        assert_eq!(format_rfc3339(t), "2026-02-06T10:00:07.005Z");
+        assert_eq!(parse_rfc3339(format_rfc3339(t).as_bytes()), Some(t));
+        assert_eq!(format_rfc3339_secs(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339_secs(-1), "1969-12-31T23:59:59Z");
+    }
+}

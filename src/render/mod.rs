@@ -1,0 +1,107 @@
+//! Reports → text for people, JSON for programs.
+//!
+//! Renderers read only [`crate::report`] types. Log content is untrusted: everything quoted from
+//! a log goes through [`sanitize`] before it reaches a terminal.
+
+pub mod json;
+pub mod terminal;
+
+use std::borrow::Cow;
+
+/// Output formats of `analyze`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned text for a terminal or a pager.
+    Text,
+    /// The JSON report (`docs/SCHEMA.md`).
+    Json,
+}
+
+/// Replaces control characters, escape sequences and bidirectional-override characters with
+/// visible escapes (`\x1b`, `\u{202e}`), so log content cannot move the cursor, recolour the
+/// terminal or reorder what is shown. Tabs become a space.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c == '\t' {
+            out.push(' ');
+        } else if needs_escape(c) {
+            let v = c as u32;
+            if v < 0x100 {
+                out.push_str(&format!("\\x{v:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{v:04x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Groups digits by thousands: `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Human-readable byte size (`4.7 MB`, decimal units).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_terminal_controls() {
+        assert_eq!(sanitize("plain é 李"), "plain é 李");
+        assert_eq!(sanitize("\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
+        assert_eq!(sanitize("a\rb\nc\u{7f}"), "a\\x0db\\x0ac\\x7f");
+        assert_eq!(sanitize("abc\u{202e}def"), "abc\\u{202e}def");
+        assert_eq!(sanitize("\u{9b}2J"), "\\x9b2J");
+        assert_eq!(sanitize("a\tb"), "a b");
+    }
+
+    #[test]
+    fn number_formatting() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(4_711_535), "4.7 MB");
+    }
+}

@@ -1,0 +1,373 @@
+//! The report as aligned text: what happened, what it means, what to do.
+//!
+//! Colour is decided by the caller ([`Style`]); this module only applies it. Everything quoted
+//! from logs is passed through [`super::sanitize`].
+
+use std::io::{self, Write};
+
+use super::{bytes, sanitize, thousands};
+use crate::report::Report;
+
+/// ANSI styling, on or off.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// Emit colour escapes.
+    pub color: bool,
+    /// Width to fit lines into.
+    pub width: usize,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+
+    fn severity(&self, sev: &str, s: &str) -> String {
+        let code = match sev {
+            "critical" => "1;31",
+            "error" => "31",
+            "warn" => "33",
+            _ => "36",
+        };
+        self.paint(code, s)
+    }
+}
+
+/// Cuts `s` to at most `max` characters, ending with `…` when cut.
+fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn sparkline(values: &[u64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| {
+            if v == 0 {
+                ' '
+            } else {
+                SPARK[((v * 7).div_ceil(max.max(1))).min(7) as usize]
+            }
+        })
+        .collect()
+}
+
+/// Writes the text report.
+pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let w = style.width.max(60);
+    let i = &r.input;
+    // Header.
+    let range = i
+        .time_range
+        .as_ref()
+        .map(|t| format!("{} → {}", t.first, t.last))
+        .unwrap_or_else(|| "no timestamps".into());
+    writeln!(
+        out,
+        "{} {}",
+        style.bold("logtriage"),
+        style.dim(&format!(
+            "{} · {} source{} · {}",
+            r.tool.version,
+            i.sources.len(),
+            if i.sources.len() == 1 { "" } else { "s" },
+            range
+        ))
+    )?;
+    if r.partial {
+        writeln!(
+            out,
+            "{}",
+            style.paint(
+                "1;33",
+                "PARTIAL: some input was not read; counts cover what was."
+            )
+        )?;
+    }
+    writeln!(out)?;
+
+    // Input.
+    writeln!(out, "{}", style.bold("Input"))?;
+    let row = |label: &str, v: u64| format!("{label} {}", thousands(v));
+    writeln!(
+        out,
+        "  {}   {}   {}   {}   {}",
+        row("lines", i.lines),
+        bytes(i.bytes),
+        row("events", i.events),
+        row("malformed", i.malformed),
+        row("non-JSON", i.non_json)
+    )?;
+    let mut extra = vec![row("blank", i.blank)];
+    if i.oversize > 0 {
+        extra.push(row("oversize", i.oversize));
+    }
+    if i.invalid_utf8 > 0 {
+        extra.push(row("invalid UTF-8", i.invalid_utf8));
+    }
+    let formats: Vec<String> = i
+        .formats
+        .iter()
+        .filter(|(_, &v)| v > 0)
+        .map(|(k, v)| format!("{k} {}", thousands(*v)))
+        .collect();
+    if !formats.is_empty() {
+        extra.push(format!("formats: {}", formats.join(", ")));
+    }
+    writeln!(out, "  {}", style.dim(&extra.join("   ")))?;
+    for s in i.sources.iter().filter(|s| s.error.is_some()) {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            style.paint("31", "unreadable"),
+            sanitize(&s.name),
+            sanitize(s.error.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(out)?;
+
+    // Levels.
+    writeln!(out, "{}", style.bold("Levels"))?;
+    let order = ["trace", "debug", "info", "warn", "error", "fatal"];
+    let cells: Vec<String> = order
+        .iter()
+        .filter_map(|l| r.levels.get(*l).map(|v| (l, *v)))
+        .filter(|(_, v)| *v > 0)
+        .map(|(l, v)| {
+            let sev = match *l {
+                "fatal" => "critical",
+                "error" => "error",
+                "warn" => "warn",
+                _ => "",
+            };
+            let cell = format!("{l} {}", thousands(v));
+            if sev.is_empty() {
+                cell
+            } else {
+                style.severity(sev, &cell)
+            }
+        })
+        .collect();
+    let errors = r.error_events();
+    let rate = if i.events > 0 {
+        format!("error rate {:.2}%", errors as f64 * 100.0 / i.events as f64)
+    } else {
+        String::new()
+    };
+    if cells.is_empty() {
+        writeln!(out, "  {}", style.dim("no structured events with a level"))?;
+    } else {
+        writeln!(out, "  {}   {}", cells.join("   "), style.dim(&rate))?;
+    }
+    let text_total: u64 = r.text_levels.values().sum();
+    if text_total > 0 {
+        let t: Vec<String> = order
+            .iter()
+            .filter_map(|l| r.text_levels.get(*l).map(|v| (l, *v)))
+            .filter(|(_, v)| *v > 0)
+            .map(|(l, v)| format!("{l} {}", thousands(v)))
+            .collect();
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!("in plain-text lines: {}", t.join("   ")))
+        )?;
+    }
+    writeln!(out)?;
+
+    // Patterns.
+    if r.patterns.is_empty() {
+        writeln!(out, "{}", style.bold("Known patterns"))?;
+        writeln!(out, "  {}", style.dim("no catalog pattern matched"))?;
+    } else {
+        writeln!(
+            out,
+            "{} {}",
+            style.bold("Known patterns"),
+            style.dim(&format!("({} matched, worst first)", r.patterns.len()))
+        )?;
+        let cw = r
+            .patterns
+            .iter()
+            .map(|p| thousands(p.count).len())
+            .max()
+            .unwrap_or(1)
+            .max(5);
+        for p in &r.patterns {
+            let sev = format!("{:<8}", p.severity);
+            let when = match (&p.first_seen, &p.last_seen) {
+                (Some(f), Some(l)) if f != l => format!("{} → {}", short_time(f), short_time(l)),
+                (Some(f), _) => short_time(f),
+                _ => String::new(),
+            };
+            let title_w = w.saturating_sub(cw + 14 + when.len()).max(20);
+            writeln!(
+                out,
+                "  {} {:>cw$}  {}  {}",
+                style.severity(&p.severity, &sev),
+                thousands(p.count),
+                style.bold(&fit(&sanitize(&p.title), title_w)),
+                style.dim(&when),
+            )?;
+            let indent = " ".repeat(cw + 13);
+            let body_w = w.saturating_sub(indent.len() + 8).max(30);
+            if !p.meaning.is_empty() {
+                writeln!(
+                    out,
+                    "{indent}{} {}",
+                    style.dim("means "),
+                    fit(&p.meaning, body_w)
+                )?;
+            }
+            if !p.action.is_empty() {
+                writeln!(
+                    out,
+                    "{indent}{} {}",
+                    style.dim("do    "),
+                    fit(&p.action, body_w)
+                )?;
+            }
+            if let Some(e) = &p.example {
+                let loc = format!("{}:{}", e.source, e.line);
+                writeln!(
+                    out,
+                    "{indent}{} {}",
+                    style.dim("e.g.  "),
+                    style.dim(&fit(&sanitize(&format!("{loc}  {}", e.text)), body_w))
+                )?;
+            }
+            writeln!(out, "{indent}{}", style.dim(&format!("id {}", p.id)))?;
+        }
+    }
+    writeln!(out)?;
+
+    // Messages.
+    if !r.messages.is_empty() {
+        writeln!(out, "{}", style.bold("Top messages"))?;
+        let cw = r
+            .messages
+            .iter()
+            .map(|m| thousands(m.count).len() + usize::from(!m.exact))
+            .max()
+            .unwrap_or(1);
+        for m in &r.messages {
+            let count = format!("{}{}", if m.exact { "" } else { "≥" }, thousands(m.count));
+            writeln!(
+                out,
+                "  {:>cw$}  {}",
+                count,
+                fit(&sanitize(&m.message), w.saturating_sub(cw + 4))
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    // Timeline.
+    let b = &r.timeline.buckets;
+    if !b.is_empty() {
+        let width = human_secs(r.timeline.bucket_seconds);
+        writeln!(
+            out,
+            "{} {}",
+            style.bold("Errors over time"),
+            style.dim(&format!("(per {width}, {} buckets)", b.len()))
+        )?;
+        let errors: Vec<u64> = b.iter().map(|x| x.errors).collect();
+        let spark_w = w.saturating_sub(4);
+        for (row, chunk) in errors.chunks(spark_w).enumerate() {
+            let start = &b[row * spark_w].start;
+            writeln!(out, "  {}", style.paint("31", &sparkline(chunk)))?;
+            writeln!(out, "  {}", style.dim(&format!("from {start}")))?;
+        }
+        let mut peaks: Vec<&crate::report::Bucket> = b.iter().filter(|x| x.errors > 0).collect();
+        peaks.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.start.cmp(&b.start)));
+        if peaks.is_empty() {
+            writeln!(out, "  {}", style.dim("no errors"))?;
+        } else {
+            let mean = errors.iter().sum::<u64>() as f64 / errors.len() as f64;
+            writeln!(
+                out,
+                "  {}",
+                style.dim(&format!("mean {mean:.1} errors per bucket; busiest:"))
+            )?;
+            for p in peaks.iter().take(5) {
+                writeln!(
+                    out,
+                    "    {}  {:>7} errors  {:>9} events",
+                    p.start,
+                    thousands(p.errors),
+                    thousands(p.events)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn short_time(rfc: &str) -> String {
+    // 2026-02-06T10:00:45.123Z → 02-06 10:00:45
+    if rfc.len() >= 19 {
+        format!("{} {}", &rfc[5..10], &rfc[11..19])
+    } else {
+        rfc.to_string()
+    }
+}
+
+fn human_secs(s: i64) -> String {
+    match s {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_max() {
+        assert_eq!(sparkline(&[0, 1, 2, 4]), " ▃▅█");
+        assert_eq!(sparkline(&[]), "");
+    }
+
+    #[test]
+    fn text_report_has_no_escapes_without_color() {
+        let r = crate::pipeline::analyze_str(
+            "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"\\u001b[2Jdatabase connection failed\"}\n",
+        );
+        let mut out = Vec::new();
+        write(
+            &r,
+            Style {
+                color: false,
+                width: 100,
+            },
+            &mut out,
+        )
+        .unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(!s.contains('\x1b'), "{s}");
+        assert!(s.contains("\\x1b[2J"));
+    }
+}

@@ -1,0 +1,206 @@
+//! Where bytes come from: files (plain or gzip), directories, standard input.
+//!
+//! This module knows nothing about log formats. It turns the user's paths into an ordered list
+//! of [`Input`]s, opens each one (detecting gzip by its magic bytes, reading every member of a
+//! multi-member file), and hands the bytes to [`chunk::Chunker`], which cuts them into
+//! line-aligned chunks for the parallel stages.
+
+pub mod chunk;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+/// One thing to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+impl Input {
+    /// Display name: the path, or `-`.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "-".to_string(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Expands user arguments: `-` is stdin, directories are walked recursively (entries sorted
+/// by name, hidden entries skipped), files are taken as given. No argument means stdin.
+/// Paths that cannot be read are returned separately with their error, so the caller can report
+/// them and go on with the rest.
+pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, io::Error)>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    if args.is_empty() {
+        inputs.push(Input::Stdin);
+    }
+    for a in args {
+        if a.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(a) {
+            Ok(m) if m.is_dir() => walk(a, &mut inputs, &mut errors),
+            Ok(_) => inputs.push(Input::File(a.clone())),
+            Err(e) => errors.push((a.display().to_string(), e)),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, io::Error)>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            errors.push((dir.display().to_string(), e));
+            return;
+        }
+    };
+    let mut entries: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => walk(&p, inputs, errors),
+            Ok(m) if m.is_file() => inputs.push(Input::File(p)),
+            Ok(_) => {}
+            Err(e) => errors.push((p.display().to_string(), e)),
+        }
+    }
+}
+
+/// An opened input.
+pub struct Opened {
+    /// Decompressed bytes.
+    pub reader: Box<dyn Read + Send>,
+    /// True if the input is gzip.
+    pub gzip: bool,
+    /// Size on disk, when known (for progress).
+    pub size: Option<u64>,
+}
+
+/// Opens an input, detecting gzip by its magic bytes (`1f 8b`), whatever the file name.
+/// `max_decompressed` caps the decompressed size of a gzip input (a guard against gzip bombs);
+/// past it the read fails with a clear error.
+pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
+        Input::Stdin => (Box::new(io::stdin()), None),
+        Input::File(p) => {
+            let f = File::open(p)?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), size)
+        }
+    };
+    let mut raw = raw;
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match raw.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let head = io::Cursor::new(magic[..got].to_vec());
+    let whole = head.chain(raw);
+    if got == 2 && magic == [0x1f, 0x8b] {
+        let dec = MultiGzDecoder::new(io::BufReader::with_capacity(256 << 10, whole));
+        Ok(Opened {
+            reader: Box::new(Capped {
+                inner: dec,
+                left: max_decompressed,
+            }),
+            gzip: true,
+            size,
+        })
+    } else {
+        Ok(Opened {
+            reader: Box::new(whole),
+            gzip: false,
+            size,
+        })
+    }
+}
+
+/// Fails a read once more than the cap has been produced.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "gzip input decompresses past --max-decompressed-bytes (possible gzip bomb)",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn multi_member_gzip_is_read_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.log");
+        let mut bytes = gz(b"one\ntwo\n");
+        bytes.extend(gz(b"three\n"));
+        std::fs::write(&p, bytes).unwrap();
+        let mut o = open(&Input::File(p), u64::MAX).unwrap();
+        assert!(o.gzip);
+        let mut s = String::new();
+        o.reader.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "one\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn gzip_bomb_is_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bomb");
+        std::fs::write(&p, gz(&vec![b'a'; 1 << 20])).unwrap();
+        let mut o = open(&Input::File(p), 1000).unwrap();
+        let mut v = Vec::new();
+        let e = o.reader.read_to_end(&mut v).unwrap_err();
+        assert!(e.to_string().contains("gzip bomb"));
+    }
+
+    #[test]
+    fn directories_expand_sorted_and_missing_paths_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("b.log"), "x").unwrap();
+        std::fs::write(dir.path().join("sub/a.log"), "x").unwrap();
+        std::fs::write(dir.path().join(".hidden"), "x").unwrap();
+        let (inputs, errors) = expand(&[dir.path().to_path_buf(), dir.path().join("nope")]);
+        let names: Vec<String> = inputs.iter().map(Input::name).collect();
+        assert_eq!(names.len(), 2);
+        assert!(names[0].ends_with("b.log") && names[1].ends_with("a.log"));
+        assert_eq!(errors.len(), 1);
+    }
+}
