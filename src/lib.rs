@@ -35,6 +35,7 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod source;
+pub mod synth;
 
 pub use error::Error;
 pub use matching::Catalog;

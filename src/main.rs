@@ -103,7 +103,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         }
     }
     let mut config = logtriage::Config {
-        chunk_size: a.chunk_size.max(4096),
+        chunk_size: a.chunk_size.max(1),
         max_line_bytes: a.max_line_bytes.max(1),
         max_decompressed_bytes: a.max_decompressed_bytes,
         message_cap: a.max_distinct_messages,

@@ -1,0 +1,231 @@
+//! `logtriage analyze` end to end: counts against the generator's exact truth, invariance to
+//! threads and chunk boundaries, inputs of every kind.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use logtriage::synth::SynthFormat;
+use logtriage::{Catalog, Config};
+
+fn check_against_truth(format: SynthFormat, seed: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, truth) = corpus(dir.path(), "c.log", format, 30_000, seed);
+    let out = run(&["analyze", "--format", "json", "--bucket", "1m", path_str(&path)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = json(&out);
+    let input = &r["input"];
+    assert_eq!(input["lines"], truth.lines);
+    assert_eq!(input["bytes"], truth.bytes);
+    assert_eq!(input["events"], truth.events);
+    assert_eq!(input["malformed"], truth.malformed);
+    assert_eq!(input["invalid_utf8"], truth.invalid_utf8);
+    assert_eq!(input["non_json"], truth.non_json);
+    assert_eq!(input["blank"], truth.blank);
+    for (level, n) in &truth.levels {
+        assert_eq!(r["levels"][level], *n, "level {level}");
+    }
+    // Top messages: exact counts, in count order (ties by text).
+    let mut want: Vec<(&String, &u64)> = truth.messages.iter().collect();
+    want.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let got: Vec<(String, u64)> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["message"].as_str().unwrap().to_string(), m["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got.len(), 20.min(want.len()));
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((&g.0, g.1), (w.0, *w.1));
+    }
+    assert!(r["messages"].as_array().unwrap().iter().all(|m| m["exact"] == true));
+    // Errors per minute.
+    assert_eq!(r["timeline"]["bucket_seconds"], 60);
+    let got: BTreeMap<String, u64> = r["timeline"]["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["errors"].as_u64().unwrap() > 0)
+        .map(|b| (b["start"].as_str().unwrap()[..16].to_string(), b["errors"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, truth.errors_per_minute);
+    // Catalog hits agree with the generator on two documented patterns.
+    let count = |id: &str| {
+        r["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map_or(0, |p| p["count"].as_u64().unwrap())
+    };
+    assert_eq!(count("axonflow.database-connection-failed"), truth.db_conn_failed);
+    assert_eq!(count("outpost.exit-code-137"), truth.exit_137);
+}
+
+#[test]
+fn json_counts_equal_truth() {
+    check_against_truth(SynthFormat::Json, 1);
+}
+
+#[test]
+fn mixed_counts_equal_truth() {
+    check_against_truth(SynthFormat::Mixed, 2);
+}
+
+#[test]
+fn cloudwatch_export_counts_equal_truth() {
+    check_against_truth(SynthFormat::CloudWatch, 3);
+}
+
+#[test]
+fn logfmt_counts_equal_truth() {
+    check_against_truth(SynthFormat::Logfmt, 4);
+}
+
+#[test]
+fn report_is_identical_for_any_threads_and_chunk_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 6_000, 9);
+    let catalog = Catalog::builtin();
+    let inputs = vec![logtriage::source::Input::File(path)];
+    let reference = logtriage::analyze(
+        &inputs,
+        &catalog,
+        &Config {
+            threads: 1,
+            chunk_size: 1 << 20,
+            ..Config::default()
+        },
+        None,
+    )
+    .unwrap()
+    .report;
+    // Awkward chunk sizes put boundaries mid-line, mid-CRLF and inside long lines.
+    for (threads, chunk) in [(1, 1), (2, 7), (3, 64), (4, 1000), (2, 4093), (8, 65_536)] {
+        let r = logtriage::analyze(
+            &inputs,
+            &catalog,
+            &Config {
+                threads,
+                chunk_size: chunk,
+                ..Config::default()
+            },
+            None,
+        )
+        .unwrap()
+        .report;
+        assert_eq!(r, reference, "threads {threads}, chunk size {chunk}");
+    }
+}
+
+#[test]
+fn gzip_and_multi_member_gzip_equal_plain() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, truth) = corpus(dir.path(), "c.log", SynthFormat::Json, 5_000, 5);
+    let data = std::fs::read(&path).unwrap();
+    let half = data.len() / 2;
+    let mut gz = Vec::new();
+    for part in [&data[..half], &data[half..]] {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(part).unwrap();
+        gz.extend(e.finish().unwrap());
+    }
+    // No .gz extension: detection is by content.
+    let gz_path = dir.path().join("compressed");
+    std::fs::write(&gz_path, gz).unwrap();
+    let r = json(&run(&["analyze", "-f", "json", path_str(&gz_path)]));
+    assert_eq!(r["input"]["lines"], truth.lines);
+    assert_eq!(r["input"]["events"], truth.events);
+    assert_eq!(r["input"]["sources"][0]["gzip"], true);
+}
+
+#[test]
+fn stdin_dash_and_no_path_are_the_same() {
+    let input = b"{\"level\":\"error\",\"msg\":\"a\"}\r\n{\"level\":\"info\",\"msg\":\"b\"}\r\nno newline at end";
+    let a = json(&run_stdin(&["analyze", "-f", "json"], input));
+    let b = json(&run_stdin(&["analyze", "-f", "json", "-"], input));
+    assert_eq!(a, b);
+    assert_eq!(a["input"]["lines"], 3);
+    assert_eq!(a["input"]["events"], 2, "CRLF lines parse as JSON");
+    assert_eq!(a["input"]["non_json"], 1);
+    assert_eq!(a["levels"]["error"], 1);
+}
+
+#[test]
+fn directories_are_read_recursively() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    corpus(dir.path(), "a.log", SynthFormat::Json, 100, 1);
+    corpus(&dir.path().join("sub"), "b.log", SynthFormat::Json, 50, 2);
+    let r = json(&run(&["analyze", "-f", "json", path_str(dir.path())]));
+    assert_eq!(r["input"]["lines"], 150);
+    assert_eq!(r["input"]["sources"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn missing_path_is_reported_and_the_rest_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, truth) = corpus(dir.path(), "good.log", SynthFormat::Json, 200, 1);
+    let missing = dir.path().join("missing.log");
+    let out = run(&["analyze", "-f", "json", path_str(&missing), path_str(&good)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.log"), "{stderr}");
+    let r = json(&out);
+    assert_eq!(r["input"]["events"], truth.events);
+    assert_eq!(r["partial"], true);
+}
+
+#[test]
+fn oversize_lines_are_counted_and_skipped_not_cut() {
+    let mut input = b"{\"level\":\"info\",\"msg\":\"before\"}\n".to_vec();
+    input.extend(b"{\"level\":\"error\",\"msg\":\"");
+    input.extend(vec![b'x'; 100_000]);
+    input.extend(b"\"}\n{\"level\":\"info\",\"msg\":\"after\"}\n");
+    for chunk in ["4096", "1000000"] {
+        let r = json(&run_stdin(
+            &["analyze", "-f", "json", "--max-line-bytes", "10000", "--chunk-size", chunk],
+            &input,
+        ));
+        assert_eq!(r["input"]["lines"], 3);
+        assert_eq!(r["input"]["oversize"], 1);
+        assert_eq!(r["input"]["events"], 2);
+        assert_eq!(r["levels"]["error"], 0, "the oversize line is not half-read");
+    }
+}
+
+#[test]
+fn malformed_lines_are_counted_and_still_matched_as_text() {
+    let input = b"{\"level\":\"error\",\"msg\":\"connector call failed\",\"error\":\"dial tcp 10.0.0.1:443: connect: connection refused\",\"attempt\":\n\
+{\"level\":\"info\",\"msg\":\"ok\xff\"}\n\
+{\"level\":\"info\",\"msg\":\"fine\"}\n";
+    let r = json(&run_stdin(&["analyze", "-f", "json"], input));
+    assert_eq!(r["input"]["malformed"], 2);
+    assert_eq!(r["input"]["invalid_utf8"], 1);
+    assert_eq!(r["input"]["events"], 1);
+    let ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter().any(|id| id.contains("connection-refused")),
+        "truncated line still offered to text matching: {ids:?}"
+    );
+}
+
+#[test]
+fn pattern_hits_carry_the_runbook() {
+    let input = br#"{"level":"fatal","ts":"2026-02-06T10:00:00Z","msg":"ANTHROPIC_API_KEY not set"}"#;
+    let r = json(&run_stdin(&["analyze", "-f", "json"], input));
+    let p = &r["patterns"][0];
+    assert_eq!(p["id"], "outpost.anthropic-api-key-missing");
+    assert_eq!(p["severity"], "critical");
+    assert_eq!(p["count"], 1);
+    assert!(!p["action"].as_str().unwrap().is_empty());
+    assert_eq!(p["example"]["line"], 1);
+    assert_eq!(p["first_seen"], "2026-02-06T10:00:00.000Z");
+}

@@ -1,0 +1,67 @@
+//! Shared helpers for the integration tests: run the binary, generate corpora.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use logtriage::synth::{generate, SynthConfig, SynthFormat, Truth};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_logtriage"));
+    c.env_remove("NO_COLOR").env("COLUMNS", "120");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).stdin(Stdio::null()).output().expect("binary runs")
+}
+
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+pub fn corpus(dir: &Path, name: &str, format: SynthFormat, lines: u64, seed: u64) -> (PathBuf, Truth) {
+    let path = dir.join(name);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let truth = generate(
+        &SynthConfig {
+            seed,
+            lines: Some(lines),
+            format,
+            ..Default::default()
+        },
+        &mut f,
+    )
+    .unwrap();
+    use std::io::Write;
+    f.flush().unwrap();
+    (path, truth)
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
