@@ -1,1 +1,95 @@
-fn main() {}
+//! Per-stage throughput on generated data: parsing, matching, and the whole pipeline.
+//!
+//! `cargo bench --bench pipeline`. Whole-binary throughput on a 1 GB corpus is measured by
+//! `benches/run.sh` instead.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use logtriage::matching::{Catalog, Matcher};
+use logtriage::record::{FieldSpec, Fields, Parser, Slot};
+use logtriage::synth::{generate, SynthConfig, SynthFormat};
+
+fn corpus(format: SynthFormat, lines: u64) -> Vec<u8> {
+    let mut v = Vec::new();
+    generate(
+        &SynthConfig {
+            lines: Some(lines),
+            format,
+            seed: 42,
+            ..Default::default()
+        },
+        &mut v,
+    )
+    .unwrap();
+    v
+}
+
+fn parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse");
+    for (name, format) in [
+        ("json", SynthFormat::Json),
+        ("logfmt", SynthFormat::Logfmt),
+        ("cloudwatch", SynthFormat::CloudWatch),
+    ] {
+        let data = corpus(format, 20_000);
+        let parser = Parser::new(FieldSpec::with_defaults());
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut fields = Fields::new(parser.spec().slot_count());
+                let mut n = 0usize;
+                for line in data.split(|&c| c == b'\n') {
+                    parser.parse(line, &mut fields);
+                    n += fields.get(Slot::Message as usize).is_some() as usize;
+                }
+                black_box(n)
+            })
+        });
+    }
+    g.finish();
+}
+
+fn matching(c: &mut Criterion) {
+    let catalog = Catalog::builtin();
+    let mut spec = FieldSpec::with_defaults();
+    let matcher = Matcher::new(&catalog, &mut spec);
+    let messages = [
+        "request completed",
+        "dial tcp 10.1.2.3:5432: connect: connection refused",
+        "task 4f1c stopped: essential container exited with exit code 137 (OOMKilled)",
+        "user 'Zoë' logged in from 10.0.4.5",
+        "invalid value for config key \"timeout_ms\": \"abc\", using default",
+    ];
+    let bytes: usize = messages.iter().map(|m| m.len()).sum();
+    let mut g = c.benchmark_group("match");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("text_hits", |b| {
+        let mut out = Vec::new();
+        b.iter(|| {
+            for m in messages {
+                out.clear();
+                matcher.text_hits(black_box(m), true, &mut out);
+            }
+            black_box(out.len())
+        })
+    });
+    g.finish();
+}
+
+fn pipeline(c: &mut Criterion) {
+    let catalog = Catalog::builtin();
+    let data = corpus(SynthFormat::Mixed, 50_000);
+    let config = logtriage::Config {
+        threads: 1,
+        ..Default::default()
+    };
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(20);
+    g.bench_function("analyze_mixed_1thread", |b| {
+        b.iter(|| black_box(logtriage::analyze_bytes(&data, &catalog, &config)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parse, matching, pipeline);
+criterion_main!(benches);

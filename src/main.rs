@@ -6,6 +6,8 @@ mod cli;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::Parser as _;
 use logtriage::matching::{check_examples, Catalog, Severity};
@@ -21,7 +23,7 @@ use cli::exit;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze(a) => run_analyze(a),
+        Command::Analyze(a) => run_analyze(*a),
         Command::Patterns(p) => run_patterns(p),
     };
     match result {
@@ -115,6 +117,18 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     if let Some(t) = a.threads {
         config.threads = t;
     }
+    // First Ctrl-C: stop reading and print what was read, marked partial (exit 130).
+    // A second one: exit at once.
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || {
+            if cancel.swap(true, Ordering::SeqCst) {
+                std::process::exit(exit::INTERRUPTED.into());
+            }
+        });
+    }
+    config.cancel = Some(cancel.clone());
 
     let (inputs, missing) = source::expand(&a.paths);
     for (name, e) in &missing {
@@ -164,6 +178,9 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         ),
     })?;
 
+    if cancel.load(Ordering::SeqCst) {
+        return Ok(exit::INTERRUPTED);
+    }
     if !missing.is_empty() || !analysis.failures.is_empty() {
         return Ok(exit::ERROR);
     }

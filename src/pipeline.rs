@@ -305,9 +305,13 @@ impl<'s> Worker<'s> {
                         v
                     });
                 }
-                shared
-                    .matcher
-                    .event_hits(&rec, &self.msg_hits, &mut self.scratch, &mut self.hits);
+                shared.matcher.event_hits(
+                    &rec,
+                    level,
+                    &self.msg_hits,
+                    &mut self.scratch,
+                    &mut self.hits,
+                );
                 if !self.hits.is_empty() {
                     agg.observe_hits(&self.hits, time, pos, line);
                 }
@@ -338,7 +342,7 @@ impl<'s> Worker<'s> {
                 let text = String::from_utf8_lossy(line);
                 shared
                     .matcher
-                    .line_hits(&rec, &text, &mut self.scratch, &mut self.hits);
+                    .line_hits(&rec, level, &text, &mut self.scratch, &mut self.hits);
                 if !self.hits.is_empty() {
                     agg.observe_hits(&self.hits, time, pos, line);
                 }

@@ -125,11 +125,14 @@ impl Rng {
     }
 }
 
+/// A rendered message and its extra fields.
+type Rendered = (String, Vec<(&'static str, Val)>);
+
 /// A message template: level, weight, and how to render the message and extra fields.
 struct Tpl {
     level: &'static str,
     weight: u32,
-    render: fn(&mut Rng) -> (String, Vec<(&'static str, Val)>),
+    render: fn(&mut Rng) -> Rendered,
 }
 
 enum Val {
@@ -142,44 +145,181 @@ enum Val {
 const NAMES: &[&str] = &["alice", "Zoë", "Jürgen", "李雷", "O'Brien", "Søren"];
 const TABLES: &[&str] = &["jobs", "dispatches", "api_keys", "tenants"];
 const PROVIDERS: &[&str] = &["bedrock", "openai", "ollama"];
-const SERVICES: &[&str] = &["control-plane", "agent", "orchestrator", "worker", "scheduler"];
+const SERVICES: &[&str] = &[
+    "control-plane",
+    "agent",
+    "orchestrator",
+    "worker",
+    "scheduler",
+];
 
 fn templates() -> Vec<Tpl> {
     vec![
-        Tpl { level: "info", weight: 300, render: |_| ("request received".into(), vec![]) },
+        Tpl {
+            level: "info",
+            weight: 300,
+            render: |_| ("request received".into(), vec![]),
+        },
         Tpl {
             level: "info",
             weight: 290,
             render: |r| {
                 let status = *r.pick(&[200i64, 200, 201, 204, 404]);
-                ("request completed".into(), vec![("http", Val::Http("GET", "/v1/fleet".into(), status)), ("duration_ms", Val::F(5.0 + r.unit() * 80.0))])
+                (
+                    "request completed".into(),
+                    vec![
+                        ("http", Val::Http("GET", "/v1/fleet".into(), status)),
+                        ("duration_ms", Val::F(5.0 + r.unit() * 80.0)),
+                    ],
+                )
             },
         },
-        Tpl { level: "debug", weight: 200, render: |r| (format!("cache miss for key {:016x}", r.next()), vec![]) },
-        Tpl { level: "debug", weight: 150, render: |r| ("query executed".into(), vec![("table", Val::S(r.pick(TABLES).to_string())), ("duration_ms", Val::I(r.below(40) as i64))]) },
-        Tpl { level: "info", weight: 120, render: |_| ("health check passed".into(), vec![]) },
-        Tpl { level: "info", weight: 60, render: |r| (format!("user '{}' logged in from 10.0.{}.{}", r.pick(NAMES), r.below(256), r.below(256)), vec![]) },
-        Tpl { level: "info", weight: 40, render: |r| (format!("invalid value for config key \"timeout_ms\": \"{}\", using default", r.pick(&["abc", "-1", ""])), vec![]) },
-        Tpl { level: "warn", weight: 20, render: |r| ("llm provider timeout".into(), vec![("provider", Val::S(r.pick(PROVIDERS).to_string())), ("duration_ms", Val::F(30000.0 + r.unit() * 100.0))]) },
-        Tpl { level: "warn", weight: 15, render: |_| ("context deadline exceeded".into(), vec![]) },
-        Tpl { level: "warn", weight: 10, render: |r| (format!("slow query on table {}: {} ms", r.pick(TABLES), 1000 + r.below(8000)), vec![]) },
+        Tpl {
+            level: "debug",
+            weight: 200,
+            render: |r| (format!("cache miss for key {:016x}", r.next()), vec![]),
+        },
+        Tpl {
+            level: "debug",
+            weight: 150,
+            render: |r| {
+                (
+                    "query executed".into(),
+                    vec![
+                        ("table", Val::S(r.pick(TABLES).to_string())),
+                        ("duration_ms", Val::I(r.below(40) as i64)),
+                    ],
+                )
+            },
+        },
+        Tpl {
+            level: "info",
+            weight: 120,
+            render: |_| ("health check passed".into(), vec![]),
+        },
+        Tpl {
+            level: "info",
+            weight: 60,
+            render: |r| {
+                (
+                    format!(
+                        "user '{}' logged in from 10.0.{}.{}",
+                        r.pick(NAMES),
+                        r.below(256),
+                        r.below(256)
+                    ),
+                    vec![],
+                )
+            },
+        },
+        Tpl {
+            level: "info",
+            weight: 40,
+            render: |r| {
+                (
+                    format!(
+                        "invalid value for config key \"timeout_ms\": \"{}\", using default",
+                        r.pick(&["abc", "-1", ""])
+                    ),
+                    vec![],
+                )
+            },
+        },
+        Tpl {
+            level: "warn",
+            weight: 20,
+            render: |r| {
+                (
+                    "llm provider timeout".into(),
+                    vec![
+                        ("provider", Val::S(r.pick(PROVIDERS).to_string())),
+                        ("duration_ms", Val::F(30000.0 + r.unit() * 100.0)),
+                    ],
+                )
+            },
+        },
+        Tpl {
+            level: "warn",
+            weight: 15,
+            render: |_| ("context deadline exceeded".into(), vec![]),
+        },
+        Tpl {
+            level: "warn",
+            weight: 10,
+            render: |r| {
+                (
+                    format!(
+                        "slow query on table {}: {} ms",
+                        r.pick(TABLES),
+                        1000 + r.below(8000)
+                    ),
+                    vec![],
+                )
+            },
+        },
         Tpl {
             level: "error",
             weight: 8,
             render: |r| {
-                let err = format!("dial tcp 10.1.{}.{}:5432: connect: connection refused", r.below(256), r.below(256));
-                ("database connection failed".into(), vec![("error", Val::S(err))])
+                let err = format!(
+                    "dial tcp 10.1.{}.{}:5432: connect: connection refused",
+                    r.below(256),
+                    r.below(256)
+                );
+                (
+                    "database connection failed".into(),
+                    vec![("error", Val::S(err))],
+                )
             },
         },
         Tpl {
             level: "error",
             weight: 6,
-            render: |r| ("request failed".into(), vec![("http", Val::Http("POST", "/v1/dispatch".into(), *r.pick(&[500i64, 502, 503]))), ("error", Val::S("upstream returned 503".into()))]),
+            render: |r| {
+                (
+                    "request failed".into(),
+                    vec![
+                        (
+                            "http",
+                            Val::Http("POST", "/v1/dispatch".into(), *r.pick(&[500i64, 502, 503])),
+                        ),
+                        ("error", Val::S("upstream returned 503".into())),
+                    ],
+                )
+            },
         },
-        Tpl { level: "error", weight: 4, render: |r| (format!("task {:032x} stopped: essential container exited with exit code 137 (OOMKilled)", r.next() as u128 * 3), vec![]) },
-        Tpl { level: "error", weight: 3, render: |_| ("policy evaluation failed".into(), vec![("error", Val::S("context deadline exceeded".into()))]) },
-        Tpl { level: "fatal", weight: 1, render: |_| ("OOMKilled".into(), vec![("memory_limit_mb", Val::I(2048))]) },
-        Tpl { level: "error", weight: 2, render: |_| ("Invalid API key".into(), vec![("http", Val::Http("GET", "/v1/fleet".into(), 401))]) },
+        Tpl {
+            level: "error",
+            weight: 4,
+            render: |r| {
+                (format!("task {:032x} stopped: essential container exited with exit code 137 (OOMKilled)", r.next() as u128 * 3), vec![])
+            },
+        },
+        Tpl {
+            level: "error",
+            weight: 3,
+            render: |_| {
+                (
+                    "policy evaluation failed".into(),
+                    vec![("error", Val::S("context deadline exceeded".into()))],
+                )
+            },
+        },
+        Tpl {
+            level: "fatal",
+            weight: 1,
+            render: |_| ("OOMKilled".into(), vec![("memory_limit_mb", Val::I(2048))]),
+        },
+        Tpl {
+            level: "error",
+            weight: 2,
+            render: |_| {
+                (
+                    "Invalid API key".into(),
+                    vec![("http", Val::Http("GET", "/v1/fleet".into(), 401))],
+                )
+            },
+        },
     ]
 }
 
@@ -215,7 +355,7 @@ fn lf_str(s: &str) -> String {
 
 /// Writes a corpus to `out` and returns its truth.
 pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
-    let mut r = Rng(cfg.seed ^ 0x5EED_0F_106_7A1A6E);
+    let mut r = Rng(cfg.seed ^ 0x05EE_D0F1_067A_1A6E);
     let tpls = templates();
     let total_w: u32 = tpls.iter().map(|t| t.weight).sum();
     let mut truth = Truth::default();
@@ -238,11 +378,27 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
             let u = r.below(1000);
             if u < 6 {
                 let line = match u {
-                    0 => format!("{} INFO  starting agent version 2.{}.{}", &ts[..19].replace('T', " "), r.below(9), r.below(30)),
+                    0 => format!(
+                        "{} INFO  starting agent version 2.{}.{}",
+                        &ts[..19].replace('T', " "),
+                        r.below(9),
+                        r.below(30)
+                    ),
                     1 => "Listening on :8080".to_string(),
-                    2 => format!("npm WARN deprecated glob@{}.0.0: this version is no longer supported", r.below(9)),
-                    3 => format!("{} [warn] worker {} exited with status 1, restarting", &ts[..19].replace('T', " "), r.below(64)),
-                    _ => format!("Downloading model weights: {}% ({} MB)", r.below(100), r.below(900)),
+                    2 => format!(
+                        "npm WARN deprecated glob@{}.0.0: this version is no longer supported",
+                        r.below(9)
+                    ),
+                    3 => format!(
+                        "{} [warn] worker {} exited with status 1, restarting",
+                        &ts[..19].replace('T', " "),
+                        r.below(64)
+                    ),
+                    _ => format!(
+                        "Downloading model weights: {}% ({} MB)",
+                        r.below(100),
+                        r.below(900)
+                    ),
                 };
                 truth.non_json += 1;
                 emit(&mut truth, &mut buf, line.as_bytes(), out)?;
@@ -251,8 +407,12 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
             if u < 7 {
                 // A Go panic trace: several plain-text lines.
                 for line in [
-                    "panic: runtime error: invalid memory address or nil pointer dereference".to_string(),
-                    format!("[signal SIGSEGV: segmentation violation code=0x1 addr=0x{:x}]", r.below(256)),
+                    "panic: runtime error: invalid memory address or nil pointer dereference"
+                        .to_string(),
+                    format!(
+                        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x{:x}]",
+                        r.below(256)
+                    ),
                     format!("goroutine {} [running]:", r.below(5000)),
                     "main.handler(0xc000123456)".to_string(),
                     "\t/app/main.go:42 +0x1d".to_string(),
@@ -288,7 +448,11 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
         let rid = (r.below(10) > 0).then(|| format!("req-{:012x}", r.next() & 0xffff_ffff_ffff));
         let line = match cfg.format {
             SynthFormat::Logfmt => {
-                let mut s = format!("ts={ts} level={} logger={svc} msg={}", t.level, lf_str(&msg));
+                let mut s = format!(
+                    "ts={ts} level={} logger={svc} msg={}",
+                    t.level,
+                    lf_str(&msg)
+                );
                 if let Some(id) = &rid {
                     s.push_str(&format!(" request_id={id}"));
                 }
@@ -297,7 +461,9 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                         Val::S(x) => s.push_str(&format!(" {k}={}", lf_str(x))),
                         Val::I(x) => s.push_str(&format!(" {k}={x}")),
                         Val::F(x) => s.push_str(&format!(" {k}={x:.3}")),
-                        Val::Http(m, p, st) => s.push_str(&format!(" {k}.method={m} {k}.path={p} {k}.status={st}")),
+                        Val::Http(m, p, st) => {
+                            s.push_str(&format!(" {k}.method={m} {k}.path={p} {k}.status={st}"))
+                        }
                     }
                 }
                 s
@@ -317,7 +483,9 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                         Val::S(x) => json_str(x, python),
                         Val::I(x) => x.to_string(),
                         Val::F(x) => format!("{x:.3}"),
-                        Val::Http(m, p, st) => format!("{{\"method\":\"{m}\",\"path\":\"{p}\",\"status\":{st}}}"),
+                        Val::Http(m, p, st) => {
+                            format!("{{\"method\":\"{m}\",\"path\":\"{p}\",\"status\":{st}}}")
+                        }
                     };
                     s.push_str(&format!("{sep}\"{k}\"{colon}{val}"));
                 }
@@ -343,7 +511,10 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
             }
             if u < 5 {
                 let mut b = line.into_bytes();
-                let at = b.windows(7).position(|w| w == b"\"msg\":\"").map_or(b.len() / 2, |i| i + 7);
+                let at = b
+                    .windows(7)
+                    .position(|w| w == b"\"msg\":\"")
+                    .map_or(b.len() / 2, |i| i + 7);
                 b.splice(at..at, [0xffu8, 0xfe]);
                 truth.malformed += 1;
                 truth.invalid_utf8 += 1;
@@ -352,7 +523,9 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
             }
             if u < 6 {
                 // A long but valid line (64-200 KiB body field).
-                let body: String = std::iter::repeat_n("0123456789abcdef", 4096 + r.below(8192) as usize).collect();
+                let body: String =
+                    std::iter::repeat_n("0123456789abcdef", 4096 + r.below(8192) as usize)
+                        .collect();
                 let long = format!("{{\"level\":\"debug\",\"ts\":\"{ts}\",\"msg\":\"dumping oversized response body\",\"body\":\"{body}\"}}");
                 count_event(&mut truth, "debug", "dumping oversized response body", &ts);
                 emit(&mut truth, &mut buf, long.as_bytes(), out)?;
@@ -376,7 +549,10 @@ fn count_event(truth: &mut Truth, level: &str, msg: &str, ts: &str) {
     *truth.levels.entry(level.to_string()).or_default() += 1;
     *truth.messages.entry(msg.to_string()).or_default() += 1;
     if level == "error" || level == "fatal" {
-        *truth.errors_per_minute.entry(ts[..16].to_string()).or_default() += 1;
+        *truth
+            .errors_per_minute
+            .entry(ts[..16].to_string())
+            .or_default() += 1;
     }
 }
 

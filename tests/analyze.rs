@@ -12,8 +12,20 @@ use logtriage::{Catalog, Config};
 fn check_against_truth(format: SynthFormat, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let (path, truth) = corpus(dir.path(), "c.log", format, 30_000, seed);
-    let out = run(&["analyze", "--format", "json", "--bucket", "1m", path_str(&path)]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--bucket",
+        "1m",
+        path_str(&path),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = json(&out);
     let input = &r["input"];
     assert_eq!(input["lines"], truth.lines);
@@ -33,13 +45,22 @@ fn check_against_truth(format: SynthFormat, seed: u64) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["message"].as_str().unwrap().to_string(), m["count"].as_u64().unwrap()))
+        .map(|m| {
+            (
+                m["message"].as_str().unwrap().to_string(),
+                m["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(got.len(), 20.min(want.len()));
     for (g, w) in got.iter().zip(&want) {
         assert_eq!((&g.0, g.1), (w.0, *w.1));
     }
-    assert!(r["messages"].as_array().unwrap().iter().all(|m| m["exact"] == true));
+    assert!(r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["exact"] == true));
     // Errors per minute.
     assert_eq!(r["timeline"]["bucket_seconds"], 60);
     let got: BTreeMap<String, u64> = r["timeline"]["buckets"]
@@ -47,7 +68,12 @@ fn check_against_truth(format: SynthFormat, seed: u64) {
         .unwrap()
         .iter()
         .filter(|b| b["errors"].as_u64().unwrap() > 0)
-        .map(|b| (b["start"].as_str().unwrap()[..16].to_string(), b["errors"].as_u64().unwrap()))
+        .map(|b| {
+            (
+                b["start"].as_str().unwrap()[..16].to_string(),
+                b["errors"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(got, truth.errors_per_minute);
     // Catalog hits agree with the generator on two documented patterns.
@@ -59,7 +85,10 @@ fn check_against_truth(format: SynthFormat, seed: u64) {
             .find(|p| p["id"] == id)
             .map_or(0, |p| p["count"].as_u64().unwrap())
     };
-    assert_eq!(count("axonflow.database-connection-failed"), truth.db_conn_failed);
+    assert_eq!(
+        count("axonflow.database-connection-failed"),
+        truth.db_conn_failed
+    );
     assert_eq!(count("outpost.exit-code-137"), truth.exit_137);
 }
 
@@ -186,13 +215,24 @@ fn oversize_lines_are_counted_and_skipped_not_cut() {
     input.extend(b"\"}\n{\"level\":\"info\",\"msg\":\"after\"}\n");
     for chunk in ["4096", "1000000"] {
         let r = json(&run_stdin(
-            &["analyze", "-f", "json", "--max-line-bytes", "10000", "--chunk-size", chunk],
+            &[
+                "analyze",
+                "-f",
+                "json",
+                "--max-line-bytes",
+                "10000",
+                "--chunk-size",
+                chunk,
+            ],
             &input,
         ));
         assert_eq!(r["input"]["lines"], 3);
         assert_eq!(r["input"]["oversize"], 1);
         assert_eq!(r["input"]["events"], 2);
-        assert_eq!(r["levels"]["error"], 0, "the oversize line is not half-read");
+        assert_eq!(
+            r["levels"]["error"], 0,
+            "the oversize line is not half-read"
+        );
     }
 }
 
@@ -219,7 +259,8 @@ fn malformed_lines_are_counted_and_still_matched_as_text() {
 
 #[test]
 fn pattern_hits_carry_the_runbook() {
-    let input = br#"{"level":"fatal","ts":"2026-02-06T10:00:00Z","msg":"ANTHROPIC_API_KEY not set"}"#;
+    let input =
+        br#"{"level":"fatal","ts":"2026-02-06T10:00:00Z","msg":"ANTHROPIC_API_KEY not set"}"#;
     let r = json(&run_stdin(&["analyze", "-f", "json"], input));
     let p = &r["patterns"][0];
     assert_eq!(p["id"], "outpost.anthropic-api-key-missing");

@@ -24,8 +24,18 @@ fn bad_usage_is_a_one_line_error_with_exit_2() {
 #[test]
 fn fail_on_gates_on_severity() {
     let input = br#"{"level":"error","msg":"database connection failed"}"#;
-    assert_eq!(run_stdin(&["analyze", "--fail-on", "error"], input).status.code(), Some(1));
-    assert_eq!(run_stdin(&["analyze", "--fail-on", "critical"], input).status.code(), Some(0));
+    assert_eq!(
+        run_stdin(&["analyze", "--fail-on", "error"], input)
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        run_stdin(&["analyze", "--fail-on", "critical"], input)
+            .status
+            .code(),
+        Some(0)
+    );
     assert_eq!(run_stdin(&["analyze"], input).status.code(), Some(0));
 }
 
@@ -45,7 +55,15 @@ fn text_report_shows_meaning_and_action() {
     let input = br#"{"level":"fatal","ts":"2026-02-06T10:00:00Z","msg":"OOMKilled"}"#;
     let out = run_stdin(&["analyze"], input);
     let s = String::from_utf8(out.stdout).unwrap();
-    for needle in ["Input", "Levels", "Known patterns", "OOMKilled", "means", "do ", "Top messages"] {
+    for needle in [
+        "Input",
+        "Levels",
+        "Known patterns",
+        "OOMKilled",
+        "means",
+        "do ",
+        "Top messages",
+    ] {
         assert!(s.contains(needle), "missing {needle:?} in\n{s}");
     }
 }
@@ -55,7 +73,10 @@ fn log_content_cannot_inject_terminal_escapes() {
     let input = b"{\"level\":\"error\",\"msg\":\"\\u001b]0;pwned\\u0007 \\u202e database connection failed\"}\n\x1b[2J plain ERROR line\n";
     let out = run_stdin(&["analyze", "--color", "never"], input);
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(!s.contains('\x1b') && !s.contains('\u{7}') && !s.contains('\u{202e}'), "{s}");
+    assert!(
+        !s.contains('\x1b') && !s.contains('\u{7}') && !s.contains('\u{202e}'),
+        "{s}"
+    );
     assert!(s.contains("\\x1b"));
 }
 
@@ -70,11 +91,24 @@ fn broken_pipe_ends_quietly() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 8];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success() || out.status.code() == Some(0), "{:?}", out.status);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() || out.status.code() == Some(0),
+        "{:?}",
+        out.status
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The same for a long report closed early.
     let mut child = bin()
         .args(["analyze", "-f", "json", "--top", "5000", path_str(&path)])
@@ -82,11 +116,20 @@ fn broken_pipe_ends_quietly() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -97,7 +140,9 @@ fn patterns_list_json_is_an_array_of_patterns() {
     let arr = v.as_array().unwrap();
     assert!(arr.len() >= 60, "{} patterns", arr.len());
     for p in arr {
-        for key in ["id", "title", "severity", "meaning", "action", "match", "examples"] {
+        for key in [
+            "id", "title", "severity", "meaning", "action", "match", "examples",
+        ] {
             assert!(p.get(key).is_some(), "{key} missing in {p}");
         }
     }
@@ -117,7 +162,12 @@ fn patterns_show_and_unknown_id() {
 fn patterns_check_accepts_the_builtin_files_and_names_errors() {
     let dir = env!("CARGO_MANIFEST_DIR").to_string() + "/patterns";
     let out = run(&["patterns", "check", &dir]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
@@ -129,7 +179,10 @@ fn patterns_check_accepts_the_builtin_files_and_names_errors() {
     let out = run(&["patterns", "check", path_str(&bad)]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.toml:2") && err.contains("my.slow") && err.contains("regex"), "{err}");
+    assert!(
+        err.contains("bad.toml:2") && err.contains("my.slow") && err.contains("regex"),
+        "{err}"
+    );
 
     let wrong = tmp.path().join("wrong.toml");
     std::fs::write(
@@ -152,7 +205,10 @@ fn user_catalog_adds_patterns_to_analyze() {
     )
     .unwrap();
     let input = br#"{"level":"error","msg":"Widget JAMMED again"}"#;
-    let r = json(&run_stdin(&["analyze", "-f", "json", "--patterns", path_str(&cat)], input));
+    let r = json(&run_stdin(
+        &["analyze", "-f", "json", "--patterns", path_str(&cat)],
+        input,
+    ));
     assert_eq!(r["patterns"][0]["id"], "my.widget");
     let out = run_stdin(&["analyze", "--patterns", "/nonexistent/x.toml"], input);
     assert_eq!(out.status.code(), Some(2));
@@ -162,7 +218,10 @@ fn user_catalog_adds_patterns_to_analyze() {
 fn output_file_and_unwritable_output() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("r.json");
-    let out = run_stdin(&["analyze", "-f", "json", "-o", path_str(&dest)], b"{\"msg\":\"x\"}\n");
+    let out = run_stdin(
+        &["analyze", "-f", "json", "-o", path_str(&dest)],
+        b"{\"msg\":\"x\"}\n",
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
     assert_eq!(v["schema"], "logtriage.report/v1");

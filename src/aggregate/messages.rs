@@ -104,43 +104,37 @@ impl MessageCounter {
         );
     }
 
-    /// Drops the least frequent half of the table.
+    /// Drops the least frequent half of the table. The kept entries move into a fresh table
+    /// sized for `cap`, so the table never grows again (no rehash churn on the hot path).
     fn prune(&mut self) {
         let keep = self.cap / 2;
-        let mut counts: Vec<u64> = self.table.iter().map(|e| e.count).collect();
-        if counts.len() <= keep {
+        if self.table.len() <= keep {
             return;
         }
+        let mut counts: Vec<u64> = self.table.iter().map(|e| e.count).collect();
         let idx = counts.len() - keep;
         let (_, threshold, _) = counts.select_nth_unstable(idx);
         let threshold = *threshold;
+        drop(counts);
+        let above = self.table.iter().filter(|e| e.count > threshold).count();
+        // Entries at the threshold are kept (in table order) until `keep` is reached.
+        let mut ties_left = keep.saturating_sub(above);
+        let old = std::mem::replace(&mut self.table, HashTable::with_capacity(self.cap));
         let mut max_dropped = 0;
-        let mut dropped = 0;
-        self.table.retain(|e| {
-            if e.count < threshold {
-                max_dropped = max_dropped.max(e.count + e.err);
-                dropped += 1;
-                false
-            } else {
-                true
-            }
-        });
-        if dropped == 0 {
-            // All counts tie at the threshold: drop by hash order so the table still shrinks.
-            let mut n = self.table.len() - keep;
-            self.table.retain(|e| {
-                if n > 0 && e.count <= threshold {
-                    n -= 1;
-                    max_dropped = max_dropped.max(e.count + e.err);
-                    dropped += 1;
-                    false
-                } else {
+        for e in old {
+            let kept = e.count > threshold
+                || (e.count == threshold && ties_left > 0 && {
+                    ties_left -= 1;
                     true
-                }
-            });
+                });
+            if kept {
+                self.table.insert_unique(e.hash, e, |x| x.hash);
+            } else {
+                max_dropped = max_dropped.max(e.count + e.err);
+                self.pruned += 1;
+            }
         }
         self.floor = self.floor.max(max_dropped);
-        self.pruned += dropped;
     }
 
     /// Adds another counter's counts into this one.

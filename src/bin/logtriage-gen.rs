@@ -46,7 +46,8 @@ fn run() -> io::Result<()> {
             }
             "--format" => {
                 let v = val()?;
-                cfg.format = SynthFormat::parse(&v).ok_or_else(|| bad(format!("unknown format {v}")))?;
+                cfg.format =
+                    SynthFormat::parse(&v).ok_or_else(|| bad(format!("unknown format {v}")))?;
             }
             "--out" => out_path = val()?,
             "--truth" => truth_path = Some(val()?),

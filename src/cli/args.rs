@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse logs: levels, catalog patterns with their fixes, top messages, errors over time.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Inspect and validate pattern catalogs.
     #[command(subcommand)]
     Patterns(PatternsCommand),

@@ -43,8 +43,9 @@ pub struct Matcher {
     regexes: Vec<Option<Regex>>,
     /// Patterns with a regex but no literal: their regex runs on every text.
     regex_only: Vec<u16>,
-    /// Patterns with no text clause: checked on every structured event.
-    no_text: Vec<u16>,
+    /// Patterns with no text clause: checked on every structured event, with the slots of
+    /// their first field condition as a bit mask (0: cannot be gated, always checked).
+    no_text: Vec<(u16, u64)>,
     conds: Vec<Vec<CompiledCond>>,
     levels: Vec<Vec<Level>>,
 }
@@ -97,8 +98,19 @@ impl Matcher {
             if re.is_some() && s.contains.is_empty() && s.message.is_empty() {
                 m.regex_only.push(pi);
             }
+            let first_cond_slots: Vec<u16> = s
+                .fields
+                .first()
+                .map(|c| c.paths.iter().map(|p| spec.extra_slot(p)).collect())
+                .unwrap_or_default();
             if !s.has_text() {
-                m.no_text.push(pi);
+                let mask =
+                    if first_cond_slots.iter().all(|&x| x < 64) && !first_cond_slots.is_empty() {
+                        first_cond_slots.iter().fold(0u64, |m, &x| m | 1 << x)
+                    } else {
+                        0
+                    };
+                m.no_text.push((pi, mask));
             }
             m.regexes.push(re);
             m.messages.push(s.message.clone());
@@ -162,54 +174,73 @@ impl Matcher {
             w += 1;
         }
         out.truncate(w);
-        for &p in &self.regex_only {
-            if self.regexes[p as usize]
-                .as_ref()
-                .is_some_and(|re| re.is_match(text))
-            {
-                out.push(p);
+        if !self.regex_only.is_empty() {
+            for &p in &self.regex_only {
+                if self.regexes[p as usize]
+                    .as_ref()
+                    .is_some_and(|re| re.is_match(text))
+                {
+                    out.push(p);
+                }
             }
+            out[start..].sort_unstable();
         }
     }
 
-    /// Full hits of a structured event, given the text hits of its message (`msg_hits`, from
-    /// [`Matcher::text_hits`]): adds the error field's text hits and the patterns without text
-    /// clauses, then keeps those whose level and field conditions hold. `scratch` is reused
-    /// working space. Hits are sorted by pattern index.
+    /// Full hits of an event, given the text hits of its message (`msg_hits`, from
+    /// [`Matcher::text_hits`]) and its level: adds the error field's text hits and, for
+    /// structured events, the patterns without text clauses, and keeps those whose level and
+    /// field conditions hold. `scratch` is reused working space. Hits are sorted.
     pub fn event_hits(
         &self,
         rec: &Record<'_, '_>,
+        level: Option<Level>,
         msg_hits: &[u16],
         scratch: &mut Vec<u16>,
         out: &mut Vec<u16>,
     ) {
-        scratch.clear();
-        scratch.extend_from_slice(msg_hits);
-        if let Some(err) = rec.text(Slot::Error) {
-            self.text_hits(&err, false, scratch);
-        }
-        if rec.format.is_structured() {
-            scratch.extend_from_slice(&self.no_text);
-        }
-        if scratch.is_empty() {
-            return;
-        }
-        scratch.sort_unstable();
-        scratch.dedup();
-        let level = if self.levels.iter().any(|l| !l.is_empty()) {
-            rec.level()
-        } else {
-            None
-        };
-        for &p in scratch.iter() {
-            let levels = &self.levels[p as usize];
-            if !levels.is_empty() && !level.is_some_and(|l| levels.contains(&l)) {
-                continue;
+        let start = out.len();
+        let cands: &[u16] = match rec.text(Slot::Error) {
+            Some(err) => {
+                scratch.clear();
+                scratch.extend_from_slice(msg_hits);
+                self.text_hits(&err, false, scratch);
+                scratch.sort_unstable();
+                scratch.dedup();
+                scratch
             }
-            if self.conds[p as usize].iter().all(|c| cond_holds(rec, c)) {
+            None => msg_hits,
+        };
+        for &p in cands {
+            if self.accepts(p, rec, level) {
                 out.push(p);
             }
         }
+        if rec.format.is_structured() && !self.no_text.is_empty() {
+            let before = out.len();
+            let present = rec.fields.present();
+            for &(p, mask) in &self.no_text {
+                // A condition on absent fields is false: skip without looking further.
+                if mask != 0 && mask & present == 0 {
+                    continue;
+                }
+                if self.accepts(p, rec, level) {
+                    out.push(p);
+                }
+            }
+            if out.len() > before && before > start {
+                out[start..].sort_unstable();
+            }
+        }
+    }
+
+    #[inline]
+    fn accepts(&self, p: u16, rec: &Record<'_, '_>, level: Option<Level>) -> bool {
+        let levels = &self.levels[p as usize];
+        if !levels.is_empty() && !level.is_some_and(|l| levels.contains(&l)) {
+            return false;
+        }
+        self.conds[p as usize].iter().all(|c| cond_holds(rec, c))
     }
 
     /// Hits of a line that is not a structured event (plain text or malformed): the whole
@@ -217,15 +248,20 @@ impl Matcher {
     pub fn line_hits(
         &self,
         rec: &Record<'_, '_>,
+        level: Option<Level>,
         text: &str,
         scratch: &mut Vec<u16>,
         out: &mut Vec<u16>,
     ) {
-        scratch.clear();
-        self.text_hits(text, false, scratch);
-        let hits = std::mem::take(scratch);
-        self.event_hits(rec, &hits, scratch, out);
-        *scratch = hits;
+        let mut text_hits = std::mem::take(scratch);
+        text_hits.clear();
+        self.text_hits(text, false, &mut text_hits);
+        for &p in &text_hits {
+            if self.accepts(p, rec, level) {
+                out.push(p);
+            }
+        }
+        *scratch = text_hits;
     }
 }
 
@@ -292,15 +328,17 @@ impl LineMatcher {
             fields: &fields,
         };
         let (mut scratch, mut out) = (Vec::new(), Vec::new());
+        let level = rec.level();
         if format.is_structured() {
             let mut msg_hits = Vec::new();
             if let Some(msg) = rec.text(Slot::Message) {
                 self.matcher.text_hits(&msg, true, &mut msg_hits);
             }
             self.matcher
-                .event_hits(&rec, &msg_hits, &mut scratch, &mut out);
+                .event_hits(&rec, level, &msg_hits, &mut scratch, &mut out);
         } else {
-            self.matcher.line_hits(&rec, line, &mut scratch, &mut out);
+            self.matcher
+                .line_hits(&rec, level, line, &mut scratch, &mut out);
         }
         out
     }

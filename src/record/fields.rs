@@ -146,8 +146,10 @@ pub struct FieldSpec {
 impl FieldSpec {
     /// A spec with the default aliases and no extra slots.
     pub fn with_defaults() -> FieldSpec {
-        let mut spec = FieldSpec::default();
-        spec.slots = WELL_KNOWN;
+        let mut spec = FieldSpec {
+            slots: WELL_KNOWN,
+            ..FieldSpec::default()
+        };
         for (slot, names) in DEFAULT_ALIASES {
             for (prio, name) in names.iter().enumerate() {
                 spec.add_path(name, slot as u16, prio as u16 + 1);
@@ -195,7 +197,13 @@ impl FieldSpec {
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<&KeyAction> {
         let bucket = self.by_len.get(key.len())?;
-        bucket.iter().find(|(k, _)| **k == *key).map(|(_, a)| a)
+        // Keys are short: compare the first and last byte before the full comparison, which
+        // rejects almost every candidate without a call to memcmp.
+        let (first, last) = (*key.first()?, key[key.len() - 1]);
+        bucket
+            .iter()
+            .find(|(k, _)| k[0] == first && k[k.len() - 1] == last && **k == *key)
+            .map(|(_, a)| a)
     }
 
     fn entry(&mut self, key: &str) -> &mut KeyAction {

@@ -155,12 +155,12 @@ impl<'a> Raw<'a> {
             Raw::Str {
                 bytes,
                 escaped: false,
-            } => String::from_utf8_lossy(bytes),
+            } => text_of(bytes),
             Raw::Str {
                 bytes,
                 escaped: true,
             } => Cow::Owned(unescape(bytes)),
-            Raw::Num(b) | Raw::Composite(b) => String::from_utf8_lossy(b),
+            Raw::Num(b) | Raw::Composite(b) => text_of(b),
             Raw::Bool(true) => Cow::Borrowed("true"),
             Raw::Bool(false) => Cow::Borrowed("false"),
             Raw::Null => Cow::Borrowed("null"),
@@ -179,6 +179,16 @@ impl<'a> Raw<'a> {
         };
         let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
         v.is_finite().then_some(v)
+    }
+}
+
+/// Borrows valid UTF-8 (the parser validated the line, so this is the path taken); the
+/// strict check is much cheaper than a lossy decode on short ASCII strings.
+#[inline]
+fn text_of(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 
@@ -250,6 +260,8 @@ pub fn unescape(b: &[u8]) -> String {
 #[derive(Debug)]
 pub struct Fields<'a> {
     vals: Vec<Option<(Raw<'a>, u16)>>,
+    /// Bit `i` set if slot `i` (< 64) holds a value: a one-instruction test for matchers.
+    present: u64,
 }
 
 impl<'a> Fields<'a> {
@@ -257,13 +269,23 @@ impl<'a> Fields<'a> {
     pub fn new(slots: usize) -> Fields<'a> {
         Fields {
             vals: vec![None; slots],
+            present: 0,
         }
     }
 
     /// Forgets all values.
     #[inline]
     pub fn clear(&mut self) {
-        self.vals.iter_mut().for_each(|v| *v = None);
+        if self.present != 0 || self.vals.len() > 64 {
+            self.vals.iter_mut().for_each(|v| *v = None);
+        }
+        self.present = 0;
+    }
+
+    /// Bit set of the slots below 64 that hold a value.
+    #[inline]
+    pub fn present(&self) -> u64 {
+        self.present
     }
 
     /// Stores a value unless the slot holds one from a higher-priority alias
@@ -274,6 +296,9 @@ impl<'a> Fields<'a> {
             match v {
                 Some((_, p)) if *p < prio => {}
                 _ => *v = Some((raw, prio)),
+            }
+            if slot < 64 {
+                self.present |= 1 << slot;
             }
         }
     }

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{bytes, sanitize, thousands};
-use crate::report::Report;
+use crate::report::{PatternHit, Report};
 
 /// ANSI styling, on or off.
 #[derive(Clone, Copy, Debug)]
@@ -53,6 +53,47 @@ fn fit(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// Word-wraps `s` to lines of at most `width` characters (longer words stand alone).
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let wl = word.chars().count();
+        if !cur.is_empty() && cur.chars().count() + 1 + wl > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Groups patterns that matched exactly the same lines (same count, time span and first
+/// example): several guides often document one failure, and the reader needs it once.
+fn group_same_evidence<'r>(patterns: &[&'r PatternHit]) -> Vec<Vec<&'r PatternHit>> {
+    let key = |p: &PatternHit| {
+        (
+            p.count,
+            p.first_seen.clone(),
+            p.last_seen.clone(),
+            p.example.as_ref().map(|e| (e.source.clone(), e.line)),
+        )
+    };
+    let mut groups: Vec<Vec<&PatternHit>> = Vec::new();
+    for &p in patterns {
+        match groups.iter_mut().find(|g| key(g[0]) == key(p)) {
+            Some(g) => g.push(p),
+            None => groups.push(vec![p]),
+        }
+    }
+    groups
 }
 
 const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -194,7 +235,10 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
 
-    // Patterns.
+    // Patterns: problems in full (worst first), patterns that fired on exactly the same
+    // lines folded into one entry, informational ones in one compact list.
+    let (problems, infos): (Vec<&PatternHit>, Vec<&PatternHit>) =
+        r.patterns.iter().partition(|p| p.severity != "info");
     if r.patterns.is_empty() {
         writeln!(out, "{}", style.bold("Known patterns"))?;
         writeln!(out, "  {}", style.dim("no catalog pattern matched"))?;
@@ -203,59 +247,85 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
             out,
             "{} {}",
             style.bold("Known patterns"),
-            style.dim(&format!("({} matched, worst first)", r.patterns.len()))
+            style.dim(&format!(
+                "({} matched: {} problems, {} informational; worst first)",
+                r.patterns.len(),
+                problems.len(),
+                infos.len()
+            ))
         )?;
-        let cw = r
-            .patterns
-            .iter()
-            .map(|p| thousands(p.count).len())
-            .max()
-            .unwrap_or(1)
-            .max(5);
-        for p in &r.patterns {
-            let sev = format!("{:<8}", p.severity);
-            let when = match (&p.first_seen, &p.last_seen) {
-                (Some(f), Some(l)) if f != l => format!("{} → {}", short_time(f), short_time(l)),
-                (Some(f), _) => short_time(f),
-                _ => String::new(),
-            };
-            let title_w = w.saturating_sub(cw + 14 + when.len()).max(20);
+    }
+    let groups = group_same_evidence(&problems);
+    let cw = problems
+        .iter()
+        .map(|p| thousands(p.count).len())
+        .max()
+        .unwrap_or(1)
+        .max(5);
+    let indent = " ".repeat(cw + 13);
+    let body_w = w.saturating_sub(indent.len() + 7).max(30);
+    for group in &groups {
+        let p = group[0];
+        let sev = format!("{:<8}", p.severity);
+        let when = match (&p.first_seen, &p.last_seen) {
+            (Some(f), Some(l)) if f != l => format!("{} → {}", short_time(f), short_time(l)),
+            (Some(f), _) => short_time(f),
+            _ => String::new(),
+        };
+        let title_w = w.saturating_sub(cw + 14 + when.len()).max(20);
+        writeln!(
+            out,
+            "  {} {:>cw$}  {}  {}",
+            style.severity(&p.severity, &sev),
+            thousands(p.count),
+            style.bold(&fit(&sanitize(&p.title), title_w)),
+            style.dim(&when),
+        )?;
+        let mut field = |label: &str, text: &str| -> io::Result<()> {
+            for (i, line) in wrap(text, body_w).iter().enumerate() {
+                let l = if i == 0 { label } else { "" };
+                writeln!(out, "{indent}{} {line}", style.dim(&format!("{l:<6}")))?;
+            }
+            Ok(())
+        };
+        if !p.meaning.is_empty() {
+            field("means", &p.meaning)?;
+        }
+        if !p.action.is_empty() {
+            field("do", &p.action)?;
+        }
+        if let Some(e) = &p.example {
+            let loc = format!("{}:{}", e.source, e.line);
             writeln!(
                 out,
-                "  {} {:>cw$}  {}  {}",
-                style.severity(&p.severity, &sev),
-                thousands(p.count),
-                style.bold(&fit(&sanitize(&p.title), title_w)),
-                style.dim(&when),
+                "{indent}{} {}",
+                style.dim("e.g.  "),
+                style.dim(&fit(&sanitize(&format!("{loc}  {}", e.text)), body_w))
             )?;
-            let indent = " ".repeat(cw + 13);
-            let body_w = w.saturating_sub(indent.len() + 8).max(30);
-            if !p.meaning.is_empty() {
-                writeln!(
-                    out,
-                    "{indent}{} {}",
-                    style.dim("means "),
-                    fit(&p.meaning, body_w)
-                )?;
-            }
-            if !p.action.is_empty() {
-                writeln!(
-                    out,
-                    "{indent}{} {}",
-                    style.dim("do    "),
-                    fit(&p.action, body_w)
-                )?;
-            }
-            if let Some(e) = &p.example {
-                let loc = format!("{}:{}", e.source, e.line);
-                writeln!(
-                    out,
-                    "{indent}{} {}",
-                    style.dim("e.g.  "),
-                    style.dim(&fit(&sanitize(&format!("{loc}  {}", e.text)), body_w))
-                )?;
-            }
-            writeln!(out, "{indent}{}", style.dim(&format!("id {}", p.id)))?;
+        }
+        let ids: Vec<&str> = group.iter().map(|p| p.id.as_str()).collect();
+        let label = if ids.len() > 1 { "ids   " } else { "id    " };
+        for (i, line) in wrap(&ids.join(", "), body_w).iter().enumerate() {
+            let l = if i == 0 { label } else { "      " };
+            writeln!(out, "{indent}{}", style.dim(&format!("{l} {line}")))?;
+        }
+    }
+    if !infos.is_empty() {
+        let list: Vec<String> = infos
+            .iter()
+            .map(|p| format!("{} ×{}", sanitize(&p.title), thousands(p.count)))
+            .collect();
+        for (i, line) in wrap(&list.join(" · "), w.saturating_sub(10))
+            .iter()
+            .enumerate()
+        {
+            let l = if i == 0 { "info" } else { "" };
+            writeln!(
+                out,
+                "  {} {}",
+                style.severity("info", &format!("{l:<8}")),
+                style.dim(line)
+            )?;
         }
     }
     writeln!(out)?;
@@ -344,6 +414,13 @@ fn human_secs(s: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_respects_width() {
+        let lines = wrap("one two three four five six", 9);
+        assert_eq!(lines, ["one two", "three", "four five", "six"]);
+        assert!(wrap("", 10).is_empty());
+    }
 
     #[test]
     fn sparkline_scales_to_max() {

@@ -13,7 +13,11 @@ pub fn bin() -> Command {
 }
 
 pub fn run(args: &[&str]) -> Output {
-    bin().args(args).stdin(Stdio::null()).output().expect("binary runs")
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs")
 }
 
 pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
@@ -44,7 +48,13 @@ pub fn json(out: &Output) -> serde_json::Value {
     })
 }
 
-pub fn corpus(dir: &Path, name: &str, format: SynthFormat, lines: u64, seed: u64) -> (PathBuf, Truth) {
+pub fn corpus(
+    dir: &Path,
+    name: &str,
+    format: SynthFormat,
+    lines: u64,
+    seed: u64,
+) -> (PathBuf, Truth) {
     let path = dir.join(name);
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     let truth = generate(
