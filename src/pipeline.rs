@@ -125,6 +125,7 @@ pub fn analyze(
     let mut cancelled = false;
     let states: std::sync::Mutex<Vec<Aggregators>> = std::sync::Mutex::new(Vec::new());
 
+    let recycle_limit = config.chunk_size.saturating_mul(4).max(1 << 20);
     pool.in_place_scope(|scope| {
         for _ in 0..threads {
             let rx = work_rx.clone();
@@ -135,7 +136,11 @@ pub fn analyze(
                 let mut worker = Worker::new(shared);
                 for chunk in rx.iter() {
                     worker.process(&chunk);
-                    let _ = buf_tx.send(chunk.data);
+                    // Recycle the buffer unless a very long line made it grow: memory stays
+                    // bounded by the number of buffers in flight times the chunk size.
+                    if chunk.data.len() <= recycle_limit {
+                        let _ = buf_tx.send(chunk.data);
+                    }
                 }
                 states.lock().expect("no poisoned lock").push(worker.agg);
             });
@@ -169,21 +174,23 @@ pub fn analyze(
                             .try_recv()
                             .unwrap_or_else(|_| Vec::with_capacity(chunk_size))
                     };
-                    let base = total_read;
+                    let mut done = total_read;
                     let emit = |chunk: Chunk| {
                         if let Some(c) = &config.cancel {
                             if c.load(Ordering::Relaxed) {
                                 return false;
                             }
                         }
+                        done += chunk.len as u64;
                         if let Some(p) = progress {
-                            p(base + chunk.data.len() as u64);
+                            p(done);
                         }
                         work_tx.send(chunk).is_ok()
                     };
                     let (stats, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
                     summary.bytes = stats.bytes;
-                    summary.lines = stats.lines;
+                    // Lines in chunks are counted by the workers; added after the merge.
+                    summary.lines = stats.skipped_at_end;
                     oversize += stats.oversize;
                     total_read += stats.bytes;
                     if let Err(e) = res {
@@ -210,6 +217,10 @@ pub fn analyze(
     for s in states {
         agg.merge(s);
     }
+    let lines = std::mem::take(&mut agg.lines).finish();
+    for (i, s) in sources.iter_mut().enumerate() {
+        s.lines += lines.lines_in(i as u32);
+    }
     let opts = ReportOptions {
         top: config.top,
         bucket_secs: config.bucket_secs,
@@ -217,6 +228,7 @@ pub fn analyze(
     let partial = cancelled || !failures.is_empty();
     let report = Report::build(
         &agg,
+        &lines,
         catalog,
         sources,
         oversize + agg.counts.oversize,
@@ -249,8 +261,8 @@ impl<'s> Worker<'s> {
     fn process(&mut self, chunk: &Chunk) {
         let shared = self.shared;
         let mut fields = Fields::new(shared.parser.spec().slot_count());
-        let mut line_no = chunk.first_line;
-        let data = &chunk.data[..];
+        let mut line_no = 0;
+        let data = chunk.bytes();
         let mut start = 0;
         while start < data.len() {
             let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -264,11 +276,15 @@ impl<'s> Worker<'s> {
                 line,
                 Position {
                     source: chunk.source,
+                    chunk: chunk.seq,
                     line: line_no,
                 },
                 &mut fields,
             );
         }
+        self.agg
+            .lines
+            .add(chunk.source, chunk.seq, line_no, chunk.skipped_before);
     }
 
     #[inline]
@@ -297,7 +313,7 @@ impl<'s> Worker<'s> {
                 agg.observe_event(format, level, time.is_some());
                 agg.observe_time(time, level);
                 self.msg_hits.clear();
-                if let Some(msg) = rec.text(Slot::Message) {
+                if let Some(msg) = rec.bytes(Slot::Message) {
                     let matcher = &shared.matcher;
                     agg.messages.observe(&msg, &mut self.msg_hits, |m| {
                         let mut v = Vec::new();
@@ -339,10 +355,9 @@ impl<'s> Worker<'s> {
                     agg.text_levels[l as usize] += 1;
                 }
                 agg.observe_time(time, level);
-                let text = String::from_utf8_lossy(line);
                 shared
                     .matcher
-                    .line_hits(&rec, level, &text, &mut self.scratch, &mut self.hits);
+                    .line_hits(&rec, level, line, &mut self.scratch, &mut self.hits);
                 if !self.hits.is_empty() {
                     agg.observe_hits(&self.hits, time, pos, line);
                 }
@@ -375,11 +390,12 @@ pub fn analyze_bytes(bytes: &[u8], catalog: &Catalog, config: &Config) -> Report
         worker.process(&c);
         true
     });
-    let agg = worker.agg;
+    let mut agg = worker.agg;
+    let lines = std::mem::take(&mut agg.lines).finish();
     let sources = vec![SourceSummary {
         name: "-".into(),
         bytes: stats.bytes,
-        lines: stats.lines,
+        lines: lines.lines_in(0) + stats.skipped_at_end,
         gzip: false,
         error: None,
     }];
@@ -388,5 +404,5 @@ pub fn analyze_bytes(bytes: &[u8], catalog: &Catalog, config: &Config) -> Report
         bucket_secs: config.bucket_secs,
     };
     let oversize = stats.oversize + agg.counts.oversize;
-    Report::build(&agg, catalog, sources, oversize, false, &opts)
+    Report::build(&agg, &lines, catalog, sources, oversize, false, &opts)
 }

@@ -8,15 +8,32 @@
 //! real logs stay exact. Merging adds counts and bounds (Agarwal et al., "Mergeable Summaries",
 //! PODS 2012).
 
+//!
+//! Message text lives in one arena per table (no allocation per distinct message). Messages
+//! longer than [`MAX_STORED_BYTES`] are stored cut and compared by hash and length (a 64-bit
+//! hash; a collision between two long messages of equal length is negligible). The arena is
+//! compacted at each prune and a prune also happens when it passes [`MAX_ARENA_BYTES`], so
+//! memory stays bounded whatever the messages look like.
+
 use hashbrown::HashTable;
 
 /// Distinct messages kept per table before pruning, by default.
 pub const DEFAULT_CAP: usize = 200_000;
 
+/// Longest message text stored whole.
+pub const MAX_STORED_BYTES: usize = 2048;
+
+/// Arena size that triggers a prune.
+pub const MAX_ARENA_BYTES: usize = 48 << 20;
+
 #[derive(Debug)]
 struct Entry {
     hash: u64,
-    text: Box<str>,
+    /// Offset and stored length of the text in the arena.
+    off: usize,
+    stored: u32,
+    /// Full length of the message.
+    len: u32,
     count: u64,
     err: u64,
     hits: Box<[u16]>,
@@ -25,7 +42,7 @@ struct Entry {
 /// A message with its count, for reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageCount {
-    /// The message.
+    /// The message (cut to [`MAX_STORED_BYTES`] and ended with `…` if longer).
     pub text: String,
     /// Times seen (a lower bound when not exact).
     pub count: u64,
@@ -37,6 +54,7 @@ pub struct MessageCount {
 #[derive(Debug)]
 pub struct MessageCounter {
     table: HashTable<Entry>,
+    arena: Vec<u8>,
     hasher: foldhash::fast::FixedState,
     cap: usize,
     floor: u64,
@@ -49,11 +67,25 @@ impl Default for MessageCounter {
     }
 }
 
+/// Stored length: the whole text, or a cut that does not split a UTF-8 sequence.
+#[inline]
+fn stored_len(text: &[u8]) -> usize {
+    if text.len() <= MAX_STORED_BYTES {
+        return text.len();
+    }
+    let mut n = MAX_STORED_BYTES;
+    while n > 0 && (text[n] & 0xC0) == 0x80 {
+        n -= 1;
+    }
+    n
+}
+
 impl MessageCounter {
     /// A counter keeping at most `cap` distinct messages (at least 16).
     pub fn new(cap: usize) -> MessageCounter {
         MessageCounter {
             table: HashTable::new(),
+            arena: Vec::new(),
             hasher: foldhash::fast::FixedState::with_seed(0x6c6f_6774_7269_6167),
             cap: cap.max(16),
             floor: 0,
@@ -62,9 +94,23 @@ impl MessageCounter {
     }
 
     #[inline]
-    fn hash(&self, text: &str) -> u64 {
+    fn hash(&self, text: &[u8]) -> u64 {
         use std::hash::BuildHasher;
         self.hasher.hash_one(text)
+    }
+
+    /// Returns true if and only if entry `e` (text in `arena`) holds `text`.
+    #[inline]
+    fn same(arena: &[u8], e: &Entry, hash: u64, text: &[u8]) -> bool {
+        e.hash == hash && e.len as usize == text.len() && {
+            let stored = &arena[e.off..e.off + e.stored as usize];
+            if text.len() > MAX_STORED_BYTES {
+                // Long messages: hash and length, plus the stored prefix.
+                text.starts_with(stored)
+            } else {
+                stored == text
+            }
+        }
     }
 
     /// Counts one occurrence of `text` and appends its memoised hits to `out`; `hits_of`
@@ -72,32 +118,42 @@ impl MessageCounter {
     #[inline]
     pub fn observe(
         &mut self,
-        text: &str,
+        text: &[u8],
         out: &mut Vec<u16>,
-        hits_of: impl FnOnce(&str) -> Vec<u16>,
+        hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
     ) {
         let hash = self.hash(text);
+        let arena = &self.arena;
         if let Some(e) = self
             .table
-            .find_mut(hash, |e| e.hash == hash && &*e.text == text)
+            .find_mut(hash, |e| Self::same(arena, e, hash, text))
         {
             e.count += 1;
             out.extend_from_slice(&e.hits);
             return;
         }
-        if self.table.len() >= self.cap {
+        if self.table.len() >= self.cap || self.arena.len() >= MAX_ARENA_BYTES {
             self.prune();
         }
         let hits = hits_of(text).into_boxed_slice();
         out.extend_from_slice(&hits);
         let floor = self.floor;
+        self.insert(hash, text, 1, floor, hits);
+    }
+
+    fn insert(&mut self, hash: u64, text: &[u8], count: u64, err: u64, hits: Box<[u16]>) {
+        let n = stored_len(text);
+        let off = self.arena.len();
+        self.arena.extend_from_slice(&text[..n]);
         self.table.insert_unique(
             hash,
             Entry {
                 hash,
-                text: text.into(),
-                count: 1,
-                err: floor,
+                off,
+                stored: n as u32,
+                len: text.len().min(u32::MAX as usize) as u32,
+                count,
+                err,
                 hits,
             },
             |e| e.hash,
@@ -105,29 +161,41 @@ impl MessageCounter {
     }
 
     /// Drops the least frequent half of the table. The kept entries move into a fresh table
-    /// sized for `cap`, so the table never grows again (no rehash churn on the hot path).
+    /// sized for `cap` and a compacted arena, so the table never grows again (no rehash churn
+    /// on the hot path).
     fn prune(&mut self) {
         let keep = self.cap / 2;
-        if self.table.len() <= keep {
+        let over_arena = self.arena.len() >= MAX_ARENA_BYTES;
+        if self.table.len() <= keep && !over_arena {
             return;
         }
+        let keep = keep.min(self.table.len() / 2);
         let mut counts: Vec<u64> = self.table.iter().map(|e| e.count).collect();
         let idx = counts.len() - keep;
-        let (_, threshold, _) = counts.select_nth_unstable(idx);
-        let threshold = *threshold;
+        let threshold = if keep == 0 {
+            u64::MAX
+        } else {
+            *counts.select_nth_unstable(idx).1
+        };
         drop(counts);
         let above = self.table.iter().filter(|e| e.count > threshold).count();
         // Entries at the threshold are kept (in table order) until `keep` is reached.
         let mut ties_left = keep.saturating_sub(above);
         let old = std::mem::replace(&mut self.table, HashTable::with_capacity(self.cap));
+        let old_arena = std::mem::take(&mut self.arena);
+        self.arena.reserve(old_arena.len() / 2);
         let mut max_dropped = 0;
-        for e in old {
+        for mut e in old {
             let kept = e.count > threshold
                 || (e.count == threshold && ties_left > 0 && {
                     ties_left -= 1;
                     true
                 });
             if kept {
+                let off = self.arena.len();
+                self.arena
+                    .extend_from_slice(&old_arena[e.off..e.off + e.stored as usize]);
+                e.off = off;
                 self.table.insert_unique(e.hash, e, |x| x.hash);
             } else {
                 max_dropped = max_dropped.max(e.count + e.err);
@@ -137,32 +205,51 @@ impl MessageCounter {
         self.floor = self.floor.max(max_dropped);
     }
 
+    fn bytes_of(&self, e: &Entry) -> &[u8] {
+        &self.arena[e.off..e.off + e.stored as usize]
+    }
+
     /// Adds another counter's counts into this one.
     pub fn merge(&mut self, other: MessageCounter) {
         let other_floor = other.floor;
         let self_floor = self.floor;
-        // Entries only here may have been dropped there: widen their bound.
-        let mut seen_in_other: Vec<u64> = Vec::new();
-        for e in other.table {
-            if let Some(mine) = self
-                .table
-                .find_mut(e.hash, |m| m.hash == e.hash && m.text == e.text)
-            {
-                mine.count += e.count;
-                mine.err += e.err;
-                seen_in_other.push(e.hash);
-            } else {
-                self.table.insert_unique(
-                    e.hash,
-                    Entry {
-                        err: e.err + self_floor,
-                        ..e
-                    },
-                    |x| x.hash,
-                );
-                seen_in_other.push(e.hash);
+        let mut seen_in_other: Vec<u64> = Vec::with_capacity(other.table.len());
+        for e in other.table.iter() {
+            let text = other.bytes_of(e);
+            seen_in_other.push(e.hash);
+            let arena = &self.arena;
+            let found = self.table.find_mut(e.hash, |m| {
+                m.hash == e.hash
+                    && m.len == e.len
+                    && m.stored == e.stored
+                    && arena[m.off..m.off + m.stored as usize] == *text
+            });
+            match found {
+                Some(mine) => {
+                    mine.count += e.count;
+                    mine.err += e.err;
+                }
+                None => {
+                    let n = e.stored as usize;
+                    let off = self.arena.len();
+                    self.arena.extend_from_slice(&text[..n]);
+                    self.table.insert_unique(
+                        e.hash,
+                        Entry {
+                            hash: e.hash,
+                            off,
+                            stored: e.stored,
+                            len: e.len,
+                            count: e.count,
+                            err: e.err + self_floor,
+                            hits: e.hits.clone(),
+                        },
+                        |x| x.hash,
+                    );
+                }
             }
         }
+        // Entries only here may have been dropped there: widen their bound.
         if other_floor > 0 {
             seen_in_other.sort_unstable();
             for m in self.table.iter_mut() {
@@ -173,21 +260,44 @@ impl MessageCounter {
         }
         self.floor = self_floor + other_floor;
         self.pruned += other.pruned;
-        while self.table.len() > self.cap {
+        while self.table.len() > self.cap || self.arena.len() > MAX_ARENA_BYTES {
+            let before = self.table.len();
             self.prune();
+            if self.table.len() == before {
+                break;
+            }
         }
     }
 
-    /// The `n` most frequent messages, by count descending then text ascending.
+    /// The `n` most frequent messages, by count descending then text ascending. Only the
+    /// candidates at or above the n-th count are sorted, so this stays cheap on a full table.
     pub fn top(&self, n: usize) -> Vec<MessageCount> {
+        if n == 0 {
+            return Vec::new();
+        }
         let mut v: Vec<&Entry> = self.table.iter().collect();
-        v.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        if v.len() > n {
+            v.select_nth_unstable_by(n - 1, |a, b| b.count.cmp(&a.count));
+            let nth = v[n - 1].count;
+            v.retain(|e| e.count >= nth);
+        }
+        v.sort_unstable_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| self.bytes_of(a).cmp(self.bytes_of(b)))
+        });
         v.into_iter()
             .take(n)
-            .map(|e| MessageCount {
-                text: e.text.to_string(),
-                count: e.count,
-                exact: e.err == 0,
+            .map(|e| {
+                let mut text = String::from_utf8_lossy(self.bytes_of(e)).into_owned();
+                if e.stored < e.len {
+                    text.push('…');
+                }
+                MessageCount {
+                    text,
+                    count: e.count,
+                    exact: e.err == 0,
+                }
             })
             .collect()
     }
@@ -214,7 +324,7 @@ mod tests {
 
     fn count(c: &mut MessageCounter, s: &str, n: usize) {
         for _ in 0..n {
-            c.observe(s, &mut Vec::new(), |_| Vec::new());
+            c.observe(s.as_bytes(), &mut Vec::new(), |_| Vec::new());
         }
     }
 
@@ -224,7 +334,7 @@ mod tests {
         let mut calls = 0;
         for _ in 0..3 {
             let mut h = Vec::new();
-            c.observe("a", &mut h, |_| {
+            c.observe(b"a", &mut h, |_| {
                 calls += 1;
                 vec![7]
             });
@@ -267,6 +377,21 @@ mod tests {
         }
         a.merge(b);
         assert_eq!(a.top(100), one.top(100));
+    }
+
+    #[test]
+    fn long_messages_are_counted_whole_and_shown_cut() {
+        let mut c = MessageCounter::new(100);
+        let a = "x".repeat(MAX_STORED_BYTES * 2);
+        let mut b = a.clone();
+        b.push('y');
+        count(&mut c, &a, 3);
+        count(&mut c, &b, 2);
+        let top = c.top(10);
+        assert_eq!(top.len(), 2);
+        assert_eq!(top[0].count, 3);
+        assert!(top[0].text.ends_with('…'));
+        assert!(top[0].text.len() <= MAX_STORED_BYTES + 3);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod timeline;
 
 use crate::record::{Format, Level};
+use crate::source::chunk::LineIndex;
 
 pub use messages::MessageCounter;
 pub use timeline::Timeline;
@@ -17,12 +18,15 @@ pub use timeline::Timeline;
 /// Longest example line kept per pattern, in bytes.
 pub const EXAMPLE_MAX_BYTES: usize = 1024;
 
-/// Where a line is: source index and 1-based line number. Orders examples deterministically.
+/// Where a line is: source, chunk and 1-based line within the chunk. Orders lines as the input
+/// does; [`crate::source::chunk::ResolvedLines`] turns it into a line number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
     /// Index of the source in input order.
     pub source: u32,
-    /// 1-based line number within the source.
+    /// Chunk of that source.
+    pub chunk: u64,
+    /// 1-based line within the chunk.
     pub line: u64,
 }
 
@@ -149,6 +153,8 @@ pub struct Aggregators {
     pub first_us: Option<i64>,
     /// Latest timestamp (µs).
     pub last_us: Option<i64>,
+    /// Lines per chunk, for line numbers.
+    pub lines: LineIndex,
 }
 
 impl Aggregators {
@@ -163,6 +169,7 @@ impl Aggregators {
             timeline: Timeline::new(bucket_secs),
             first_us: None,
             last_us: None,
+            lines: LineIndex::default(),
         }
     }
 
@@ -239,6 +246,7 @@ impl Aggregators {
         self.timeline.merge(o.timeline);
         self.first_us = min_opt(self.first_us, o.first_us);
         self.last_us = max_opt(self.last_us, o.last_us);
+        self.lines.merge(o.lines);
     }
 }
 
@@ -250,13 +258,25 @@ mod tests {
     fn example_keeps_earliest_position_and_is_cut() {
         let mut a = Aggregators::new(1, 100, None);
         let mut b = Aggregators::new(1, 100, None);
-        a.observe_hits(&[0], None, Position { source: 0, line: 9 }, b"late");
-        b.observe_hits(&[0], None, Position { source: 0, line: 3 }, b"early");
+        let pos = |line| Position {
+            source: 0,
+            chunk: 0,
+            line,
+        };
+        a.observe_hits(&[0], None, pos(9), b"late");
+        b.observe_hits(&[0], None, pos(3), b"early");
         a.merge(b);
         assert_eq!(a.patterns[0].count, 2);
         assert_eq!(a.patterns[0].example.as_ref().unwrap().text, "early");
         let long = "é".repeat(EXAMPLE_MAX_BYTES);
-        let e = Example::new(Position { source: 0, line: 1 }, long.as_bytes());
+        let e = Example::new(
+            Position {
+                source: 0,
+                chunk: 0,
+                line: 1,
+            },
+            long.as_bytes(),
+        );
         assert!(e.text.len() <= EXAMPLE_MAX_BYTES + 3);
         assert!(e.text.ends_with('…'));
         assert!(!e.text.contains('\u{FFFD}'));

@@ -13,7 +13,7 @@
 pub mod catalog;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::Regex;
+use regex::bytes::Regex;
 
 pub use catalog::{Catalog, CmpOp, CondValue, FieldCond, Pattern, Severity};
 
@@ -90,7 +90,7 @@ impl Matcher {
             }
             // Validated at load time; the size limit keeps a hostile catalog bounded.
             let re = s.regex.as_ref().map(|r| {
-                regex::RegexBuilder::new(r)
+                regex::bytes::RegexBuilder::new(r)
                     .size_limit(catalog::REGEX_SIZE_LIMIT)
                     .build()
                     .expect("catalog regexes are validated at load")
@@ -141,8 +141,9 @@ impl Matcher {
     }
 
     /// Patterns whose text clause holds for `text`, sorted and deduplicated, appended to `out`.
-    /// `is_message` enables the exact `message` comparisons.
-    pub fn text_hits(&self, text: &str, is_message: bool, out: &mut Vec<u16>) {
+    /// `is_message` enables the exact `message` comparisons. Text is bytes: a line that is not
+    /// valid UTF-8 is still searched.
+    pub fn text_hits(&self, text: &[u8], is_message: bool, out: &mut Vec<u16>) {
         let start = out.len();
         if let Some(ac) = &self.ac {
             for hit in ac.find_overlapping_iter(text) {
@@ -150,7 +151,7 @@ impl Matcher {
                     let ok = match kind {
                         LitKind::Contains => true,
                         LitKind::Equals(j) => {
-                            is_message && self.messages[p as usize][j as usize] == text
+                            is_message && self.messages[p as usize][j as usize].as_bytes() == text
                         }
                     };
                     if ok {
@@ -200,7 +201,7 @@ impl Matcher {
         out: &mut Vec<u16>,
     ) {
         let start = out.len();
-        let cands: &[u16] = match rec.text(Slot::Error) {
+        let cands: &[u16] = match rec.bytes(Slot::Error) {
             Some(err) => {
                 scratch.clear();
                 scratch.extend_from_slice(msg_hits);
@@ -249,7 +250,7 @@ impl Matcher {
         &self,
         rec: &Record<'_, '_>,
         level: Option<Level>,
-        text: &str,
+        text: &[u8],
         scratch: &mut Vec<u16>,
         out: &mut Vec<u16>,
     ) {
@@ -331,14 +332,14 @@ impl LineMatcher {
         let level = rec.level();
         if format.is_structured() {
             let mut msg_hits = Vec::new();
-            if let Some(msg) = rec.text(Slot::Message) {
+            if let Some(msg) = rec.bytes(Slot::Message) {
                 self.matcher.text_hits(&msg, true, &mut msg_hits);
             }
             self.matcher
                 .event_hits(&rec, level, &msg_hits, &mut scratch, &mut out);
         } else {
             self.matcher
-                .line_hits(&rec, level, line, &mut scratch, &mut out);
+                .line_hits(&rec, level, line.as_bytes(), &mut scratch, &mut out);
         }
         out
     }

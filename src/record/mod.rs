@@ -167,6 +167,25 @@ impl<'a> Raw<'a> {
         }
     }
 
+    /// The value as bytes: strings decoded, other values as written. Cheaper than
+    /// [`Raw::to_text`] on the hot path (no UTF-8 re-validation).
+    pub fn to_bytes(&self) -> Cow<'a, [u8]> {
+        match *self {
+            Raw::Str {
+                bytes,
+                escaped: false,
+            } => Cow::Borrowed(bytes),
+            Raw::Str {
+                bytes,
+                escaped: true,
+            } => Cow::Owned(unescape(bytes).into_bytes()),
+            Raw::Num(b) | Raw::Composite(b) => Cow::Borrowed(b),
+            Raw::Bool(true) => Cow::Borrowed(b"true"),
+            Raw::Bool(false) => Cow::Borrowed(b"false"),
+            Raw::Null => Cow::Borrowed(b"null"),
+        }
+    }
+
     /// The value as a number: numbers, and strings that hold one. Non-finite values are `None`.
     pub fn to_f64(&self) -> Option<f64> {
         let b = match *self {
@@ -177,9 +196,48 @@ impl<'a> Raw<'a> {
             } => bytes.trim_ascii(),
             _ => return None,
         };
-        let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
-        v.is_finite().then_some(v)
+        parse_f64(b)
     }
+}
+
+/// Parses a JSON-style number. Plain decimals with at most 15 significant digits take an exact
+/// fast path (an integer mantissa divided by an exact power of ten is correctly rounded:
+/// Clinger's fast path); anything else goes to the standard parser. Non-finite is `None`.
+pub fn parse_f64(b: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut n_digits = 0;
+    let mut frac_digits = 0;
+    let mut seen_dot = false;
+    let mut fast = !digits.is_empty() && digits.len() <= 17;
+    if fast {
+        for &c in digits {
+            match c {
+                b'0'..=b'9' => {
+                    mantissa = mantissa * 10 + (c - b'0') as u64;
+                    n_digits += 1;
+                    frac_digits += seen_dot as usize;
+                }
+                b'.' if !seen_dot => seen_dot = true,
+                _ => {
+                    fast = false;
+                    break;
+                }
+            }
+        }
+    }
+    if fast && n_digits > 0 && n_digits <= 15 && digits.last() != Some(&b'.') {
+        let v = mantissa as f64 / POW10[frac_digits];
+        return Some(if neg { -v } else { v });
+    }
+    let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+    v.is_finite().then_some(v)
 }
 
 /// Borrows valid UTF-8 (the parser validated the line, so this is the path taken); the
@@ -331,6 +389,11 @@ impl<'a> Record<'a, '_> {
     /// Decoded text of a well-known slot.
     pub fn text(&self, slot: Slot) -> Option<Cow<'a, str>> {
         self.raw(slot).map(|r| r.to_text())
+    }
+
+    /// Decoded bytes of a well-known slot (no UTF-8 re-validation).
+    pub fn bytes(&self, slot: Slot) -> Option<Cow<'a, [u8]>> {
+        self.raw(slot).map(|r| r.to_bytes())
     }
 
     /// Normalised level, if the record has a recognisable one.
@@ -505,6 +568,28 @@ mod tests {
             Some(Level::Fatal)
         );
         assert_eq!(parse(r#"{"level":"loud","msg":"x"}"#).1, None);
+    }
+
+    #[test]
+    fn numbers_parse_exactly() {
+        for s in [
+            "0",
+            "12.5",
+            "-3",
+            "30000",
+            "0.1",
+            "123456789012345",
+            "1e3",
+            "1.5E-2",
+            "007",
+        ] {
+            assert_eq!(parse_f64(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
+        }
+        assert_eq!(parse_f64(b"1e400"), None);
+        assert_eq!(parse_f64(b"12."), Some(12.0));
+        assert_eq!(parse_f64(b"."), None);
+        assert_eq!(parse_f64(b""), None);
+        assert_eq!(parse_f64(b"abc"), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::aggregate::{timeline, Aggregators};
 use crate::matching::Catalog;
 use crate::record::time::{format_rfc3339, format_rfc3339_secs, MICROS_PER_SEC};
 use crate::record::Level;
+use crate::source::chunk::ResolvedLines;
 
 /// Schema identifier of the JSON report.
 pub const SCHEMA: &str = "logtriage.report/v1";
@@ -190,6 +191,7 @@ impl Report {
     /// Builds the report from merged aggregators.
     pub fn build(
         agg: &Aggregators,
+        lines: &ResolvedLines,
         catalog: &Catalog,
         sources: Vec<SourceSummary>,
         oversize: u64,
@@ -220,7 +222,7 @@ impl Report {
                         .get(e.pos.source as usize)
                         .map(|s| s.name.clone())
                         .unwrap_or_default(),
-                    line: e.pos.line,
+                    line: lines.line_number(e.pos.source, e.pos.chunk, e.pos.line),
                     text: e.text.clone(),
                 }),
                 meaning: p.meaning.clone(),

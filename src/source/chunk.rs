@@ -6,6 +6,10 @@
 //! A line longer than `max_line_bytes` is never held whole: once the carried partial line
 //! passes the cap, its bytes are dropped up to the next newline and the line is counted as
 //! oversize. Lines that fit in memory but exceed the cap are counted by the worker instead.
+//!
+//! The chunker does not count lines (that would be a second pass over every byte on the one
+//! reading thread): chunks carry a sequence number, workers count the lines of each chunk, and
+//! line numbers are resolved after the fact ([`LineIndex`]).
 
 use std::io::{self, Read};
 
@@ -14,21 +18,105 @@ use std::io::{self, Read};
 pub struct Chunk {
     /// Index of the source in input order.
     pub source: u32,
-    /// Number of lines in the source before this chunk (the first line is `first_line + 1`).
-    pub first_line: u64,
-    /// Whole lines, each ending in `\n` except possibly the last line of a source.
+    /// Position of the chunk in its source (0, 1, 2, ...).
+    pub seq: u64,
+    /// Oversize lines dropped by the reader between the previous chunk and this one.
+    pub skipped_before: u64,
+    /// The buffer; its first `len` bytes are whole lines, each ending in `\n` except possibly
+    /// the last line of a source. The rest is stale (kept initialised for reuse).
     pub data: Vec<u8>,
+    /// Valid bytes in `data`.
+    pub len: usize,
+}
+
+impl Chunk {
+    /// The lines of the chunk.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
 }
 
 /// What the chunker saw of one source.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChunkStats {
-    /// Physical lines, including oversize ones.
-    pub lines: u64,
+    /// Chunks emitted.
+    pub chunks: u64,
     /// Bytes read (decompressed).
     pub bytes: u64,
     /// Lines dropped while reading because they passed the cap.
     pub oversize: u64,
+    /// Of those, lines dropped after the last chunk.
+    pub skipped_at_end: u64,
+}
+
+/// Lines per chunk, gathered from the workers, to turn (source, chunk, line in chunk) into
+/// line numbers.
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    /// `(source, seq)` → (lines in the chunk, oversize lines dropped before it).
+    chunks: Vec<((u32, u64), (u64, u64))>,
+    sorted: bool,
+}
+
+impl LineIndex {
+    /// Records one chunk.
+    pub fn add(&mut self, source: u32, seq: u64, lines: u64, skipped_before: u64) {
+        self.chunks.push(((source, seq), (lines, skipped_before)));
+        self.sorted = false;
+    }
+
+    /// Adds another index.
+    pub fn merge(&mut self, other: LineIndex) {
+        self.chunks.extend(other.chunks);
+        self.sorted = false;
+    }
+
+    /// Sorts the index and turns per-chunk counts into the number of lines before each chunk.
+    pub fn finish(mut self) -> ResolvedLines {
+        self.chunks.sort_unstable_by_key(|c| c.0);
+        let mut first = Vec::with_capacity(self.chunks.len());
+        let mut per_source: std::collections::BTreeMap<u32, u64> = Default::default();
+        let mut cur_source = None;
+        let mut before = 0u64;
+        for ((source, seq), (lines, skipped)) in self.chunks {
+            if cur_source != Some(source) {
+                if let Some(s) = cur_source {
+                    per_source.insert(s, before);
+                }
+                cur_source = Some(source);
+                before = 0;
+            }
+            before += skipped;
+            first.push(((source, seq), before));
+            before += lines;
+        }
+        if let Some(s) = cur_source {
+            per_source.insert(s, before);
+        }
+        ResolvedLines { first, per_source }
+    }
+}
+
+/// Line numbers resolved from a [`LineIndex`].
+#[derive(Clone, Debug, Default)]
+pub struct ResolvedLines {
+    first: Vec<((u32, u64), u64)>,
+    per_source: std::collections::BTreeMap<u32, u64>,
+}
+
+impl ResolvedLines {
+    /// 1-based line number of line `line` (1-based) of chunk `seq` of `source`.
+    pub fn line_number(&self, source: u32, seq: u64, line: u64) -> u64 {
+        match self.first.binary_search_by_key(&(source, seq), |c| c.0) {
+            Ok(i) => self.first[i].1 + line,
+            Err(_) => line,
+        }
+    }
+
+    /// Lines in chunks of `source` (without oversize lines dropped after its last chunk).
+    pub fn lines_in(&self, source: u32) -> u64 {
+        self.per_source.get(&source).copied().unwrap_or(0)
+    }
 }
 
 /// Reads a source and emits chunks. See the module docs.
@@ -52,19 +140,21 @@ impl Chunker {
         mut emit: impl FnMut(Chunk) -> bool,
     ) -> (ChunkStats, io::Result<()>) {
         let mut stats = ChunkStats::default();
+        // Buffers stay fully initialised (`len()` is their size, `filled` the valid part), so a
+        // recycled buffer is never zeroed again.
         let mut buf = get_buf();
-        buf.clear();
+        let mut filled = 0usize;
         let mut skipping = false;
-        let min_read = (self.chunk_size / 4).clamp(1, 64 << 10);
+        let mut skipped = 0u64;
+        // Reads are never tiny, whatever the chunk size (tests use very small chunks).
+        let min_read = (self.chunk_size / 4).clamp(4096, 64 << 10);
         loop {
-            if buf.capacity() - buf.len() < min_read {
-                buf.reserve(self.chunk_size.max(min_read));
+            if buf.len() - filled < min_read {
+                let grow = self.chunk_size.max(min_read);
+                buf.resize(filled + grow.max(buf.len() - filled), 0);
             }
-            let old = buf.len();
-            let cap = buf.capacity();
-            buf.resize(cap, 0);
             let n = loop {
-                match reader.read(&mut buf[old..]) {
+                match reader.read(&mut buf[filled..]) {
                     Ok(n) => break Ok(n),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => break Err(e),
@@ -73,27 +163,31 @@ impl Chunker {
             let n = match n {
                 Ok(n) => n,
                 Err(e) => {
-                    buf.truncate(old);
-                    self.finish(source, buf, &mut stats, skipping, &mut emit);
+                    self.finish(
+                        source, buf, filled, &mut stats, skipping, skipped, &mut emit,
+                    );
                     return (stats, Err(e));
                 }
             };
-            buf.truncate(old + n);
+            let old = filled;
+            filled += n;
             stats.bytes += n as u64;
             let eof = n == 0;
             if skipping {
-                match memchr::memchr(b'\n', &buf[old..]) {
+                match memchr::memchr(b'\n', &buf[old..filled]) {
                     Some(i) => {
-                        buf.drain(..old + i + 1);
+                        let start = old + i + 1;
+                        buf.copy_within(start..filled, 0);
+                        filled -= start;
                         skipping = false;
-                        stats.lines += 1;
+                        skipped += 1;
                         stats.oversize += 1;
                     }
                     None => {
-                        buf.clear();
+                        filled = 0;
                         if eof {
-                            stats.lines += 1;
                             stats.oversize += 1;
+                            stats.skipped_at_end = skipped + 1;
                             return (stats, Ok(()));
                         }
                         continue;
@@ -101,32 +195,36 @@ impl Chunker {
                 }
             }
             if eof {
-                self.finish(source, buf, &mut stats, false, &mut emit);
+                self.finish(source, buf, filled, &mut stats, false, skipped, &mut emit);
                 return (stats, Ok(()));
             }
-            if buf.len() < self.chunk_size {
+            if filled < self.chunk_size {
                 continue;
             }
-            match memchr::memrchr(b'\n', &buf) {
+            match memchr::memrchr(b'\n', &buf[..filled]) {
                 Some(i) => {
+                    let tail = filled - (i + 1);
                     let mut next = get_buf();
-                    next.clear();
-                    next.extend_from_slice(&buf[i + 1..]);
-                    buf.truncate(i + 1);
-                    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                    if next.len() < tail + min_read {
+                        next.resize((tail + min_read).max(self.chunk_size), 0);
+                    }
+                    next[..tail].copy_from_slice(&buf[i + 1..filled]);
                     let chunk = Chunk {
                         source,
-                        first_line: stats.lines,
+                        seq: stats.chunks,
+                        skipped_before: std::mem::take(&mut skipped),
                         data: buf,
+                        len: i + 1,
                     };
-                    stats.lines += lines;
+                    stats.chunks += 1;
                     if !emit(chunk) {
                         return (stats, Ok(()));
                     }
                     buf = next;
+                    filled = tail;
                 }
-                None if buf.len() > self.max_line_bytes => {
-                    buf.clear();
+                None if filled > self.max_line_bytes => {
+                    filled = 0;
                     skipping = true;
                 }
                 None => {}
@@ -134,64 +232,83 @@ impl Chunker {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         source: u32,
         buf: Vec<u8>,
+        filled: usize,
         stats: &mut ChunkStats,
         skipping: bool,
+        skipped: u64,
         emit: &mut impl FnMut(Chunk) -> bool,
     ) {
         if skipping {
-            stats.lines += 1;
             stats.oversize += 1;
+            stats.skipped_at_end = skipped + 1;
             return;
         }
-        if buf.is_empty() {
+        if filled == 0 {
+            stats.skipped_at_end = skipped;
             return;
-        }
-        let mut lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-        if buf.last() != Some(&b'\n') {
-            lines += 1;
         }
         let chunk = Chunk {
             source,
-            first_line: stats.lines,
+            seq: stats.chunks,
+            skipped_before: skipped,
             data: buf,
+            len: filled,
         };
-        stats.lines += lines;
+        stats.chunks += 1;
         emit(chunk);
     }
+}
+
+/// Counts the lines of a chunk's data (a final line without newline counts).
+pub fn count_lines(data: &[u8]) -> u64 {
+    let n = memchr::memchr_iter(b'\n', data).count() as u64;
+    n + u64::from(!data.is_empty() && data.last() != Some(&b'\n'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Runs the chunker and resolves line numbers as the pipeline does.
     fn chunks(
         input: &[u8],
         chunk_size: usize,
         max_line: usize,
-    ) -> (Vec<(u64, Vec<u8>)>, ChunkStats) {
+    ) -> (Vec<(u64, Vec<u8>)>, ChunkStats, u64) {
         let c = Chunker {
             chunk_size,
             max_line_bytes: max_line,
         };
-        let mut out = Vec::new();
+        let mut raw = Vec::new();
         let mut r = input;
         let (stats, res) = c.run(0, &mut r, Vec::new, |ch| {
-            out.push((ch.first_line, ch.data));
+            raw.push(ch);
             true
         });
         res.unwrap();
-        (out, stats)
+        let mut index = LineIndex::default();
+        for ch in &raw {
+            index.add(0, ch.seq, count_lines(ch.bytes()), ch.skipped_before);
+        }
+        let lines = index.finish();
+        let out = raw
+            .into_iter()
+            .map(|ch| (lines.line_number(0, ch.seq, 1) - 1, ch.bytes().to_vec()))
+            .collect();
+        let total = lines.lines_in(0) + stats.skipped_at_end;
+        (out, stats, total)
     }
 
     #[test]
     fn chunks_hold_whole_lines_and_number_them() {
         let input = b"aa\nbbbb\nc\nddddd\ne";
         for size in 1..20 {
-            let (out, stats) = chunks(input, size, 1 << 20);
+            let (out, stats, total) = chunks(input, size, 1 << 20);
             let joined: Vec<u8> = out.iter().flat_map(|(_, d)| d.clone()).collect();
             assert_eq!(joined, input, "chunk size {size}");
             for (first, d) in &out[..out.len() - 1] {
@@ -203,21 +320,22 @@ mod tests {
                     .sum();
                 assert!(input[before..].starts_with(d), "line numbers are right");
             }
-            assert_eq!(stats.lines, 5);
+            assert_eq!(total, 5);
             assert_eq!(stats.bytes, input.len() as u64);
         }
     }
 
     #[test]
     fn oversize_lines_are_dropped_while_reading() {
+        // Longer than any single read, so the reader has to drop it.
         let mut input = b"ok\n".to_vec();
-        input.extend(vec![b'x'; 5000]);
+        input.extend(vec![b'x'; 200_000]);
         input.extend(b"\nafter\n");
-        let (out, stats) = chunks(&input, 64, 1000);
+        let (out, stats, total) = chunks(&input, 64, 1000);
         let joined: Vec<u8> = out.iter().flat_map(|(_, d)| d.clone()).collect();
-        assert_eq!(joined, b"ok\nafter\n");
+        assert!(joined == b"ok\nafter\n", "kept {} bytes", joined.len());
         assert_eq!(stats.oversize, 1);
-        assert_eq!(stats.lines, 3);
+        assert_eq!(total, 3);
         let last = out.last().unwrap();
         assert_eq!(last.0, 2, "the line after the oversize one is line 3");
     }
@@ -225,16 +343,17 @@ mod tests {
     #[test]
     fn oversize_last_line_without_newline() {
         let mut input = b"ok\n".to_vec();
-        input.extend(vec![b'x'; 5000]);
-        let (out, stats) = chunks(&input, 64, 1000);
+        input.extend(vec![b'x'; 200_000]);
+        let (out, stats, total) = chunks(&input, 64, 1000);
         assert_eq!(out.len(), 1);
-        assert_eq!((stats.lines, stats.oversize), (2, 1));
+        assert_eq!((total, stats.oversize), (2, 1));
     }
 
     #[test]
     fn empty_input_has_no_lines() {
-        let (out, stats) = chunks(b"", 16, 100);
+        let (out, stats, total) = chunks(b"", 16, 100);
         assert!(out.is_empty());
         assert_eq!(stats, ChunkStats::default());
+        assert_eq!(total, 0);
     }
 }
