@@ -92,4 +92,57 @@ fn pipeline(c: &mut Criterion) {
 }
 
 criterion_group!(benches, parse, matching, pipeline);
-criterion_main!(benches);
+criterion_main!(benches, ac_benches);
+
+fn ac_only(c: &mut Criterion) {
+    use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+    let catalog = Catalog::builtin();
+    let mut lits: Vec<String> = Vec::new();
+    for p in catalog.patterns() {
+        for l in p.spec.contains.iter().chain(&p.spec.message) {
+            let l = l.to_ascii_lowercase();
+            if !lits.contains(&l) {
+                lits.push(l);
+            }
+        }
+    }
+    let messages = [
+        "request completed",
+        "dial tcp 10.1.2.3:5432: connect: connection refused",
+        "task 4f1c stopped: essential container exited with exit code 137 (OOMKilled)",
+        "user 'Zoë' logged in from 10.0.4.5",
+        "invalid value for config key \"timeout_ms\": \"abc\", using default",
+    ];
+    let mut g = c.benchmark_group("ac");
+    for (name, kind, ci) in [
+        ("dfa_ci", AhoCorasickKind::DFA, true),
+        ("nfa_ci", AhoCorasickKind::ContiguousNFA, true),
+        ("dfa_lower", AhoCorasickKind::DFA, false),
+    ] {
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(ci)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(&lits)
+            .unwrap();
+        g.bench_function(name, |b| {
+            let mut buf = Vec::new();
+            b.iter(|| {
+                let mut n = 0;
+                for m in messages {
+                    if ci {
+                        n += ac.find_overlapping_iter(black_box(m)).count();
+                    } else {
+                        buf.clear();
+                        buf.extend(m.bytes().map(|c| c.to_ascii_lowercase()));
+                        n += ac.find_overlapping_iter(&buf[..]).count();
+                    }
+                }
+                black_box(n)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(ac_benches, ac_only);

@@ -14,6 +14,7 @@ use crossbeam_channel as chan;
 use crate::aggregate::{Aggregators, Position};
 use crate::error::Error;
 use crate::matching::{Catalog, Matcher};
+use crate::record::time::TimeCache;
 use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, Record, Slot};
 use crate::report::{Report, ReportOptions, SourceSummary};
 use crate::source::chunk::{Chunk, Chunker};
@@ -245,6 +246,7 @@ struct Worker<'s> {
     msg_hits: Vec<u16>,
     scratch: Vec<u16>,
     hits: Vec<u16>,
+    time_cache: TimeCache,
 }
 
 impl<'s> Worker<'s> {
@@ -255,6 +257,7 @@ impl<'s> Worker<'s> {
             msg_hits: Vec::new(),
             scratch: Vec::new(),
             hits: Vec::new(),
+            time_cache: TimeCache::default(),
         }
     }
 
@@ -263,6 +266,9 @@ impl<'s> Worker<'s> {
         let mut fields = Fields::new(shared.parser.spec().slot_count());
         let mut line_no = 0;
         let data = chunk.bytes();
+        // One vectorised UTF-8 check for the whole chunk; lines are checked one by one only in
+        // a chunk that has invalid bytes somewhere.
+        let chunk_is_utf8 = simdutf8::basic::from_utf8(data).is_ok();
         let mut start = 0;
         while start < data.len() {
             let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -274,6 +280,7 @@ impl<'s> Worker<'s> {
             }
             self.line(
                 line,
+                chunk_is_utf8,
                 Position {
                     source: chunk.source,
                     chunk: chunk.seq,
@@ -288,7 +295,13 @@ impl<'s> Worker<'s> {
     }
 
     #[inline]
-    fn line<'a>(&mut self, line: &'a [u8], pos: Position, fields: &mut Fields<'a>) {
+    fn line<'a>(
+        &mut self,
+        line: &'a [u8],
+        known_utf8: bool,
+        pos: Position,
+        fields: &mut Fields<'a>,
+    ) {
         let shared = self.shared;
         let agg = &mut self.agg;
         agg.counts.lines += 1;
@@ -301,7 +314,12 @@ impl<'s> Worker<'s> {
             return;
         }
         self.hits.clear();
-        match shared.parser.parse(line, fields) {
+        let parsed = if known_utf8 {
+            shared.parser.parse_valid_utf8(line, fields)
+        } else {
+            shared.parser.parse(line, fields)
+        };
+        match parsed {
             Parsed::Record(format) if format.is_structured() => {
                 let rec = Record {
                     line,
@@ -309,7 +327,7 @@ impl<'s> Worker<'s> {
                     fields,
                 };
                 let level = rec.level();
-                let time = rec.time_us();
+                let time = rec.time_us_cached(&mut self.time_cache);
                 agg.observe_event(format, level, time.is_some());
                 agg.observe_time(time, level);
                 self.msg_hits.clear();
@@ -350,7 +368,7 @@ impl<'s> Worker<'s> {
                     fields,
                 };
                 let level = rec.level();
-                let time = rec.time_us();
+                let time = rec.time_us_cached(&mut self.time_cache);
                 if let Some(l) = level {
                     agg.text_levels[l as usize] += 1;
                 }

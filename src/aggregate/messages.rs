@@ -269,9 +269,9 @@ impl MessageCounter {
         }
     }
 
-    /// The `n` most frequent messages, by count descending then text ascending. Only the
-    /// candidates at or above the n-th count are sorted, so this stays cheap on a full table.
-    pub fn top(&self, n: usize) -> Vec<MessageCount> {
+    /// The entries of the `n` most frequent messages, by count descending then text ascending.
+    /// Only the candidates at or above the n-th count are sorted.
+    fn top_entries(&self, n: usize) -> Vec<&Entry> {
         if n == 0 {
             return Vec::new();
         }
@@ -286,20 +286,37 @@ impl MessageCounter {
                 .cmp(&a.count)
                 .then_with(|| self.bytes_of(a).cmp(self.bytes_of(b)))
         });
-        v.into_iter()
-            .take(n)
-            .map(|e| {
-                let mut text = String::from_utf8_lossy(self.bytes_of(e)).into_owned();
-                if e.stored < e.len {
-                    text.push('…');
-                }
-                MessageCount {
-                    text,
-                    count: e.count,
-                    exact: e.err == 0,
-                }
-            })
+        v.truncate(n);
+        v
+    }
+
+    fn count_of(&self, e: &Entry, count: u64, err: u64) -> MessageCount {
+        let mut text = String::from_utf8_lossy(self.bytes_of(e)).into_owned();
+        if e.stored < e.len {
+            text.push('…');
+        }
+        MessageCount {
+            text,
+            count,
+            exact: err == 0,
+        }
+    }
+
+    /// The `n` most frequent messages, by count descending then text ascending.
+    pub fn top(&self, n: usize) -> Vec<MessageCount> {
+        self.top_entries(n)
+            .into_iter()
+            .map(|e| self.count_of(e, e.count, e.err))
             .collect()
+    }
+
+    /// Count and error bound of `text` in this table, if present.
+    fn get(&self, text: &[u8]) -> Option<(u64, u64)> {
+        let hash = self.hash(text);
+        let arena = &self.arena;
+        self.table
+            .find(hash, |e| Self::same(arena, e, hash, text))
+            .map(|e| (e.count, e.err))
     }
 
     /// Distinct messages currently held.
@@ -315,6 +332,131 @@ impl MessageCounter {
     /// Distinct messages dropped by pruning (0 means every count is exact).
     pub fn pruned(&self) -> u64 {
         self.pruned
+    }
+}
+
+/// Message counts kept as shards (one [`MessageCounter`] per worker) so that merging is
+/// instant: shards are concatenated, and the top messages are found across them with the
+/// threshold algorithm TPUT (Cao and Wang, "Efficient top-K query calculation in distributed
+/// networks", PODC 2004), which is exact and looks at only a few entries of each shard:
+///
+/// 1. take each shard's top N, sum their counts over all shards, and let τ be the N-th largest
+///    of these sums (a lower bound of the true N-th largest total);
+/// 2. any message whose total reaches τ has a count of at least τ/m in one of the m shards, so
+///    the messages with such a count in some shard are the only candidates; their exact totals
+///    are summed and the best N kept.
+///
+/// A count is a lower bound, and flagged inexact, when the message may have been dropped by a
+/// shard (see [`MessageCounter`]).
+#[derive(Debug)]
+pub struct MessageTally {
+    shards: Vec<MessageCounter>,
+}
+
+impl MessageTally {
+    /// One empty shard of capacity `cap`.
+    pub fn new(cap: usize) -> MessageTally {
+        MessageTally {
+            shards: vec![MessageCounter::new(cap)],
+        }
+    }
+
+    /// Counts into the first shard (a worker's own). See [`MessageCounter::observe`].
+    #[inline]
+    pub fn observe(
+        &mut self,
+        text: &[u8],
+        out: &mut Vec<u16>,
+        hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
+    ) {
+        self.shards[0].observe(text, out, hits_of)
+    }
+
+    /// Adds another tally's shards.
+    pub fn merge(&mut self, other: MessageTally) {
+        self.shards
+            .extend(other.shards.into_iter().filter(|s| !s.is_empty()));
+        if self.shards.is_empty() {
+            self.shards.push(MessageCounter::new(16));
+        }
+    }
+
+    /// Folds all shards into one (what [`MessageTally::top`] avoids doing).
+    pub fn into_counter(mut self) -> MessageCounter {
+        let mut first = self.shards.swap_remove(0);
+        for s in self.shards {
+            first.merge(s);
+        }
+        first
+    }
+
+    /// Distinct messages dropped by pruning, over all shards.
+    pub fn pruned(&self) -> u64 {
+        self.shards.iter().map(|s| s.pruned).sum()
+    }
+
+    /// The `n` most frequent messages over all shards, by count descending then text
+    /// ascending. Equal to folding the shards and taking the top `n`.
+    pub fn top(&self, n: usize) -> Vec<MessageCount> {
+        let live: Vec<&MessageCounter> = self.shards.iter().filter(|s| !s.is_empty()).collect();
+        match live.len() {
+            0 => return Vec::new(),
+            1 => return live[0].top(n),
+            _ => {}
+        }
+        if n == 0 {
+            return Vec::new();
+        }
+        let m = live.len() as u64;
+        // Exact total (count, err) of a message over all shards.
+        let total = |text: &[u8]| -> (u64, u64) {
+            let (mut count, mut err) = (0u64, 0u64);
+            for s in &live {
+                match s.get(text) {
+                    Some((c, e)) => {
+                        count += c;
+                        err += e;
+                    }
+                    None => err += s.floor,
+                }
+            }
+            (count, err)
+        };
+        // Phase 1: τ from the shards' own top n.
+        let mut sums: Vec<u64> = Vec::new();
+        for s in &live {
+            for e in s.top_entries(n) {
+                sums.push(total(s.bytes_of(e)).0);
+            }
+        }
+        sums.sort_unstable_by(|a, b| b.cmp(a));
+        // A message in several shards' lists appears several times: deduplicating the values
+        // can only lower τ, which keeps it a lower bound (more candidates, never fewer).
+        sums.dedup();
+        let tau = if sums.len() >= n { sums[n - 1] } else { 0 };
+        // Phase 2: candidates with a count of at least τ/m somewhere (rounded down, so the
+        // bound only widens), deduplicated by text.
+        let floor_share = tau / m;
+        let mut seen: hashbrown::HashSet<&[u8], foldhash::fast::FixedState> =
+            hashbrown::HashSet::with_hasher(foldhash::fast::FixedState::with_seed(7));
+        let mut cands: Vec<(u64, u64, &MessageCounter, &Entry)> = Vec::new();
+        for s in &live {
+            for e in s.table.iter() {
+                if e.count >= floor_share && seen.insert(s.bytes_of(e)) {
+                    let (c, err) = total(s.bytes_of(e));
+                    cands.push((c, err, s, e));
+                }
+            }
+        }
+        cands.sort_unstable_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.2.bytes_of(a.3).cmp(b.2.bytes_of(b.3)))
+        });
+        cands
+            .into_iter()
+            .take(n)
+            .map(|(count, err, s, e)| s.count_of(e, count, err))
+            .collect()
     }
 }
 
@@ -392,6 +534,32 @@ mod tests {
         assert_eq!(top[0].count, 3);
         assert!(top[0].text.ends_with('…'));
         assert!(top[0].text.len() <= MAX_STORED_BYTES + 3);
+    }
+
+    #[test]
+    fn tally_top_equals_folded_top() {
+        // Skewed counts spread unevenly over 3 shards, with ties.
+        let mut shards: Vec<MessageTally> = (0..3).map(|_| MessageTally::new(10_000)).collect();
+        let mut one = MessageCounter::new(10_000);
+        let mut x = 12345u64;
+        for i in 0..20_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = (x >> 33) % 1000;
+            let msg = format!("m{}", k * k % 997 / ((k % 7) + 1));
+            let shard = ((x >> 20) % 3) as usize;
+            let shard = if i % 11 == 0 { 0 } else { shard };
+            shards[shard].observe(msg.as_bytes(), &mut Vec::new(), |_| Vec::new());
+            one.observe(msg.as_bytes(), &mut Vec::new(), |_| Vec::new());
+        }
+        let mut tally = shards.remove(0);
+        for s in shards {
+            tally.merge(s);
+        }
+        for n in [1, 5, 20, 100, 5000] {
+            assert_eq!(tally.top(n), one.top(n), "n = {n}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod timeline;
 use crate::record::{Format, Level};
 use crate::source::chunk::LineIndex;
 
-pub use messages::MessageCounter;
+pub use messages::{MessageCounter, MessageTally};
 pub use timeline::Timeline;
 
 /// Longest example line kept per pattern, in bytes.
@@ -146,7 +146,7 @@ pub struct Aggregators {
     /// Per catalog pattern, indexed like the catalog.
     pub patterns: Vec<PatternStats>,
     /// Distinct messages of structured events.
-    pub messages: MessageCounter,
+    pub messages: MessageTally,
     /// Events and errors over time.
     pub timeline: Timeline,
     /// Earliest timestamp (µs).
@@ -165,7 +165,7 @@ impl Aggregators {
             levels: [0; 6],
             text_levels: [0; 6],
             patterns: vec![PatternStats::default(); patterns],
-            messages: MessageCounter::new(message_cap),
+            messages: MessageTally::new(message_cap),
             timeline: Timeline::new(bucket_secs),
             first_us: None,
             last_us: None,

@@ -134,11 +134,15 @@ pub struct KeyAction {
     pub nested: Option<Box<FieldSpec>>,
 }
 
+/// One key of a [`FieldSpec`]: its first eight bytes as a word, the key, what to do with it.
+type KeyEntry = (u64, Box<[u8]>, KeyAction);
+
 /// A compiled set of wanted fields. See the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct FieldSpec {
-    /// Keys bucketed by length for a cheap lookup: `by_len[len]` lists `(key, action)`.
-    by_len: Vec<Vec<(Box<[u8]>, KeyAction)>>,
+    /// Keys bucketed by length for a cheap lookup: `by_len[len]` lists
+    /// `(first 8 bytes as a word, key, action)`.
+    by_len: Vec<Vec<KeyEntry>>,
     slots: usize,
     extras: Vec<(String, u16)>,
 }
@@ -197,13 +201,43 @@ impl FieldSpec {
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<&KeyAction> {
         let bucket = self.by_len.get(key.len())?;
-        // Keys are short: compare the first and last byte before the full comparison, which
-        // rejects almost every candidate without a call to memcmp.
-        let (first, last) = (*key.first()?, key[key.len() - 1]);
+        if bucket.is_empty() {
+            return None;
+        }
+        // Keys are short: one word comparison settles almost every candidate, and the rest
+        // is compared inline rather than through a call to memcmp.
+        let word = prefix_word(key);
         bucket
             .iter()
-            .find(|(k, _)| k[0] == first && k[k.len() - 1] == last && **k == *key)
-            .map(|(_, a)| a)
+            .find(|(w, k, _)| *w == word && (key.len() <= 8 || tail_eq(&k[8..], &key[8..])))
+            .map(|(_, _, a)| a)
+    }
+
+    /// [`FieldSpec::lookup`] for the key `buf[start..end]`, loading its first word straight
+    /// from the line when eight bytes are available there (keys are followed by `":` and more).
+    #[inline(always)]
+    pub fn lookup_at(&self, buf: &[u8], start: usize, end: usize) -> Option<&KeyAction> {
+        let len = end - start;
+        let bucket = self.by_len.get(len)?;
+        if bucket.is_empty() {
+            return None;
+        }
+        let word = match buf.get(start..start + 8) {
+            Some(w8) => {
+                let w = u64::from_le_bytes(w8.try_into().expect("8 bytes"));
+                if len >= 8 {
+                    w
+                } else {
+                    w & ((1u64 << (8 * len)) - 1)
+                }
+            }
+            None => prefix_word(&buf[start..end]),
+        };
+        let key = &buf[start..end];
+        bucket
+            .iter()
+            .find(|(w, k, _)| *w == word && (len <= 8 || tail_eq(&k[8..], &key[8..])))
+            .map(|(_, _, a)| a)
     }
 
     fn entry(&mut self, key: &str) -> &mut KeyAction {
@@ -212,14 +246,18 @@ impl FieldSpec {
             self.by_len.resize_with(len + 1, Vec::new);
         }
         let bucket = &mut self.by_len[len];
-        let idx = match bucket.iter().position(|(k, _)| **k == *key.as_bytes()) {
+        let idx = match bucket.iter().position(|(_, k, _)| **k == *key.as_bytes()) {
             Some(i) => i,
             None => {
-                bucket.push((key.as_bytes().into(), KeyAction::default()));
+                bucket.push((
+                    prefix_word(key.as_bytes()),
+                    key.as_bytes().into(),
+                    KeyAction::default(),
+                ));
                 bucket.len() - 1
             }
         };
-        &mut bucket[idx].1
+        &mut bucket[idx].2
     }
 
     /// Registers `path` for `slot`: the literal key (covers ECS-style dotted keys and logfmt's
@@ -237,7 +275,7 @@ impl FieldSpec {
 
     fn remove_slot(&mut self, slot: u16) {
         for bucket in &mut self.by_len {
-            for (_, action) in bucket.iter_mut() {
+            for (_, _, action) in bucket.iter_mut() {
                 if action.slot.map(|(s, _)| s) == Some(slot) {
                     action.slot = None;
                 }
@@ -247,6 +285,21 @@ impl FieldSpec {
             }
         }
     }
+}
+
+/// The first eight bytes of a key as a little-endian word, zero-padded.
+#[inline(always)]
+fn prefix_word(k: &[u8]) -> u64 {
+    let mut w = 0u64;
+    for (i, &c) in k.iter().take(8).enumerate() {
+        w |= (c as u64) << (8 * i);
+    }
+    w
+}
+
+#[inline(always)]
+fn tail_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn set_slot(action: &mut KeyAction, slot: u16, prio: u16) {
@@ -274,6 +327,23 @@ mod tests {
             Slot::Level as u16
         );
         assert!(spec.lookup(b"unrelated").is_none());
+        let line = br#"{"request_id":"x","msg":"y","lvl":1}"#;
+        let at = |k: &str| {
+            let start = line
+                .windows(k.len())
+                .position(|w| w == k.as_bytes())
+                .unwrap();
+            spec.lookup_at(line, start, start + k.len())
+                .and_then(|a| a.slot)
+                .map(|s| s.0)
+        };
+        assert_eq!(at("request_id"), Some(Slot::RequestId as u16));
+        assert_eq!(at("msg"), Some(Slot::Message as u16));
+        assert_eq!(
+            at("lvl"),
+            Some(Slot::Level as u16),
+            "near the end of the buffer"
+        );
     }
 
     #[test]

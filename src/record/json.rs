@@ -41,8 +41,14 @@ impl<'a> Scanner<'a> {
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
+        // Loggers write compact JSON: the common case is no whitespace at all.
+        match self.b.get(self.i) {
+            Some(&c) if c > b' ' => return,
+            None => return,
+            _ => {}
+        }
         while let Some(&c) = self.b.get(self.i) {
             if c == b' ' || c == b'\t' || c == b'\r' || c == b'\n' {
                 self.i += 1;
@@ -67,7 +73,9 @@ impl<'a> Scanner<'a> {
             if self.peek()? != b'"' {
                 return None;
             }
+            let key_start = self.i + 1;
             let (key, key_escaped) = self.string()?;
+            let key_end = key_start + key.len();
             self.ws();
             if self.peek()? != b':' {
                 return None;
@@ -79,7 +87,7 @@ impl<'a> Scanner<'a> {
                 unescaped = super::unescape(key);
                 spec.lookup(unescaped.as_bytes())
             } else {
-                spec.lookup(key)
+                spec.lookup_at(self.b, key_start, key_end)
             };
             match action {
                 None => self.skip_value(depth)?,
@@ -114,13 +122,13 @@ impl<'a> Scanner<'a> {
 
     /// Reads a string at `self.i` (on the opening quote); returns its raw content and whether it
     /// contains escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<(&'a [u8], bool)> {
         let start = self.i + 1;
         let mut i = start;
         let mut escaped = false;
         loop {
-            let rel = memchr::memchr2(b'"', b'\\', &self.b[i..])?;
+            let rel = find_quote_or_backslash(&self.b[i..])?;
             i += rel;
             if self.b[i] == b'"' {
                 self.i = i + 1;
@@ -306,6 +314,41 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Position of the first `"` or `\\` in `b`. JSON keys and most values are short, where a
+/// word-at-a-time (SWAR) scan inlined here beats the call and setup of a vector search; long
+/// strings go to `memchr2` after the first 64 bytes.
+#[inline(always)]
+fn find_quote_or_backslash(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const QUOTE: u64 = LO * b'"' as u64;
+    const BSLASH: u64 = LO * b'\\' as u64;
+    let mut i = 0;
+    let limit = b.len().min(64);
+    while i + 8 <= limit {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let q = w ^ QUOTE;
+        let s = w ^ BSLASH;
+        // A zero byte in q or s marks a match (the classic has-zero-byte test; exact for the
+        // lowest match, which is all that is used).
+        let m = (q.wrapping_sub(LO) & !q & HI) | (s.wrapping_sub(LO) & !s & HI);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    if b.len() <= 64 {
+        while i < b.len() {
+            if b[i] == b'"' || b[i] == b'\\' {
+                return Some(i);
+            }
+            i += 1;
+        }
+        return None;
+    }
+    memchr::memchr2(b'"', b'\\', &b[i..]).map(|r| i + r)
+}
+
 #[inline]
 fn set_bit(stack: &mut [u64], level: usize, on: bool) {
     if on {
@@ -416,6 +459,29 @@ mod tests {
         assert!(scan(&ok).is_some());
         let deep_obj = format!("{}{}", "{\"log\":".repeat(20_000), "}".repeat(20_000));
         assert!(scan(&deep_obj).is_none());
+    }
+
+    #[test]
+    fn swar_search_agrees_with_memchr() {
+        let samples: Vec<Vec<u8>> = (0..300)
+            .map(|n| {
+                (0..n)
+                    .map(|i| match (i * 7 + n) % 23 {
+                        0 => b'"',
+                        1 => b'\\',
+                        2 => 0x80 | (i as u8 & 0x3f),
+                        3 => 0x22 ^ 0x80,
+                        _ => b'a' + (i % 26) as u8,
+                    })
+                    .collect()
+            })
+            .collect();
+        for s in &samples {
+            for start in 0..s.len().min(20) {
+                let h = &s[start..];
+                assert_eq!(find_quote_or_backslash(h), memchr::memchr2(b'"', b'\\', h));
+            }
+        }
     }
 
     #[test]

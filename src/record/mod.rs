@@ -95,6 +95,14 @@ impl Level {
     /// Parses a level word in any case: the usual names and their common spellings
     /// (`warning`, `err`, `critical`, `panic`, `dpanic`, `emerg`, `notice`, ...).
     pub fn from_word(w: &[u8]) -> Option<Level> {
+        // The common spellings first, without copying.
+        match w {
+            b"info" => return Some(Level::Info),
+            b"debug" => return Some(Level::Debug),
+            b"warn" => return Some(Level::Warn),
+            b"error" => return Some(Level::Error),
+            _ => {}
+        }
         if w.is_empty() || w.len() > 11 {
             return None;
         }
@@ -334,8 +342,16 @@ impl<'a> Fields<'a> {
     /// Forgets all values.
     #[inline]
     pub fn clear(&mut self) {
-        if self.present != 0 || self.vals.len() > 64 {
+        if self.vals.len() > 64 {
             self.vals.iter_mut().for_each(|v| *v = None);
+        } else {
+            // Only the slots that were set: a line sets a handful of ~30 slots.
+            let mut bits = self.present;
+            while bits != 0 {
+                let i = bits.trailing_zeros() as usize;
+                self.vals[i] = None;
+                bits &= bits - 1;
+            }
         }
         self.present = 0;
     }
@@ -413,6 +429,16 @@ impl<'a> Record<'a, '_> {
             _ => None,
         }
     }
+
+    /// [`Record::time_us`] with a per-thread cache of the last minute seen.
+    #[inline]
+    pub fn time_us_cached(&self, cache: &mut time::TimeCache) -> Option<i64> {
+        match self.raw(Slot::Time)? {
+            Raw::Str { bytes, .. } => cache.parse_text(bytes),
+            r @ Raw::Num(_) => time::from_epoch_number(r.to_f64()?),
+            _ => None,
+        }
+    }
 }
 
 /// What [`Parser::parse`] made of a line.
@@ -444,10 +470,18 @@ impl Parser {
 
     /// Parses one line (without its terminator) into `out`, which is cleared first.
     pub fn parse<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
-        out.clear();
         if simdutf8::basic::from_utf8(line).is_err() {
+            out.clear();
             return Parsed::Malformed;
         }
+        self.parse_valid_utf8(line, out)
+    }
+
+    /// [`Parser::parse`] for a line the caller has already checked to be valid UTF-8 (the
+    /// pipeline validates whole chunks at once, which is much cheaper than line by line).
+    /// Passing invalid UTF-8 is not unsafe, but such a line is then not reported malformed.
+    pub fn parse_valid_utf8<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
+        out.clear();
         let start = line
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t'))

@@ -18,6 +18,13 @@ pub fn parse_rfc3339(s: &[u8]) -> Option<i64> {
 
 /// Like [`parse_rfc3339`], but accepts trailing bytes and returns how many were consumed.
 pub fn parse_rfc3339_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    let base = minute_base(s)?;
+    rest_of(s, base)
+}
+
+/// Seconds since the epoch of the minute a timestamp starts with (`YYYY-MM-DDTHH:MM`, the
+/// first 16 bytes), validated. Requires at least the 19 bytes of `…:SS`.
+fn minute_base(s: &[u8]) -> Option<i64> {
     if s.len() < 19 {
         return None;
     }
@@ -31,13 +38,23 @@ pub fn parse_rfc3339_prefix(s: &[u8]) -> Option<(i64, usize)> {
         return None;
     }
     let hour = digits(&s[11..13])?;
-    if s[13] != b':' || s[16] != b':' {
+    if s[13] != b':' {
         return None;
     }
     let minute = digits(&s[14..16])?;
+    if !(1..=12).contains(&month) || day == 0 || day > 31 || hour > 23 || minute > 59 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour as i64 * 3600 + minute as i64 * 60)
+}
+
+/// Parses `:SS[.fraction][zone]` from byte 16 on, given the minute's base.
+fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
+    if s[16] != b':' {
+        return None;
+    }
     let second = digits(&s[17..19])?;
-    if !(1..=12).contains(&month) || day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60
-    {
+    if second > 60 {
         return None;
     }
     let mut i = 19;
@@ -80,10 +97,46 @@ pub fn parse_rfc3339_prefix(s: &[u8]) -> Option<(i64, usize)> {
             _ => {}
         }
     }
-    let days = days_from_civil(year, month, day);
-    let secs =
-        days * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64 - offset_secs;
+    let secs = base_secs + second as i64 - offset_secs;
     Some((secs * MICROS_PER_SEC + micros, i))
+}
+
+/// Remembers the minute of the last timestamp parsed: consecutive log lines nearly always share
+/// it, so the date arithmetic runs once per minute instead of once per line.
+#[derive(Clone, Debug, Default)]
+pub struct TimeCache {
+    key: u128,
+    base_secs: Option<i64>,
+}
+
+impl TimeCache {
+    /// [`parse_text`] with the minute cached.
+    #[inline]
+    pub fn parse_text(&mut self, s: &[u8]) -> Option<i64> {
+        if s.len() >= 19 {
+            let key = u128::from_le_bytes(s[..16].try_into().expect("16 bytes"));
+            let base = match self.base_secs {
+                Some(b) if key == self.key => Some(b),
+                _ => {
+                    let b = minute_base(s);
+                    if let Some(b) = b {
+                        self.key = key;
+                        self.base_secs = Some(b);
+                    }
+                    b
+                }
+            };
+            if let Some(base) = base {
+                if let Some((t, used)) = rest_of(s, base) {
+                    if used == s.len() {
+                        return Some(t);
+                    }
+                }
+                return None;
+            }
+        }
+        parse_text(s)
+    }
 }
 
 /// Interprets an epoch number by its magnitude: seconds, milliseconds, microseconds or
@@ -228,6 +281,23 @@ mod tests {
         assert_eq!(from_epoch_number(f64::INFINITY), None);
         assert_eq!(from_epoch_number(-5.0), None);
         assert_eq!(parse_text(b"1770372000000"), Some(T0));
+    }
+
+    #[test]
+    fn cache_agrees_with_plain_parsing() {
+        let mut c = TimeCache::default();
+        for s in [
+            "2026-02-06T10:00:45.123Z",
+            "2026-02-06T10:00:46.5Z",
+            "2026-02-06T10:00:46.5+01:00",
+            "2026-02-06T10:01:00Z",
+            "2026-02-06T10:01:00Zjunk",
+            "1770372000000",
+            "2026-02-06T10:01",
+            "2026-13-06T10:01:00Z",
+        ] {
+            assert_eq!(c.parse_text(s.as_bytes()), parse_text(s.as_bytes()), "{s}");
+        }
     }
 
     #[test]
