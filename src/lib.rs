@@ -39,5 +39,5 @@ pub mod synth;
 
 pub use error::Error;
 pub use matching::Catalog;
-pub use pipeline::{analyze, analyze_bytes, analyze_str, Analysis, Config};
+pub use pipeline::{analyze, analyze_bytes, analyze_str, Analysis, BytesAnalyzer, Config};
 pub use report::Report;

@@ -395,32 +395,58 @@ pub fn analyze_str(text: &str) -> Report {
     analyze_bytes(text.as_bytes(), &catalog, &config)
 }
 
-/// Analyses in-memory bytes as one source named `-`.
+/// Analyses in-memory bytes as one source named `-`, on the calling thread.
+///
+/// Compiles the catalog on every call; to analyse many small inputs with one catalog, build a
+/// [`BytesAnalyzer`] once.
 pub fn analyze_bytes(bytes: &[u8], catalog: &Catalog, config: &Config) -> Report {
-    let shared = Shared::new(catalog, config);
-    let mut worker = Worker::new(&shared);
-    let chunker = Chunker {
-        chunk_size: config.chunk_size.max(1),
-        max_line_bytes: config.max_line_bytes,
-    };
-    let mut reader = bytes;
-    let (stats, _) = chunker.run(0, &mut reader, Vec::new, |c| {
-        worker.process(&c);
-        true
-    });
-    let mut agg = worker.agg;
-    let lines = std::mem::take(&mut agg.lines).finish();
-    let sources = vec![SourceSummary {
-        name: "-".into(),
-        bytes: stats.bytes,
-        lines: lines.lines_in(0) + stats.skipped_at_end,
-        gzip: false,
-        error: None,
-    }];
-    let opts = ReportOptions {
-        top: config.top,
-        bucket_secs: config.bucket_secs,
-    };
-    let oversize = stats.oversize + agg.counts.oversize;
-    Report::build(&agg, &lines, catalog, sources, oversize, false, &opts)
+    BytesAnalyzer::new(catalog, config).analyze(bytes)
+}
+
+/// A compiled catalog and settings, ready to analyse in-memory inputs one after another.
+pub struct BytesAnalyzer<'c> {
+    shared: Shared,
+    catalog: &'c Catalog,
+    config: Config,
+}
+
+impl<'c> BytesAnalyzer<'c> {
+    /// Compiles `catalog` for `config`.
+    pub fn new(catalog: &'c Catalog, config: &Config) -> BytesAnalyzer<'c> {
+        BytesAnalyzer {
+            shared: Shared::new(catalog, config),
+            catalog,
+            config: config.clone(),
+        }
+    }
+
+    /// Analyses `bytes` as one source named `-`.
+    pub fn analyze(&self, bytes: &[u8]) -> Report {
+        let config = &self.config;
+        let mut worker = Worker::new(&self.shared);
+        let chunker = Chunker {
+            chunk_size: config.chunk_size.max(1),
+            max_line_bytes: config.max_line_bytes,
+        };
+        let mut reader = bytes;
+        let (stats, _) = chunker.run(0, &mut reader, Vec::new, |c| {
+            worker.process(&c);
+            true
+        });
+        let mut agg = worker.agg;
+        let lines = std::mem::take(&mut agg.lines).finish();
+        let sources = vec![SourceSummary {
+            name: "-".into(),
+            bytes: stats.bytes,
+            lines: lines.lines_in(0) + stats.skipped_at_end,
+            gzip: false,
+            error: None,
+        }];
+        let opts = ReportOptions {
+            top: config.top,
+            bucket_secs: config.bucket_secs,
+        };
+        let oversize = stats.oversize + agg.counts.oversize;
+        Report::build(&agg, &lines, self.catalog, sources, oversize, false, &opts)
+    }
 }

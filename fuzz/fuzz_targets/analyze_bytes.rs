@@ -1,0 +1,35 @@
+//! Any bytes as a whole input (many lines, any framing): the pipeline must never panic, and
+//! every line must be accounted for exactly once.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logtriage::{BytesAnalyzer, Catalog, Config};
+use std::sync::OnceLock;
+
+fn analyzer() -> &'static BytesAnalyzer<'static> {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    static A: OnceLock<BytesAnalyzer<'static>> = OnceLock::new();
+    let catalog = C.get_or_init(Catalog::builtin);
+    A.get_or_init(|| {
+        let config = Config {
+            threads: 1,
+            chunk_size: 64,
+            max_line_bytes: 512,
+            ..Config::default()
+        };
+        BytesAnalyzer::new(catalog, &config)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let r = analyzer().analyze(data);
+    let i = &r.input;
+    let expected_lines = data.iter().filter(|&&b| b == b'\n').count() as u64
+        + u64::from(!data.is_empty() && data.last() != Some(&b'\n'));
+    assert_eq!(i.lines, expected_lines);
+    assert_eq!(
+        i.events + i.malformed + i.non_json + i.blank + i.oversize,
+        i.lines
+    );
+    assert!(serde_json::to_string(&r).is_ok());
+});

@@ -1,0 +1,41 @@
+//! Any bytes as one log line: format detection, the JSON scanner, logfmt, text, field
+//! decoding (levels, times, numbers, unescaping) and catalog matching must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logtriage::matching::{Catalog, LineMatcher};
+use logtriage::record::{FieldSpec, Fields, Format, Parsed, Parser, Record, Slot};
+use std::sync::OnceLock;
+
+fn matcher() -> &'static LineMatcher {
+    static M: OnceLock<LineMatcher> = OnceLock::new();
+    M.get_or_init(|| LineMatcher::new(&Catalog::builtin()))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let parser = Parser::new(FieldSpec::with_defaults());
+    let mut fields = Fields::new(parser.spec().slot_count());
+    let parsed = parser.parse(data, &mut fields);
+    let format = match parsed {
+        Parsed::Record(f) => f,
+        Parsed::Malformed => Format::Text,
+    };
+    let rec = Record {
+        line: data,
+        format,
+        fields: &fields,
+    };
+    let _ = rec.level();
+    let _ = rec.time_us();
+    for slot in [Slot::Message, Slot::Error, Slot::RequestId, Slot::Duration] {
+        if let Some(raw) = rec.raw(slot) {
+            let _ = raw.to_text();
+            let _ = raw.to_f64();
+        }
+    }
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = matcher().hits(s);
+    }
+    let _ = logtriage::record::time::parse_text(data);
+    let _ = logtriage::record::unescape(data);
+});
