@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::Parser as _;
+
 use logtriage::matching::{check_examples, Catalog, Severity};
 use logtriage::record::Slot;
 use logtriage::render::{self, terminal::Style};
@@ -21,7 +22,10 @@ use cli::args::{
 use cli::exit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Command::Analyze(a) => run_analyze(*a),
         Command::Patterns(p) => run_patterns(p),
@@ -36,6 +40,35 @@ fn main() -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// Help and version go to stdout as clap formats them; a usage error becomes one line on
+/// stderr (clap's first line, which names the problem) and exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                exit::ERROR
+            } else {
+                exit::OK
+            },
+        );
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    eprintln!("logtriage: error: {first} (see 'logtriage --help')");
+    ExitCode::from(exit::ERROR)
 }
 
 /// A closed pipe on our output (`| head`) is how a reader says "enough": not an error.

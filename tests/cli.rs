@@ -12,6 +12,9 @@ use logtriage::synth::SynthFormat;
 fn bad_usage_is_a_one_line_error_with_exit_2() {
     let out = run(&["analyze", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--no-such-flag"), "{stderr}");
     let out = run(&["analyze", "--bucket", "5y", "-"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("duration"));
@@ -228,4 +231,48 @@ fn output_file_and_unwritable_output() {
     let out = run_stdin(&["analyze", "-o", "/nonexistent/dir/r.txt"], b"x\n");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir/r.txt"));
+}
+
+#[test]
+fn sigint_prints_a_partial_report_and_exits_130() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, truth) = corpus(dir.path(), "c.log", SynthFormat::Json, 60_000, 3);
+    let data = std::fs::read(&path).unwrap();
+    let mut child = bin()
+        .args(["analyze", "-f", "json", "--chunk-size", "65536", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Enough for a few chunks, then interrupt while the reader waits for more input.
+    let half = data.len() / 2;
+    stdin.write_all(&data[..half]).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // More input wakes the blocked read; the interrupted run stops at the next chunk.
+    let _ = stdin.write_all(&data[half..]);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert_eq!(r["partial"], true);
+    let lines = r["input"]["lines"].as_u64().unwrap();
+    assert!(
+        lines > 0 && lines < truth.lines,
+        "read {lines} of {} lines",
+        truth.lines
+    );
 }
