@@ -6,6 +6,7 @@
 //! message counts past the distinct-message cap, is documented in [`messages`] and flagged in
 //! the report). `finish` turns the merged state into plain [`crate::report`] data.
 
+pub mod latency;
 pub mod messages;
 pub mod timeline;
 

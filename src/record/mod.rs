@@ -377,6 +377,13 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The raw value of a slot and the priority of the alias it came from (the alias's index
+    /// plus one for default aliases, 0 for an override).
+    #[inline]
+    pub fn get_with_prio(&self, slot: usize) -> Option<(Raw<'a>, u16)> {
+        self.vals.get(slot).copied().flatten()
+    }
+
     /// The raw value of a slot.
     #[inline]
     pub fn get(&self, slot: usize) -> Option<Raw<'a>> {

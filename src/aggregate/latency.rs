@@ -1,0 +1,582 @@
+//! Latency: durations from well-known fields, percentiles overall and per group, outliers.
+//!
+//! **Percentiles** come from DDSketch (Masson, Rim and Lee, "DDSketch: a fast and fully-mergeable
+//! quantile sketch with relative-error guarantees", VLDB 2019; crate `sketches-ddsketch`) with a
+//! relative accuracy of [`SKETCH_ALPHA`] = 0.5 %: every reported percentile is within 0.5 % of a
+//! true value of the data at (within one of) the requested rank. Sketches merge exactly, so the
+//! result does not depend on threads or chunking. `count`, `mean` and `max` are exact.
+//!
+//! **Outliers in a group** follow Tukey's far-out fence on the group's own distribution
+//! (Tukey, *Exploratory Data Analysis*, 1977): an event is an outlier when its duration is above
+//! both the group's p99 and `Q3 + 3·IQR`. Each group keeps its [`GROUP_SLOWEST`] slowest events,
+//! and those beyond the fence are reported. A **group is out of line** when it has at least
+//! [`MIN_GROUP_COUNT`] events and its p99 is at least [`OUT_OF_LINE_RATIO`] times the overall p99.
+
+use std::cmp::Ordering;
+
+use hashbrown::HashMap;
+use sketches_ddsketch::{Config as SketchConfig, DDSketch};
+
+use super::Position;
+
+/// Relative accuracy of the percentile sketches.
+pub const SKETCH_ALPHA: f64 = 0.005;
+/// Most bins per sketch (covers 1 ns … 10⁷ s at 0.5 %).
+const SKETCH_MAX_BINS: u32 = 4096;
+/// Durations below this (ms) count as zero in the sketch.
+const SKETCH_MIN_MS: f64 = 1e-6;
+/// Slowest events kept per group.
+pub const GROUP_SLOWEST: usize = 5;
+/// Groups kept per dimension; later keys fall into one `(other)` group.
+pub const MAX_GROUPS: usize = 1000;
+/// Smallest group whose percentiles are used for outlier rules.
+pub const MIN_GROUP_COUNT: u64 = 20;
+/// A group whose p99 is this many times the overall p99 is out of line.
+pub const OUT_OF_LINE_RATIO: f64 = 3.0;
+/// Events listed by `--slow` at most (all are counted).
+pub const MAX_SLOW_LISTED: usize = 1000;
+
+/// Units a duration can be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Nanoseconds.
+    Ns,
+    /// Microseconds.
+    Us,
+    /// Milliseconds.
+    Ms,
+    /// Seconds.
+    S,
+}
+
+impl Unit {
+    /// Converts `v` of this unit to milliseconds (dividing, so `350 µs` is exactly `0.35`).
+    pub fn to_ms(self, v: f64) -> f64 {
+        match self {
+            Unit::Ns => v / 1e6,
+            Unit::Us => v / 1e3,
+            Unit::Ms => v,
+            Unit::S => v * 1e3,
+        }
+    }
+
+    /// Parses `ns`, `us`/`µs`, `ms`, `s`.
+    pub fn parse(s: &str) -> Option<Unit> {
+        Some(match s {
+            "ns" => Unit::Ns,
+            "us" | "µs" | "μs" => Unit::Us,
+            "ms" => Unit::Ms,
+            "s" | "sec" | "secs" | "seconds" => Unit::S,
+            _ => return None,
+        })
+    }
+
+    /// The unit a field name implies by its suffix (`duration_ms`, `latencyUs`, `took_s`);
+    /// milliseconds when the name says nothing.
+    pub fn of_field(name: &str) -> Unit {
+        let lower = name.to_ascii_lowercase();
+        for (suffix, unit) in [
+            ("_ns", Unit::Ns),
+            ("_us", Unit::Us),
+            ("_µs", Unit::Us),
+            ("_ms", Unit::Ms),
+            ("_s", Unit::S),
+            ("_sec", Unit::S),
+            ("_secs", Unit::S),
+            ("_seconds", Unit::S),
+            ("nanos", Unit::Ns),
+            ("micros", Unit::Us),
+            ("millis", Unit::Ms),
+        ] {
+            if lower.ends_with(suffix) {
+                return unit;
+            }
+        }
+        // camelCase: responseTimeMs, latencyUs, durationNs
+        for (suffix, unit) in [("Ms", Unit::Ms), ("Us", Unit::Us), ("Ns", Unit::Ns)] {
+            if name.ends_with(suffix) && name.len() > 2 {
+                return unit;
+            }
+        }
+        Unit::Ms
+    }
+}
+
+/// Parses a duration written as text: a number (in `default` units) or numbers with units,
+/// Go style included: `12.5ms`, `1.2s`, `350µs`, `1m2.5s`, `2h45m`. Returns milliseconds.
+pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(v) = s.parse::<f64>() {
+        return (v.is_finite() && v >= 0.0).then(|| default.to_ms(v));
+    }
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_end == 0 {
+            return None;
+        }
+        let v: f64 = rest[..num_end].parse().ok()?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = rest[..unit_end].trim();
+        total += match unit {
+            "h" => v * 3_600_000.0,
+            "m" | "min" => v * 60_000.0,
+            u => Unit::parse(u)?.to_ms(v),
+        };
+        rest = &rest[unit_end..];
+    }
+    total.is_finite().then_some(total)
+}
+
+fn new_sketch() -> DDSketch {
+    DDSketch::new(SketchConfig::new(
+        SKETCH_ALPHA,
+        SKETCH_MAX_BINS,
+        SKETCH_MIN_MS,
+    ))
+}
+
+/// An event kept as evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlowEvent {
+    /// Duration in ms.
+    pub duration_ms: f64,
+    /// Where it was (orders ties).
+    pub pos: Position,
+    /// Event time (µs), if any.
+    pub time_us: Option<i64>,
+    /// Request id, if any.
+    pub request_id: Option<Box<str>>,
+    /// Message, if any (cut to 512 bytes).
+    pub message: Option<Box<str>>,
+}
+
+impl SlowEvent {
+    /// Slowest first; ties by input position.
+    fn cmp_slowest(&self, other: &SlowEvent) -> Ordering {
+        other
+            .duration_ms
+            .total_cmp(&self.duration_ms)
+            .then(self.pos.cmp(&other.pos))
+    }
+}
+
+/// The `k` slowest events seen, mergeable.
+#[derive(Clone, Debug, Default)]
+pub struct SlowestK {
+    k: usize,
+    /// Kept sorted slowest first once full.
+    items: Vec<SlowEvent>,
+    /// Duration an event must beat to enter when full.
+    floor: f64,
+}
+
+impl SlowestK {
+    /// Keeps the `k` slowest.
+    pub fn new(k: usize) -> SlowestK {
+        SlowestK {
+            k,
+            items: Vec::new(),
+            floor: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Returns true if and only if an event of `duration_ms` could enter.
+    #[inline]
+    pub fn wants(&self, duration_ms: f64) -> bool {
+        self.k > 0 && (self.items.len() < self.k || duration_ms >= self.floor)
+    }
+
+    /// Offers an event (build it only if [`SlowestK::wants`] said yes).
+    pub fn offer(&mut self, e: SlowEvent) {
+        if !self.wants(e.duration_ms) {
+            return;
+        }
+        self.items.push(e);
+        if self.items.len() > self.k * 2 {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        self.items.sort_by(SlowEvent::cmp_slowest);
+        self.items.truncate(self.k);
+        if self.items.len() == self.k {
+            self.floor = self.items[self.k - 1].duration_ms;
+        }
+    }
+
+    /// Adds another set.
+    pub fn merge(&mut self, other: SlowestK) {
+        self.items.extend(other.items);
+        self.compact();
+    }
+
+    /// The kept events, slowest first.
+    pub fn into_sorted(mut self) -> Vec<SlowEvent> {
+        self.compact();
+        self.items
+    }
+}
+
+/// Latency of one group.
+#[derive(Clone)]
+pub struct GroupLatency {
+    /// Percentile sketch.
+    pub sketch: DDSketch,
+    /// Events.
+    pub count: u64,
+    /// Sum of durations (ms), for the mean.
+    pub sum: f64,
+    /// Exact maximum.
+    pub max: f64,
+    /// Slowest events of the group.
+    pub slowest: SlowestK,
+}
+
+impl std::fmt::Debug for GroupLatency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupLatency")
+            .field("count", &self.count)
+            .field("sum", &self.sum)
+            .field("max", &self.max)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GroupLatency {
+    fn new(k: usize) -> GroupLatency {
+        GroupLatency {
+            sketch: new_sketch(),
+            count: 0,
+            sum: 0.0,
+            max: f64::NEG_INFINITY,
+            slowest: SlowestK::new(k),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, ms: f64) {
+        self.sketch.add(ms);
+        self.count += 1;
+        self.sum += ms;
+        if ms > self.max {
+            self.max = ms;
+        }
+    }
+
+    fn merge(&mut self, o: GroupLatency) {
+        self.sketch
+            .merge(&o.sketch)
+            .expect("sketches share one configuration");
+        self.count += o.count;
+        self.sum += o.sum;
+        self.max = self.max.max(o.max);
+        self.slowest.merge(o.slowest);
+    }
+
+    /// Percentile `q` (0–1) in ms.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.sketch.quantile(q).ok().flatten()
+    }
+}
+
+/// Grouping dimensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dimension {
+    /// Service or logger.
+    Service,
+    /// Source location.
+    Caller,
+    /// HTTP route (`METHOD /path` with ids masked).
+    Route,
+    /// Catalog pattern hit.
+    Pattern,
+    /// Message text.
+    Message,
+    /// A user-chosen field (`--latency-by`).
+    Field,
+}
+
+impl Dimension {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Service => "service",
+            Dimension::Caller => "caller",
+            Dimension::Route => "route",
+            Dimension::Pattern => "pattern",
+            Dimension::Message => "message",
+            Dimension::Field => "field",
+        }
+    }
+}
+
+/// Key of a group: dimension and value.
+pub type GroupKey = (Dimension, Box<str>);
+
+/// All latency state of one worker. See the module docs.
+#[derive(Clone, Debug)]
+pub struct Latency {
+    /// All events with a duration.
+    pub overall: GroupLatency,
+    /// Per group.
+    pub groups: HashMap<GroupKey, GroupLatency, foldhash::fast::FixedState>,
+    /// Groups per dimension, to cap them.
+    per_dim: HashMap<Dimension, usize, foldhash::fast::FixedState>,
+    /// Events above `--slow`.
+    pub slow: Vec<SlowEvent>,
+    /// Count of events above `--slow` (all, not only the listed ones).
+    pub slow_count: u64,
+    /// `--slow` threshold (ms).
+    pub slow_threshold_ms: Option<f64>,
+    /// Events whose duration field did not parse.
+    pub unparsable: u64,
+}
+
+/// A borrowed [`GroupKey`] for lookups without allocating; hashes like the tuple.
+#[derive(Hash)]
+struct GroupRef<'a>(Dimension, &'a str);
+
+impl hashbrown::Equivalent<GroupKey> for GroupRef<'_> {
+    fn equivalent(&self, key: &GroupKey) -> bool {
+        self.0 == key.0 && self.1 == &*key.1
+    }
+}
+
+/// The `(other)` group key value.
+pub const OTHER: &str = "(other)";
+
+impl Latency {
+    /// Empty state keeping `top` slowest events overall.
+    pub fn new(top: usize, slow_threshold_ms: Option<f64>) -> Latency {
+        Latency {
+            overall: GroupLatency::new(top),
+            groups: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(3)),
+            per_dim: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(4)),
+            slow: Vec::new(),
+            slow_count: 0,
+            slow_threshold_ms,
+            unparsable: 0,
+        }
+    }
+
+    /// Records one duration. `event` builds the evidence record, only when it is needed.
+    #[inline]
+    pub fn observe(&mut self, ms: f64, keys: &[(Dimension, &str)], event: impl Fn() -> SlowEvent) {
+        self.overall.add(ms);
+        let mut built: Option<SlowEvent> = None;
+        if self.overall.slowest.wants(ms) {
+            let e = built.get_or_insert_with(&event).clone();
+            self.overall.slowest.offer(e);
+        }
+        if let Some(t) = self.slow_threshold_ms {
+            if ms > t {
+                self.slow_count += 1;
+                if self.slow.len() < MAX_SLOW_LISTED {
+                    let e = built.get_or_insert_with(&event).clone();
+                    self.slow.push(e);
+                }
+            }
+        }
+        for &(dim, value) in keys {
+            let g = match self.groups.get_mut(&GroupRef(dim, value)) {
+                Some(g) => g,
+                None => {
+                    let n = self.per_dim.entry(dim).or_insert(0);
+                    let key: Box<str> = if *n < MAX_GROUPS {
+                        *n += 1;
+                        value.into()
+                    } else {
+                        OTHER.into()
+                    };
+                    self.groups
+                        .entry((dim, key))
+                        .or_insert_with(|| GroupLatency::new(GROUP_SLOWEST))
+                }
+            };
+            g.add(ms);
+            if g.slowest.wants(ms) {
+                let e = built.get_or_insert_with(&event).clone();
+                g.slowest.offer(e);
+            }
+        }
+    }
+
+    /// Adds another state.
+    pub fn merge(&mut self, o: Latency) {
+        self.overall.merge(o.overall);
+        for (k, g) in o.groups {
+            match self.groups.get_mut(&k) {
+                Some(mine) => mine.merge(g),
+                None => {
+                    let n = self.per_dim.entry(k.0).or_insert(0);
+                    if *n < MAX_GROUPS || &*k.1 == OTHER {
+                        *n += usize::from(&*k.1 != OTHER);
+                        self.groups.insert(k, g);
+                    } else {
+                        self.groups
+                            .entry((k.0, OTHER.into()))
+                            .or_insert_with(|| GroupLatency::new(GROUP_SLOWEST))
+                            .merge(g);
+                    }
+                }
+            }
+        }
+        self.slow_count += o.slow_count;
+        self.slow.extend(o.slow);
+        self.slow.sort_by(|a, b| a.pos.cmp(&b.pos));
+        self.slow.truncate(MAX_SLOW_LISTED);
+        self.unparsable += o.unparsable;
+    }
+}
+
+/// Masks the variable parts of a URL path so requests group by route: path segments with a
+/// digit, or long hex/ULID/UUID-like tokens, become `:id`; the query string is dropped.
+pub fn route_of(method: Option<&str>, path: &str) -> String {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut out = String::with_capacity(path.len() + 8);
+    if let Some(m) = method {
+        out.push_str(m);
+        out.push(' ');
+    }
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+        let variable = (digits > 0 && (digits == seg.len() || seg.len() >= 6))
+            || (seg.len() >= 16 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        out.push_str(if variable && !seg.is_empty() {
+            ":id"
+        } else {
+            seg
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u64) -> Position {
+        Position {
+            source: 0,
+            chunk: 0,
+            line,
+        }
+    }
+
+    #[test]
+    fn duration_texts() {
+        assert_eq!(parse_duration_text("12.5ms", Unit::Ms), Some(12.5));
+        assert_eq!(parse_duration_text("1.2s", Unit::Ms), Some(1200.0));
+        assert_eq!(parse_duration_text("350µs", Unit::Ms), Some(0.35));
+        assert_eq!(parse_duration_text("1m2.5s", Unit::Ms), Some(62_500.0));
+        assert_eq!(parse_duration_text("2h45m", Unit::Ms), Some(9_900_000.0));
+        assert_eq!(parse_duration_text("12.5", Unit::Ms), Some(12.5));
+        assert_eq!(parse_duration_text("3", Unit::S), Some(3000.0));
+        assert_eq!(parse_duration_text("fast", Unit::Ms), None);
+        assert_eq!(parse_duration_text("5 parsecs", Unit::Ms), None);
+        assert_eq!(parse_duration_text("-1", Unit::Ms), None);
+    }
+
+    #[test]
+    fn units_from_field_names() {
+        assert_eq!(Unit::of_field("duration_ms"), Unit::Ms);
+        assert_eq!(Unit::of_field("elapsed_us"), Unit::Us);
+        assert_eq!(Unit::of_field("took_ns"), Unit::Ns);
+        assert_eq!(Unit::of_field("latency_s"), Unit::S);
+        assert_eq!(Unit::of_field("responseTimeMs"), Unit::Ms);
+        assert_eq!(Unit::of_field("latencyUs"), Unit::Us);
+        assert_eq!(Unit::of_field("duration"), Unit::Ms);
+    }
+
+    #[test]
+    fn percentiles_are_within_the_sketch_bound_and_merge_exactly() {
+        let values: Vec<f64> = (1..=10_000).map(|i| (i as f64).powf(1.7) / 10.0).collect();
+        let mut one = Latency::new(5, None);
+        let mut a = Latency::new(5, None);
+        let mut b = Latency::new(5, None);
+        for (i, &v) in values.iter().enumerate() {
+            let ev = || SlowEvent {
+                duration_ms: v,
+                pos: pos(i as u64),
+                time_us: None,
+                request_id: None,
+                message: None,
+            };
+            one.observe(v, &[(Dimension::Service, "api")], ev);
+            if i % 3 == 0 { &mut a } else { &mut b }.observe(v, &[(Dimension::Service, "api")], ev);
+        }
+        a.merge(b);
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        for q in [0.5, 0.9, 0.99, 0.999] {
+            let truth = sorted[((q * sorted.len() as f64).ceil() as usize) - 1];
+            for l in [&one, &a] {
+                let got = l.overall.quantile(q).unwrap();
+                assert!(
+                    ((got - truth) / truth).abs() <= 0.01,
+                    "q {q}: {got} vs {truth}"
+                );
+            }
+            assert_eq!(one.overall.quantile(q), a.overall.quantile(q));
+        }
+        assert_eq!(a.overall.count, 10_000);
+        assert_eq!(a.overall.max, *sorted.last().unwrap());
+        let slowest: Vec<f64> = a
+            .overall
+            .slowest
+            .clone()
+            .into_sorted()
+            .iter()
+            .map(|e| e.duration_ms)
+            .collect();
+        assert_eq!(
+            slowest,
+            sorted.iter().rev().take(5).copied().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn groups_are_capped() {
+        let mut l = Latency::new(1, None);
+        for i in 0..(MAX_GROUPS + 50) {
+            let k = format!("svc{i}");
+            l.observe(1.0, &[(Dimension::Service, &k)], || SlowEvent {
+                duration_ms: 1.0,
+                pos: pos(0),
+                time_us: None,
+                request_id: None,
+                message: None,
+            });
+        }
+        assert_eq!(l.groups.len(), MAX_GROUPS + 1);
+        assert_eq!(l.groups[&(Dimension::Service, OTHER.into())].count, 50);
+    }
+
+    #[test]
+    fn routes_mask_ids() {
+        assert_eq!(
+            route_of(Some("GET"), "/v1/dispatch/01JABCDEFGHJKMNPQRSTVWXYZ0"),
+            "GET /v1/dispatch/:id"
+        );
+        assert_eq!(
+            route_of(Some("POST"), "/v1/tenants/tenant-0042/keys"),
+            "POST /v1/tenants/:id/keys"
+        );
+        assert_eq!(route_of(None, "/v1/audit?since=1&limit=5"), "/v1/audit");
+        assert_eq!(route_of(Some("GET"), "/v1/fleet"), "GET /v1/fleet");
+    }
+}
