@@ -434,7 +434,7 @@ impl Latency {
         }
         self.slow_count += o.slow_count;
         self.slow.extend(o.slow);
-        self.slow.sort_by(|a, b| a.pos.cmp(&b.pos));
+        self.slow.sort_by_key(|e| e.pos);
         self.slow.truncate(MAX_SLOW_LISTED);
         self.unparsable += o.unparsable;
     }
