@@ -36,6 +36,7 @@ pub mod render;
 pub mod report;
 pub mod source;
 pub mod synth;
+pub mod trace;
 
 pub use error::Error;
 pub use matching::Catalog;

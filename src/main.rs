@@ -18,6 +18,7 @@ use logtriage::source;
 
 use cli::args::{
     AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FormatArg, PatternsCommand, SeverityArg,
+    TraceArgs,
 };
 use cli::exit;
 
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(a) => run_analyze(*a),
         Command::Patterns(p) => run_patterns(p),
+        Command::Trace(t) => run_trace(t),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -228,6 +230,52 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
+    if t.threads == Some(0) {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let mut config = logtriage::Config {
+        max_line_bytes: t.max_line_bytes.max(1),
+        ..Default::default()
+    };
+    if let Some(n) = t.threads {
+        config.threads = n;
+    }
+    if let Some(f) = &t.request_id_field {
+        config.field_overrides.push((Slot::RequestId, f.clone()));
+    }
+    let (inputs, missing) = source::expand(&t.paths);
+    for (name, e) in &missing {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    let timeline = logtriage::trace::find_request(&inputs, &t.id, &config)?;
+    for (name, e) in &timeline.failures {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    write_output(None, |out, is_tty| match t.format {
+        FormatArg::Json => {
+            serde_json::to_writer_pretty(&mut *out, &timeline)?;
+            writeln!(out)
+        }
+        FormatArg::Text => render::terminal::write_trace(
+            &timeline,
+            Style {
+                color: color_enabled(t.color, is_tty),
+                width: terminal_width(),
+            },
+            out,
+        ),
+    })?;
+    if !missing.is_empty() || !timeline.failures.is_empty() {
+        return Ok(exit::ERROR);
+    }
+    Ok(if timeline.events.is_empty() {
+        exit::FINDING
+    } else {
+        exit::OK
+    })
 }
 
 fn progress_bar(inputs: &[source::Input]) -> indicatif::ProgressBar {

@@ -319,67 +319,56 @@ impl<'s> Worker<'s> {
         } else {
             shared.parser.parse(line, fields)
         };
-        match parsed {
-            Parsed::Record(format) if format.is_structured() => {
-                let rec = Record {
-                    line,
-                    format,
-                    fields,
-                };
-                let level = rec.level();
-                let time = rec.time_us_cached(&mut self.time_cache);
-                agg.observe_event(format, level, time.is_some());
-                agg.observe_time(time, level);
-                self.msg_hits.clear();
-                if let Some(msg) = rec.bytes(Slot::Message) {
-                    let matcher = &shared.matcher;
-                    agg.messages.observe(&msg, &mut self.msg_hits, |m| {
-                        let mut v = Vec::new();
-                        matcher.text_hits(m, true, &mut v);
-                        v
-                    });
+        let format = match parsed {
+            Parsed::Record(format) => format,
+            Parsed::Malformed => {
+                agg.counts.malformed += 1;
+                if !known_utf8 && simdutf8::basic::from_utf8(line).is_err() {
+                    agg.counts.invalid_utf8 += 1;
                 }
-                shared.matcher.event_hits(
-                    &rec,
-                    level,
-                    &self.msg_hits,
-                    &mut self.scratch,
-                    &mut self.hits,
-                );
-                if !self.hits.is_empty() {
-                    agg.observe_hits(&self.hits, time, pos, line);
-                }
+                fields.clear();
+                Format::Text
             }
-            parsed => {
-                let malformed = parsed == Parsed::Malformed;
-                let format = Format::Text;
-                if malformed {
-                    agg.counts.malformed += 1;
-                    if simdutf8::basic::from_utf8(line).is_err() {
-                        agg.counts.invalid_utf8 += 1;
-                    }
-                    fields.clear();
-                } else {
-                    agg.counts.text += 1;
-                }
-                let rec = Record {
-                    line,
-                    format,
-                    fields,
-                };
-                let level = rec.level();
-                let time = rec.time_us_cached(&mut self.time_cache);
-                if let Some(l) = level {
-                    agg.text_levels[l as usize] += 1;
-                }
-                agg.observe_time(time, level);
-                shared
-                    .matcher
-                    .line_hits(&rec, level, line, &mut self.scratch, &mut self.hits);
-                if !self.hits.is_empty() {
-                    agg.observe_hits(&self.hits, time, pos, line);
-                }
+        };
+        let rec = Record {
+            line,
+            format,
+            fields,
+        };
+        let level = rec.level();
+        let time = rec.time_us_cached(&mut self.time_cache);
+        agg.observe_time(time, level);
+        if format.is_structured() {
+            agg.observe_event(format, level, time.is_some());
+            self.msg_hits.clear();
+            if let Some(msg) = rec.bytes(Slot::Message) {
+                let matcher = &shared.matcher;
+                agg.messages.observe(&msg, &mut self.msg_hits, |m| {
+                    let mut v = Vec::new();
+                    matcher.text_hits(m, true, &mut v);
+                    v
+                });
             }
+            shared.matcher.event_hits(
+                &rec,
+                level,
+                &self.msg_hits,
+                &mut self.scratch,
+                &mut self.hits,
+            );
+        } else {
+            if parsed == Parsed::Record(Format::Text) {
+                agg.counts.text += 1;
+            }
+            if let Some(l) = level {
+                agg.text_levels[l as usize] += 1;
+            }
+            shared
+                .matcher
+                .line_hits(&rec, level, line, &mut self.scratch, &mut self.hits);
+        }
+        if !self.hits.is_empty() {
+            agg.observe_hits(&self.hits, time, pos, line);
         }
     }
 }

@@ -276,3 +276,56 @@ fn sigint_prints_a_partial_report_and_exits_130() {
         truth.lines
     );
 }
+
+#[test]
+fn trace_lists_one_requests_events_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 20_000, 5);
+    let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+    // The request with the most events, counted independently with serde_json.
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for line in text.lines() {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+            if let Some(id) = v["request_id"].as_str() {
+                *counts.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let (id, n) = counts
+        .iter()
+        .max_by_key(|(k, v)| (**v, (*k).clone()))
+        .unwrap();
+    let out = run(&["trace", id, "-f", "json", path_str(&path)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = json(&out);
+    let events = t["events"].as_array().unwrap();
+    assert_eq!(events.len(), *n);
+    let times: Vec<&str> = events.iter().map(|e| e["ts"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    for e in events {
+        let line = text
+            .lines()
+            .nth(e["line"].as_u64().unwrap() as usize - 1)
+            .unwrap();
+        assert!(
+            line.contains(id.as_str()),
+            "line numbers point at the event"
+        );
+    }
+    let human = run(&["trace", id, "--color", "never", path_str(&path)]);
+    let s = String::from_utf8(human.stdout).unwrap();
+    assert!(s.starts_with(&format!("request {id}")), "{s}");
+    assert_eq!(
+        s.lines().count(),
+        n + 2,
+        "header, start time, one line per event"
+    );
+
+    let none = run(&["trace", "req-does-not-exist", path_str(&path)]);
+    assert_eq!(none.status.code(), Some(1));
+}

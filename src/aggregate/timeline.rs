@@ -31,6 +31,13 @@ pub struct BucketCount {
     pub errors: u64,
 }
 
+impl std::ops::AddAssign for BucketCount {
+    fn add_assign(&mut self, o: BucketCount) {
+        self.events += o.events;
+        self.errors += o.errors;
+    }
+}
+
 /// See the module docs.
 #[derive(Clone, Debug)]
 pub struct Timeline {
@@ -65,14 +72,9 @@ impl Timeline {
     }
 
     fn flush(&mut self) {
-        if self.last.events > 0 {
-            let b = self.buckets.entry(self.last_key).or_default();
-            b.events += self.last.events;
-            b.errors += self.last.errors;
-            self.last = BucketCount::default();
-            if self.buckets.len() > MAX_BUCKETS {
-                self.coarsen(self.next_res());
-            }
+        self.flush_pending_only();
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen(self.next_res());
         }
     }
 
@@ -90,9 +92,7 @@ impl Timeline {
         let factor = res / self.res_secs;
         let old = std::mem::take(&mut self.buckets);
         for (k, v) in old {
-            let b = self.buckets.entry(k.div_euclid(factor)).or_default();
-            b.events += v.events;
-            b.errors += v.errors;
+            *self.buckets.entry(k.div_euclid(factor)).or_default() += v;
         }
         self.res_secs = res;
         if self.buckets.len() > MAX_BUCKETS {
@@ -102,10 +102,8 @@ impl Timeline {
 
     fn flush_pending_only(&mut self) {
         if self.last.events > 0 {
-            let b = self.buckets.entry(self.last_key).or_default();
-            b.events += self.last.events;
-            b.errors += self.last.errors;
-            self.last = BucketCount::default();
+            let pending = std::mem::take(&mut self.last);
+            *self.buckets.entry(self.last_key).or_default() += pending;
         }
         self.last_key = i64::MIN;
     }
@@ -130,9 +128,7 @@ impl Timeline {
             other.coarsen(res);
         }
         for (k, v) in other.buckets {
-            let b = self.buckets.entry(k).or_default();
-            b.events += v.events;
-            b.errors += v.errors;
+            *self.buckets.entry(k).or_default() += v;
         }
         if self.buckets.len() > MAX_BUCKETS {
             self.coarsen(self.next_res());
@@ -152,9 +148,7 @@ impl Timeline {
         let factor = (width_secs / me.res_secs).max(1);
         let mut map: std::collections::BTreeMap<i64, BucketCount> = Default::default();
         for (k, v) in &me.buckets {
-            let b = map.entry(k.div_euclid(factor)).or_default();
-            b.events += v.events;
-            b.errors += v.errors;
+            *map.entry(k.div_euclid(factor)).or_default() += *v;
         }
         let width = factor * me.res_secs;
         let (Some((&first, _)), Some((&last, _))) = (map.first_key_value(), map.last_key_value())

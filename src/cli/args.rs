@@ -25,6 +25,33 @@ pub enum Command {
     /// Inspect and validate pattern catalogs.
     #[command(subcommand)]
     Patterns(PatternsCommand),
+    /// One request's timeline: every event of a request id, in time order (exit 1 if none).
+    Trace(TraceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The request id (matched exactly against the request-id field of structured events;
+    /// plain-text lines match when they contain it).
+    pub id: String,
+    /// Log files or directories; `-` or nothing reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format (`json`: one object with the events).
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Read the request id from this field instead of the usual aliases.
+    #[arg(long, value_name = "PATH")]
+    pub request_id_field: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Lines longer than this are skipped by the reader.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_line_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

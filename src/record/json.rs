@@ -189,39 +189,28 @@ impl<'a> Scanner<'a> {
                 return None;
             }
         }
+        // At least one digit from `i` on; returns the position after them.
+        let digits = |mut i: usize| -> Option<usize> {
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            (i > start).then_some(i)
+        };
         let mut i = self.i;
         if b.get(i) == Some(&b'-') {
             i += 1;
         }
-        let int_start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == int_start {
-            return None;
-        }
+        i = digits(i)?;
         if b.get(i) == Some(&b'.') {
-            i += 1;
-            let s = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == s {
-                return None;
-            }
+            i = digits(i + 1)?;
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             i += 1;
             if matches!(b.get(i), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let s = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == s {
-                return None;
-            }
+            i = digits(i)?;
         }
         self.i = i;
         Some(())

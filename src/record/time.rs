@@ -173,17 +173,10 @@ pub fn parse_text(s: &[u8]) -> Option<i64> {
 
 /// Formats microseconds since the epoch as RFC 3339 UTC with millisecond precision.
 pub fn format_rfc3339(micros: i64) -> String {
-    let secs = micros.div_euclid(MICROS_PER_SEC);
     let millis = micros.rem_euclid(MICROS_PER_SEC) / 1000;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let date_time = format_rfc3339_secs(micros.div_euclid(MICROS_PER_SEC));
+    // "…T10:00:07Z" → "…T10:00:07.005Z"
+    format!("{}.{millis:03}Z", &date_time[..date_time.len() - 1])
 }
 
 /// Formats whole seconds since the epoch as RFC 3339 UTC (`2026-02-06T10:00:00Z`).

@@ -393,6 +393,111 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes one request's timeline: a header, then one aligned line per event.
+pub fn write_trace(
+    t: &crate::trace::Timeline,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let w = style.width.max(60);
+    let span = t
+        .span_ms
+        .map(|s| format!("span {}", human_ms(s)))
+        .unwrap_or_else(|| "no timestamps".into());
+    writeln!(
+        out,
+        "{} {}",
+        style.bold(&format!("request {}", sanitize(&t.request_id))),
+        style.dim(&format!(
+            "· {} event{} · {span} · services: {} · {} error{}",
+            t.events.len(),
+            if t.events.len() == 1 { "" } else { "s" },
+            if t.services.is_empty() {
+                "-".to_string()
+            } else {
+                sanitize(&t.services.join(", ")).into_owned()
+            },
+            t.errors,
+            if t.errors == 1 { "" } else { "s" },
+        ))
+    )?;
+    if t.events.is_empty() {
+        writeln!(out, "  {}", style.dim("no event carries this request id"))?;
+        return Ok(());
+    }
+    if let Some(first) = t.events.iter().find_map(|e| e.ts.as_deref()) {
+        writeln!(out, "  {}", style.dim(&format!("from {first}")))?;
+    }
+    let col = |v: Option<&String>| {
+        v.map(|s| sanitize(s).into_owned())
+            .unwrap_or_else(|| "-".into())
+    };
+    let svc_w = t
+        .events
+        .iter()
+        .map(|e| col(e.service.as_ref()).chars().count())
+        .max()
+        .unwrap_or(1)
+        .min(20);
+    let caller_w = t
+        .events
+        .iter()
+        .map(|e| col(e.caller.as_ref()).chars().count())
+        .max()
+        .unwrap_or(1)
+        .min(32);
+    for e in &t.events {
+        let offset = e
+            .offset_ms
+            .map(|o| format!("+{:.3}s", o / 1000.0))
+            .unwrap_or_else(|| "?".into());
+        let level = e.level.clone().unwrap_or_else(|| "-".into());
+        let sev = match level.as_str() {
+            "fatal" => "critical",
+            "error" => "error",
+            "warn" => "warn",
+            _ => "",
+        };
+        let level_cell = format!("{level:<5}");
+        let level_cell = if sev.is_empty() {
+            level_cell
+        } else {
+            style.severity(sev, &level_cell)
+        };
+        let mut tail = col(e.message.as_ref());
+        if let Some(d) = e.duration_ms {
+            tail.push_str(&format!("  {}", human_ms(d)));
+        }
+        if let Some(err) = &e.error {
+            tail.push_str(&format!("  error: {}", sanitize(err)));
+        }
+        let used = 12 + 6 + svc_w + caller_w + 6;
+        writeln!(
+            out,
+            "  {offset:>10}  {level_cell}  {:<svc_w$}  {:<caller_w$}  {}",
+            fit(&col(e.service.as_ref()), svc_w),
+            fit(&col(e.caller.as_ref()), caller_w),
+            fit(&tail, w.saturating_sub(used).max(20)),
+        )?;
+    }
+    Ok(())
+}
+
+/// `12.5 ms`, `1.234 s`, `2 m 3.0 s`.
+fn human_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.3} s", ms / 1000.0)
+    } else {
+        format!(
+            "{} m {:.1} s",
+            (ms / 60_000.0).floor(),
+            (ms % 60_000.0) / 1000.0
+        )
+    }
+}
+
 fn short_time(rfc: &str) -> String {
     // 2026-02-06T10:00:45.123Z → 02-06 10:00:45
     if rfc.len() >= 19 {

@@ -1,0 +1,318 @@
+//! One request's timeline: every event of a request id, in time order (`logtriage trace ID`).
+//!
+//! Finding a request in a large file is a search problem first: each chunk is scanned for the
+//! id's bytes with a `memmem` finder (SIMD, close to `grep -F` speed), and only lines that contain
+//! the id are parsed. A structured event belongs to the request when its request-id field
+//! (aliases as in `analyze`, or `--request-id-field`) equals the id exactly; a plain-text line
+//! belongs when it contains the id. Chunks are searched in parallel and the events sorted by
+//! time (then input order) at the end.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::aggregate::latency::{parse_duration_text, Unit};
+use crate::error::Error;
+use crate::pipeline::Config;
+use crate::record::fields::DEFAULT_ALIASES;
+use crate::record::time::format_rfc3339;
+use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, Raw, Record, Slot};
+use crate::source::chunk::{count_lines, Chunk, Chunker};
+use crate::source::{self, Input};
+
+/// One event of the request.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TraceEvent {
+    /// Source name.
+    pub source: String,
+    /// 1-based line number within the source.
+    pub line: u64,
+    /// Event time (RFC 3339), if any.
+    pub ts: Option<String>,
+    /// Milliseconds since the first timed event of the request.
+    pub offset_ms: Option<f64>,
+    /// Normalised level.
+    pub level: Option<String>,
+    /// Service or logger.
+    pub service: Option<String>,
+    /// Source location.
+    pub caller: Option<String>,
+    /// Message (the whole line for plain text).
+    pub message: Option<String>,
+    /// Duration in ms, when the event carries one.
+    pub duration_ms: Option<f64>,
+    /// Error text.
+    pub error: Option<String>,
+    /// The line as read (cut to 4 KiB).
+    pub raw: String,
+    #[serde(skip)]
+    time_us: Option<i64>,
+    #[serde(skip)]
+    order: (u32, u64, u64),
+}
+
+/// A request's timeline.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Timeline {
+    /// The request id searched for.
+    pub request_id: String,
+    /// Events in time order (untimed events keep their input position, after timed ones).
+    pub events: Vec<TraceEvent>,
+    /// Time between first and last timed event, ms.
+    pub span_ms: Option<f64>,
+    /// Events at level error or fatal.
+    pub errors: u64,
+    /// Distinct services, in order of appearance.
+    pub services: Vec<String>,
+    /// Inputs that could not be read, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<(String, String)>,
+}
+
+struct Found {
+    source: u32,
+    seq: u64,
+    skipped_before: u64,
+    lines_in_chunk: u64,
+    events: Vec<TraceEvent>,
+}
+
+/// Searches `inputs` for the events of request `id`.
+pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timeline, Error> {
+    if id.is_empty() {
+        return Err(Error::Config("the request id is empty".into()));
+    }
+    let mut spec = FieldSpec::with_defaults();
+    for (slot, path) in &config.field_overrides {
+        spec.override_slot(*slot, path);
+    }
+    let mut units = vec![Unit::Ms];
+    units.extend(
+        DEFAULT_ALIASES[Slot::Duration as usize]
+            .1
+            .iter()
+            .map(|a| Unit::of_field(a)),
+    );
+    let parser = Parser::new(spec);
+    let finder = memchr::memmem::Finder::new(id.as_bytes());
+    let threads = config.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
+    let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
+    let mut failures = Vec::new();
+    let mut names = Vec::new();
+    let chunker = Chunker {
+        chunk_size: config.chunk_size.max(1),
+        max_line_bytes: config.max_line_bytes,
+    };
+    // Bounded hand-off, as in `analyze`: memory stays at a few chunks in flight.
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);
+    pool.in_place_scope(|scope| {
+        for _ in 0..threads {
+            let rx = rx.clone();
+            let (parser, finder, found, units) = (&parser, &finder, &found, &units);
+            scope.spawn(move |_| {
+                for chunk in rx.iter() {
+                    let f = search_chunk(&chunk, id, finder, parser, units);
+                    found.lock().expect("no poisoned lock").push(f);
+                }
+            });
+        }
+        drop(rx);
+        for (idx, input) in inputs.iter().enumerate() {
+            names.push(input.name());
+            let mut opened = match source::open(input, config.max_decompressed_bytes) {
+                Ok(o) => o,
+                Err(e) => {
+                    failures.push((input.name(), e.to_string()));
+                    continue;
+                }
+            };
+            let (_, res) = chunker.run(idx as u32, &mut opened.reader, Vec::new, |chunk| {
+                tx.send(chunk).is_ok()
+            });
+            if let Err(e) = res {
+                failures.push((input.name(), e.to_string()));
+            }
+        }
+        drop(tx);
+    });
+    let mut found = found.into_inner().expect("no poisoned lock");
+    found.sort_by_key(|f| (f.source, f.seq));
+    // Line numbers: lines before each chunk of its source.
+    let mut events = Vec::new();
+    let mut cur = (u32::MAX, 0u64);
+    for f in found {
+        if cur.0 != f.source {
+            cur = (f.source, 0);
+        }
+        let before = cur.1 + f.skipped_before;
+        for mut e in f.events {
+            e.line += before;
+            e.source = names[f.source as usize].clone();
+            events.push(e);
+        }
+        cur.1 = before + f.lines_in_chunk;
+    }
+    Ok(timeline(id, events, failures))
+}
+
+fn search_chunk(
+    chunk: &Chunk,
+    id: &str,
+    finder: &memchr::memmem::Finder<'_>,
+    parser: &Parser,
+    units: &[Unit],
+) -> Found {
+    let data = chunk.bytes();
+    let mut events = Vec::new();
+    let mut fields = Fields::new(parser.spec().slot_count());
+    let mut last_line_start = usize::MAX;
+    for at in finder.find_iter(data) {
+        let start = memchr::memrchr(b'\n', &data[..at]).map_or(0, |i| i + 1);
+        if start == last_line_start {
+            continue;
+        }
+        last_line_start = start;
+        let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i);
+        let mut line = &data[start..end];
+        if line.last() == Some(&b'\r') {
+            line = &line[..line.len() - 1];
+        }
+        let format = match parser.parse(line, &mut fields) {
+            Parsed::Record(f) => f,
+            Parsed::Malformed => {
+                fields.clear();
+                Format::Text
+            }
+        };
+        let rec = Record {
+            line,
+            format,
+            fields: &fields,
+        };
+        if format.is_structured() && rec.text(Slot::RequestId).as_deref() != Some(id) {
+            continue;
+        }
+        let line_no = count_lines(&data[..start]) + 1;
+        let time_us = rec.time_us();
+        let duration_ms =
+            rec.fields
+                .get_with_prio(Slot::Duration as usize)
+                .and_then(|(raw, prio)| {
+                    let unit = units.get(prio as usize).copied().unwrap_or(Unit::Ms);
+                    match raw {
+                        Raw::Num(_) => raw.to_f64().map(|v| unit.to_ms(v)),
+                        Raw::Str { .. } => parse_duration_text(&raw.to_text(), unit),
+                        _ => None,
+                    }
+                });
+        let text = |slot| rec.text(slot).map(|t| t.into_owned());
+        let raw = String::from_utf8_lossy(&line[..line.len().min(4096)]).into_owned();
+        events.push(TraceEvent {
+            source: String::new(),
+            line: line_no,
+            ts: time_us.map(format_rfc3339),
+            offset_ms: None,
+            level: rec.level().map(|l| l.name().to_string()),
+            service: text(Slot::Service),
+            caller: text(Slot::Caller),
+            message: if format.is_structured() {
+                text(Slot::Message)
+            } else {
+                Some(raw.clone())
+            },
+            duration_ms,
+            error: text(Slot::Error),
+            raw,
+            time_us,
+            order: (chunk.source, chunk.seq, line_no),
+        });
+    }
+    Found {
+        source: chunk.source,
+        seq: chunk.seq,
+        skipped_before: chunk.skipped_before,
+        lines_in_chunk: count_lines(data),
+        events,
+    }
+}
+
+fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String)>) -> Timeline {
+    // Timed events by time, then untimed ones; input order breaks ties.
+    events.sort_by(|a, b| {
+        (a.time_us.is_none(), a.time_us, a.order).cmp(&(b.time_us.is_none(), b.time_us, b.order))
+    });
+    let first = events.iter().find_map(|e| e.time_us);
+    let last = events.iter().filter_map(|e| e.time_us).max();
+    for e in &mut events {
+        e.offset_ms = match (e.time_us, first) {
+            (Some(t), Some(f)) => Some((t - f) as f64 / 1000.0),
+            _ => None,
+        };
+    }
+    let mut services: Vec<String> = Vec::new();
+    for e in &events {
+        if let Some(s) = &e.service {
+            if !services.contains(s) {
+                services.push(s.clone());
+            }
+        }
+    }
+    let errors = events
+        .iter()
+        .filter(|e| matches!(e.level.as_deref(), Some("error" | "fatal")))
+        .count() as u64;
+    Timeline {
+        request_id: id.to_string(),
+        span_ms: first.zip(last).map(|(f, l)| (l - f) as f64 / 1000.0),
+        events,
+        errors,
+        services,
+        failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_only_the_request_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        std::fs::write(
+            &p,
+            concat!(
+                "{\"ts\":\"2026-02-06T10:00:02Z\",\"level\":\"error\",\"msg\":\"b\",\"request_id\":\"req-1\",\"duration_ms\":12.5,\"error\":\"boom\"}\n",
+                "{\"ts\":\"2026-02-06T10:00:01Z\",\"level\":\"info\",\"msg\":\"a\",\"request_id\":\"req-1\",\"logger\":\"api\"}\n",
+                "{\"ts\":\"2026-02-06T10:00:01Z\",\"level\":\"info\",\"msg\":\"other mentions req-1\",\"request_id\":\"req-10\"}\n",
+                "2026-02-06 10:00:03 WARN plain text about req-1\n",
+            ),
+        )
+        .unwrap();
+        for chunk in [1, 64, 1 << 20] {
+            let config = Config {
+                chunk_size: chunk,
+                ..Config::default()
+            };
+            let t = find_request(&[Input::File(p.clone())], "req-1", &config).unwrap();
+            let msgs: Vec<&str> = t
+                .events
+                .iter()
+                .map(|e| e.message.as_deref().unwrap())
+                .collect();
+            assert_eq!(msgs[..2], ["a", "b"]);
+            assert_eq!(t.events.len(), 3, "req-10 is another request");
+            assert_eq!(t.events[0].line, 2);
+            assert_eq!(t.events[1].duration_ms, Some(12.5));
+            assert_eq!(t.events[1].offset_ms, Some(1000.0));
+            assert_eq!(t.events[2].line, 4);
+            assert_eq!(t.errors, 1);
+            assert_eq!(t.span_ms, Some(2000.0));
+            assert_eq!(t.services, ["api"]);
+        }
+    }
+}
