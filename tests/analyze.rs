@@ -270,3 +270,43 @@ fn pattern_hits_carry_the_runbook() {
     assert_eq!(p["example"]["line"], 1);
     assert_eq!(p["first_seen"], "2026-02-06T10:00:00.000Z");
 }
+
+#[test]
+fn bundled_samples_analyse_as_documented() {
+    let dir = env!("CARGO_MANIFEST_DIR").to_string() + "/samples/";
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        &(dir.clone() + "app.logfmt"),
+    ]));
+    assert_eq!(r["input"]["formats"]["logfmt"], r["input"]["lines"]);
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        &(dir.clone() + "cloudwatch-export.log"),
+    ]));
+    assert_eq!(r["input"]["formats"]["cloudwatch"], r["input"]["lines"]);
+    // The README's incident: the database runs out of connections, then a container is
+    // OOM-killed; the report must say so.
+    let out = run(&["analyze", "-f", "json", &(dir + "incident.log")]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    let ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "axonflow.too-many-connections",
+        "axonflow.oomkilled",
+        "outpost.exit-code-137",
+        "axonflow.llm-provider-timeout",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(r["patterns"][0]["severity"], "critical", "worst first");
+    assert_eq!(r["input"]["malformed"], 1);
+}
