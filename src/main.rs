@@ -101,10 +101,13 @@ fn color_enabled(choice: ColorArg, is_tty: bool) -> bool {
     }
 }
 
+/// Width to fit text into: `COLUMNS` if set, else the terminal's width when stdout is one,
+/// else 100.
 fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
         .filter(|&w: &usize| w >= 40)
         .unwrap_or(100)
 }
