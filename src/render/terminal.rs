@@ -98,8 +98,8 @@ fn group_same_evidence<'r>(patterns: &[&'r PatternHit]) -> Vec<Vec<&'r PatternHi
 
 const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-fn sparkline(values: &[u64]) -> String {
-    let max = values.iter().copied().max().unwrap_or(0);
+/// A sparkline whose full block stands for `max` (so wrapped rows share one scale).
+fn sparkline(values: &[u64], max: u64) -> String {
     values
         .iter()
         .map(|&v| {
@@ -363,9 +363,10 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
         let errors: Vec<u64> = b.iter().map(|x| x.errors).collect();
         let spark_w = w.saturating_sub(4);
+        let max = errors.iter().copied().max().unwrap_or(0);
         for (row, chunk) in errors.chunks(spark_w).enumerate() {
             let start = &b[row * spark_w].start;
-            writeln!(out, "  {}", style.paint("31", &sparkline(chunk)))?;
+            writeln!(out, "  {}", style.paint("31", &sparkline(chunk, max)))?;
             writeln!(out, "  {}", style.dim(&format!("from {start}")))?;
         }
         let mut peaks: Vec<&crate::report::Bucket> = b.iter().filter(|x| x.errors > 0).collect();
@@ -529,8 +530,13 @@ mod tests {
 
     #[test]
     fn sparkline_scales_to_max() {
-        assert_eq!(sparkline(&[0, 1, 2, 4]), " ▃▅█");
-        assert_eq!(sparkline(&[]), "");
+        assert_eq!(sparkline(&[0, 1, 2, 4], 4), " ▃▅█");
+        assert_eq!(
+            sparkline(&[1, 2], 8),
+            "▂▃",
+            "a row scaled to the whole series, not to 2"
+        );
+        assert_eq!(sparkline(&[], 0), "");
     }
 
     #[test]
