@@ -57,7 +57,24 @@ def main():
         check("errors per minute", got, truth["errors_per_minute"])
     else:
         print(f"skip errors per minute: bucket is {report['timeline']['bucket_seconds']}s (use --bucket 1m)")
-    docs = {d["id"]: d for d in truth["documented_patterns"]}
+    lat = report.get("latency")
+    if lat:
+        dm = truth["duration_ms"]
+        n = dm["n_numeric"] + dm["n_string"]
+        got_n = lat["overall"]["count"]
+        check("latency.overall.count within 0.1%", abs(got_n - n) <= 0.001 * n, True, f"({got_n} vs {n})")
+        for key, tkey in [("p50", "p50"), ("p90", "p90"), ("p95", "p95"), ("p99", "p99"), ("p999", "p99.9")]:
+            g, w = lat["overall"][key], dm[tkey]
+            check(f"latency.overall.{key} within 1%", abs(g - w) <= 0.01 * abs(w), True, f"({g} vs {w})")
+        check("latency.overall.max exact", lat["overall"]["max"], dm["max"])
+        got = [(e["request_id"], e["message"], e["duration_ms"], e["ts"]) for e in lat["slowest"][:20]]
+        want = [(e["request_id"], e["msg"], float(e["duration_ms"]), e["ts"]) for e in truth["slowest20"]]
+        check("latency.slowest top 20", got, want)
+    tr = report.get("traces")
+    if tr:
+        req = truth["requests"]
+        check("traces.count", tr["count"], req["distinct_request_ids"])
+        check("traces.with_errors", tr["with_errors"], req["requests_with_error"])
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

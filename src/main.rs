@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use clap::Parser as _;
 
+use logtriage::aggregate::latency::{parse_duration_text, Unit};
 use logtriage::matching::{check_examples, Catalog, Severity};
 use logtriage::record::Slot;
 use logtriage::render::{self, terminal::Style};
@@ -154,6 +155,31 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     };
     if let Some(t) = a.threads {
         config.threads = t;
+    }
+    config.latency =
+        a.latency || a.slow.is_some() || a.latency_field.is_some() || !a.latency_by.is_empty();
+    config.traces = a.traces;
+    config.trace_idle_secs = a.trace_idle;
+    config.latency_by = a.latency_by.clone();
+    if let Some(spec) = &a.latency_field {
+        let (name, unit) = match spec.rsplit_once(':') {
+            Some((n, u)) => {
+                let unit = Unit::parse(u).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--latency-field {spec:?}: unknown unit {u:?} (use ns, us, ms or s)"
+                    )
+                })?;
+                (n.to_string(), Some(unit))
+            }
+            None => (spec.clone(), None),
+        };
+        config.latency_field = Some((name, unit));
+    }
+    if let Some(slow) = &a.slow {
+        let ms = parse_duration_text(slow, Unit::Ms).ok_or_else(|| {
+            anyhow::anyhow!("--slow {slow:?}: not a duration (examples: 500ms, 1.5s, 2m)")
+        })?;
+        config.slow_ms = Some(ms);
     }
     // First Ctrl-C: stop reading and print what was read, marked partial (exit 130).
     // A second one: exit at once.

@@ -11,10 +11,18 @@ use std::sync::Arc;
 
 use crossbeam_channel as chan;
 
+use std::borrow::Cow;
+
+use crate::aggregate::latency::{
+    parse_duration_text, route_of, Dimension, Latency, SlowEvent, Unit,
+};
+use crate::aggregate::requests::{FirstError, Fragment, Merger};
 use crate::aggregate::{Aggregators, Position};
 use crate::error::Error;
 use crate::matching::{Catalog, Matcher};
+use crate::record::fields::DEFAULT_ALIASES;
 use crate::record::time::TimeCache;
+use crate::record::Raw;
 use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, Record, Slot};
 use crate::report::{Report, ReportOptions, SourceSummary};
 use crate::source::chunk::{Chunk, Chunker};
@@ -41,6 +49,21 @@ pub struct Config {
     pub field_overrides: Vec<(Slot, String)>,
     /// Set to stop early (e.g. on SIGINT); the report is then marked partial.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Read durations from this field (dotted path) instead of the aliases, in this unit
+    /// (default: from the name's suffix, else milliseconds).
+    pub latency_field: Option<(String, Option<Unit>)>,
+    /// Extra latency grouping fields (`--latency-by`).
+    pub latency_by: Vec<String>,
+    /// List events slower than this (ms).
+    pub slow_ms: Option<f64>,
+    /// Compute latency percentiles and outliers (`--latency`).
+    pub latency: bool,
+    /// Group events into request traces (`--traces`).
+    pub traces: bool,
+    /// A trace is finished after this much event time without an event of it.
+    pub trace_idle_secs: i64,
+    /// Open traces kept at most; past it the oldest are finished early.
+    pub max_open_traces: usize,
 }
 
 impl Default for Config {
@@ -55,6 +78,13 @@ impl Default for Config {
             bucket_secs: None,
             field_overrides: Vec::new(),
             cancel: None,
+            latency_field: None,
+            latency_by: Vec::new(),
+            slow_ms: None,
+            latency: false,
+            traces: false,
+            trace_idle_secs: 300,
+            max_open_traces: crate::aggregate::requests::DEFAULT_MAX_OPEN,
         }
     }
 }
@@ -76,6 +106,23 @@ struct Shared {
     patterns: usize,
     message_cap: usize,
     bucket_secs: Option<i64>,
+    top: usize,
+    slow_ms: Option<f64>,
+    /// Unit of a duration by the priority of the alias it came from (see
+    /// [`Fields::get_with_prio`]): index 0 is the override, then the default aliases.
+    duration_units: Vec<Unit>,
+    /// Slots of the HTTP method, path and route (nested or flat).
+    route_slots: [Vec<u16>; 3],
+    /// `--latency-by` fields: name and slot.
+    latency_by: Vec<(Box<str>, u16)>,
+    /// Catalog ids, for the pattern dimension.
+    pattern_ids: Vec<Box<str>>,
+    /// Catalog severities, to name a failing trace by its worst pattern.
+    pattern_severity: Vec<crate::matching::Severity>,
+    trace_idle_us: i64,
+    max_open_traces: usize,
+    latency: bool,
+    traces: bool,
 }
 
 impl Shared {
@@ -84,6 +131,25 @@ impl Shared {
         for (slot, path) in &config.field_overrides {
             spec.override_slot(*slot, path);
         }
+        let mut duration_units = vec![Unit::Ms];
+        if let Some((path, unit)) = &config.latency_field {
+            spec.override_slot(Slot::Duration, path);
+            duration_units[0] = unit.unwrap_or_else(|| Unit::of_field(path));
+        }
+        let aliases = DEFAULT_ALIASES[Slot::Duration as usize].1;
+        duration_units.extend(aliases.iter().map(|a| Unit::of_field(a)));
+        let mut slots =
+            |paths: &[&str]| -> Vec<u16> { paths.iter().map(|p| spec.extra_slot(p)).collect() };
+        let route_slots = [
+            slots(&["http.method", "method", "http.request.method"]),
+            slots(&["http.path", "path", "url.path", "http.url", "url"]),
+            slots(&["http.route", "route"]),
+        ];
+        let latency_by = config
+            .latency_by
+            .iter()
+            .map(|f| (Box::<str>::from(f.as_str()), spec.extra_slot(f)))
+            .collect();
         let matcher = Matcher::new(catalog, &mut spec);
         Shared {
             parser: Parser::new(spec),
@@ -92,11 +158,53 @@ impl Shared {
             patterns: catalog.len(),
             message_cap: config.message_cap,
             bucket_secs: config.bucket_secs,
+            top: config.top,
+            slow_ms: config.slow_ms,
+            duration_units,
+            route_slots,
+            latency_by,
+            pattern_ids: catalog
+                .patterns()
+                .iter()
+                .map(|p| p.id.as_str().into())
+                .collect(),
+            pattern_severity: catalog.patterns().iter().map(|p| p.severity).collect(),
+            trace_idle_us: config.trace_idle_secs.max(1) * 1_000_000,
+            max_open_traces: config.max_open_traces,
+            latency: config.latency,
+            traces: config.traces,
         }
     }
 
+    fn new_merger(&self) -> Merger {
+        Merger::new(self.trace_idle_us, self.max_open_traces)
+    }
+
     fn new_state(&self) -> Aggregators {
-        Aggregators::new(self.patterns, self.message_cap, self.bucket_secs)
+        Aggregators::new(
+            self.patterns,
+            self.message_cap,
+            self.bucket_secs,
+            Latency::new(self.top.max(20), self.slow_ms),
+        )
+    }
+
+    /// Duration of an event in ms: `None` without a duration field, `Some(Err)` when the
+    /// field does not hold a duration.
+    #[inline]
+    fn duration_ms(&self, rec: &Record<'_, '_>) -> Option<Result<f64, ()>> {
+        let (raw, prio) = rec.fields.get_with_prio(Slot::Duration as usize)?;
+        let unit = self
+            .duration_units
+            .get(prio as usize)
+            .copied()
+            .unwrap_or(Unit::Ms);
+        let ms = match raw {
+            Raw::Num(_) => raw.to_f64().map(|v| unit.to_ms(v)),
+            Raw::Str { .. } => parse_duration_text(&raw.to_text(), unit),
+            _ => None,
+        };
+        Some(ms.filter(|v| v.is_finite() && *v >= 0.0).ok_or(()))
     }
 }
 
@@ -125,6 +233,8 @@ pub fn analyze(
     let mut oversize = 0u64;
     let mut cancelled = false;
     let states: std::sync::Mutex<Vec<Aggregators>> = std::sync::Mutex::new(Vec::new());
+    let merger = std::sync::Mutex::new(shared.new_merger());
+    let mut global_seq = 0u64;
 
     let recycle_limit = config.chunk_size.saturating_mul(4).max(1 << 20);
     pool.in_place_scope(|scope| {
@@ -133,8 +243,9 @@ pub fn analyze(
             let buf_tx = buf_tx.clone();
             let shared = &shared;
             let states = &states;
+            let merger = &merger;
             scope.spawn(move |_| {
-                let mut worker = Worker::new(shared);
+                let mut worker = Worker::new(shared, merger);
                 for chunk in rx.iter() {
                     worker.process(&chunk);
                     // Recycle the buffer unless a very long line made it grow: memory stays
@@ -176,7 +287,10 @@ pub fn analyze(
                             .unwrap_or_else(|_| Vec::with_capacity(chunk_size))
                     };
                     let mut done = total_read;
-                    let emit = |chunk: Chunk| {
+                    let global_seq = &mut global_seq;
+                    let emit = |mut chunk: Chunk| {
+                        chunk.global_seq = *global_seq;
+                        *global_seq += 1;
                         if let Some(c) = &config.cancel {
                             if c.load(Ordering::Relaxed) {
                                 return false;
@@ -219,6 +333,9 @@ pub fn analyze(
         agg.merge(s);
     }
     let lines = std::mem::take(&mut agg.lines).finish();
+    let traces = shared
+        .traces
+        .then(|| merger.into_inner().expect("no poisoned lock").finish());
     for (i, s) in sources.iter_mut().enumerate() {
         s.lines += lines.lines_in(i as u32);
     }
@@ -230,6 +347,8 @@ pub fn analyze(
     let report = Report::build(
         &agg,
         &lines,
+        traces.as_ref(),
+        shared.latency,
         catalog,
         sources,
         oversize + agg.counts.oversize,
@@ -242,6 +361,11 @@ pub fn analyze(
 /// One worker's state and scratch space.
 struct Worker<'s> {
     shared: &'s Shared,
+    merger: &'s std::sync::Mutex<Merger>,
+    /// Request ids of the chunk being processed.
+    fragment: Fragment,
+    /// Global sequence and line of the current line, for first-error order.
+    line_order: (u64, u64),
     agg: Aggregators,
     msg_hits: Vec<u16>,
     scratch: Vec<u16>,
@@ -250,9 +374,12 @@ struct Worker<'s> {
 }
 
 impl<'s> Worker<'s> {
-    fn new(shared: &'s Shared) -> Worker<'s> {
+    fn new(shared: &'s Shared, merger: &'s std::sync::Mutex<Merger>) -> Worker<'s> {
         Worker {
             shared,
+            merger,
+            fragment: Fragment::new(0),
+            line_order: (0, 0),
             agg: shared.new_state(),
             msg_hits: Vec::new(),
             scratch: Vec::new(),
@@ -269,6 +396,7 @@ impl<'s> Worker<'s> {
         // One vectorised UTF-8 check for the whole chunk; lines are checked one by one only in
         // a chunk that has invalid bytes somewhere.
         let chunk_is_utf8 = simdutf8::basic::from_utf8(data).is_ok();
+        self.fragment = Fragment::new(chunk.global_seq);
         let mut start = 0;
         while start < data.len() {
             let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -278,6 +406,7 @@ impl<'s> Worker<'s> {
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
             }
+            self.line_order = (chunk.global_seq, line_no);
             self.line(
                 line,
                 chunk_is_utf8,
@@ -292,6 +421,11 @@ impl<'s> Worker<'s> {
         self.agg
             .lines
             .add(chunk.source, chunk.seq, line_no, chunk.skipped_before);
+        // Every chunk's fragment goes to the merger, empty or not: it merges in chunk order.
+        if shared.traces {
+            let fragment = std::mem::replace(&mut self.fragment, Fragment::new(0));
+            self.merger.lock().expect("no poisoned lock").push(fragment);
+        }
     }
 
     #[inline]
@@ -356,6 +490,38 @@ impl<'s> Worker<'s> {
                 &mut self.scratch,
                 &mut self.hits,
             );
+            let duration = if !shared.latency && !shared.traces {
+                None
+            } else {
+                match shared.duration_ms(&rec) {
+                    None => None,
+                    Some(Err(())) => {
+                        agg.latency.unparsable += 1;
+                        None
+                    }
+                    Some(Ok(ms)) => {
+                        if shared.latency {
+                            observe_latency(shared, agg, &rec, &self.hits, ms, time, pos);
+                        }
+                        Some(ms)
+                    }
+                }
+            };
+            if !shared.traces {
+                // Request traces are off.
+            } else if let Some(id) = rec.bytes(Slot::RequestId) {
+                observe_request(
+                    shared,
+                    &mut self.fragment,
+                    &id,
+                    &rec,
+                    level,
+                    time,
+                    duration,
+                    &self.hits,
+                    self.line_order,
+                );
+            }
         } else {
             if parsed == Parsed::Record(Format::Text) {
                 agg.counts.text += 1;
@@ -371,6 +537,149 @@ impl<'s> Worker<'s> {
             agg.observe_hits(&self.hits, time, pos, line);
         }
     }
+}
+
+/// Adds one event to its request's state in the chunk's fragment.
+#[allow(clippy::too_many_arguments)]
+fn observe_request(
+    shared: &Shared,
+    fragment: &mut Fragment,
+    id: &[u8],
+    rec: &Record<'_, '_>,
+    level: Option<crate::record::Level>,
+    time: Option<i64>,
+    duration: Option<f64>,
+    hits: &[u16],
+    order: (u64, u64),
+) {
+    let s = fragment.state(id);
+    if let Some(t) = time {
+        s.first_us = Some(s.first_us.map_or(t, |f| f.min(t)));
+        s.last_us = Some(s.last_us.map_or(t, |l| l.max(t)));
+    }
+    s.events += 1;
+    if s.services.len() < 8 {
+        if let Some(svc) = rec.bytes(Slot::Service) {
+            if !s.services.iter().any(|x| x.as_bytes() == &svc[..]) {
+                s.services.push(String::from_utf8_lossy(&svc).into());
+            }
+        }
+    }
+    if let Some(ms) = duration {
+        if s.slowest.as_ref().is_none_or(|(x, _)| ms > *x) {
+            let msg = rec.text(Slot::Message).unwrap_or_default();
+            s.slowest = Some((ms, cut(&msg, 256).into()));
+        }
+    }
+    for &p in hits {
+        if let Err(i) = s.patterns.binary_search(&p) {
+            if s.patterns.len() < 16 {
+                s.patterns.insert(i, p);
+            }
+        }
+    }
+    if level.is_some_and(crate::record::Level::is_error) {
+        s.errors += 1;
+        let candidate_earlier = s.first_error.as_ref().is_none_or(|f| {
+            (time.is_none(), time, order) < (f.time_us.is_none(), f.time_us, f.order)
+        });
+        if candidate_earlier {
+            let pattern = hits
+                .iter()
+                .copied()
+                .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p)));
+            s.first_error = Some(FirstError {
+                time_us: time,
+                order,
+                pattern,
+                message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
+                service: rec.text(Slot::Service).map(|m| m.into()),
+                caller: rec.text(Slot::Caller).map(|m| m.into()),
+            });
+        }
+    }
+}
+
+/// Records one duration with its group keys: service, caller, HTTP route, each catalog
+/// pattern hit and the `--latency-by` fields. Keys are the logged bytes (no decoding).
+fn observe_latency(
+    shared: &Shared,
+    agg: &mut Aggregators,
+    rec: &Record<'_, '_>,
+    hits: &[u16],
+    ms: f64,
+    time: Option<i64>,
+    pos: Position,
+) {
+    let bytes_of = |slot: u16| rec.fields.get(slot as usize).map(|r| r.to_bytes());
+    let first = |slots: &[u16]| slots.iter().find_map(|&s| bytes_of(s));
+    let service = rec.bytes(Slot::Service);
+    let caller = rec.bytes(Slot::Caller);
+    let route: Option<Cow<'_, [u8]>> = match first(&shared.route_slots[2]) {
+        Some(r) => Some(match first(&shared.route_slots[0]) {
+            Some(m) => Cow::Owned([&m[..], b" ", &r[..]].concat()),
+            None => r,
+        }),
+        None => first(&shared.route_slots[1]).map(|p| {
+            let method = first(&shared.route_slots[0]);
+            let method = method.as_deref().map(String::from_utf8_lossy);
+            Cow::Owned(route_of(method.as_deref(), &String::from_utf8_lossy(&p)).into_bytes())
+        }),
+    };
+    let by: Vec<Vec<u8>> = shared
+        .latency_by
+        .iter()
+        .filter_map(|(name, slot)| {
+            bytes_of(*slot).map(|v| [name.as_bytes(), b"=", &v[..]].concat())
+        })
+        .collect();
+    // A fixed array, not a Vec: this runs for every timed event.
+    let mut keys: [(Dimension, &[u8]); 12] = [(Dimension::Service, &[]); 12];
+    let mut n = 0;
+    macro_rules! push {
+        ($k:expr) => {
+            if n < keys.len() {
+                keys[n] = $k;
+                n += 1;
+            }
+        };
+    }
+    if let Some(s) = &service {
+        push!((Dimension::Service, &s[..]));
+    }
+    if let Some(c) = &caller {
+        push!((Dimension::Caller, &c[..]));
+    }
+    if let Some(r) = &route {
+        push!((Dimension::Route, &r[..]));
+    }
+    for &p in hits {
+        push!((
+            Dimension::Pattern,
+            shared.pattern_ids[p as usize].as_bytes()
+        ));
+    }
+    for k in &by {
+        push!((Dimension::Field, &k[..]));
+    }
+    agg.latency.observe(ms, &keys[..n], || SlowEvent {
+        duration_ms: ms,
+        pos,
+        time_us: time,
+        request_id: rec.text(Slot::RequestId).map(|t| t.into()),
+        message: rec.text(Slot::Message).map(|m| cut(&m, 512).into()),
+    });
+}
+
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut n = max;
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
 }
 
 /// Analyses an in-memory string with the built-in catalog and default settings on one thread.
@@ -412,18 +721,24 @@ impl<'c> BytesAnalyzer<'c> {
     /// Analyses `bytes` as one source named `-`.
     pub fn analyze(&self, bytes: &[u8]) -> Report {
         let config = &self.config;
-        let mut worker = Worker::new(&self.shared);
+        let merger = std::sync::Mutex::new(self.shared.new_merger());
+        let mut worker = Worker::new(&self.shared, &merger);
         let chunker = Chunker {
             chunk_size: config.chunk_size.max(1),
             max_line_bytes: config.max_line_bytes,
         };
         let mut reader = bytes;
-        let (stats, _) = chunker.run(0, &mut reader, Vec::new, |c| {
+        let (stats, _) = chunker.run(0, &mut reader, Vec::new, |mut c| {
+            c.global_seq = c.seq;
             worker.process(&c);
             true
         });
         let mut agg = worker.agg;
         let lines = std::mem::take(&mut agg.lines).finish();
+        let traces = self
+            .shared
+            .traces
+            .then(|| merger.into_inner().expect("no poisoned lock").finish());
         let sources = vec![SourceSummary {
             name: "-".into(),
             bytes: stats.bytes,
@@ -436,6 +751,16 @@ impl<'c> BytesAnalyzer<'c> {
             bucket_secs: config.bucket_secs,
         };
         let oversize = stats.oversize + agg.counts.oversize;
-        Report::build(&agg, &lines, self.catalog, sources, oversize, false, &opts)
+        Report::build(
+            &agg,
+            &lines,
+            traces.as_ref(),
+            self.shared.latency,
+            self.catalog,
+            sources,
+            oversize,
+            false,
+            &opts,
+        )
     }
 }

@@ -124,6 +124,8 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
         &Config {
             threads: 1,
             chunk_size: 1 << 20,
+            latency: true,
+            traces: true,
             ..Config::default()
         },
         None,
@@ -138,13 +140,39 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
             &Config {
                 threads,
                 chunk_size: chunk,
+                latency: true,
+                traces: true,
                 ..Config::default()
             },
             None,
         )
         .unwrap()
         .report;
-        assert_eq!(r, reference, "threads {threads}, chunk size {chunk}");
+        // Section by section, so a failure names the part that differs.
+        let ctx = format!("threads {threads}, chunk size {chunk}");
+        assert_eq!(r.input, reference.input, "input: {ctx}");
+        assert_eq!(r.levels, reference.levels, "levels: {ctx}");
+        assert_eq!(r.patterns, reference.patterns, "patterns: {ctx}");
+        assert_eq!(r.messages, reference.messages, "messages: {ctx}");
+        assert_eq!(r.timeline, reference.timeline, "timeline: {ctx}");
+        let (l, rl) = (
+            r.latency.as_ref().unwrap(),
+            reference.latency.as_ref().unwrap(),
+        );
+        assert_eq!(l.overall, rl.overall, "latency.overall: {ctx}");
+        assert_eq!(l.slowest, rl.slowest, "latency.slowest: {ctx}");
+        assert_eq!(l.groups, rl.groups, "latency.groups: {ctx}");
+        let (t, rt) = (
+            r.traces.as_ref().unwrap(),
+            reference.traces.as_ref().unwrap(),
+        );
+        assert_eq!(t.count, rt.count, "traces.count: {ctx}");
+        assert_eq!(t.slowest, rt.slowest, "traces.slowest: {ctx}");
+        assert_eq!(
+            t.error_groups, rt.error_groups,
+            "traces.error_groups: {ctx}"
+        );
+        assert_eq!(r, reference, "{ctx}");
     }
 }
 
@@ -309,4 +337,82 @@ fn bundled_samples_analyse_as_documented() {
     }
     assert_eq!(r["patterns"][0]["severity"], "critical", "worst first");
     assert_eq!(r["input"]["malformed"], 1);
+}
+
+/// Latency and traces against values computed here independently with serde_json:
+/// nearest-rank percentiles, the slowest events, distinct request ids and failing requests.
+#[test]
+fn latency_and_traces_match_an_independent_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 40_000, 12);
+    let bytes = std::fs::read(&path).unwrap();
+    let mut durations: Vec<f64> = Vec::new();
+    let mut ids: std::collections::HashSet<String> = Default::default();
+    let mut failing: std::collections::HashSet<String> = Default::default();
+    // Byte lines: a line with invalid UTF-8 is not an event (serde_json rejects it too).
+    for line in bytes.split(|&b| b == b'\n') {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        if let Some(d) = v["duration_ms"].as_f64() {
+            durations.push(d);
+        }
+        if let Some(id) = v["request_id"].as_str() {
+            ids.insert(id.to_string());
+            if matches!(v["level"].as_str(), Some("error" | "fatal")) {
+                failing.insert(id.to_string());
+            }
+        }
+    }
+    durations.sort_by(f64::total_cmp);
+    let nearest_rank =
+        |q: f64| durations[((q * durations.len() as f64).ceil() as usize).max(1) - 1];
+    let out = run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path_str(&path),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    let l = &r["latency"]["overall"];
+    assert_eq!(l["count"], durations.len() as u64);
+    for (key, q) in [
+        ("p50", 0.5),
+        ("p90", 0.9),
+        ("p95", 0.95),
+        ("p99", 0.99),
+        ("p999", 0.999),
+    ] {
+        let got = l[key].as_f64().unwrap();
+        let want = nearest_rank(q);
+        assert!((got - want).abs() <= 0.01 * want, "{key}: {got} vs {want}");
+    }
+    assert_eq!(l["max"].as_f64().unwrap(), *durations.last().unwrap());
+    let slowest: Vec<f64> = r["latency"]["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["duration_ms"].as_f64().unwrap())
+        .collect();
+    let want: Vec<f64> = durations.iter().rev().take(20).copied().collect();
+    assert_eq!(slowest, want);
+    assert_eq!(r["traces"]["count"], ids.len() as u64);
+    assert_eq!(r["traces"]["with_errors"], failing.len() as u64);
+    let grouped: u64 = r["traces"]["error_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        grouped,
+        failing.len() as u64,
+        "every failing request is in one group"
+    );
+    // Without the flags the sections are absent.
+    let plain = json(&run(&["analyze", "-f", "json", path_str(&path)]));
+    assert!(plain.get("latency").is_none() && plain.get("traces").is_none());
 }

@@ -235,8 +235,9 @@ pub struct GroupLatency {
     pub sketch: DDSketch,
     /// Events.
     pub count: u64,
-    /// Sum of durations (ms), for the mean.
-    pub sum: f64,
+    /// Sum of durations in whole nanoseconds: an integer, so the mean does not depend on the
+    /// order in which threads add values up.
+    pub sum_ns: i128,
     /// Exact maximum.
     pub max: f64,
     /// Slowest events of the group.
@@ -247,7 +248,7 @@ impl std::fmt::Debug for GroupLatency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GroupLatency")
             .field("count", &self.count)
-            .field("sum", &self.sum)
+            .field("sum_ns", &self.sum_ns)
             .field("max", &self.max)
             .finish_non_exhaustive()
     }
@@ -258,7 +259,7 @@ impl GroupLatency {
         GroupLatency {
             sketch: new_sketch(),
             count: 0,
-            sum: 0.0,
+            sum_ns: 0,
             max: f64::NEG_INFINITY,
             slowest: SlowestK::new(k),
         }
@@ -268,7 +269,7 @@ impl GroupLatency {
     fn add(&mut self, ms: f64) {
         self.sketch.add(ms);
         self.count += 1;
-        self.sum += ms;
+        self.sum_ns += (ms * 1e6).round() as i128;
         if ms > self.max {
             self.max = ms;
         }
@@ -279,9 +280,14 @@ impl GroupLatency {
             .merge(&o.sketch)
             .expect("sketches share one configuration");
         self.count += o.count;
-        self.sum += o.sum;
+        self.sum_ns += o.sum_ns;
         self.max = self.max.max(o.max);
         self.slowest.merge(o.slowest);
+    }
+
+    /// Mean duration in ms.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum_ns as f64 / self.count as f64 / 1e6)
     }
 
     /// Percentile `q` (0–1) in ms.
@@ -321,8 +327,8 @@ impl Dimension {
     }
 }
 
-/// Key of a group: dimension and value.
-pub type GroupKey = (Dimension, Box<str>);
+/// Key of a group: dimension and value (bytes as logged; shown lossily as text).
+pub type GroupKey = (Dimension, Box<[u8]>);
 
 /// All latency state of one worker. See the module docs.
 #[derive(Clone, Debug)]
@@ -345,7 +351,7 @@ pub struct Latency {
 
 /// A borrowed [`GroupKey`] for lookups without allocating; hashes like the tuple.
 #[derive(Hash)]
-struct GroupRef<'a>(Dimension, &'a str);
+struct GroupRef<'a>(Dimension, &'a [u8]);
 
 impl hashbrown::Equivalent<GroupKey> for GroupRef<'_> {
     fn equivalent(&self, key: &GroupKey) -> bool {
@@ -372,7 +378,7 @@ impl Latency {
 
     /// Records one duration. `event` builds the evidence record, only when it is needed.
     #[inline]
-    pub fn observe(&mut self, ms: f64, keys: &[(Dimension, &str)], event: impl Fn() -> SlowEvent) {
+    pub fn observe(&mut self, ms: f64, keys: &[(Dimension, &[u8])], event: impl Fn() -> SlowEvent) {
         self.overall.add(ms);
         let mut built: Option<SlowEvent> = None;
         if self.overall.slowest.wants(ms) {
@@ -393,11 +399,11 @@ impl Latency {
                 Some(g) => g,
                 None => {
                     let n = self.per_dim.entry(dim).or_insert(0);
-                    let key: Box<str> = if *n < MAX_GROUPS {
+                    let key: Box<[u8]> = if *n < MAX_GROUPS {
                         *n += 1;
                         value.into()
                     } else {
-                        OTHER.into()
+                        OTHER.as_bytes().into()
                     };
                     self.groups
                         .entry((dim, key))
@@ -420,12 +426,13 @@ impl Latency {
                 Some(mine) => mine.merge(g),
                 None => {
                     let n = self.per_dim.entry(k.0).or_insert(0);
-                    if *n < MAX_GROUPS || &*k.1 == OTHER {
-                        *n += usize::from(&*k.1 != OTHER);
+                    let is_other = &*k.1 == OTHER.as_bytes();
+                    if *n < MAX_GROUPS || is_other {
+                        *n += usize::from(!is_other);
                         self.groups.insert(k, g);
                     } else {
                         self.groups
-                            .entry((k.0, OTHER.into()))
+                            .entry((k.0, OTHER.as_bytes().into()))
                             .or_insert_with(|| GroupLatency::new(GROUP_SLOWEST))
                             .merge(g);
                     }
@@ -516,8 +523,12 @@ mod tests {
                 request_id: None,
                 message: None,
             };
-            one.observe(v, &[(Dimension::Service, "api")], ev);
-            if i % 3 == 0 { &mut a } else { &mut b }.observe(v, &[(Dimension::Service, "api")], ev);
+            one.observe(v, &[(Dimension::Service, b"api")], ev);
+            if i % 3 == 0 { &mut a } else { &mut b }.observe(
+                v,
+                &[(Dimension::Service, b"api")],
+                ev,
+            );
         }
         a.merge(b);
         let mut sorted = values.clone();
@@ -554,7 +565,7 @@ mod tests {
         let mut l = Latency::new(1, None);
         for i in 0..(MAX_GROUPS + 50) {
             let k = format!("svc{i}");
-            l.observe(1.0, &[(Dimension::Service, &k)], || SlowEvent {
+            l.observe(1.0, &[(Dimension::Service, k.as_bytes())], || SlowEvent {
                 duration_ms: 1.0,
                 pos: pos(0),
                 time_us: None,
@@ -563,7 +574,8 @@ mod tests {
             });
         }
         assert_eq!(l.groups.len(), MAX_GROUPS + 1);
-        assert_eq!(l.groups[&(Dimension::Service, OTHER.into())].count, 50);
+        let other: GroupKey = (Dimension::Service, OTHER.as_bytes().into());
+        assert_eq!(l.groups[&other].count, 50);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod latency;
 pub mod messages;
+pub mod requests;
 pub mod timeline;
 
 use crate::record::{Format, Level};
@@ -156,11 +157,18 @@ pub struct Aggregators {
     pub last_us: Option<i64>,
     /// Lines per chunk, for line numbers.
     pub lines: LineIndex,
+    /// Durations.
+    pub latency: latency::Latency,
 }
 
 impl Aggregators {
     /// Empty state for a catalog of `patterns` patterns.
-    pub fn new(patterns: usize, message_cap: usize, bucket_secs: Option<i64>) -> Aggregators {
+    pub fn new(
+        patterns: usize,
+        message_cap: usize,
+        bucket_secs: Option<i64>,
+        latency: latency::Latency,
+    ) -> Aggregators {
         Aggregators {
             counts: LineCounts::default(),
             levels: [0; 6],
@@ -171,6 +179,7 @@ impl Aggregators {
             first_us: None,
             last_us: None,
             lines: LineIndex::default(),
+            latency,
         }
     }
 
@@ -248,6 +257,7 @@ impl Aggregators {
         self.first_us = min_opt(self.first_us, o.first_us);
         self.last_us = max_opt(self.last_us, o.last_us);
         self.lines.merge(o.lines);
+        self.latency.merge(o.latency);
     }
 }
 
@@ -257,8 +267,8 @@ mod tests {
 
     #[test]
     fn example_keeps_earliest_position_and_is_cut() {
-        let mut a = Aggregators::new(1, 100, None);
-        let mut b = Aggregators::new(1, 100, None);
+        let mut a = Aggregators::new(1, 100, None, latency::Latency::new(1, None));
+        let mut b = Aggregators::new(1, 100, None, latency::Latency::new(1, None));
         let pos = |line| Position {
             source: 0,
             chunk: 0,

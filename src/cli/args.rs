@@ -117,6 +117,32 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
     pub bucket: Option<i64>,
 
+    /// Add latency percentiles (overall and per service, caller, route, pattern), the slowest
+    /// events and outliers. Opt-in for now: it costs about a third more time.
+    #[arg(long)]
+    pub latency: bool,
+
+    /// Read durations from this field, optionally with its unit (`took:s`, `elapsed:us`);
+    /// default: the usual aliases, unit from the name's suffix, else ms.
+    #[arg(long, value_name = "NAME[:UNIT]")]
+    pub latency_field: Option<String>,
+
+    /// Also group latency by this field (repeatable).
+    #[arg(long, value_name = "FIELD")]
+    pub latency_by: Vec<String>,
+
+    /// List every event slower than this (`500ms`, `1.5s`; implies --latency).
+    #[arg(long, value_name = "DURATION")]
+    pub slow: Option<String>,
+
+    /// Group events into request traces by request id. Opt-in for now, like --latency.
+    #[arg(long)]
+    pub traces: bool,
+
+    /// A trace ends after this much event time without an event of it (default 5m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, default_value = "5m")]
+    pub trace_idle: i64,
+
     /// Exit with 1 if a pattern of this severity or worse matched.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,

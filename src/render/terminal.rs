@@ -351,6 +351,9 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
 
+    write_latency(r, style, w, out)?;
+    write_traces(r, style, w, out)?;
+
     // Timeline.
     let b = &r.timeline.buckets;
     if !b.is_empty() {
@@ -392,6 +395,196 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The latency section: percentiles with a bar on a log scale, slowest events, groups whose
+/// tail is out of line, and per-group outliers.
+fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::Result<()> {
+    let Some(l) = &r.latency else {
+        return Ok(());
+    };
+    let o = &l.overall;
+    if o.count == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} {}",
+        style.bold("Latency"),
+        style.dim(&format!("({} events with a duration)", thousands(o.count)))
+    )?;
+    let cells = [
+        ("p50", o.p50),
+        ("p90", o.p90),
+        ("p95", o.p95),
+        ("p99", o.p99),
+        ("p99.9", o.p999),
+        ("max", o.max),
+    ];
+    let max = o.max.unwrap_or(1.0).max(1e-9);
+    // Log-scale bar: each percentile's position between 0.01 ms and the max.
+    let bar_w = w.saturating_sub(40).clamp(10, 50);
+    let lo = 0.01f64.ln();
+    let span = (max.max(0.02).ln() - lo).max(1e-9);
+    for (name, v) in cells {
+        let Some(v) = v else { continue };
+        let filled = (((v.max(0.01).ln() - lo) / span) * bar_w as f64).round() as usize;
+        let bar: String = "█".repeat(filled.min(bar_w)) + &"·".repeat(bar_w - filled.min(bar_w));
+        writeln!(out, "  {name:>6} {:>12}  {}", human_ms(v), style.dim(&bar))?;
+    }
+    if let Some(mean) = o.mean {
+        writeln!(out, "  {:>6} {:>12}", "mean", human_ms(mean))?;
+    }
+    if !l.slowest.is_empty() {
+        writeln!(out, "  {}", style.dim("slowest:"))?;
+        for e in l.slowest.iter().take(10) {
+            let what = format!(
+                "{}  {}",
+                e.request_id.as_deref().unwrap_or("-"),
+                e.message.as_deref().unwrap_or("-")
+            );
+            writeln!(
+                out,
+                "  {:>12}  {}  {}",
+                human_ms(e.duration_ms),
+                style.dim(&e.ts.as_deref().map(short_time).unwrap_or_default()),
+                fit(&sanitize(&what), w.saturating_sub(32))
+            )?;
+        }
+    }
+    let out_of_line: Vec<_> = l.groups.iter().filter(|g| g.out_of_line).collect();
+    if !out_of_line.is_empty() {
+        writeln!(
+            out,
+            "  {}",
+            style.dim("groups with a tail far out of line (p99 ≥ 3 × overall p99):")
+        )?;
+        for g in out_of_line.iter().take(10) {
+            writeln!(
+                out,
+                "    {:<8} {}  p50 {}  p99 {}  ({} events)",
+                g.by,
+                style.paint("33", &fit(&sanitize(&g.key), 48)),
+                human_ms(g.stats.p50.unwrap_or(0.0)),
+                human_ms(g.stats.p99.unwrap_or(0.0)),
+                thousands(g.stats.count)
+            )?;
+        }
+    }
+    let outliers: usize = l.groups.iter().map(|g| g.outliers.len()).sum();
+    if outliers > 0 {
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "{outliers} per-group outliers (above p99 and Q3 + 3·IQR of their group) in the JSON report"
+            ))
+        )?;
+    }
+    if let Some(s) = &l.slow {
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "{} events slower than {} (first {} in the JSON report)",
+                thousands(s.count),
+                human_ms(s.threshold_ms),
+                s.events.len()
+            ))
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The traces section: counts, the distributions, the longest traces and failing traces
+/// grouped by their first error.
+fn write_traces(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::Result<()> {
+    let Some(t) = &r.traces else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "{} {}",
+        style.bold("Request traces"),
+        style.dim(&format!(
+            "({} requests, {} with errors{})",
+            thousands(t.count),
+            thousands(t.with_errors),
+            if t.evicted > 0 {
+                format!(", {} finished early (too many open)", thousands(t.evicted))
+            } else {
+                String::new()
+            }
+        ))
+    )?;
+    let d = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
+    let e = &t.events_per_trace;
+    writeln!(
+        out,
+        "  events per request  p50 {}  p90 {}  p99 {}  max {}",
+        d(e.p50),
+        d(e.p90),
+        d(e.p99),
+        d(e.max)
+    )?;
+    let s = &t.span_ms;
+    let h = |x: Option<f64>| x.map(human_ms).unwrap_or_else(|| "-".into());
+    writeln!(
+        out,
+        "  span                p50 {}  p90 {}  p99 {}  max {}",
+        h(s.p50),
+        h(s.p90),
+        h(s.p99),
+        h(s.max)
+    )?;
+    if !t.slowest.is_empty() {
+        writeln!(out, "  {}", style.dim("longest:"))?;
+        for x in t.slowest.iter().take(5) {
+            let line = format!(
+                "{}  {} events  {}",
+                x.request_id,
+                x.events,
+                x.services.join(", ")
+            );
+            writeln!(
+                out,
+                "  {:>12}  {}",
+                h(x.span_ms),
+                fit(&sanitize(&line), w.saturating_sub(18))
+            )?;
+        }
+    }
+    if !t.error_groups.is_empty() {
+        writeln!(out, "  {}", style.dim("failing requests by first error:"))?;
+        for g in t.error_groups.iter().take(8) {
+            let place = g
+                .example
+                .first_error
+                .as_ref()
+                .map(|f| {
+                    format!(
+                        "{}{}",
+                        f.service.as_deref().unwrap_or("-"),
+                        f.caller
+                            .as_deref()
+                            .map(|c| format!(" {c}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:>7}  {}  {}",
+                thousands(g.count),
+                style.paint("31", &fit(&sanitize(&g.key), 40)),
+                style.dim(&fit(
+                    &sanitize(&format!("at {place}, e.g. {}", g.example.request_id)),
+                    w.saturating_sub(54).max(20)
+                ))
+            )?;
+        }
+    }
+    writeln!(out)
 }
 
 /// Writes one request's timeline: a header, then one aligned line per event.

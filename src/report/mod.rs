@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aggregate::latency::{
+    Dimension, GroupLatency, SlowEvent, MIN_GROUP_COUNT, OUT_OF_LINE_RATIO,
+};
+use crate::aggregate::requests::{ErrorKey, Finished, TraceStats};
 use crate::aggregate::{timeline, Aggregators};
 use crate::matching::Catalog;
 use crate::record::time::{format_rfc3339, format_rfc3339_secs, MICROS_PER_SEC};
@@ -40,6 +44,189 @@ pub struct Report {
     pub messages: Vec<MessageEntry>,
     /// Events and errors over time.
     pub timeline: TimelineReport,
+    /// Durations: percentiles overall and per group, the slowest events, outliers.
+    /// Present with `--latency`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub latency: Option<LatencyReport>,
+    /// Events grouped by request id. Present with `--traces`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub traces: Option<TracesReport>,
+}
+
+/// A distribution summary.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Distribution {
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+}
+
+/// The first error of a trace.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FirstErrorReport {
+    /// When.
+    pub ts: Option<String>,
+    /// The most severe catalog pattern it hit.
+    pub pattern: Option<String>,
+    /// Its message.
+    pub message: Option<String>,
+    /// Where: service.
+    pub service: Option<String>,
+    /// Where: source location.
+    pub caller: Option<String>,
+}
+
+/// One request trace.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TraceSummary {
+    /// The request id.
+    pub request_id: String,
+    /// First event time.
+    pub first: Option<String>,
+    /// Last event time.
+    pub last: Option<String>,
+    /// Time between them, ms.
+    pub span_ms: Option<f64>,
+    /// Events.
+    pub events: u64,
+    /// Error events.
+    pub errors: u64,
+    /// Services, in order of appearance.
+    pub services: Vec<String>,
+    /// The slowest event: message and duration.
+    pub slowest_event: Option<SlowestEvent>,
+    /// The first error, if any.
+    pub first_error: Option<FirstErrorReport>,
+    /// Catalog patterns hit.
+    pub patterns: Vec<String>,
+}
+
+/// The slowest event of a trace.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SlowestEvent {
+    /// Its message.
+    pub message: String,
+    /// Its duration, ms.
+    pub duration_ms: f64,
+}
+
+/// Failing traces that share their first error.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ErrorGroup {
+    /// The first error's catalog pattern id, or its message, or `(other)`.
+    pub key: String,
+    /// True when `key` is a pattern id.
+    pub is_pattern: bool,
+    /// Traces in the group.
+    pub count: u64,
+    /// One of them.
+    pub example: TraceSummary,
+}
+
+/// The traces section.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TracesReport {
+    /// Distinct requests (a request idle for longer than `--trace-idle` counts again).
+    pub count: u64,
+    /// Requests with at least one error event.
+    pub with_errors: u64,
+    /// Traces finished early because too many were open.
+    pub evicted: u64,
+    /// Events per trace.
+    pub events_per_trace: Distribution,
+    /// Span per trace, ms (0.5 % sketch).
+    pub span_ms: Distribution,
+    /// The longest traces, longest first.
+    pub slowest: Vec<TraceSummary>,
+    /// Failing traces grouped by their first error, largest group first.
+    pub error_groups: Vec<ErrorGroup>,
+}
+
+/// Latency percentiles of a set of events (ms). Percentiles come from a DDSketch with 0.5 %
+/// relative accuracy; `count`, `mean` and `max` are exact. All `null` when `count` is 0.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LatencyStats {
+    /// Events with a duration.
+    pub count: u64,
+    /// Mean duration.
+    pub mean: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// 99.9th percentile.
+    pub p999: Option<f64>,
+    /// Largest duration.
+    pub max: Option<f64>,
+}
+
+/// One event quoted for its duration.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SlowEntry {
+    /// Request id, if the event has one.
+    pub request_id: Option<String>,
+    /// Message, if any (cut to 512 bytes).
+    pub message: Option<String>,
+    /// Duration in ms.
+    pub duration_ms: f64,
+    /// Event time (RFC 3339), if any.
+    pub ts: Option<String>,
+    /// Source name.
+    pub source: String,
+    /// 1-based line number.
+    pub line: u64,
+}
+
+/// Latency of one group of events.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GroupReport {
+    /// Dimension: `service`, `caller`, `route`, `pattern` or `field`.
+    pub by: String,
+    /// The group's value (`(other)` collects values past the per-dimension cap).
+    pub key: String,
+    /// Percentiles.
+    #[serde(flatten)]
+    pub stats: LatencyStats,
+    /// True when the group's p99 is at least 3 × the overall p99 (and it has ≥ 20 events).
+    pub out_of_line: bool,
+    /// Events above both the group's p99 and Tukey's far-out fence `Q3 + 3·IQR`.
+    pub outliers: Vec<SlowEntry>,
+}
+
+/// Events slower than `--slow`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SlowList {
+    /// The threshold (ms).
+    pub threshold_ms: f64,
+    /// Events above it (all of them).
+    pub count: u64,
+    /// The first of them in input order (at most 1,000).
+    pub events: Vec<SlowEntry>,
+}
+
+/// The latency section.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LatencyReport {
+    /// All events with a duration.
+    pub overall: LatencyStats,
+    /// The slowest events, slowest first (`--top` long, at least 20).
+    pub slowest: Vec<SlowEntry>,
+    /// Per dimension, the `--top` groups with the highest p99 (groups out of line always).
+    pub groups: Vec<GroupReport>,
+    /// `--slow` results, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub slow: Option<SlowList>,
+    /// Events whose duration field held no duration.
+    pub unparsable: u64,
 }
 
 /// Writer of the report.
@@ -189,9 +376,12 @@ pub struct ReportOptions {
 
 impl Report {
     /// Builds the report from merged aggregators.
+    #[allow(clippy::too_many_arguments)]
     pub fn build(
         agg: &Aggregators,
         lines: &ResolvedLines,
+        traces: Option<&TraceStats>,
+        latency: bool,
         catalog: &Catalog,
         sources: Vec<SourceSummary>,
         oversize: u64,
@@ -272,6 +462,7 @@ impl Report {
                 errors: b.errors,
             })
             .collect();
+        let latency = latency.then(|| latency_report(agg, lines, &sources, opts.top));
         let bytes = sources.iter().map(|s| s.bytes).sum();
         let lines = sources.iter().map(|s| s.lines).sum();
         Report {
@@ -317,6 +508,8 @@ impl Report {
                 bucket_seconds: width,
                 buckets,
             },
+            latency,
+            traces: traces.map(|t| traces_report(t, catalog)),
         }
     }
 
@@ -324,5 +517,214 @@ impl Report {
     pub fn error_events(&self) -> u64 {
         self.levels.get("error").copied().unwrap_or(0)
             + self.levels.get("fatal").copied().unwrap_or(0)
+    }
+}
+
+fn stats_of(g: &GroupLatency) -> LatencyStats {
+    // The sketch answers within 0.5 %, which near the top can overshoot the exact maximum:
+    // a percentile never exceeds the largest value seen.
+    let q = |p: f64| {
+        if g.count > 0 {
+            g.quantile(p).map(|v| v.min(g.max))
+        } else {
+            None
+        }
+    };
+    LatencyStats {
+        count: g.count,
+        mean: g.mean(),
+        p50: q(0.5),
+        p90: q(0.9),
+        p95: q(0.95),
+        p99: q(0.99),
+        p999: q(0.999),
+        max: (g.count > 0).then_some(g.max),
+    }
+}
+
+fn latency_report(
+    agg: &Aggregators,
+    lines: &ResolvedLines,
+    sources: &[SourceSummary],
+    top: usize,
+) -> LatencyReport {
+    let l = &agg.latency;
+    let entry = |e: &SlowEvent| SlowEntry {
+        request_id: e.request_id.as_deref().map(str::to_string),
+        message: e.message.as_deref().map(str::to_string),
+        duration_ms: e.duration_ms,
+        ts: e.time_us.map(format_rfc3339),
+        source: sources
+            .get(e.pos.source as usize)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        line: lines.line_number(e.pos.source, e.pos.chunk, e.pos.line),
+    };
+    let overall = stats_of(&l.overall);
+    let overall_p99 = overall.p99.unwrap_or(f64::INFINITY);
+    let mut by_dim: BTreeMap<Dimension, Vec<GroupReport>> = BTreeMap::new();
+    for ((dim, key), g) in &l.groups {
+        let stats = stats_of(g);
+        let big = g.count >= MIN_GROUP_COUNT;
+        let out_of_line = big
+            && stats
+                .p99
+                .is_some_and(|p| p >= OUT_OF_LINE_RATIO * overall_p99);
+        let outliers = match (big, g.quantile(0.25), g.quantile(0.75), stats.p99) {
+            (true, Some(q1), Some(q3), Some(p99)) => {
+                let fence = (q3 + 3.0 * (q3 - q1)).max(p99);
+                g.slowest
+                    .clone()
+                    .into_sorted()
+                    .iter()
+                    .filter(|e| e.duration_ms > fence)
+                    .map(entry)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        by_dim.entry(*dim).or_default().push(GroupReport {
+            by: dim.name().to_string(),
+            key: String::from_utf8_lossy(key).into_owned(),
+            stats,
+            out_of_line,
+            outliers,
+        });
+    }
+    let mut groups = Vec::new();
+    for (_, mut v) in by_dim {
+        v.sort_by(|a, b| {
+            b.stats
+                .p99
+                .unwrap_or(0.0)
+                .total_cmp(&a.stats.p99.unwrap_or(0.0))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        let keep: Vec<GroupReport> = v
+            .into_iter()
+            .enumerate()
+            .filter(|(i, g)| *i < top || g.out_of_line)
+            .map(|(_, g)| g)
+            .collect();
+        groups.extend(keep);
+    }
+    LatencyReport {
+        overall,
+        slowest: l
+            .overall
+            .slowest
+            .clone()
+            .into_sorted()
+            .iter()
+            .map(entry)
+            .collect(),
+        groups,
+        slow: l.slow_threshold_ms.map(|t| SlowList {
+            threshold_ms: t,
+            count: l.slow_count,
+            events: l.slow.iter().map(entry).collect(),
+        }),
+        unparsable: l.unparsable,
+    }
+}
+
+fn trace_summary(f: &Finished, catalog: &Catalog) -> TraceSummary {
+    let s = &f.state;
+    let pid = |p: u16| catalog.patterns().get(p as usize).map(|x| x.id.clone());
+    TraceSummary {
+        request_id: f.id.to_string(),
+        first: s.first_us.map(format_rfc3339),
+        last: s.last_us.map(format_rfc3339),
+        span_ms: s.span_ms(),
+        events: s.events,
+        errors: s.errors,
+        services: s.services.iter().map(|x| x.to_string()).collect(),
+        slowest_event: s.slowest.as_ref().map(|(ms, m)| SlowestEvent {
+            message: m.to_string(),
+            duration_ms: *ms,
+        }),
+        first_error: s.first_error.as_ref().map(|e| FirstErrorReport {
+            ts: e.time_us.map(format_rfc3339),
+            pattern: e.pattern.and_then(pid),
+            message: e.message.as_deref().map(str::to_string),
+            service: e.service.as_deref().map(str::to_string),
+            caller: e.caller.as_deref().map(str::to_string),
+        }),
+        patterns: s.patterns.iter().filter_map(|&p| pid(p)).collect(),
+    }
+}
+
+fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
+    // Nearest-rank percentiles from the exact events-per-trace histogram.
+    let total: u64 = t.events_hist.values().sum();
+    let rank = |q: f64| -> Option<f64> {
+        if total == 0 {
+            return None;
+        }
+        let want = ((q * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (&events, &n) in &t.events_hist {
+            seen += n;
+            if seen >= want {
+                return Some(events as f64);
+            }
+        }
+        None
+    };
+    let max_span = t.slowest.first().and_then(|f| f.state.span_ms());
+    let span_q = |q: f64| {
+        t.span
+            .quantile(q)
+            .ok()
+            .flatten()
+            .map(|v| max_span.map_or(v, |m| v.min(m)))
+    };
+    let mut groups: Vec<ErrorGroup> = t
+        .error_groups
+        .iter()
+        .map(|(k, (n, f))| {
+            let (key, is_pattern) = match k {
+                ErrorKey::Pattern(p) => (
+                    catalog
+                        .patterns()
+                        .get(*p as usize)
+                        .map(|x| x.id.clone())
+                        .unwrap_or_default(),
+                    true,
+                ),
+                ErrorKey::Message(m) => (m.to_string(), false),
+                ErrorKey::Other => ("(other)".to_string(), false),
+            };
+            ErrorGroup {
+                key,
+                is_pattern,
+                count: *n,
+                example: trace_summary(f, catalog),
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    TracesReport {
+        count: t.count,
+        with_errors: t.with_errors,
+        evicted: t.evicted,
+        events_per_trace: Distribution {
+            p50: rank(0.5),
+            p90: rank(0.9),
+            p99: rank(0.99),
+            max: t.events_hist.keys().next_back().map(|&v| v as f64),
+        },
+        span_ms: Distribution {
+            p50: span_q(0.5),
+            p90: span_q(0.9),
+            p99: span_q(0.99),
+            max: max_span,
+        },
+        slowest: t
+            .slowest
+            .iter()
+            .map(|f| trace_summary(f, catalog))
+            .collect(),
+        error_groups: groups,
     }
 }

@@ -20,6 +20,9 @@ pub struct Chunk {
     pub source: u32,
     /// Position of the chunk in its source (0, 1, 2, ...).
     pub seq: u64,
+    /// Position of the chunk over all sources, set by whoever reads several sources in a row
+    /// (0 from the chunker).
+    pub global_seq: u64,
     /// Oversize lines dropped by the reader between the previous chunk and this one.
     pub skipped_before: u64,
     /// The buffer; its first `len` bytes are whole lines, each ending in `\n` except possibly
@@ -212,6 +215,7 @@ impl Chunker {
                     let chunk = Chunk {
                         source,
                         seq: stats.chunks,
+                        global_seq: 0,
                         skipped_before: std::mem::take(&mut skipped),
                         data: buf,
                         len: i + 1,
@@ -255,6 +259,7 @@ impl Chunker {
         let chunk = Chunk {
             source,
             seq: stats.chunks,
+            global_seq: 0,
             skipped_before: skipped,
             data: buf,
             len: filled,

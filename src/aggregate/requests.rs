@@ -1,0 +1,509 @@
+//! Request traces: events grouped by request id, in bounded memory, exact across chunks.
+//!
+//! A request's events are spread over chunks that different threads process in any order, so a
+//! worker cannot finish a trace alone. Each worker turns a chunk into a [`Fragment`] (what that
+//! chunk says about each request id in it); fragments are merged into the open traces **in chunk
+//! order** by whichever worker holds the [`Merger`] lock, which makes the result the same as one
+//! sequential pass for any number of threads. A trace is finalised when no event of it has been
+//! seen for `idle` of event time (default 5 minutes, `--trace-idle`) or, past
+//! `max_open` open traces, oldest first (counted as `evicted`). A request whose events are more
+//! than `idle` apart is therefore counted twice; that is the price of bounded memory.
+
+use std::collections::BTreeMap;
+
+use hashbrown::{HashMap, HashTable};
+use sketches_ddsketch::{Config as SketchConfig, DDSketch};
+
+use super::latency::SKETCH_ALPHA;
+
+/// Open traces kept before the oldest are finalised early.
+pub const DEFAULT_MAX_OPEN: usize = 1_000_000;
+/// Slowest traces kept for the report.
+pub const SLOWEST_TRACES: usize = 20;
+/// Distinct first-error keys kept.
+pub const MAX_ERROR_GROUPS: usize = 1000;
+/// Fragments merged between two idle sweeps.
+const SWEEP_EVERY: u64 = 8;
+
+/// The error that came first in a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FirstError {
+    /// When (µs), if timed.
+    pub time_us: Option<i64>,
+    /// Input order: global chunk sequence and line in the chunk.
+    pub order: (u64, u64),
+    /// The most severe catalog pattern it hit (an index), if any.
+    pub pattern: Option<u16>,
+    /// Its message, if any.
+    pub message: Option<Box<str>>,
+    /// Service and caller that logged it.
+    pub service: Option<Box<str>>,
+    /// Source location.
+    pub caller: Option<Box<str>>,
+}
+
+impl FirstError {
+    fn earlier_than(&self, o: &FirstError) -> bool {
+        (self.time_us.is_none(), self.time_us, self.order)
+            < (o.time_us.is_none(), o.time_us, o.order)
+    }
+}
+
+/// What is known about one request.
+#[derive(Clone, Debug, Default)]
+pub struct TraceState {
+    /// First and last event time (µs).
+    pub first_us: Option<i64>,
+    /// Last event time (µs).
+    pub last_us: Option<i64>,
+    /// Events.
+    pub events: u64,
+    /// Events at level error or fatal.
+    pub errors: u64,
+    /// Services seen, in order of appearance (at most 8).
+    pub services: Vec<Box<str>>,
+    /// Slowest event: duration (ms) and message.
+    pub slowest: Option<(f64, Box<str>)>,
+    /// The first error.
+    pub first_error: Option<FirstError>,
+    /// Catalog patterns hit (indices, sorted, at most 16).
+    pub patterns: Vec<u16>,
+}
+
+impl TraceState {
+    /// Adds another part of the same request.
+    fn absorb(&mut self, o: TraceState) {
+        self.first_us = min_opt(self.first_us, o.first_us);
+        self.last_us = max_opt(self.last_us, o.last_us);
+        self.events += o.events;
+        self.errors += o.errors;
+        for s in o.services {
+            if self.services.len() < 8 && !self.services.contains(&s) {
+                self.services.push(s);
+            }
+        }
+        if let Some((ms, m)) = o.slowest {
+            if self.slowest.as_ref().is_none_or(|(x, _)| ms > *x) {
+                self.slowest = Some((ms, m));
+            }
+        }
+        if let Some(e) = o.first_error {
+            if self.first_error.as_ref().is_none_or(|f| e.earlier_than(f)) {
+                self.first_error = Some(e);
+            }
+        }
+        for p in o.patterns {
+            if let Err(i) = self.patterns.binary_search(&p) {
+                if self.patterns.len() < 16 {
+                    self.patterns.insert(i, p);
+                }
+            }
+        }
+    }
+
+    /// Time between the first and last event, ms.
+    pub fn span_ms(&self) -> Option<f64> {
+        Some((self.last_us? - self.first_us?) as f64 / 1000.0)
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+struct Entry {
+    hash: u64,
+    id: Box<str>,
+    state: TraceState,
+}
+
+fn hasher() -> foldhash::fast::FixedState {
+    foldhash::fast::FixedState::with_seed(0x7472_6163_6573)
+}
+
+/// What one chunk says about each request id in it.
+pub struct Fragment {
+    seq: u64,
+    table: HashTable<Entry>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Fragment {
+    /// An empty fragment for the chunk with global sequence number `seq`.
+    pub fn new(seq: u64) -> Fragment {
+        Fragment {
+            seq,
+            table: HashTable::new(),
+            hasher: hasher(),
+        }
+    }
+
+    /// The state of request `id`, created on first sight.
+    #[inline]
+    pub fn state(&mut self, id: &[u8]) -> &mut TraceState {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(id);
+        let entry = self.table.entry(
+            hash,
+            |e| e.hash == hash && e.id.as_bytes() == id,
+            |e| e.hash,
+        );
+        let entry = entry.or_insert_with(|| Entry {
+            hash,
+            id: String::from_utf8_lossy(id).into(),
+            state: TraceState::default(),
+        });
+        &mut entry.into_mut().state
+    }
+
+    /// Returns true if and only if the chunk had no request id.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+}
+
+/// A finished trace, kept for the report.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    /// The request id.
+    pub id: Box<str>,
+    /// Its state.
+    pub state: TraceState,
+}
+
+/// Statistics of finished traces.
+#[derive(Clone)]
+pub struct TraceStats {
+    /// Traces finished.
+    pub count: u64,
+    /// Of those, with at least one error event.
+    pub with_errors: u64,
+    /// Finished early because too many were open.
+    pub evicted: u64,
+    /// Traces by number of events.
+    pub events_hist: BTreeMap<u64, u64>,
+    /// Span distribution (ms).
+    pub span: DDSketch,
+    /// The slowest traces by span.
+    pub slowest: Vec<Finished>,
+    /// First-error key → count and an example trace.
+    pub error_groups: HashMap<ErrorKey, (u64, Finished), foldhash::fast::FixedState>,
+    /// Span a trace must beat to be kept among the slowest (once enough are kept).
+    slow_floor: f64,
+}
+
+impl std::fmt::Debug for TraceStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceStats")
+            .field("count", &self.count)
+            .field("with_errors", &self.with_errors)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How failing traces are grouped: by the first error's catalog pattern, else its message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKey {
+    /// A catalog pattern index.
+    Pattern(u16),
+    /// A message.
+    Message(Box<str>),
+    /// Neither (the first error had no message); also collects keys past the cap.
+    Other,
+}
+
+impl Default for TraceStats {
+    fn default() -> Self {
+        TraceStats {
+            count: 0,
+            with_errors: 0,
+            evicted: 0,
+            events_hist: BTreeMap::new(),
+            span: DDSketch::new(SketchConfig::new(SKETCH_ALPHA, 4096, 1e-6)),
+            slowest: Vec::new(),
+            error_groups: HashMap::with_hasher(hasher()),
+            slow_floor: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl TraceStats {
+    fn finish(&mut self, id: Box<str>, state: TraceState) {
+        self.count += 1;
+        *self.events_hist.entry(state.events).or_default() += 1;
+        let span = state.span_ms();
+        if let Some(s) = span {
+            self.span.add(s);
+        }
+        let keep_slow = span.is_some_and(|s| s >= self.slow_floor);
+        let errored = state.errors > 0;
+        if errored {
+            self.with_errors += 1;
+        }
+        let finished = (keep_slow || errored).then_some(Finished { id, state });
+        if let Some(f) = &finished {
+            if errored {
+                let e = f.state.first_error.as_ref();
+                let mut key = match (e.and_then(|e| e.pattern), e.and_then(|e| e.message.clone())) {
+                    (Some(p), _) => ErrorKey::Pattern(p),
+                    (None, Some(m)) => ErrorKey::Message(m),
+                    (None, None) => ErrorKey::Other,
+                };
+                if !self.error_groups.contains_key(&key)
+                    && self.error_groups.len() >= MAX_ERROR_GROUPS
+                {
+                    key = ErrorKey::Other;
+                }
+                let g = self
+                    .error_groups
+                    .entry(key)
+                    .or_insert_with(|| (0, f.clone()));
+                g.0 += 1;
+                // The example is the earliest trace of the group, whatever the finishing order.
+                let rank =
+                    |x: &Finished| (x.state.first_us.is_none(), x.state.first_us, x.id.clone());
+                if rank(f) < rank(&g.1) {
+                    g.1 = f.clone();
+                }
+            }
+            if keep_slow {
+                self.slowest.push(f.clone());
+                if self.slowest.len() > SLOWEST_TRACES * 4 {
+                    self.trim_slowest();
+                }
+            }
+        }
+    }
+
+    /// Keeps the slowest traces, longest span first, ties by id.
+    pub fn trim_slowest(&mut self) {
+        self.slowest.sort_by(|a, b| {
+            b.state
+                .span_ms()
+                .unwrap_or(0.0)
+                .total_cmp(&a.state.span_ms().unwrap_or(0.0))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        self.slowest.truncate(SLOWEST_TRACES);
+        if self.slowest.len() == SLOWEST_TRACES {
+            self.slow_floor = self.slowest[SLOWEST_TRACES - 1]
+                .state
+                .span_ms()
+                .unwrap_or(f64::NEG_INFINITY);
+        }
+    }
+}
+
+/// Merges fragments in chunk order into open traces and finalises idle ones. See the module
+/// docs.
+pub struct Merger {
+    next_seq: u64,
+    pending: BTreeMap<u64, Fragment>,
+    open: HashTable<Entry>,
+    hasher: foldhash::fast::FixedState,
+    idle_us: i64,
+    max_open: usize,
+    max_time: Option<i64>,
+    merged: u64,
+    /// Statistics of finished traces.
+    pub stats: TraceStats,
+}
+
+impl Merger {
+    /// Finalises traces idle for `idle_us` of event time; at most `max_open` open.
+    pub fn new(idle_us: i64, max_open: usize) -> Merger {
+        Merger {
+            next_seq: 0,
+            pending: BTreeMap::new(),
+            open: HashTable::new(),
+            hasher: hasher(),
+            idle_us,
+            max_open: max_open.max(1),
+            max_time: None,
+            merged: 0,
+            stats: TraceStats::default(),
+        }
+    }
+
+    /// Takes the fragment of a chunk; merges every fragment that is next in order.
+    pub fn push(&mut self, f: Fragment) {
+        self.pending.insert(f.seq, f);
+        while let Some(f) = self.pending.remove(&self.next_seq) {
+            self.next_seq += 1;
+            self.merge(f);
+        }
+    }
+
+    fn merge(&mut self, f: Fragment) {
+        use std::hash::BuildHasher;
+        for e in f.table {
+            self.max_time = max_opt(self.max_time, e.state.last_us);
+            let hash = self.hasher.hash_one(e.id.as_bytes());
+            match self.open.find_mut(hash, |o| o.hash == hash && o.id == e.id) {
+                Some(o) => o.state.absorb(e.state),
+                None => {
+                    self.open.insert_unique(
+                        hash,
+                        Entry {
+                            hash,
+                            id: e.id,
+                            state: e.state,
+                        },
+                        |x| x.hash,
+                    );
+                }
+            }
+        }
+        self.merged += 1;
+        if self.merged % SWEEP_EVERY == 0 || self.open.len() > self.max_open {
+            self.sweep();
+        }
+    }
+
+    /// Finalises idle traces, then the oldest while too many are open.
+    fn sweep(&mut self) {
+        if let Some(now) = self.max_time {
+            let cutoff = now - self.idle_us;
+            let mut done = Vec::new();
+            self.open.retain(|e| {
+                if e.state.last_us.is_some_and(|l| l < cutoff) {
+                    done.push((std::mem::take(&mut e.id), std::mem::take(&mut e.state)));
+                    false
+                } else {
+                    true
+                }
+            });
+            // Deterministic order: by id.
+            done.sort_by(|a, b| a.0.cmp(&b.0));
+            for (id, s) in done {
+                self.stats.finish(id, s);
+            }
+        }
+        if self.open.len() > self.max_open {
+            let excess = self.open.len() - self.max_open / 2;
+            let mut by_age: Vec<(Option<i64>, Box<str>)> = self
+                .open
+                .iter()
+                .map(|e| (e.state.last_us, e.id.clone()))
+                .collect();
+            by_age.sort();
+            by_age.truncate(excess);
+            let victims: hashbrown::HashSet<Box<str>> =
+                by_age.into_iter().map(|(_, id)| id).collect();
+            let mut done = Vec::new();
+            self.open.retain(|e| {
+                if victims.contains(&e.id) {
+                    done.push((std::mem::take(&mut e.id), std::mem::take(&mut e.state)));
+                    false
+                } else {
+                    true
+                }
+            });
+            done.sort_by(|a, b| a.0.cmp(&b.0));
+            for (id, s) in done {
+                self.stats.evicted += 1;
+                self.stats.finish(id, s);
+            }
+        }
+    }
+
+    /// Merges what is pending and finalises every open trace.
+    pub fn finish(mut self) -> TraceStats {
+        let pending = std::mem::take(&mut self.pending);
+        for (_, f) in pending {
+            self.merge(f);
+        }
+        let mut rest: Vec<Entry> = self.open.drain().collect();
+        rest.sort_by(|a, b| a.id.cmp(&b.id));
+        for e in rest {
+            self.stats.finish(e.id, e.state);
+        }
+        self.stats.trim_slowest();
+        self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(f: &mut Fragment, id: &str, t: i64, error: bool) {
+        let s = f.state(id.as_bytes());
+        s.first_us = min_opt(s.first_us, Some(t));
+        s.last_us = max_opt(s.last_us, Some(t));
+        s.events += 1;
+        if error {
+            s.errors += 1;
+            let e = FirstError {
+                time_us: Some(t),
+                order: (0, 0),
+                pattern: None,
+                message: Some("boom".into()),
+                service: None,
+                caller: None,
+            };
+            if s.first_error.as_ref().is_none_or(|f| e.earlier_than(f)) {
+                s.first_error = Some(e);
+            }
+        }
+    }
+
+    #[test]
+    fn traces_spanning_chunks_merge_in_order_whatever_the_arrival() {
+        let sec = 1_000_000;
+        let mk = |seq: u64| {
+            let mut f = Fragment::new(seq);
+            match seq {
+                0 => {
+                    event(&mut f, "a", 0, false);
+                    event(&mut f, "b", sec, false);
+                }
+                1 => {
+                    event(&mut f, "a", 2 * sec, true);
+                    event(&mut f, "c", 3 * sec, false);
+                }
+                _ => event(&mut f, "b", 4 * sec, false),
+            }
+            f
+        };
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            let mut m = Merger::new(300 * sec, 100);
+            for seq in order {
+                m.push(mk(seq));
+            }
+            let s = m.finish();
+            assert_eq!(s.count, 3);
+            assert_eq!(s.with_errors, 1);
+            assert_eq!(s.events_hist[&2], 2);
+            assert_eq!(s.slowest[0].id.as_ref(), "b");
+            assert_eq!(s.slowest[0].state.span_ms(), Some(3000.0));
+        }
+    }
+
+    #[test]
+    fn idle_traces_finish_and_the_cap_evicts_oldest() {
+        let sec = 1_000_000;
+        let mut m = Merger::new(10 * sec, 4);
+        for i in 0..40u64 {
+            let mut f = Fragment::new(i);
+            event(&mut f, &format!("r{i}"), i as i64 * sec, false);
+            m.push(f);
+            assert!(m.open.len() <= 12, "bounded by idle window and cap");
+        }
+        let s = m.finish();
+        assert_eq!(s.count, 40);
+        assert!(s.evicted > 0);
+    }
+}
