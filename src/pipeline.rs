@@ -366,6 +366,10 @@ struct Worker<'s> {
     fragment: Fragment,
     /// Global sequence and line of the current line, for first-error order.
     line_order: (u64, u64),
+    /// Service names handed out as shared strings (a handful per log).
+    services: Vec<std::sync::Arc<str>>,
+    /// Request ids in the previous chunk, to size the next fragment.
+    last_fragment_len: usize,
     agg: Aggregators,
     msg_hits: Vec<u16>,
     scratch: Vec<u16>,
@@ -378,8 +382,10 @@ impl<'s> Worker<'s> {
         Worker {
             shared,
             merger,
-            fragment: Fragment::new(0),
+            fragment: Fragment::new(0, 0),
             line_order: (0, 0),
+            services: Vec::new(),
+            last_fragment_len: 0,
             agg: shared.new_state(),
             msg_hits: Vec::new(),
             scratch: Vec::new(),
@@ -396,7 +402,10 @@ impl<'s> Worker<'s> {
         // One vectorised UTF-8 check for the whole chunk; lines are checked one by one only in
         // a chunk that has invalid bytes somewhere.
         let chunk_is_utf8 = simdutf8::basic::from_utf8(data).is_ok();
-        self.fragment = Fragment::new(chunk.global_seq);
+        if shared.traces {
+            let capacity = self.last_fragment_len.max(64) * 5 / 4;
+            self.fragment = Fragment::new(chunk.global_seq, capacity);
+        }
         let mut start = 0;
         while start < data.len() {
             let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -423,7 +432,8 @@ impl<'s> Worker<'s> {
             .add(chunk.source, chunk.seq, line_no, chunk.skipped_before);
         // Every chunk's fragment goes to the merger, empty or not: it merges in chunk order.
         if shared.traces {
-            let fragment = std::mem::replace(&mut self.fragment, Fragment::new(0));
+            let fragment = std::mem::replace(&mut self.fragment, Fragment::new(0, 0));
+            self.last_fragment_len = fragment.len();
             self.merger.lock().expect("no poisoned lock").push(fragment);
         }
     }
@@ -513,6 +523,7 @@ impl<'s> Worker<'s> {
                 observe_request(
                     shared,
                     &mut self.fragment,
+                    &mut self.services,
                     &id,
                     &rec,
                     level,
@@ -544,6 +555,7 @@ impl<'s> Worker<'s> {
 fn observe_request(
     shared: &Shared,
     fragment: &mut Fragment,
+    services: &mut Vec<std::sync::Arc<str>>,
     id: &[u8],
     rec: &Record<'_, '_>,
     level: Option<crate::record::Level>,
@@ -561,14 +573,32 @@ fn observe_request(
     if s.services.len() < 8 {
         if let Some(svc) = rec.bytes(Slot::Service) {
             if !s.services.iter().any(|x| x.as_bytes() == &svc[..]) {
-                s.services.push(String::from_utf8_lossy(&svc).into());
+                let shared_name = match services.iter().find(|x| x.as_bytes() == &svc[..]) {
+                    Some(a) => a.clone(),
+                    None => {
+                        let a: std::sync::Arc<str> = String::from_utf8_lossy(&svc).into();
+                        if services.len() < 256 {
+                            services.push(a.clone());
+                        }
+                        a
+                    }
+                };
+                s.services.push(shared_name);
             }
         }
     }
     if let Some(ms) = duration {
         if s.slowest.as_ref().is_none_or(|(x, _)| ms > *x) {
             let msg = rec.text(Slot::Message).unwrap_or_default();
-            s.slowest = Some((ms, cut(&msg, 256).into()));
+            let msg = cut(&msg, 256);
+            match &mut s.slowest {
+                Some((x, text)) => {
+                    *x = ms;
+                    text.clear();
+                    text.push_str(msg);
+                }
+                None => s.slowest = Some((ms, msg.to_string())),
+            }
         }
     }
     for &p in hits {
@@ -588,14 +618,14 @@ fn observe_request(
                 .iter()
                 .copied()
                 .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p)));
-            s.first_error = Some(FirstError {
+            s.first_error = Some(Box::new(FirstError {
                 time_us: time,
                 order,
                 pattern,
                 message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
                 service: rec.text(Slot::Service).map(|m| m.into()),
                 caller: rec.text(Slot::Caller).map(|m| m.into()),
-            });
+            }));
         }
     }
 }

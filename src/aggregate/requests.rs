@@ -60,12 +60,13 @@ pub struct TraceState {
     pub events: u64,
     /// Events at level error or fatal.
     pub errors: u64,
-    /// Services seen, in order of appearance (at most 8).
-    pub services: Vec<Box<str>>,
-    /// Slowest event: duration (ms) and message.
-    pub slowest: Option<(f64, Box<str>)>,
-    /// The first error.
-    pub first_error: Option<FirstError>,
+    /// Services seen, in order of appearance (at most 8). Shared strings: a worker hands out
+    /// one `Arc` per distinct name.
+    pub services: Vec<std::sync::Arc<str>>,
+    /// Slowest event: duration (ms) and message (a `String` reused when a slower event comes).
+    pub slowest: Option<(f64, String)>,
+    /// The first error (boxed: most traces have none).
+    pub first_error: Option<Box<FirstError>>,
     /// Catalog patterns hit (indices, sorted, at most 16).
     pub patterns: Vec<u16>,
 }
@@ -78,7 +79,7 @@ impl TraceState {
         self.events += o.events;
         self.errors += o.errors;
         for s in o.services {
-            if self.services.len() < 8 && !self.services.contains(&s) {
+            if self.services.len() < 8 && !self.services.iter().any(|x| **x == *s) {
                 self.services.push(s);
             }
         }
@@ -141,13 +142,19 @@ pub struct Fragment {
 }
 
 impl Fragment {
-    /// An empty fragment for the chunk with global sequence number `seq`.
-    pub fn new(seq: u64) -> Fragment {
+    /// An empty fragment for the chunk with global sequence number `seq`, with room for
+    /// `capacity` request ids (sized from the previous chunk to avoid regrowth).
+    pub fn new(seq: u64, capacity: usize) -> Fragment {
         Fragment {
             seq,
-            table: HashTable::new(),
+            table: HashTable::with_capacity(capacity),
             hasher: hasher(),
         }
+    }
+
+    /// Request ids in the fragment.
+    pub fn len(&self) -> usize {
+        self.table.len()
     }
 
     /// The state of request `id`, created on first sight.
@@ -312,7 +319,6 @@ pub struct Merger {
     next_seq: u64,
     pending: BTreeMap<u64, Fragment>,
     open: HashTable<Entry>,
-    hasher: foldhash::fast::FixedState,
     idle_us: i64,
     max_open: usize,
     max_time: Option<i64>,
@@ -328,7 +334,6 @@ impl Merger {
             next_seq: 0,
             pending: BTreeMap::new(),
             open: HashTable::new(),
-            hasher: hasher(),
             idle_us,
             max_open: max_open.max(1),
             max_time: None,
@@ -347,10 +352,10 @@ impl Merger {
     }
 
     fn merge(&mut self, f: Fragment) {
-        use std::hash::BuildHasher;
         for e in f.table {
             self.max_time = max_opt(self.max_time, e.state.last_us);
-            let hash = self.hasher.hash_one(e.id.as_bytes());
+            // Fragments and the merger hash ids with the same fixed hasher.
+            let hash = e.hash;
             match self.open.find_mut(hash, |o| o.hash == hash && o.id == e.id) {
                 Some(o) => o.state.absorb(e.state),
                 None => {
@@ -455,7 +460,7 @@ mod tests {
                 caller: None,
             };
             if s.first_error.as_ref().is_none_or(|f| e.earlier_than(f)) {
-                s.first_error = Some(e);
+                s.first_error = Some(Box::new(e));
             }
         }
     }
@@ -464,7 +469,7 @@ mod tests {
     fn traces_spanning_chunks_merge_in_order_whatever_the_arrival() {
         let sec = 1_000_000;
         let mk = |seq: u64| {
-            let mut f = Fragment::new(seq);
+            let mut f = Fragment::new(seq, 4);
             match seq {
                 0 => {
                     event(&mut f, "a", 0, false);
@@ -497,7 +502,7 @@ mod tests {
         let sec = 1_000_000;
         let mut m = Merger::new(10 * sec, 4);
         for i in 0..40u64 {
-            let mut f = Fragment::new(i);
+            let mut f = Fragment::new(i, 4);
             event(&mut f, &format!("r{i}"), i as i64 * sec, false);
             m.push(f);
             assert!(m.open.len() <= 12, "bounded by idle window and cap");
