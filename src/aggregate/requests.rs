@@ -15,6 +15,7 @@ use hashbrown::{HashMap, HashTable};
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
 
 use super::latency::SKETCH_ALPHA;
+use super::{max_opt, min_opt};
 
 /// Open traces kept before the oldest are finalised early.
 pub const DEFAULT_MAX_OPEN: usize = 1_000_000;
@@ -105,22 +106,6 @@ impl TraceState {
     /// Time between the first and last event, ms.
     pub fn span_ms(&self) -> Option<f64> {
         Some((self.last_us? - self.first_us?) as f64 / 1000.0)
-    }
-}
-
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, None) => x,
-        (None, y) => y,
-    }
-}
-
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(x.max(y)),
-        (x, None) => x,
-        (None, y) => y,
     }
 }
 
@@ -381,19 +366,8 @@ impl Merger {
     fn sweep(&mut self) {
         if let Some(now) = self.max_time {
             let cutoff = now - self.idle_us;
-            let mut done = Vec::new();
-            self.open.retain(|e| {
-                if e.state.last_us.is_some_and(|l| l < cutoff) {
-                    done.push((std::mem::take(&mut e.id), std::mem::take(&mut e.state)));
-                    false
-                } else {
-                    true
-                }
-            });
-            // Deterministic order: by id.
-            done.sort_by(|a, b| a.0.cmp(&b.0));
-            for (id, s) in done {
-                self.stats.finish(id, s);
+            for (id, state) in self.take_open(|e| e.state.last_us.is_some_and(|l| l < cutoff)) {
+                self.stats.finish(id, state);
             }
         }
         if self.open.len() > self.max_open {
@@ -407,21 +381,26 @@ impl Merger {
             by_age.truncate(excess);
             let victims: hashbrown::HashSet<Box<str>> =
                 by_age.into_iter().map(|(_, id)| id).collect();
-            let mut done = Vec::new();
-            self.open.retain(|e| {
-                if victims.contains(&e.id) {
-                    done.push((std::mem::take(&mut e.id), std::mem::take(&mut e.state)));
-                    false
-                } else {
-                    true
-                }
-            });
-            done.sort_by(|a, b| a.0.cmp(&b.0));
-            for (id, s) in done {
+            for (id, state) in self.take_open(|e| victims.contains(&e.id)) {
                 self.stats.evicted += 1;
-                self.stats.finish(id, s);
+                self.stats.finish(id, state);
             }
         }
+    }
+
+    /// Removes the open traces `pick` selects, sorted by id so finishing order is stable.
+    fn take_open(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<(Box<str>, TraceState)> {
+        let mut done = Vec::new();
+        self.open.retain(|e| {
+            if pick(e) {
+                done.push((std::mem::take(&mut e.id), std::mem::take(&mut e.state)));
+                false
+            } else {
+                true
+            }
+        });
+        done.sort_by(|a, b| a.0.cmp(&b.0));
+        done
     }
 
     /// Merges what is pending and finalises every open trace.
