@@ -15,6 +15,9 @@ fn analyzer() -> &'static BytesAnalyzer<'static> {
             threads: 1,
             chunk_size: 64,
             max_line_bytes: 512,
+            latency: true,
+            traces: true,
+            slow_ms: Some(1.0),
             ..Config::default()
         };
         BytesAnalyzer::new(catalog, &config)
@@ -31,5 +34,8 @@ fuzz_target!(|data: &[u8]| {
         i.events + i.malformed + i.non_json + i.blank + i.oversize,
         i.lines
     );
+    let t = r.traces.as_ref().expect("traces on");
+    assert!(t.with_errors <= t.count);
+    assert!(r.latency.as_ref().expect("latency on").overall.count <= i.events);
     assert!(serde_json::to_string(&r).is_ok());
 });
