@@ -29,6 +29,7 @@
 
 pub mod aggregate;
 pub mod error;
+pub mod filter;
 pub mod matching;
 pub mod pipeline;
 pub mod record;

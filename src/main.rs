@@ -18,8 +18,8 @@ use logtriage::render::{self, terminal::Style};
 use logtriage::source;
 
 use cli::args::{
-    AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FormatArg, PatternsCommand, SeverityArg,
-    TraceArgs,
+    AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FilterArgs, FormatArg, PatternsCommand,
+    SeverityArg, TraceArgs,
 };
 use cli::exit;
 
@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Analyze(a) => run_analyze(*a),
         Command::Patterns(p) => run_patterns(p),
         Command::Trace(t) => run_trace(t),
+        Command::Filter(f) => run_filter(f),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -193,6 +194,9 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         });
     }
     config.cancel = Some(cancel.clone());
+    if let Some(p) = &a.filter {
+        config.filter = Some(Arc::new(parse_filter(p, "--filter")?));
+    }
 
     let (inputs, missing) = source::expand(&a.paths);
     for (name, e) in &missing {
@@ -259,6 +263,99 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// Parses a filter pattern; an error names the column and shows where it is.
+fn parse_filter(pattern: &str, what: &str) -> anyhow::Result<logtriage::filter::FilterPattern> {
+    logtriage::filter::FilterPattern::parse(pattern).map_err(|e| {
+        anyhow::anyhow!(
+            "{what} {:?}: column {}: {}",
+            render::sanitize(pattern),
+            e.column,
+            e.message
+        )
+    })
+}
+
+/// A SIGINT flag: the first Ctrl-C sets it, a second one exits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let c = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if c.swap(true, Ordering::SeqCst) {
+            std::process::exit(exit::INTERRUPTED.into());
+        }
+    });
+    cancel
+}
+
+fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
+    use logtriage::filter::{FilterOptions, OutputMode};
+    if f.threads == Some(0) {
+        anyhow::bail!("--threads must be at least 1");
+    }
+    let mut args = f.args.into_iter();
+    let pattern = match f.pattern {
+        Some(p) => p,
+        None => args.next().ok_or_else(|| {
+            anyhow::anyhow!("a filter pattern is required (see 'logtriage filter --help')")
+        })?,
+    };
+    let paths: Vec<PathBuf> = args.map(PathBuf::from).collect();
+    let pattern = parse_filter(&pattern, "pattern")?;
+    let cancel = interrupt_flag();
+    let mut opts = FilterOptions {
+        invert: f.invert_match,
+        mode: if f.count {
+            OutputMode::Count
+        } else if f.format == FormatArg::Json {
+            OutputMode::Json
+        } else {
+            OutputMode::Lines
+        },
+        chunk_size: f.chunk_size.max(1),
+        max_line_bytes: f.max_line_bytes.max(1),
+        max_decompressed_bytes: f.max_decompressed_bytes,
+        cancel: Some(cancel.clone()),
+        ..Default::default()
+    };
+    if let Some(n) = f.threads {
+        opts.threads = n;
+    }
+    let (inputs, missing) = source::expand(&paths);
+    for (name, e) in &missing {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    let mut out = io::BufWriter::with_capacity(256 << 10, io::stdout());
+    let outcome = logtriage::filter::run(&inputs, &pattern, &opts, &mut out)?;
+    if outcome.closed {
+        return Ok(exit::OK);
+    }
+    for (name, e) in &outcome.failures {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    if outcome.oversize > 0 {
+        eprintln!(
+            "logtriage: {} line(s) longer than --max-line-bytes were skipped",
+            outcome.oversize
+        );
+    }
+    if f.count {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{}", outcome.selected)?;
+        stdout.flush()?;
+    }
+    if cancel.load(Ordering::SeqCst) {
+        return Ok(exit::INTERRUPTED);
+    }
+    if !missing.is_empty() || !outcome.failures.is_empty() {
+        return Ok(exit::ERROR);
+    }
+    Ok(if outcome.selected > 0 {
+        exit::OK
+    } else {
+        exit::FINDING
+    })
 }
 
 fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {

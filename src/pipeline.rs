@@ -64,6 +64,8 @@ pub struct Config {
     pub trace_idle_secs: i64,
     /// Open traces kept at most; past it the oldest are finished early.
     pub max_open_traces: usize,
+    /// Analyse only the lines that match this CloudWatch filter pattern (`--filter`).
+    pub filter: Option<Arc<crate::filter::FilterPattern>>,
 }
 
 impl Default for Config {
@@ -85,6 +87,7 @@ impl Default for Config {
             traces: false,
             trace_idle_secs: 300,
             max_open_traces: crate::aggregate::requests::DEFAULT_MAX_OPEN,
+            filter: None,
         }
     }
 }
@@ -122,6 +125,7 @@ struct Shared {
     trace_idle_us: i64,
     max_open_traces: usize,
     latency: bool,
+    filter: Option<Arc<crate::filter::FilterPattern>>,
     traces: bool,
 }
 
@@ -172,6 +176,7 @@ impl Shared {
             trace_idle_us: config.trace_idle_secs.max(1) * 1_000_000,
             max_open_traces: config.max_open_traces,
             latency: config.latency,
+            filter: config.filter.clone().filter(|f| !f.matches_all()),
             traces: config.traces,
         }
     }
@@ -344,7 +349,7 @@ pub fn analyze(
         bucket_secs: config.bucket_secs,
     };
     let partial = cancelled || !failures.is_empty();
-    let report = Report::build(
+    let mut report = Report::build(
         &agg,
         &lines,
         traces.as_ref(),
@@ -355,7 +360,18 @@ pub fn analyze(
         partial,
         &opts,
     );
+    report.input.filter = filter_summary(config, &agg);
     Ok(Analysis { report, failures })
+}
+
+fn filter_summary(config: &Config, agg: &Aggregators) -> Option<crate::report::FilterSummary> {
+    config
+        .filter
+        .as_ref()
+        .map(|f| crate::report::FilterSummary {
+            pattern: f.source().to_string(),
+            excluded: agg.counts.filtered_out,
+        })
 }
 
 /// One worker's state and scratch space.
@@ -456,6 +472,12 @@ impl<'s> Worker<'s> {
         if line.iter().all(|b| matches!(b, b' ' | b'\t')) {
             agg.counts.blank += 1;
             return;
+        }
+        if let Some(f) = &shared.filter {
+            if !f.is_match_quick(line) {
+                agg.counts.filtered_out += 1;
+                return;
+            }
         }
         self.hits.clear();
         let parsed = if known_utf8 {
@@ -781,7 +803,7 @@ impl<'c> BytesAnalyzer<'c> {
             bucket_secs: config.bucket_secs,
         };
         let oversize = stats.oversize + agg.counts.oversize;
-        Report::build(
+        let mut report = Report::build(
             &agg,
             &lines,
             traces.as_ref(),
@@ -791,6 +813,8 @@ impl<'c> BytesAnalyzer<'c> {
             oversize,
             false,
             &opts,
-        )
+        );
+        report.input.filter = filter_summary(config, &agg);
+        report
     }
 }

@@ -136,6 +136,8 @@ pub struct LineCounts {
     pub events_without_time: u64,
     /// Lines longer than the cap that reached a worker (counted, not analysed).
     pub oversize: u64,
+    /// Non-blank lines left out because they did not match `--filter`.
+    pub filtered_out: u64,
 }
 
 /// The per-thread analysis state. See the module docs.
@@ -247,6 +249,7 @@ impl Aggregators {
         c.events_without_level += d.events_without_level;
         c.events_without_time += d.events_without_time;
         c.oversize += d.oversize;
+        c.filtered_out += d.filtered_out;
         for i in 0..6 {
             self.levels[i] += o.levels[i];
             self.text_levels[i] += o.text_levels[i];

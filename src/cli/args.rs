@@ -27,6 +27,51 @@ pub enum Command {
     Patterns(PatternsCommand),
     /// One request's timeline: every event of a request id, in time order (exit 1 if none).
     Trace(TraceArgs),
+    /// Print the lines that match a CloudWatch Logs filter pattern, like grep (exit 1 if none).
+    #[command(
+        after_help = "Patterns: terms (ERROR -DEBUG, ?WARN ?ERROR, \"exact phrase\"), %regex%, \
+JSON ({ $.level = \"error\" && $.latency_ms > 500 }), space-delimited ([ip, user, ..., status = 5*, bytes]). \
+A pattern that starts with '-' goes after '--' or in -e.\n\
+Exit codes: 0 something matched; 1 nothing matched; 2 error (invalid pattern, unreadable input); 130 interrupted."
+    )]
+    Filter(FilterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// The pattern (unless -e gives it), then log files or directories; `-` or no path reads
+    /// standard input.
+    #[arg(value_name = "PATTERN] [PATH")]
+    pub args: Vec<String>,
+    /// The pattern, for one that starts with `-` (like grep -e).
+    #[arg(
+        short = 'e',
+        long = "regexp",
+        value_name = "PATTERN",
+        allow_hyphen_values = true
+    )]
+    pub pattern: Option<String>,
+    /// Print only the number of selected lines.
+    #[arg(short = 'c', long)]
+    pub count: bool,
+    /// Select the lines that do not match.
+    #[arg(short = 'v', long)]
+    pub invert_match: bool,
+    /// Output: the lines unchanged (`text`), or one JSON object per selected line (`json`).
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Lines longer than this are skipped (and counted on stderr).
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+    /// Largest decompressed size accepted from one gzip input.
+    #[arg(long, default_value_t = 64 << 30, value_name = "BYTES")]
+    pub max_decompressed_bytes: u64,
+    /// Bytes per parallel work unit (tuning and tests).
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", hide_short_help = true)]
+    pub chunk_size: usize,
 }
 
 #[derive(Debug, Args)]
@@ -142,6 +187,11 @@ pub struct AnalyzeArgs {
     /// A trace ends after this much event time without an event of it (default 5m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, default_value = "5m")]
     pub trace_idle: i64,
+
+    /// Analyse only the lines that match this CloudWatch Logs filter pattern (see
+    /// `logtriage filter --help`).
+    #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
+    pub filter: Option<String>,
 
     /// Exit with 1 if a pattern of this severity or worse matched.
     #[arg(long, value_enum, value_name = "SEVERITY")]

@@ -30,6 +30,112 @@ pub fn scan_line<'a>(line: &'a [u8], spec: &FieldSpec, out: &mut Fields<'a>) -> 
     s.i == line.len()
 }
 
+/// One step of a selector path: an object member or an array element.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// `.name` (or `['name']`).
+    Key(Box<[u8]>),
+    /// `[n]`.
+    Index(usize),
+    /// `.*`: any member of an object.
+    AnyKey,
+    /// `[*]`: any element of an array.
+    AnyIndex,
+}
+
+/// A set of selector paths compiled into a trie, so one walk over a line finds them all.
+#[derive(Clone, Debug)]
+pub struct JsonPaths {
+    nodes: Vec<PathNode>,
+    slots: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PathNode {
+    children: Vec<(Step, u32)>,
+    /// Output slot of the path ending here.
+    slot: Option<u16>,
+}
+
+/// Most trie nodes active at one level of a walk (distinct selectors sharing a prefix).
+const MAX_ACTIVE: usize = 64;
+
+impl Default for JsonPaths {
+    fn default() -> JsonPaths {
+        JsonPaths::new()
+    }
+}
+
+impl JsonPaths {
+    /// An empty set.
+    pub fn new() -> JsonPaths {
+        JsonPaths {
+            nodes: vec![PathNode::default()],
+            slots: 0,
+        }
+    }
+
+    /// Adds `path` (from the root object) and returns its output slot; the same path twice
+    /// gets the same slot. `None` past [`JsonPaths::capacity`] distinct paths.
+    pub fn add(&mut self, path: &[Step]) -> Option<u16> {
+        let mut node = 0usize;
+        for step in path {
+            let found = self.nodes[node]
+                .children
+                .iter()
+                .find(|(s, _)| s == step)
+                .map(|&(_, n)| n as usize);
+            node = match found {
+                Some(n) => n,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(PathNode::default());
+                    self.nodes[node].children.push((step.clone(), n as u32));
+                    n
+                }
+            };
+        }
+        if let Some(slot) = self.nodes[node].slot {
+            return Some(slot);
+        }
+        if self.slots >= Self::capacity() {
+            return None;
+        }
+        let slot = self.slots as u16;
+        self.slots += 1;
+        self.nodes[node].slot = Some(slot);
+        Some(slot)
+    }
+
+    /// Most distinct paths in one set.
+    pub const fn capacity() -> usize {
+        MAX_ACTIVE
+    }
+
+    /// Number of output slots handed out.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+}
+
+/// Walks `line`, which must be one complete JSON object, and appends `(slot, value)` to `out`
+/// for every value found at a path of `paths` (several per slot with wildcards or duplicate
+/// keys, in document order). Returns `false`, with `out` unspecified, if the line is not one
+/// well-formed JSON object.
+pub fn select<'a>(line: &'a [u8], paths: &JsonPaths, out: &mut Vec<(u16, Raw<'a>)>) -> bool {
+    out.clear();
+    let mut s = Scanner { b: line, i: 0 };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return false;
+    }
+    if s.select_in(paths, &[0], out, 1).is_none() {
+        return false;
+    }
+    s.ws();
+    s.i == line.len()
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -284,6 +390,122 @@ impl<'a> Scanner<'a> {
                     }
                     _ => return None,
                 }
+            }
+        }
+    }
+
+    /// Selects inside the object or array at `self.i` for the active trie `nodes`.
+    fn select_in(
+        &mut self,
+        paths: &JsonPaths,
+        nodes: &[u32],
+        out: &mut Vec<(u16, Raw<'a>)>,
+        depth: usize,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let is_obj = self.peek()? == b'{';
+        self.i += 1;
+        self.ws();
+        let close = if is_obj { b'}' } else { b']' };
+        if self.peek()? == close {
+            self.i += 1;
+            return Some(());
+        }
+        let mut index = 0usize;
+        let mut kids = [0u32; MAX_ACTIVE];
+        loop {
+            let mut n = 0usize;
+            if is_obj {
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                let (key, escaped) = self.string()?;
+                self.ws();
+                if self.peek()? != b':' {
+                    return None;
+                }
+                self.i += 1;
+                self.ws();
+                let unescaped;
+                let key = if escaped {
+                    unescaped = super::unescape(key);
+                    unescaped.as_bytes()
+                } else {
+                    key
+                };
+                for &node in nodes {
+                    for (step, child) in &paths.nodes[node as usize].children {
+                        let hit = match step {
+                            Step::Key(k) => **k == *key,
+                            Step::AnyKey => true,
+                            _ => false,
+                        };
+                        if hit && n < MAX_ACTIVE {
+                            kids[n] = *child;
+                            n += 1;
+                        }
+                    }
+                }
+            } else {
+                for &node in nodes {
+                    for (step, child) in &paths.nodes[node as usize].children {
+                        let hit = match step {
+                            Step::Index(i) => *i == index,
+                            Step::AnyIndex => true,
+                            _ => false,
+                        };
+                        if hit && n < MAX_ACTIVE {
+                            kids[n] = *child;
+                            n += 1;
+                        }
+                    }
+                }
+                index += 1;
+            }
+            if n == 0 {
+                self.skip_value(depth)?;
+            } else {
+                let kids = &kids[..n];
+                let start = self.i;
+                let inner: bool = kids
+                    .iter()
+                    .any(|&k| !paths.nodes[k as usize].children.is_empty());
+                let raw = match self.peek()? {
+                    b'{' | b'[' if inner => {
+                        // Only the nodes with children go deeper; the others take the whole
+                        // container as their value.
+                        let mut deeper = [0u32; MAX_ACTIVE];
+                        let mut m = 0;
+                        for &k in kids {
+                            if !paths.nodes[k as usize].children.is_empty() {
+                                deeper[m] = k;
+                                m += 1;
+                            }
+                        }
+                        self.select_in(paths, &deeper[..m], out, depth + 1)?;
+                        Raw::Composite(&self.b[start..self.i])
+                    }
+                    _ => self.value(depth)?,
+                };
+                for &k in kids {
+                    if let Some(slot) = paths.nodes[k as usize].slot {
+                        out.push((slot, raw));
+                    }
+                }
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                c if c == close => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
             }
         }
     }

@@ -162,6 +162,13 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     if i.oversize > 0 {
         extra.push(row("oversize", i.oversize));
     }
+    if let Some(f) = &i.filter {
+        extra.push(format!(
+            "filter {} (left out {})",
+            sanitize(&f.pattern),
+            thousands(f.excluded)
+        ));
+    }
     if i.invalid_utf8 > 0 {
         extra.push(row("invalid UTF-8", i.invalid_utf8));
     }

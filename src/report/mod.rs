@@ -283,6 +283,18 @@ pub struct InputSummary {
     pub events_without_time: u64,
     /// Earliest and latest timestamp seen (RFC 3339, UTC).
     pub time_range: Option<TimeRange>,
+    /// The `--filter` pattern and how many non-blank lines it left out (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub filter: Option<FilterSummary>,
+}
+
+/// What `--filter` did.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FilterSummary {
+    /// The pattern as given.
+    pub pattern: String,
+    /// Non-blank lines that did not match and were not analysed.
+    pub excluded: u64,
 }
 
 /// A closed time interval.
@@ -492,6 +504,7 @@ impl Report {
                 .collect(),
                 events_without_level: c.events_without_level,
                 events_without_time: c.events_without_time,
+                filter: None,
                 time_range: match (agg.first_us, agg.last_us) {
                     (Some(f), Some(l)) => Some(TimeRange {
                         first: format_rfc3339(f),

@@ -1,0 +1,293 @@
+//! `logtriage filter`: matching lines out of many inputs, in parallel, printed in input order.
+//!
+//! The reading thread cuts every input into line-aligned chunks ([`Chunker`]); worker threads
+//! scan chunks with the pattern's prefilter and write the selected lines of each chunk into a
+//! buffer of their own; a writer thread puts the buffers back in input order. The number of
+//! chunks in flight is bounded, so memory stays bounded on unbounded input.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel as chan;
+
+use super::FilterPattern;
+use crate::record::{time, Fields, Parsed, Parser, Slot};
+use crate::source::chunk::{Chunk, Chunker};
+use crate::source::{self, Input};
+
+/// How `filter` prints what it selects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputMode {
+    /// Each selected line, unchanged.
+    #[default]
+    Lines,
+    /// Only the number of selected lines.
+    Count,
+    /// Each selected line as one JSON object (see [`json_event`]).
+    Json,
+}
+
+/// Options of a filter run.
+#[derive(Clone, Debug)]
+pub struct FilterOptions {
+    /// Select the lines that do *not* match.
+    pub invert: bool,
+    /// What to print.
+    pub mode: OutputMode,
+    /// Worker threads.
+    pub threads: usize,
+    /// Bytes per chunk.
+    pub chunk_size: usize,
+    /// Longest line kept; longer lines are skipped and counted.
+    pub max_line_bytes: usize,
+    /// Cap on the decompressed size of one gzip input.
+    pub max_decompressed_bytes: u64,
+    /// Set from outside (SIGINT) to stop early.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Default for FilterOptions {
+    fn default() -> FilterOptions {
+        FilterOptions {
+            invert: false,
+            mode: OutputMode::Lines,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chunk_size: 1 << 20,
+            max_line_bytes: 64 << 20,
+            max_decompressed_bytes: 64 << 30,
+            cancel: None,
+        }
+    }
+}
+
+/// What a filter run did.
+#[derive(Debug, Default)]
+pub struct FilterOutcome {
+    /// Lines selected (matching, or not matching with `invert`).
+    pub selected: u64,
+    /// Lines skipped because they were longer than the cap.
+    pub oversize: u64,
+    /// Inputs that could not be read (or stopped being readable): name and error.
+    pub failures: Vec<(String, String)>,
+    /// Stopped early by the cancel flag.
+    pub cancelled: bool,
+    /// The output was closed (a broken pipe); the run stopped quietly.
+    pub closed: bool,
+}
+
+struct Done {
+    seq: u64,
+    out: Vec<u8>,
+    selected: u64,
+}
+
+/// Runs `pattern` over `inputs` and writes the selection to `out`. An error writing `out`
+/// other than a closed pipe is returned; unreadable inputs are listed in the outcome.
+pub fn run(
+    inputs: &[Input],
+    pattern: &FilterPattern,
+    opts: &FilterOptions,
+    out: &mut (dyn Write + Send),
+) -> io::Result<FilterOutcome> {
+    let threads = opts.threads.max(1);
+    let (work_tx, work_rx) = chan::bounded::<Chunk>(threads * 2);
+    let (done_tx, done_rx) = chan::bounded::<Done>(threads * 4);
+    let (buf_tx, buf_rx) = chan::unbounded::<Vec<u8>>();
+    let stop = AtomicBool::new(false);
+    let mut outcome = FilterOutcome::default();
+    let parser = Parser::new(crate::record::fields::FieldSpec::with_defaults());
+    let mode = opts.mode;
+
+    let write_result = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let rx = work_rx.clone();
+            let done_tx = done_tx.clone();
+            let buf_tx = buf_tx.clone();
+            let parser = &parser;
+            scope.spawn(move || {
+                for chunk in rx.iter() {
+                    let mut fields = Fields::new(parser.spec().slot_count());
+                    let mut buf = Vec::new();
+                    let mut selected = 0u64;
+                    pattern.select_lines(chunk.bytes(), opts.invert, |lines, n| {
+                        selected += n;
+                        match mode {
+                            OutputMode::Count => {}
+                            OutputMode::Lines => {
+                                buf.extend_from_slice(lines);
+                                if lines.last() != Some(&b'\n') {
+                                    buf.push(b'\n');
+                                }
+                            }
+                            OutputMode::Json => {
+                                for line in lines.split_inclusive(|&b| b == b'\n') {
+                                    let line = trim_eol(line);
+                                    json_event(parser, &mut fields, line, &mut buf);
+                                }
+                            }
+                        }
+                    });
+                    let seq = chunk.global_seq;
+                    let _ = buf_tx.send(chunk.data);
+                    if done_tx
+                        .send(Done {
+                            seq,
+                            out: buf,
+                            selected,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(work_rx);
+        drop(done_tx);
+
+        let stop = &stop;
+        let writer = scope.spawn(move || -> io::Result<u64> {
+            let mut pending = BTreeMap::new();
+            let mut next = 0u64;
+            let mut selected = 0u64;
+            let mut failed: Option<io::Error> = None;
+            for done in done_rx.iter() {
+                pending.insert(done.seq, done);
+                while let Some(d) = pending.remove(&next) {
+                    next += 1;
+                    selected += d.selected;
+                    if failed.is_none() && !d.out.is_empty() {
+                        if let Err(e) = out.write_all(&d.out) {
+                            failed = Some(e);
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            if failed.is_none() {
+                if let Err(e) = out.flush() {
+                    failed = Some(e);
+                }
+            }
+            match failed {
+                Some(e) => Err(e),
+                None => Ok(selected),
+            }
+        });
+
+        let chunker = Chunker {
+            chunk_size: opts.chunk_size.max(1),
+            max_line_bytes: opts.max_line_bytes,
+        };
+        let mut global_seq = 0u64;
+        let cancelled = || {
+            stop.load(Ordering::Relaxed)
+                || opts
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+        };
+        for (idx, input) in inputs.iter().enumerate() {
+            if cancelled() {
+                break;
+            }
+            match source::open(input, opts.max_decompressed_bytes) {
+                Err(e) => outcome.failures.push((input.name(), e.to_string())),
+                Ok(mut opened) => {
+                    let get_buf = || {
+                        buf_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size))
+                    };
+                    let emit = |mut chunk: Chunk| {
+                        if cancelled() {
+                            return false;
+                        }
+                        chunk.global_seq = global_seq;
+                        global_seq += 1;
+                        work_tx.send(chunk).is_ok()
+                    };
+                    let (stats, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
+                    outcome.oversize += stats.oversize;
+                    if let Err(e) = res {
+                        outcome.failures.push((input.name(), e.to_string()));
+                    }
+                }
+            }
+        }
+        outcome.cancelled = opts
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed));
+        drop(work_tx);
+        writer.join().expect("writer thread does not panic")
+    });
+    match write_result {
+        Ok(selected) => outcome.selected = selected,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => outcome.closed = true,
+        Err(e) => return Err(e),
+    }
+    Ok(outcome)
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Writes one selected line as a JSON object and a newline:
+/// `{"format", "ts", "level", "message", "event"}` where `event` is the line's JSON object for
+/// JSON and CloudWatch-export lines (embedded as written, it was validated) and `null`
+/// otherwise, and `line` is the whole line as a string (lossy UTF-8).
+pub fn json_event<'a>(parser: &Parser, fields: &mut Fields<'a>, line: &'a [u8], out: &mut Vec<u8>) {
+    let parsed = parser.parse(line, fields);
+    let (format, name) = match parsed {
+        Parsed::Record(f) => (f, f.name()),
+        Parsed::Malformed => (crate::record::Format::Text, "malformed"),
+    };
+    let record = crate::record::Record {
+        line,
+        format,
+        fields,
+    };
+    let ts = record.time_us().map(time::format_rfc3339);
+    let level = record.level().map(|l| l.name());
+    let message = record.text(Slot::Message);
+    let event: Option<&[u8]> = match parsed {
+        Parsed::Record(crate::record::Format::Json) => Some(line.trim_ascii()),
+        Parsed::Record(crate::record::Format::CloudWatch) => line
+            .iter()
+            .position(|&b| b == b'{')
+            .map(|i| line[i..].trim_ascii()),
+        _ => None,
+    };
+    out.extend_from_slice(b"{\"format\":");
+    push_json_str(out, name);
+    out.extend_from_slice(b",\"ts\":");
+    push_opt(out, ts.as_deref());
+    out.extend_from_slice(b",\"level\":");
+    push_opt(out, level);
+    out.extend_from_slice(b",\"message\":");
+    push_opt(out, message.as_deref());
+    out.extend_from_slice(b",\"event\":");
+    match event {
+        Some(e) => out.extend_from_slice(e),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"line\":");
+    push_json_str(out, &String::from_utf8_lossy(line));
+    out.extend_from_slice(b"}\n");
+}
+
+fn push_opt(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => push_json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+}
