@@ -91,7 +91,34 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, matching, pipeline);
+/// The filter's chunk scan (prefilter + evaluation) on one thread, per kind of pattern.
+fn filter(c: &mut Criterion) {
+    use logtriage::filter::FilterPattern;
+    let data = corpus(SynthFormat::Json, 50_000);
+    let mut g = c.benchmark_group("filter");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(20);
+    for (name, p) in [
+        ("term", "timeout"),
+        ("terms_and_exclude", "connection -DEBUG"),
+        ("json_eq", r#"{ $.level = "error" }"#),
+        ("json_numeric", "{ $.duration_ms > 1000 }"),
+        ("space_all_lines", "[w1, ...]"),
+        ("regex", "%time[a-z]*%"),
+    ] {
+        let p = FilterPattern::parse(p).unwrap();
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0u64;
+                p.select_lines(&data, false, |_, k| n += k);
+                black_box(n)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, parse, matching, pipeline, filter);
 criterion_main!(benches, ac_benches);
 
 fn ac_only(c: &mut Criterion) {

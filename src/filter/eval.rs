@@ -143,10 +143,12 @@ pub(super) fn space(p: &Space, event: &[u8], tokens: &mut Vec<(usize, usize)>) -
         let last = p.fields.len() - 1;
         // The rest of the line from the last field's token on, as written.
         let (start, _) = tokens[last];
-        let raw_start = if start > 0 && matches!(event[start - 1], b'"' | b'[') {
-            start - 1
-        } else {
-            start
+        // Step back over the token's opening quote or bracket, if it had one.
+        let raw_start = match start.checked_sub(1).map(|i| event[i]) {
+            Some(b'"' | b'[') if start < 2 || matches!(event[start - 2], b' ' | b'\t') => {
+                start - 1
+            }
+            _ => start,
         };
         let rest = event[raw_start..].trim_ascii_end();
         return p.fields[..last]

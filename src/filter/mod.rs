@@ -149,7 +149,9 @@ impl FilterPattern {
             }
             Kind::Regex(re) => re.compiled.is_match(event),
             Kind::Json { expr, paths } => {
-                crate::record::json::select(event, paths, &mut scratch.values)
+                // CloudWatch events are UTF-8: a line that is not is not a JSON event.
+                simdutf8::basic::from_utf8(event).is_ok()
+                    && crate::record::json::select(event, paths, &mut scratch.values)
                     && eval::json(expr, &scratch.values)
             }
             Kind::Space(space) => eval::space(space, event, &mut scratch.tokens),

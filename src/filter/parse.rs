@@ -14,8 +14,6 @@ pub const MAX_PATTERN_CHARS: usize = 1024;
 pub const MAX_REGEX_PER_PATTERN: usize = 2;
 /// Most wildcard selectors (`[*]`, `.*`) in one JSON pattern (AWS quota: 3).
 pub const MAX_WILDCARDS_PER_PATTERN: usize = 3;
-/// Most distinct selectors in one JSON pattern (a logtriage limit, far above real use).
-pub const MAX_SELECTORS: usize = 64;
 
 /// An invalid pattern: what is wrong and where (1-based character column).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,7 +232,7 @@ impl Parser<'_> {
     }
 
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while self.peek().is_some_and(is_ws) {
             self.i += 1;
         }
     }
@@ -293,6 +291,9 @@ impl Parser<'_> {
             let kind = match c {
                 b'?' => {
                     self.i += 1;
+                    if self.peek().is_none_or(is_ws) {
+                        return self.err_at(start, "`?` must be directly followed by a term, as in `?ERROR`");
+                    }
                     1
                 }
                 b'-' => {
@@ -359,7 +360,7 @@ impl Parser<'_> {
     fn bare_term(&mut self) -> PResult<Vec<u8>> {
         let start = self.i;
         while let Some(c) = self.peek() {
-            if c.is_ascii_whitespace() {
+            if is_ws(c) {
                 break;
             }
             if c == b'"' {
@@ -484,7 +485,7 @@ impl Parser<'_> {
         let test = if let Some(op) = self.op() {
             self.ws();
             let value = self.value(b"}&|)")?;
-            if matches!(value, Value::Text(_)) && !matches!(op, Op::Eq | Op::Ne) {
+            if !matches!(value, Value::Number(_)) && !matches!(op, Op::Eq | Op::Ne) {
                 return self.err_at(
                     op_start,
                     "`<`, `<=`, `>` and `>=` compare numbers; the value is not a number",
@@ -654,7 +655,7 @@ impl Parser<'_> {
             Some(b'%') => Ok(Value::Regex(self.regex()?)),
             Some(_) => {
                 while let Some(c) = self.peek() {
-                    if c.is_ascii_whitespace() || stop.contains(&c) {
+                    if is_ws(c) || stop.contains(&c) {
                         break;
                     }
                     if c == b'"' {
@@ -761,11 +762,11 @@ impl Parser<'_> {
     }
 
     fn space_or(&mut self, name: &str) -> PResult<Expr<(Op, Value)>> {
-        let mut items = vec![self.space_and(name)?];
+        let mut items = vec![self.space_and(name, true)?];
         loop {
             self.ws();
             if self.eat(b"||") {
-                items.push(self.space_and(name)?);
+                items.push(self.space_and(name, false)?);
             } else {
                 break;
             }
@@ -777,8 +778,8 @@ impl Parser<'_> {
         })
     }
 
-    fn space_and(&mut self, name: &str) -> PResult<Expr<(Op, Value)>> {
-        let mut items = vec![self.space_cond(name, true)?];
+    fn space_and(&mut self, name: &str, first: bool) -> PResult<Expr<(Op, Value)>> {
+        let mut items = vec![self.space_cond(name, first)?];
         loop {
             self.ws();
             if self.eat(b"&&") {
@@ -814,7 +815,7 @@ impl Parser<'_> {
         let op_at = self.i;
         self.ws();
         let value = self.value(b",]&|")?;
-        if matches!(value, Value::Text(_)) && !matches!(op, Op::Eq | Op::Ne) {
+        if !matches!(value, Value::Number(_)) && !matches!(op, Op::Eq | Op::Ne) {
             return self.err_at(
                 op_at,
                 "`<`, `<=`, `>` and `>=` compare numbers; the value is not a number",
@@ -822,6 +823,11 @@ impl Parser<'_> {
         }
         Ok(Expr::Cond((op, value)))
     }
+}
+
+/// Whitespace between the parts of a pattern. Other control characters are part of a term.
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 fn is_name_char(c: u8) -> bool {
@@ -997,7 +1003,7 @@ pub fn compile_regex(body: &str) -> Result<Regex, (usize, String)> {
                 in_class = false;
                 out.push(']');
             }
-            b'[' | b'&' | b'~' if in_class => {
+            b'[' | b'{' | b'}' if in_class => {
                 // Literal inside a class; escaped so the regex crate does not read set syntax.
                 out.push('\\');
                 out.push(c as char);

@@ -255,3 +255,21 @@ fn prefiltered_scan_equals_line_by_line() {
         4
     );
 }
+
+#[test]
+fn review_findings_stay_fixed() {
+    // A form feed used to make the term parser loop forever.
+    assert!(m("a\u{c}b", "xa\u{c}by"));
+    assert!(m("\u{c}", "\u{c}"));
+    assert!(err("{ $.x < %a% }").message.contains("numbers"));
+    assert!(err("[f < %a%]").message.contains("numbers"));
+    assert!(err("? ERROR").message.contains("directly followed"));
+    assert!(err("[w1=ERROR || =WARN]").message.contains("field name"));
+    assert!(err("%[a&b]%").message.contains("not supported"));
+    assert!(m("%[{]%", "{"));
+    // The rest of the line after a closing quote does not start with that quote.
+    assert!(m(r#"[a, b = "y z"]"#, r#""x"y z"#));
+    assert!(m(r#"[a, b = "y z"]"#, r#""x" y z"#));
+    // Invalid UTF-8 is never a JSON event.
+    assert!(!pat("{ $.a NOT EXISTS }").is_match(b"{\"b\":\"\xff\"}"));
+}
