@@ -31,6 +31,7 @@ pub mod aggregate;
 pub mod error;
 pub mod filter;
 pub mod matching;
+pub mod mine;
 pub mod pipeline;
 pub mod record;
 pub mod render;

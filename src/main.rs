@@ -18,8 +18,8 @@ use logtriage::render::{self, terminal::Style};
 use logtriage::source;
 
 use cli::args::{
-    AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FilterArgs, FormatArg, PatternsCommand,
-    SeverityArg, TraceArgs,
+    AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FilterArgs, FormatArg, MineArgs,
+    PatternsCommand, SeverityArg, TraceArgs,
 };
 use cli::exit;
 
@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Patterns(p) => run_patterns(p),
         Command::Trace(t) => run_trace(t),
         Command::Filter(f) => run_filter(f),
+        Command::Mine(m) => run_mine(m),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -356,6 +357,91 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
     } else {
         exit::FINDING
     })
+}
+
+fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
+    use logtriage::mine::run::{mine, MineOptions, MineText};
+    if a.max_clusters == 0 {
+        anyhow::bail!("--max-clusters must be at least 1");
+    }
+    let mut opts = MineOptions {
+        text: match (&a.field, a.text) {
+            (Some(f), _) => MineText::Field(f.clone()),
+            (None, true) => MineText::Line,
+            (None, false) => MineText::Message,
+        },
+        assignments: a.assignments.is_some(),
+        max_line_bytes: a.max_line_bytes.max(1),
+        max_decompressed_bytes: 64 << 30,
+        cancel: Some(interrupt_flag()),
+        ..Default::default()
+    };
+    opts.miner.max_clusters = a.max_clusters;
+    if let Some(s) = a.similarity {
+        if !(0.0..=1.0).contains(&s) {
+            anyhow::bail!("--similarity must be between 0 and 1");
+        }
+        opts.miner.similarity = s;
+    }
+    let (inputs, missing) = source::expand(&a.paths);
+    for (name, e) in &missing {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    let mined = mine(&inputs, &opts);
+    for (name, e) in &mined.failures {
+        eprintln!("logtriage: {name}: {e}");
+    }
+    if let Some(path) = &a.assignments {
+        write_output(Some(path), |out, _| {
+            writeln!(out, "line,template_id,template")?;
+            for (i, &t) in mined.assignments.iter().enumerate() {
+                match mined.templates.get(t as usize) {
+                    Some(t) => writeln!(out, "{},{},{}", i + 1, t.id, csv_field(&t.template))?,
+                    None => writeln!(out, "{},,", i + 1)?,
+                }
+            }
+            Ok(())
+        })?;
+    }
+    write_output(None, |out, is_tty| match a.format {
+        FormatArg::Json => {
+            let v = serde_json::json!({
+                "schema": "logtriage.mine/v1",
+                "lines": mined.lines,
+                "messages": mined.messages,
+                "partial": mined.cancelled || !mined.failures.is_empty() || !missing.is_empty(),
+                "templates": mined.templates,
+            });
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)
+        }
+        FormatArg::Text => render::terminal::write_templates(
+            &mined.templates,
+            mined.messages,
+            a.top,
+            Style {
+                color: color_enabled(a.color, is_tty),
+                width: terminal_width(),
+            },
+            out,
+        ),
+    })?;
+    if mined.cancelled {
+        return Ok(exit::INTERRUPTED);
+    }
+    if !missing.is_empty() || !mined.failures.is_empty() {
+        return Ok(exit::ERROR);
+    }
+    Ok(exit::OK)
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {

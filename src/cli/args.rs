@@ -35,6 +35,43 @@ A pattern that starts with '-' goes after '--' or in -e.\n\
 Exit codes: 0 something matched; 1 nothing matched; 2 error (invalid pattern, unreadable input); 130 interrupted."
     )]
     Filter(FilterArgs),
+    /// Mine message templates: cluster messages into templates with `<*>` for variables.
+    Mine(MineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MineArgs {
+    /// Log files or directories; `-` or nothing reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Mine whole lines (plain-text logs) instead of the message field.
+    #[arg(long, conflicts_with = "field")]
+    pub text: bool,
+    /// Mine this field (dotted path) of structured events instead of the message.
+    #[arg(long, value_name = "NAME")]
+    pub field: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Templates listed in the text output (JSON lists all).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub top: usize,
+    /// Write `line,template_id,template` for every input line to FILE (CSV, input order).
+    #[arg(long, value_name = "FILE")]
+    pub assignments: Option<PathBuf>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Live clusters kept at most; past it the least recently used is retired.
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    pub max_clusters: usize,
+    /// Lines longer than this are skipped.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+    /// Similarity needed to join a cluster (tuning and experiments; the default is the one
+    /// generic setting).
+    #[arg(long, value_name = "0..1", hide_short_help = true)]
+    pub similarity: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -145,9 +145,7 @@ pub(super) fn space(p: &Space, event: &[u8], tokens: &mut Vec<(usize, usize)>) -
         let (start, _) = tokens[last];
         // Step back over the token's opening quote or bracket, if it had one.
         let raw_start = match start.checked_sub(1).map(|i| event[i]) {
-            Some(b'"' | b'[') if start < 2 || matches!(event[start - 2], b' ' | b'\t') => {
-                start - 1
-            }
+            Some(b'"' | b'[') if start < 2 || matches!(event[start - 2], b' ' | b'\t') => start - 1,
             _ => start,
         };
         let rest = event[raw_start..].trim_ascii_end();

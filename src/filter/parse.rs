@@ -292,7 +292,10 @@ impl Parser<'_> {
                 b'?' => {
                     self.i += 1;
                     if self.peek().is_none_or(is_ws) {
-                        return self.err_at(start, "`?` must be directly followed by a term, as in `?ERROR`");
+                        return self.err_at(
+                            start,
+                            "`?` must be directly followed by a term, as in `?ERROR`",
+                        );
                     }
                     1
                 }

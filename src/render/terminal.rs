@@ -759,3 +759,75 @@ mod tests {
         assert!(s.contains("\\x1b[2J"));
     }
 }
+
+/// Writes mined templates: count, share, level mix and the template, most frequent first,
+/// at most `top` of them.
+pub fn write_templates(
+    templates: &[crate::mine::Template],
+    messages: u64,
+    top: usize,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        style.bold(&format!(
+            "{} templates from {} messages",
+            thousands(templates.len() as u64),
+            thousands(messages)
+        ))
+    )?;
+    if templates.is_empty() {
+        return Ok(());
+    }
+    let shown = &templates[..templates.len().min(top)];
+    let cw = shown
+        .iter()
+        .map(|t| thousands(t.count).len())
+        .max()
+        .unwrap_or(1);
+    let body_w = style.width.saturating_sub(cw + 24).max(20);
+    for t in shown {
+        let share = 100.0 * t.count as f64 / messages.max(1) as f64;
+        let worst = ["fatal", "error", "warn"]
+            .into_iter()
+            .find(|l| t.levels.contains_key(*l));
+        let levels: Vec<String> = t
+            .levels
+            .iter()
+            .map(|(l, n)| format!("{l} {}", thousands(*n)))
+            .collect();
+        let text = fit(&sanitize(&t.template), body_w);
+        let text = match worst {
+            Some("fatal") => style.severity("critical", &text),
+            Some("error") => style.severity("error", &text),
+            Some("warn") => style.severity("warn", &text),
+            _ => text,
+        };
+        writeln!(
+            out,
+            "  {:>cw$}  {:>5.1}%  {}  {}",
+            thousands(t.count),
+            share,
+            style.dim(&t.id[..9.min(t.id.len())]),
+            text
+        )?;
+        if !levels.is_empty() {
+            writeln!(
+                out,
+                "  {:cw$}          {}",
+                "",
+                style.dim(&fit(&levels.join(", "), body_w + 12))
+            )?;
+        }
+    }
+    if templates.len() > shown.len() {
+        writeln!(
+            out,
+            "  … {} more (--top N, or --format json for all)",
+            thousands((templates.len() - shown.len()) as u64)
+        )?;
+    }
+    Ok(())
+}

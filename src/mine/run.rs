@@ -1,0 +1,168 @@
+//! `logtriage mine`: reading inputs and feeding their messages to a [`Miner`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::{Miner, MinerConfig, Template};
+use crate::record::fields::FieldSpec;
+use crate::record::{Fields, Format, Parsed, Parser, Record, Slot};
+use crate::source::chunk::{Chunk, Chunker};
+use crate::source::{self, Input};
+
+/// Which text of a line is mined.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum MineText {
+    /// The message field of structured events; the whole line for plain-text lines.
+    #[default]
+    Message,
+    /// The whole line, whatever its format.
+    Line,
+    /// This field (dotted path) of structured events; lines without it are skipped.
+    Field(String),
+}
+
+/// Options of a mining run.
+#[derive(Clone, Debug, Default)]
+pub struct MineOptions {
+    /// What is mined.
+    pub text: MineText,
+    /// Miner settings.
+    pub miner: MinerConfig,
+    /// Keep the cluster of every line, for `--assignments`.
+    pub assignments: bool,
+    /// Longest line kept.
+    pub max_line_bytes: usize,
+    /// Cap on the decompressed size of one gzip input.
+    pub max_decompressed_bytes: u64,
+    /// Set from outside (SIGINT) to stop early.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// What a mining run found.
+#[derive(Debug, Default)]
+pub struct Mined {
+    /// Templates, most frequent first.
+    pub templates: Vec<Template>,
+    /// Lines read.
+    pub lines: u64,
+    /// Messages mined (lines with text to mine).
+    pub messages: u64,
+    /// With `assignments`: per input line, the index in `templates` of its template
+    /// (`u32::MAX` for a line with nothing to mine).
+    pub assignments: Vec<u32>,
+    /// Inputs that could not be read: name and error.
+    pub failures: Vec<(String, String)>,
+    /// Stopped early by the cancel flag.
+    pub cancelled: bool,
+}
+
+/// Mines `inputs` in input order.
+pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
+    let mut spec = FieldSpec::with_defaults();
+    if let MineText::Field(f) = &opts.text {
+        spec.override_slot(Slot::Message, f);
+    }
+    let parser = Parser::new(spec);
+    let slots = parser.spec().slot_count();
+    let mut miner = Miner::new(opts.miner.clone());
+    let mut out = Mined::default();
+    let mut per_line: Vec<u32> = Vec::new();
+    let chunker = Chunker {
+        chunk_size: 1 << 20,
+        max_line_bytes: opts.max_line_bytes.max(1),
+    };
+    let cancelled = || {
+        opts.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+    let mut buf_pool: Vec<Vec<u8>> = Vec::new();
+    for (idx, input) in inputs.iter().enumerate() {
+        if cancelled() {
+            out.cancelled = true;
+            break;
+        }
+        let mut opened = match source::open(input, opts.max_decompressed_bytes) {
+            Ok(o) => o,
+            Err(e) => {
+                out.failures.push((input.name(), e.to_string()));
+                continue;
+            }
+        };
+        let get_buf = || buf_pool.pop().unwrap_or_default();
+        let mut returned = Vec::new();
+        let emit = |chunk: Chunk| {
+            let mut fields = Fields::new(slots);
+            for line in chunk.bytes().split_inclusive(|&b| b == b'\n') {
+                let line = line.strip_suffix(b"\n").unwrap_or(line);
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                out.lines += 1;
+                let id = mine_line(&parser, &mut fields, &mut miner, &opts.text, line);
+                if id != u32::MAX {
+                    out.messages += 1;
+                }
+                if opts.assignments {
+                    per_line.push(id);
+                }
+            }
+            returned.push(chunk.data);
+            !cancelled()
+        };
+        let (_, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
+        buf_pool.extend(returned);
+        if let Err(e) = res {
+            out.failures.push((input.name(), e.to_string()));
+        }
+    }
+    out.cancelled |= cancelled();
+    let (templates, index) = miner.templates();
+    out.templates = templates;
+    if opts.assignments {
+        out.assignments = per_line
+            .into_iter()
+            .map(|id| {
+                if id == u32::MAX {
+                    u32::MAX
+                } else {
+                    index[id as usize]
+                }
+            })
+            .collect();
+    }
+    out
+}
+
+fn mine_line<'a>(
+    parser: &Parser,
+    fields: &mut Fields<'a>,
+    miner: &mut Miner,
+    text: &MineText,
+    line: &'a [u8],
+) -> u32 {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return u32::MAX;
+    }
+    let whole = || String::from_utf8_lossy(line);
+    let parsed = parser.parse(line, fields);
+    let format = match parsed {
+        Parsed::Record(f) => f,
+        Parsed::Malformed => Format::Text,
+    };
+    let rec = Record {
+        line,
+        format,
+        fields,
+    };
+    let level = rec.level();
+    let time = rec.time_us();
+    let msg = match text {
+        MineText::Line => whole(),
+        MineText::Message if !format.is_structured() => whole(),
+        MineText::Message | MineText::Field(_) => match rec.text(Slot::Message) {
+            Some(m) => m,
+            None if matches!(text, MineText::Message) => whole(),
+            None => return u32::MAX,
+        },
+    };
+    miner.add(&msg, level, time)
+}
