@@ -509,11 +509,12 @@ impl<'s> Worker<'s> {
             self.msg_hits.clear();
             if let Some(msg) = rec.bytes(Slot::Message) {
                 let matcher = &shared.matcher;
-                agg.messages.observe(&msg, &mut self.msg_hits, |m| {
-                    let mut v = Vec::new();
-                    matcher.text_hits(m, true, &mut v);
-                    v
-                });
+                agg.messages
+                    .observe_level(&msg, level, &mut self.msg_hits, |m| {
+                        let mut v = Vec::new();
+                        matcher.text_hits(m, true, &mut v);
+                        v
+                    });
             }
             shared.matcher.event_hits(
                 &rec,

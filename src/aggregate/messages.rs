@@ -37,6 +37,8 @@ struct Entry {
     count: u64,
     err: u64,
     hits: Box<[u16]>,
+    /// Occurrences per level (`trace` … `fatal`), for the levels of mined templates.
+    levels: [u32; 6],
 }
 
 /// A message with its count, for reports.
@@ -122,6 +124,18 @@ impl MessageCounter {
         out: &mut Vec<u16>,
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
     ) {
+        self.observe_level(text, None, out, hits_of)
+    }
+
+    /// [`MessageCounter::observe`] that also counts the event's level.
+    #[inline]
+    pub fn observe_level(
+        &mut self,
+        text: &[u8],
+        level: Option<crate::record::Level>,
+        out: &mut Vec<u16>,
+        hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
+    ) {
         let hash = self.hash(text);
         let arena = &self.arena;
         if let Some(e) = self
@@ -129,6 +143,9 @@ impl MessageCounter {
             .find_mut(hash, |e| Self::same(arena, e, hash, text))
         {
             e.count += 1;
+            if let Some(l) = level {
+                e.levels[l as usize] = e.levels[l as usize].saturating_add(1);
+            }
             out.extend_from_slice(&e.hits);
             return;
         }
@@ -138,10 +155,31 @@ impl MessageCounter {
         let hits = hits_of(text).into_boxed_slice();
         out.extend_from_slice(&hits);
         let floor = self.floor;
-        self.insert(hash, text, 1, floor, hits);
+        let mut levels = [0u32; 6];
+        if let Some(l) = level {
+            levels[l as usize] = 1;
+        }
+        self.insert(hash, text, 1, floor, hits, levels);
     }
 
-    fn insert(&mut self, hash: u64, text: &[u8], count: u64, err: u64, hits: Box<[u16]>) {
+    /// The messages no catalog pattern matched: text (cut to [`MAX_STORED_BYTES`]), count
+    /// and occurrences per level.
+    pub fn unknown(&self) -> impl Iterator<Item = (&[u8], u64, [u32; 6])> + '_ {
+        self.table
+            .iter()
+            .filter(|e| e.hits.is_empty())
+            .map(|e| (self.bytes_of(e), e.count, e.levels))
+    }
+
+    fn insert(
+        &mut self,
+        hash: u64,
+        text: &[u8],
+        count: u64,
+        err: u64,
+        hits: Box<[u16]>,
+        levels: [u32; 6],
+    ) {
         let n = stored_len(text);
         let off = self.arena.len();
         self.arena.extend_from_slice(&text[..n]);
@@ -155,6 +193,7 @@ impl MessageCounter {
                 count,
                 err,
                 hits,
+                levels,
             },
             |e| e.hash,
         );
@@ -228,6 +267,9 @@ impl MessageCounter {
                 Some(mine) => {
                     mine.count += e.count;
                     mine.err += e.err;
+                    for (a, b) in mine.levels.iter_mut().zip(e.levels) {
+                        *a = a.saturating_add(b);
+                    }
                 }
                 None => {
                     let n = e.stored as usize;
@@ -243,6 +285,7 @@ impl MessageCounter {
                             count: e.count,
                             err: e.err + self_floor,
                             hits: e.hits.clone(),
+                            levels: e.levels,
                         },
                         |x| x.hash,
                     );
@@ -370,6 +413,23 @@ impl MessageTally {
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
     ) {
         self.shards[0].observe(text, out, hits_of)
+    }
+
+    /// [`MessageTally::observe`] that also counts the event's level.
+    #[inline]
+    pub fn observe_level(
+        &mut self,
+        text: &[u8],
+        level: Option<crate::record::Level>,
+        out: &mut Vec<u16>,
+        hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
+    ) {
+        self.shards[0].observe_level(text, level, out, hits_of)
+    }
+
+    /// The shards.
+    pub fn shards(&self) -> &[MessageCounter] {
+        &self.shards
     }
 
     /// Adds another tally's shards.

@@ -23,6 +23,51 @@ pub const WILDCARD: &str = "<*>";
 
 /// Appends the masked form of `msg` to `out` (cleared first).
 pub fn mask_into(msg: &str, out: &mut String) {
+    mask_tokens(msg, out);
+    if out.contains(WILDCARD) {
+        collapse_dates(out);
+    }
+}
+
+const MONTHS_DAYS: [&str; 19] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
+    "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+];
+
+/// A written-out date (`Sun Jul 10 04:17:24 2005`, `Jul 10 04:17:24`) is one variable: a day
+/// or month name followed by names and at least two variables becomes one `<*>`.
+fn collapse_dates(s: &mut String) {
+    let toks: Vec<&str> = s.split(' ').collect();
+    let is_name = |t: &str| MONTHS_DAYS.contains(&t.trim_end_matches(','));
+    let mut out: Vec<&str> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < toks.len() {
+        if is_name(toks[i]) {
+            let mut j = i;
+            while j < toks.len() && is_name(toks[j]) {
+                j += 1;
+            }
+            let k = j;
+            while j < toks.len() && toks[j] == WILDCARD {
+                j += 1;
+            }
+            if j - k >= 2 {
+                out.push(WILDCARD);
+                i = j;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(toks[i]);
+        i += 1;
+    }
+    if changed {
+        *s = out.join(" ");
+    }
+}
+
+fn mask_tokens(msg: &str, out: &mut String) {
     out.clear();
     let b = msg.as_bytes();
     let mut i = 0;
@@ -48,6 +93,19 @@ pub fn mask_into(msg: &str, out: &mut String) {
 /// Masks one whitespace-free token onto `out`.
 fn mask_token(tok: &str, out: &mut String) {
     let b = tok.as_bytes();
+    // Trailing sentence punctuation stays outside a whole-token variable.
+    let core_len = b.len()
+        - b.iter()
+            .rev()
+            .take_while(|c| matches!(c, b'.' | b',' | b';' | b')' | b']'))
+            .count();
+    let core = &b[..core_len];
+    // An absolute path, or `host:port`: one variable.
+    if (core.len() > 1 && core[0] == b'/' && core[1] != b'/') || is_host_port(core) {
+        out.push_str(WILDCARD);
+        out.push_str(&tok[core_len..]);
+        return;
+    }
     let mark = out.len();
     let mut any_var = false;
     let mut i = 0;
@@ -105,7 +163,7 @@ fn mask_token(tok: &str, out: &mut String) {
             i += len;
         }
     }
-    if any_var && (b.first() == Some(&b'/') || memchr::memmem::find(b, b"://").is_some()) {
+    if any_var && memchr::memmem::find(b, b"://").is_some() {
         out.truncate(mark);
         out.push_str(WILDCARD);
     }
@@ -129,12 +187,26 @@ fn id_tail(b: &[u8], mut i: usize) -> Option<usize> {
         }
         if b[s..j].iter().any(u8::is_ascii_digit) {
             saw_digits = true;
-        } else if !saw_digits {
-            return None;
         }
         i = j;
     }
     saw_digits.then_some(i)
+}
+
+/// `name:port` or `a.b.c:port` (letters, digits, `.`, `-`, `_` before one `:` and digits).
+fn is_host_port(b: &[u8]) -> bool {
+    let Some(colon) = b.iter().rposition(|&c| c == b':') else {
+        return false;
+    };
+    let (host, port) = (&b[..colon], &b[colon + 1..]);
+    !host.is_empty()
+        && host[0].is_ascii_alphanumeric()
+        && host.iter().any(|c| c.is_ascii_alphabetic() || *c == b'.')
+        && host
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+        && (1..=5).contains(&port.len())
+        && port.iter().all(u8::is_ascii_digit)
 }
 
 fn is_connector(c: u8) -> bool {

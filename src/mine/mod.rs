@@ -2,12 +2,18 @@
 //!
 //! Each message is masked first ([`mask`]: numbers, ids, addresses, hashes become `<*>`), then
 //! split on whitespace and placed in a group of clusters keyed by its token count and its first
-//! token. Within the group it joins the most similar cluster if the similarity reaches
-//! [`MinerConfig::similarity`]; otherwise it starts a new cluster. Similarity is the share of
-//! positions where the cluster's template and the message agree, where a `<*>` on either side
-//! counts as agreement. Joining a cluster replaces the positions that disagree with `<*>`, so a
-//! template only ever gets more general and converges; every line is reported with the *final*
-//! template of its cluster. Identical masked messages skip the search through a cache.
+//! token. Within the group it joins the most similar cluster if the similarity is above
+//! [`MinerConfig::similarity`] (more than half the positions, by default); otherwise it starts
+//! a new cluster. Similarity is the share of positions where the cluster's template and the
+//! message agree, where a `<*>` on either side, or a template token such as `rhost=<*>` that
+//! covers the message's token, counts as agreement. Joining a cluster generalises the positions
+//! that disagree (keeping common punctuation: `rhost=<*>`, `(<*>)`), so a template only ever
+//! gets more general and converges; every line is reported with the *final* template of its
+//! cluster. Identical masked messages (*variants*) skip the search through a hash table.
+//!
+//! Before the report, a cluster is split on slots that hold only a few distinct plain words
+//! (see [`Miner::templates`]): Drain merges `cupsd startup succeeded` and `cupsd shutdown
+//! succeeded` online, but a slot with two or three word values is a constant, not a variable.
 //!
 //! Clusters are capped ([`MinerConfig::max_clusters`]): past the cap, the least recently used
 //! cluster is retired (its template and counts are kept for the report, it takes no new
@@ -30,7 +36,7 @@ use mask::WILDCARD;
 /// dataset.
 #[derive(Clone, Debug)]
 pub struct MinerConfig {
-    /// Minimum share of agreeing token positions to join a cluster.
+    /// A message joins a cluster when more than this share of token positions agree.
     pub similarity: f64,
     /// Live clusters kept at most (least recently used retired first).
     pub max_clusters: usize,
@@ -48,18 +54,80 @@ impl Default for MinerConfig {
     }
 }
 
-/// One cluster's state.
+/// One distinct masked message (a *variant*) and what was seen of it.
 #[derive(Clone, Debug)]
-struct Cluster {
-    tokens: Vec<Box<str>>,
+struct Variant {
+    /// The masked message, tokens separated by one space.
+    masked: Box<str>,
+    cluster: u32,
+    stats: Stats,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Stats {
     count: u64,
     levels: [u64; 6],
     first_us: Option<i64>,
     last_us: Option<i64>,
-    example: Box<str>,
+    example: Option<Box<str>>,
+}
+
+impl Variant {
+    fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.masked.split(' ').filter(|t| !t.is_empty())
+    }
+
+    fn token(&self, pos: usize) -> &str {
+        self.tokens().nth(pos).unwrap_or("")
+    }
+}
+
+impl Stats {
+    fn add_n(&mut self, n: u64, levels: [u64; 6], time_us: Option<i64>, msg: &str) {
+        self.count += n;
+        for (a, b) in self.levels.iter_mut().zip(levels) {
+            *a += b;
+        }
+        if let Some(t) = time_us {
+            self.first_us = Some(self.first_us.map_or(t, |f| f.min(t)));
+            self.last_us = Some(self.last_us.map_or(t, |l| l.max(t)));
+        }
+        if self.example.is_none() {
+            self.example = Some(msg.into());
+        }
+    }
+
+    fn merge(&mut self, o: &Stats) {
+        self.count += o.count;
+        for (a, b) in self.levels.iter_mut().zip(o.levels) {
+            *a += b;
+        }
+        self.first_us = crate::aggregate::min_opt(self.first_us, o.first_us);
+        self.last_us = crate::aggregate::max_opt(self.last_us, o.last_us);
+        if self.example.is_none() {
+            self.example.clone_from(&o.example);
+        }
+    }
+}
+
+/// One cluster's state.
+#[derive(Clone, Debug)]
+struct Cluster {
+    tokens: Vec<Box<str>>,
+    /// Its variants (distinct masked messages).
+    variants: Vec<u32>,
+    /// Messages whose variant could not be remembered (past the variant cap).
+    overflow: Stats,
     last_used: u64,
     retired: bool,
 }
+
+/// What [`Miner::add`] returns for a message: its variant, or its cluster when the variant
+/// table is full. Resolve it to a template with the map from [`Miner::templates`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineKey(u32);
+
+const CLUSTER_KEY: u32 = 1 << 31;
 
 /// A mined template, as reported.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -72,7 +140,7 @@ pub struct Template {
     pub count: u64,
     /// Messages per level (`trace` … `fatal`; only levels seen).
     pub levels: std::collections::BTreeMap<String, u64>,
-    /// Earliest and latest event time seen (RFC 3339), if any.
+    /// Earliest event time seen (RFC 3339), if any.
     pub first_seen: Option<String>,
     /// Latest event time seen.
     pub last_seen: Option<String>,
@@ -80,15 +148,36 @@ pub struct Template {
     pub example: String,
 }
 
+/// Maps the [`LineKey`]s of a run to indexes in the template list.
+#[derive(Clone, Debug, Default)]
+pub struct TemplateIndex {
+    by_variant: Vec<u32>,
+    by_cluster: Vec<u32>,
+}
+
+impl TemplateIndex {
+    /// The index in the template list of the message that got `key`.
+    pub fn get(&self, key: LineKey) -> u32 {
+        if key.0 & CLUSTER_KEY != 0 {
+            self.by_cluster[(key.0 & !CLUSTER_KEY) as usize]
+        } else {
+            self.by_variant[key.0 as usize]
+        }
+    }
+}
+
 /// The online clusterer. Feed messages with [`Miner::add`]; read results with
-/// [`Miner::templates`] and [`Miner::template_of`].
+/// [`Miner::templates`].
 #[derive(Debug)]
 pub struct Miner {
     config: MinerConfig,
     clusters: Vec<Cluster>,
     /// (token count, first token or `<*>`) → clusters.
     groups: HashMap<(usize, Box<str>), Vec<u32>>,
-    cache: HashMap<Box<str>, u32>,
+    /// Masked message → variant (hashed by the text, which lives in the variant).
+    variant_of: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::FixedState,
+    variants: Vec<Variant>,
     masked: String,
     tick: u64,
     live: usize,
@@ -101,46 +190,114 @@ impl Miner {
             config,
             clusters: Vec::new(),
             groups: HashMap::new(),
-            cache: HashMap::new(),
+            variant_of: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::FixedState::with_seed(0x6d69_6e65),
+            variants: Vec::new(),
             masked: String::new(),
             tick: 0,
             live: 0,
         }
     }
 
-    /// Adds one message; returns its cluster.
-    pub fn add(&mut self, msg: &str, level: Option<Level>, time_us: Option<i64>) -> u32 {
-        self.tick += 1;
+    /// Adds one message; returns the key to look its template up with at the end.
+    pub fn add(&mut self, msg: &str, level: Option<Level>, time_us: Option<i64>) -> LineKey {
+        let mut levels = [0u64; 6];
+        if let Some(l) = level {
+            levels[l as usize] = 1;
+        }
+        self.add_n(msg, 1, levels, time_us)
+    }
+
+    /// Adds a message seen `n` times with these level counts (a message counter's entry).
+    pub fn add_n(&mut self, msg: &str, n: u64, levels: [u64; 6], time_us: Option<i64>) -> LineKey {
         let mut masked = std::mem::take(&mut self.masked);
         mask::mask_into(msg, &mut masked);
-        let id = match self.cache.get(masked.as_str()) {
-            Some(&id) if !self.clusters[id as usize].retired => id,
-            _ => {
-                let id = self.place(&masked, msg);
-                if self.cache.len() >= self.config.cache_entries {
-                    self.cache.clear();
-                }
-                self.cache.insert(masked.as_str().into(), id);
-                id
-            }
-        };
+        let key = self.add_masked(&masked, msg, n, levels, time_us);
         self.masked = masked;
-        let c = &mut self.clusters[id as usize];
-        c.count += 1;
-        c.last_used = self.tick;
-        if let Some(l) = level {
-            c.levels[l as usize] += 1;
+        key
+    }
+
+    fn add_masked(
+        &mut self,
+        masked: &str,
+        msg: &str,
+        n: u64,
+        levels: [u64; 6],
+        time_us: Option<i64>,
+    ) -> LineKey {
+        self.tick += 1;
+        let hash = {
+            use std::hash::BuildHasher;
+            self.hasher.hash_one(masked)
+        };
+        let variants = &self.variants;
+        let found = self
+            .variant_of
+            .find(hash, |&v| &*variants[v as usize].masked == masked)
+            .copied();
+        match found {
+            Some(v) if !self.clusters[self.variants[v as usize].cluster as usize].retired => {
+                let var = &mut self.variants[v as usize];
+                var.stats.add_n(n, levels, time_us, msg);
+                self.clusters[var.cluster as usize].last_used = self.tick;
+                LineKey(v)
+            }
+            _ => {
+                let tokens: Vec<&str> = masked.split(' ').filter(|t| !t.is_empty()).collect();
+                let cluster = self.place(&tokens);
+                self.clusters[cluster as usize].last_used = self.tick;
+                if self.variants.len() < self.config.cache_entries {
+                    let v = self.variants.len() as u32;
+                    let mut stats = Stats::default();
+                    stats.add_n(n, levels, time_us, msg);
+                    self.variants.push(Variant {
+                        masked: masked.into(),
+                        cluster,
+                        stats,
+                    });
+                    let hasher = &self.hasher;
+                    let variants = &self.variants;
+                    self.variant_of.insert_unique(hash, v, |&x| {
+                        use std::hash::BuildHasher;
+                        hasher.hash_one(&*variants[x as usize].masked)
+                    });
+                    self.clusters[cluster as usize].variants.push(v);
+                    LineKey(v)
+                } else {
+                    self.clusters[cluster as usize]
+                        .overflow
+                        .add_n(n, levels, time_us, msg);
+                    LineKey(cluster | CLUSTER_KEY)
+                }
+            }
         }
-        if let Some(t) = time_us {
-            c.first_us = Some(c.first_us.map_or(t, |f| f.min(t)));
-            c.last_us = Some(c.last_us.map_or(t, |l| l.max(t)));
+    }
+
+    /// Adds another miner's messages (a shard mined separately). Its distinct masked messages
+    /// are placed as if they had been added here, with their counts; so the result equals one
+    /// pass over both inputs except where the order of first sight changes which template a
+    /// borderline message joins.
+    pub fn merge(&mut self, other: &Miner) {
+        for v in &other.variants {
+            let masked = &*v.masked;
+            let s = &v.stats;
+            let example = s.example.as_deref().unwrap_or("");
+            let key = self.add_masked(masked, example, s.count, s.levels, s.first_us);
+            if let (Some(last), true) = (s.last_us, key.0 & CLUSTER_KEY == 0) {
+                let st = &mut self.variants[key.0 as usize].stats;
+                st.last_us = crate::aggregate::max_opt(st.last_us, Some(last));
+            }
         }
-        id
+        for c in other.clusters.iter().filter(|c| c.overflow.count > 0) {
+            let masked = c.tokens.join(" ");
+            let tokens: Vec<&str> = masked.split(' ').filter(|t| !t.is_empty()).collect();
+            let id = self.place(&tokens);
+            self.clusters[id as usize].overflow.merge(&c.overflow);
+        }
     }
 
     /// Finds or creates the cluster for a masked message.
-    fn place(&mut self, masked: &str, msg: &str) -> u32 {
-        let tokens: Vec<&str> = masked.split(' ').filter(|t| !t.is_empty()).collect();
+    fn place(&mut self, tokens: &[&str]) -> u32 {
         let first = tokens
             .first()
             .map(|t| if t.contains(WILDCARD) { WILDCARD } else { t })
@@ -153,8 +310,8 @@ impl Miner {
                 if c.retired {
                     continue;
                 }
-                let (sim, exact) = similarity(&c.tokens, &tokens);
-                if sim >= self.config.similarity
+                let (sim, exact) = similarity(&c.tokens, tokens);
+                if sim > self.config.similarity
                     && best.is_none_or(|(_, s, e)| sim > s || (sim == s && exact > e))
                 {
                     best = Some((id, sim, exact));
@@ -163,9 +320,11 @@ impl Miner {
         }
         if let Some((id, _, _)) = best {
             let c = &mut self.clusters[id as usize];
-            for (t, m) in c.tokens.iter_mut().zip(&tokens) {
-                if &**t != *m && &**t != WILDCARD {
-                    *t = WILDCARD.into();
+            for (t, m) in c.tokens.iter_mut().zip(tokens) {
+                if &**t != *m {
+                    if let Some(g) = generalize(t, m) {
+                        *t = g.into();
+                    }
                 }
             }
             return id;
@@ -176,11 +335,8 @@ impl Miner {
         let id = self.clusters.len() as u32;
         self.clusters.push(Cluster {
             tokens: tokens.iter().map(|t| Box::<str>::from(*t)).collect(),
-            count: 0,
-            levels: [0; 6],
-            first_us: None,
-            last_us: None,
-            example: msg.into(),
+            variants: Vec::new(),
+            overflow: Stats::default(),
             last_used: self.tick,
             retired: false,
         });
@@ -199,19 +355,13 @@ impl Miner {
         {
             self.clusters[i].retired = true;
             self.live -= 1;
-            self.cache.retain(|_, v| *v as usize != i);
             for ids in self.groups.values_mut() {
                 ids.retain(|&x| x as usize != i);
             }
         }
     }
 
-    /// The current template text of cluster `id`.
-    pub fn template_of(&self, id: u32) -> String {
-        self.clusters[id as usize].tokens.join(" ")
-    }
-
-    /// Number of clusters created (live and retired).
+    /// Clusters created (live and retired).
     pub fn len(&self) -> usize {
         self.clusters.len()
     }
@@ -221,68 +371,241 @@ impl Miner {
         self.clusters.is_empty()
     }
 
-    /// The templates, merged by identical text, most frequent first (ties by template text),
-    /// and a map from cluster to index in that list.
-    pub fn templates(&self) -> (Vec<Template>, Vec<u32>) {
+    /// The final templates, most frequent first (ties by template text), and the index that
+    /// maps each [`LineKey`] to one of them.
+    ///
+    /// Before reporting, a cluster is split on positions whose values are a few distinct
+    /// plain words (`startup` / `shutdown`, `NEW` / `RUNNING`): such a slot is a constant that
+    /// the online merge generalised too early, while real variables (user names, ids) take
+    /// many values. Clusters that end with the same text are then one template.
+    pub fn templates(&self) -> (Vec<Template>, TemplateIndex) {
+        // Final groups: (template tokens, stats, variant list).
+        let mut finals: Vec<(Vec<Box<str>>, Stats)> = Vec::new();
+        let mut variant_final = vec![0u32; self.variants.len()];
+        let mut cluster_final = vec![0u32; self.clusters.len()];
+        for (ci, c) in self.clusters.iter().enumerate() {
+            let groups = split_constants(&c.tokens, &c.variants, &self.variants);
+            let mut rest_final = None;
+            for g in groups {
+                let mut stats = Stats::default();
+                for &v in &g {
+                    stats.merge(&self.variants[v as usize].stats);
+                }
+                let tokens = if g.len() == c.variants.len() {
+                    rest_final = Some(finals.len() as u32);
+                    c.tokens.clone()
+                } else {
+                    template_of_variants(&g, &self.variants)
+                };
+                for &v in &g {
+                    variant_final[v as usize] = finals.len() as u32;
+                }
+                finals.push((tokens, stats));
+            }
+            // Overflow messages stay with the cluster's own template.
+            let f = match rest_final {
+                Some(f) => f,
+                None => {
+                    finals.push((c.tokens.clone(), Stats::default()));
+                    (finals.len() - 1) as u32
+                }
+            };
+            finals[f as usize].1.merge(&c.overflow);
+            cluster_final[ci] = f;
+        }
+        // Merge finals with the same text.
         let mut by_text: HashMap<String, usize> = HashMap::new();
-        let mut out: Vec<Template> = Vec::new();
-        let mut levels: Vec<[u64; 6]> = Vec::new();
-        let mut times: Vec<(Option<i64>, Option<i64>)> = Vec::new();
-        let mut index = Vec::with_capacity(self.clusters.len());
-        for c in &self.clusters {
-            let text = c.tokens.join(" ");
+        let mut out: Vec<(String, Stats)> = Vec::new();
+        let mut final_out = vec![0u32; finals.len()];
+        for (fi, (tokens, stats)) in finals.iter().enumerate() {
+            if stats.count == 0 && tokens.is_empty() {
+                continue;
+            }
+            let text = tokens.join(" ");
             let i = *by_text.entry(text.clone()).or_insert_with(|| {
-                out.push(Template {
-                    id: template_id(&text),
-                    template: text,
-                    count: 0,
-                    levels: Default::default(),
-                    first_seen: None,
-                    last_seen: None,
-                    example: c.example.to_string(),
-                });
-                levels.push([0; 6]);
-                times.push((None, None));
+                out.push((text, Stats::default()));
                 out.len() - 1
             });
-            out[i].count += c.count;
-            for (a, b) in levels[i].iter_mut().zip(c.levels) {
-                *a += b;
-            }
-            let t = &mut times[i];
-            t.0 = crate::aggregate::min_opt(t.0, c.first_us);
-            t.1 = crate::aggregate::max_opt(t.1, c.last_us);
-            index.push(i as u32);
+            out[i].1.merge(stats);
+            final_out[fi] = i as u32;
         }
-        for (i, t) in out.iter_mut().enumerate() {
-            for (l, &n) in levels[i].iter().enumerate() {
-                if n > 0 {
-                    t.levels.insert(LEVELS[l].to_string(), n);
-                }
-            }
-            t.first_seen = times[i].0.map(crate::record::time::format_rfc3339);
-            t.last_seen = times[i].1.map(crate::record::time::format_rfc3339);
-        }
-        // Sort, and remap the cluster index.
         let mut order: Vec<usize> = (0..out.len()).collect();
         order.sort_by(|&a, &b| {
             out[b]
+                .1
                 .count
-                .cmp(&out[a].count)
-                .then_with(|| out[a].template.cmp(&out[b].template))
+                .cmp(&out[a].1.count)
+                .then_with(|| out[a].0.cmp(&out[b].0))
         });
         let mut rank = vec![0u32; out.len()];
         for (r, &i) in order.iter().enumerate() {
             rank[i] = r as u32;
         }
-        let mut sorted: Vec<Option<Template>> = out.into_iter().map(Some).collect();
-        let sorted: Vec<Template> = order
+        let templates = order
             .iter()
-            .map(|&i| sorted[i].take().expect("once"))
+            .filter(|&&i| out[i].1.count > 0)
+            .map(|&i| {
+                let (text, s) = &out[i];
+                Template {
+                    id: template_id(text),
+                    template: text.clone(),
+                    count: s.count,
+                    levels: s
+                        .levels
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(l, n)| (LEVELS[l].to_string(), *n))
+                        .collect(),
+                    first_seen: s.first_us.map(crate::record::time::format_rfc3339),
+                    last_seen: s.last_us.map(crate::record::time::format_rfc3339),
+                    example: s.example.as_deref().unwrap_or("").to_string(),
+                }
+            })
             .collect();
-        let index = index.into_iter().map(|i| rank[i as usize]).collect();
-        (sorted, index)
+        let map = |f: u32| rank[final_out[f as usize] as usize];
+        let index = TemplateIndex {
+            by_variant: variant_final.into_iter().map(map).collect(),
+            by_cluster: cluster_final.into_iter().map(map).collect(),
+        };
+        (templates, index)
     }
+}
+
+/// Most distinct plain words a slot may take and still be read as a constant.
+const MAX_CONSTANT_VALUES: usize = 3;
+
+/// Splits a cluster's variants on the `<*>` slots whose values are a few distinct plain words.
+fn split_constants(tokens: &[Box<str>], members: &[u32], variants: &[Variant]) -> Vec<Vec<u32>> {
+    if members.len() < 2 {
+        return vec![members.to_vec()];
+    }
+    let mut slots = Vec::new();
+    for (pos, t) in tokens.iter().enumerate() {
+        if &**t != WILDCARD {
+            continue;
+        }
+        let mut values: Vec<&str> = Vec::new();
+        let mut constant = true;
+        for &v in members {
+            let val = variants[v as usize].token(pos);
+            if !is_plain_word(val) {
+                constant = false;
+                break;
+            }
+            if !values.contains(&val) {
+                values.push(val);
+                if values.len() > MAX_CONSTANT_VALUES {
+                    constant = false;
+                    break;
+                }
+            }
+        }
+        if constant && values.len() > 1 {
+            slots.push(pos);
+        }
+    }
+    if slots.is_empty() {
+        return vec![members.to_vec()];
+    }
+    let mut groups: Vec<(Vec<&str>, Vec<u32>)> = Vec::new();
+    for &v in members {
+        let key: Vec<&str> = slots
+            .iter()
+            .map(|&p| variants[v as usize].token(p))
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(v),
+            None => groups.push((key, vec![v])),
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// Letters only (a word such as `startup`, `NEW`, `password`), at least two of them.
+fn is_plain_word(s: &str) -> bool {
+    s.len() >= 2 && s.bytes().all(|c| c.is_ascii_alphabetic())
+}
+
+/// The template of a set of variants: positions where all agree are kept, the others
+/// generalised.
+fn template_of_variants(members: &[u32], variants: &[Variant]) -> Vec<Box<str>> {
+    let mut tokens: Vec<Box<str>> = variants[members[0] as usize]
+        .tokens()
+        .map(Box::from)
+        .collect();
+    for &v in &members[1..] {
+        for (t, m) in tokens.iter_mut().zip(variants[v as usize].tokens()) {
+            if &**t != m {
+                if let Some(g) = generalize(t, m) {
+                    *t = g.into();
+                }
+            }
+        }
+    }
+    tokens
+}
+
+/// The most specific token covering both `t` (a template token) and `m`, or `None` if `t`
+/// already covers `m`. Common punctuation around the differing part is kept: `rhost=<*>`,
+/// `(<*>)`, `'<*>'`, `[<*>]`; words are never cut in the middle.
+fn generalize(t: &str, m: &str) -> Option<String> {
+    if t == WILDCARD || glob_match(t, m) {
+        return None;
+    }
+    if m == WILDCARD {
+        return Some(WILDCARD.to_string());
+    }
+    let (tb, mb) = (t.as_bytes(), m.as_bytes());
+    let mut p = tb.iter().zip(mb).take_while(|(a, b)| a == b).count();
+    let max_s = tb.len().min(mb.len()) - p;
+    let mut s = tb
+        .iter()
+        .rev()
+        .zip(mb.iter().rev())
+        .take(max_s)
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Cut back to punctuation boundaries (never inside a word or a `<*>`).
+    while p > 0 && (tb[p - 1].is_ascii_alphanumeric() || tb[p - 1] == b'<' || tb[p - 1] == b'*') {
+        p -= 1;
+    }
+    while s > 0 && {
+        let c = tb[tb.len() - s];
+        c.is_ascii_alphanumeric() || c == b'>' || c == b'*'
+    } {
+        s -= 1;
+    }
+    let mut out = format!("{}{WILDCARD}{}", &t[..p], &t[t.len() - s..]);
+    while out.contains("<*><*>") {
+        out = out.replace("<*><*>", WILDCARD);
+    }
+    Some(out)
+}
+
+/// Does `m` match template token `t` (`<*>` = any text, possibly empty)?
+fn glob_match(t: &str, m: &str) -> bool {
+    if !t.contains(WILDCARD) {
+        return t == m;
+    }
+    let parts: Vec<&str> = t.split(WILDCARD).collect();
+    let mut rest = m;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(k) => rest = &rest[k + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
 }
 
 const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "fatal"];
@@ -299,7 +622,7 @@ fn similarity(template: &[Box<str>], msg: &[&str]) -> (f64, usize) {
         if &**t == *m {
             agree += 1;
             exact += 1;
-        } else if &**t == WILDCARD || *m == WILDCARD {
+        } else if *m == WILDCARD || glob_match(t, m) {
             agree += 1;
         }
     }
@@ -358,16 +681,75 @@ mod tests {
     #[test]
     fn clusters_converge_and_ids_are_stable() {
         let mut m = Miner::new(MinerConfig::default());
-        let a = m.add("user alice logged in from web", None, None);
-        let b = m.add("user bob logged in from web", None, None);
+        let mut keys = Vec::new();
+        for u in ["alice", "bob", "carol", "dave", "erin", "frank"] {
+            keys.push(m.add(&format!("user {u} logged in from web"), None, None));
+        }
         let c = m.add("disk full on /dev/sda1", None, None);
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        assert_eq!(m.template_of(a), "user <*> logged in from web");
         let (t, idx) = m.templates();
-        assert_eq!(t[idx[a as usize] as usize].count, 2);
+        let a = idx.get(keys[0]);
+        assert!(keys.iter().all(|k| idx.get(*k) == a));
+        assert_ne!(a, idx.get(c));
+        assert_eq!(t[a as usize].template, "user <*> logged in from web");
+        assert_eq!(t[a as usize].count, 6);
         assert_eq!(t[0].id, template_id("user <*> logged in from web"));
         assert_eq!(template_id("x"), template_id("x"));
+    }
+
+    #[test]
+    fn few_plain_words_in_a_slot_are_constants() {
+        let mut m = Miner::new(MinerConfig::default());
+        let a = m.add("cupsd startup succeeded", None, None);
+        let b = m.add("cupsd shutdown succeeded", None, None);
+        let (t, idx) = m.templates();
+        assert_ne!(idx.get(a), idx.get(b));
+        assert_eq!(t[idx.get(a) as usize].template, "cupsd startup succeeded");
+    }
+
+    #[test]
+    fn generalising_keeps_punctuation() {
+        assert_eq!(
+            generalize("rhost=<*>", "rhost=host.example").as_deref(),
+            None
+        );
+        assert_eq!(
+            generalize("rhost=a.b", "rhost=c.d").as_deref(),
+            Some("rhost=<*>")
+        );
+        assert_eq!(generalize("(<*>)", "(host)").as_deref(), None);
+        assert_eq!(
+            generalize("'/dev/a'", "'/dev/b'").as_deref(),
+            Some("'/dev/<*>'")
+        );
+        assert_eq!(generalize("startup", "shutdown").as_deref(), Some("<*>"));
+        assert!(glob_match("a<*>b<*>", "axxbyy"));
+        assert!(!glob_match("a<*>b", "axxc"));
+    }
+
+    #[test]
+    fn merged_shards_give_the_templates_of_one_pass() {
+        let msgs: Vec<String> = (0..400)
+            .map(|i| match i % 4 {
+                0 => format!("user u{} logged in from 10.0.0.{}", i % 37, i % 200),
+                1 => format!("disk /dev/sd{} at {}% capacity", i % 3, i % 100),
+                2 => format!("job_{}_{} failed after {} attempts", i, i * 7, i % 5),
+                _ => "cache warmed".to_string(),
+            })
+            .collect();
+        let mut one = Miner::new(MinerConfig::default());
+        let (mut a, mut b) = (
+            Miner::new(MinerConfig::default()),
+            Miner::new(MinerConfig::default()),
+        );
+        for (i, m) in msgs.iter().enumerate() {
+            one.add(m, None, None);
+            if i % 2 == 0 { &mut a } else { &mut b }.add(m, None, None);
+        }
+        a.merge(&b);
+        let strip = |t: Vec<Template>| -> Vec<(String, u64)> {
+            t.into_iter().map(|t| (t.template, t.count)).collect()
+        };
+        assert_eq!(strip(a.templates().0), strip(one.templates().0));
     }
 
     #[test]
@@ -392,6 +774,7 @@ mod tests {
         m.add("alpha one", None, None);
         m.add("gamma four five six", None, None); // retires "beta"
         assert_eq!(m.live, 2);
+        assert_eq!(m.len(), 3);
         let (t, _) = m.templates();
         assert_eq!(t.len(), 3, "retired clusters are still reported");
     }

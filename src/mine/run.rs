@@ -66,7 +66,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
     let slots = parser.spec().slot_count();
     let mut miner = Miner::new(opts.miner.clone());
     let mut out = Mined::default();
-    let mut per_line: Vec<u32> = Vec::new();
+    let mut per_line: Vec<Option<super::LineKey>> = Vec::new();
     let chunker = Chunker {
         chunk_size: 1 << 20,
         max_line_bytes: opts.max_line_bytes.max(1),
@@ -76,7 +76,9 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
             .as_ref()
             .is_some_and(|c| c.load(Ordering::Relaxed))
     };
-    let mut buf_pool: Vec<Vec<u8>> = Vec::new();
+    // Chunk buffers go back to the pool as soon as a chunk is mined: memory stays at a few
+    // chunks whatever the input size.
+    let buf_pool: std::cell::RefCell<Vec<Vec<u8>>> = Default::default();
     for (idx, input) in inputs.iter().enumerate() {
         if cancelled() {
             out.cancelled = true;
@@ -89,27 +91,25 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
                 continue;
             }
         };
-        let get_buf = || buf_pool.pop().unwrap_or_default();
-        let mut returned = Vec::new();
+        let get_buf = || buf_pool.borrow_mut().pop().unwrap_or_default();
         let emit = |chunk: Chunk| {
             let mut fields = Fields::new(slots);
             for line in chunk.bytes().split_inclusive(|&b| b == b'\n') {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 out.lines += 1;
-                let id = mine_line(&parser, &mut fields, &mut miner, &opts.text, line);
-                if id != u32::MAX {
+                let key = mine_line(&parser, &mut fields, &mut miner, &opts.text, line);
+                if key.is_some() {
                     out.messages += 1;
                 }
                 if opts.assignments {
-                    per_line.push(id);
+                    per_line.push(key);
                 }
             }
-            returned.push(chunk.data);
+            buf_pool.borrow_mut().push(chunk.data);
             !cancelled()
         };
         let (_, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
-        buf_pool.extend(returned);
         if let Err(e) = res {
             out.failures.push((input.name(), e.to_string()));
         }
@@ -120,13 +120,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
     if opts.assignments {
         out.assignments = per_line
             .into_iter()
-            .map(|id| {
-                if id == u32::MAX {
-                    u32::MAX
-                } else {
-                    index[id as usize]
-                }
-            })
+            .map(|key| key.map_or(u32::MAX, |k| index.get(k)))
             .collect();
     }
     out
@@ -138,9 +132,9 @@ fn mine_line<'a>(
     miner: &mut Miner,
     text: &MineText,
     line: &'a [u8],
-) -> u32 {
+) -> Option<super::LineKey> {
     if line.iter().all(u8::is_ascii_whitespace) {
-        return u32::MAX;
+        return None;
     }
     let whole = || String::from_utf8_lossy(line);
     let parsed = parser.parse(line, fields);
@@ -161,8 +155,8 @@ fn mine_line<'a>(
         MineText::Message | MineText::Field(_) => match rec.text(Slot::Message) {
             Some(m) => m,
             None if matches!(text, MineText::Message) => whole(),
-            None => return u32::MAX,
+            None => return None,
         },
     };
-    miner.add(&msg, level, time)
+    Some(miner.add(&msg, level, time))
 }

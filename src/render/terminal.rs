@@ -358,6 +358,38 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
 
+    // Templates of the messages the catalog does not know.
+    if !r.templates.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            style.bold(
+                "Unknown messages, as templates (no catalog pattern; errors and warnings first)"
+            )
+        )?;
+        let cw = r
+            .templates
+            .iter()
+            .map(|t| thousands(t.count).len())
+            .max()
+            .unwrap_or(1);
+        for t in &r.templates {
+            let worst = ["fatal", "error", "warn"]
+                .into_iter()
+                .find(|l| t.levels.contains_key(*l));
+            let tag = worst.unwrap_or("");
+            let text = fit(&sanitize(&t.template), w.saturating_sub(cw + 12));
+            let text = match worst {
+                Some("fatal") => style.severity("critical", &text),
+                Some("error") => style.severity("error", &text),
+                Some("warn") => style.severity("warn", &text),
+                _ => text,
+            };
+            writeln!(out, "  {:>cw$}  {:<5}  {}", thousands(t.count), tag, text)?;
+        }
+        writeln!(out)?;
+    }
+
     write_latency(r, style, w, out)?;
     write_traces(r, style, w, out)?;
 
@@ -717,49 +749,6 @@ fn human_secs(s: i64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrap_respects_width() {
-        let lines = wrap("one two three four five six", 9);
-        assert_eq!(lines, ["one two", "three", "four five", "six"]);
-        assert!(wrap("", 10).is_empty());
-    }
-
-    #[test]
-    fn sparkline_scales_to_max() {
-        assert_eq!(sparkline(&[0, 1, 2, 4], 4), " ▃▅█");
-        assert_eq!(
-            sparkline(&[1, 2], 8),
-            "▂▃",
-            "a row scaled to the whole series, not to 2"
-        );
-        assert_eq!(sparkline(&[], 0), "");
-    }
-
-    #[test]
-    fn text_report_has_no_escapes_without_color() {
-        let r = crate::pipeline::analyze_str(
-            "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"\\u001b[2Jdatabase connection failed\"}\n",
-        );
-        let mut out = Vec::new();
-        write(
-            &r,
-            Style {
-                color: false,
-                width: 100,
-            },
-            &mut out,
-        )
-        .unwrap();
-        let s = String::from_utf8(out).unwrap();
-        assert!(!s.contains('\x1b'), "{s}");
-        assert!(s.contains("\\x1b[2J"));
-    }
-}
-
 /// Writes mined templates: count, share, level mix and the template, most frequent first,
 /// at most `top` of them.
 pub fn write_templates(
@@ -830,4 +819,47 @@ pub fn write_templates(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_respects_width() {
+        let lines = wrap("one two three four five six", 9);
+        assert_eq!(lines, ["one two", "three", "four five", "six"]);
+        assert!(wrap("", 10).is_empty());
+    }
+
+    #[test]
+    fn sparkline_scales_to_max() {
+        assert_eq!(sparkline(&[0, 1, 2, 4], 4), " ▃▅█");
+        assert_eq!(
+            sparkline(&[1, 2], 8),
+            "▂▃",
+            "a row scaled to the whole series, not to 2"
+        );
+        assert_eq!(sparkline(&[], 0), "");
+    }
+
+    #[test]
+    fn text_report_has_no_escapes_without_color() {
+        let r = crate::pipeline::analyze_str(
+            "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"\\u001b[2Jdatabase connection failed\"}\n",
+        );
+        let mut out = Vec::new();
+        write(
+            &r,
+            Style {
+                color: false,
+                width: 100,
+            },
+            &mut out,
+        )
+        .unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(!s.contains('\x1b'), "{s}");
+        assert!(s.contains("\\x1b[2J"));
+    }
 }

@@ -42,6 +42,10 @@ pub struct Report {
     pub patterns: Vec<PatternHit>,
     /// Most frequent messages of structured events, by count then text.
     pub messages: Vec<MessageEntry>,
+    /// Templates mined from the messages no catalog pattern matched: those with error or
+    /// fatal events first, then warnings, then the rest; by count within each (`--top` long).
+    #[serde(default)]
+    pub templates: Vec<TemplateEntry>,
     /// Events and errors over time.
     pub timeline: TimelineReport,
     /// Durations: percentiles overall and per group, the slowest events, outliers.
@@ -357,6 +361,96 @@ pub struct MessageEntry {
     pub exact: bool,
 }
 
+/// A template of unknown messages.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TemplateEntry {
+    /// Stable id derived from the template text.
+    pub id: String,
+    /// The template, `<*>` for variables.
+    pub template: String,
+    /// Messages it covers.
+    pub count: u64,
+    /// Messages per level (only levels seen).
+    pub levels: BTreeMap<String, u64>,
+    /// One message it covers.
+    pub example: String,
+}
+
+/// Distinct unknown messages mined: the most frequent ones. This bounds the report-time cost
+/// (a 1 GB log can hold a million distinct messages); template counts then cover these
+/// messages, which in practice are the bulk of the volume.
+pub const MAX_MINED_MESSAGES: usize = 50_000;
+
+/// Mines the messages no catalog pattern matched; the `top` most important templates.
+///
+/// The per-worker message shards are combined first and the messages mined in one fixed order
+/// (count descending, then text), so the templates are the same for any thread count and
+/// chunk size.
+fn unknown_templates(
+    messages: &crate::aggregate::messages::MessageTally,
+    top: usize,
+) -> Vec<TemplateEntry> {
+    use crate::mine::{Miner, MinerConfig};
+    let mut all: std::collections::HashMap<&[u8], (u64, [u32; 6])> =
+        std::collections::HashMap::new();
+    for shard in messages.shards() {
+        for (text, count, lv) in shard.unknown() {
+            let e = all.entry(text).or_insert((0, [0; 6]));
+            e.0 += count;
+            for (a, b) in e.1.iter_mut().zip(lv) {
+                *a = a.saturating_add(b);
+            }
+        }
+    }
+    let mut unknown: Vec<(&[u8], u64, [u32; 6])> =
+        all.into_iter().map(|(t, (c, l))| (t, c, l)).collect();
+    let order = |a: &(&[u8], u64, [u32; 6]), b: &(&[u8], u64, [u32; 6])| {
+        b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
+    };
+    if unknown.len() > MAX_MINED_MESSAGES {
+        unknown.select_nth_unstable_by(MAX_MINED_MESSAGES - 1, order);
+        unknown.truncate(MAX_MINED_MESSAGES);
+    }
+    unknown.sort_unstable_by(order);
+    let mut first = Miner::new(MinerConfig::default());
+    for (text, count, lv) in unknown {
+        first.add_n(
+            &String::from_utf8_lossy(text),
+            count,
+            lv.map(u64::from),
+            None,
+        );
+    }
+    let (templates, _) = first.templates();
+    let rank = |l: &BTreeMap<String, u64>| {
+        if l.contains_key("error") || l.contains_key("fatal") {
+            0
+        } else if l.contains_key("warn") {
+            1
+        } else {
+            2
+        }
+    };
+    let mut v: Vec<TemplateEntry> = templates
+        .into_iter()
+        .map(|t| TemplateEntry {
+            id: t.id,
+            levels: t.levels,
+            count: t.count,
+            example: t.example,
+            template: t.template,
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        rank(&a.levels)
+            .cmp(&rank(&b.levels))
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.template.cmp(&b.template))
+    });
+    v.truncate(top);
+    v
+}
+
 /// Events over time.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TimelineReport {
@@ -517,6 +611,7 @@ impl Report {
             text_levels: level_map(&agg.text_levels),
             patterns,
             messages,
+            templates: unknown_templates(&agg.messages, opts.top),
             timeline: TimelineReport {
                 bucket_seconds: width,
                 buckets,
