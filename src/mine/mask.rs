@@ -24,7 +24,7 @@ pub const WILDCARD: &str = "<*>";
 /// Appends the masked form of `msg` to `out` (cleared first).
 pub fn mask_into(msg: &str, out: &mut String) {
     mask_tokens(msg, out);
-    if out.contains(WILDCARD) {
+    if has_date_name(out.as_bytes()) {
         collapse_dates(out);
     }
 }
@@ -33,6 +33,18 @@ const MONTHS_DAYS: [&str; 19] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Mon",
     "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
 ];
+
+/// Cheap test for a token that starts like a day or month name (`Jan`, `Sun,`): a space or the
+/// start, an upper-case letter and two lower-case ones.
+fn has_date_name(b: &[u8]) -> bool {
+    b.windows(4).enumerate().any(|(i, w)| {
+        (i == 0 || b[i - 1] == b' ')
+            && w[0].is_ascii_uppercase()
+            && w[1].is_ascii_lowercase()
+            && w[2].is_ascii_lowercase()
+            && matches!(w[3], b' ' | b',')
+    })
+}
 
 /// A written-out date (`Sun Jul 10 04:17:24 2005`, `Jul 10 04:17:24`) is one variable: a day
 /// or month name followed by names and at least two variables becomes one `<*>`.

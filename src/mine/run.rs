@@ -64,6 +64,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
     }
     let parser = Parser::new(spec);
     let slots = parser.spec().slot_count();
+    let mut times = crate::record::time::TimeCache::default();
     let mut miner = Miner::new(opts.miner.clone());
     let mut out = Mined::default();
     let mut per_line: Vec<Option<super::LineKey>> = Vec::new();
@@ -98,7 +99,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 out.lines += 1;
-                let key = mine_line(&parser, &mut fields, &mut miner, &opts.text, line);
+                let key = mine_line(&parser, &mut fields, &mut times, &mut miner, &opts.text, line);
                 if key.is_some() {
                     out.messages += 1;
                 }
@@ -129,6 +130,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
 fn mine_line<'a>(
     parser: &Parser,
     fields: &mut Fields<'a>,
+    times: &mut crate::record::time::TimeCache,
     miner: &mut Miner,
     text: &MineText,
     line: &'a [u8],
@@ -148,7 +150,7 @@ fn mine_line<'a>(
         fields,
     };
     let level = rec.level();
-    let time = rec.time_us();
+    let time = rec.time_us_cached(times);
     let msg = match text {
         MineText::Line => whole(),
         MineText::Message if !format.is_structured() => whole(),

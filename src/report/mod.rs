@@ -379,7 +379,7 @@ pub struct TemplateEntry {
 /// Distinct unknown messages mined: the most frequent ones. This bounds the report-time cost
 /// (a 1 GB log can hold a million distinct messages); template counts then cover these
 /// messages, which in practice are the bulk of the volume.
-pub const MAX_MINED_MESSAGES: usize = 50_000;
+pub const MAX_MINED_MESSAGES: usize = 20_000;
 
 /// Mines the messages no catalog pattern matched; the `top` most important templates.
 ///
@@ -391,8 +391,8 @@ fn unknown_templates(
     top: usize,
 ) -> Vec<TemplateEntry> {
     use crate::mine::{Miner, MinerConfig};
-    let mut all: std::collections::HashMap<&[u8], (u64, [u32; 6])> =
-        std::collections::HashMap::new();
+    let mut all: std::collections::HashMap<&[u8], (u64, [u32; 6]), _> =
+        std::collections::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7));
     for shard in messages.shards() {
         for (text, count, lv) in shard.unknown() {
             let e = all.entry(text).or_insert((0, [0; 6]));
