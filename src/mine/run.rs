@@ -99,7 +99,14 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 out.lines += 1;
-                let key = mine_line(&parser, &mut fields, &mut times, &mut miner, &opts.text, line);
+                let key = mine_line(
+                    &parser,
+                    &mut fields,
+                    &mut times,
+                    &mut miner,
+                    &opts.text,
+                    line,
+                );
                 if key.is_some() {
                     out.messages += 1;
                 }
