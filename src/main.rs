@@ -619,6 +619,42 @@ fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
             })?;
             Ok(exit::OK)
         }
+        PatternsCommand::Suggest {
+            paths,
+            top,
+            output,
+            catalog,
+        } => {
+            if top == 0 {
+                anyhow::bail!("--top must be at least 1");
+            }
+            let catalog = load_catalog(&catalog)?;
+            let config = logtriage::Config {
+                top,
+                cancel: Some(interrupt_flag()),
+                ..Default::default()
+            };
+            let (inputs, missing) = source::expand(&paths);
+            for (name, e) in &missing {
+                eprintln!("logtriage: {name}: {e}");
+            }
+            let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
+            for (name, e) in &analysis.failures {
+                eprintln!("logtriage: {name}: {e}");
+            }
+            let (text, skipped) = logtriage::matching::suggest::stubs(&analysis.report.templates);
+            for (t, why) in &skipped {
+                eprintln!(
+                    "logtriage: skipped template {:?}: {why}",
+                    render::sanitize(t)
+                );
+            }
+            write_output(output.as_ref(), |out, _| out.write_all(text.as_bytes()))?;
+            if !missing.is_empty() || !analysis.failures.is_empty() {
+                return Ok(exit::ERROR);
+            }
+            Ok(exit::OK)
+        }
         PatternsCommand::Check { paths } => {
             let mut catalog = Catalog::default();
             let mut files = 0;

@@ -235,3 +235,59 @@ fn analyze_reports_unknown_templates_errors_first() {
         .iter()
         .all(|e| e["template"] != "database connection failed"));
 }
+
+#[test]
+fn patterns_suggest_writes_stubs_that_pass_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let mut text = String::new();
+    for i in 0..50 {
+        text.push_str(&format!(
+            "{{\"level\":\"error\",\"msg\":\"widget {i} exploded in bay {}\"}}\n",
+            i % 7
+        ));
+        text.push_str(&format!(
+            "{{\"level\":\"info\",\"msg\":\"sprocket {i} polished\"}}\n"
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let stubs = dir.path().join("suggested.toml");
+    let out = run(&[
+        "patterns",
+        "suggest",
+        "-o",
+        path_str(&stubs),
+        path_str(&log),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let toml = std::fs::read_to_string(&stubs).unwrap();
+    assert!(toml.contains("widget .*? exploded in bay .*?"), "{toml}");
+    assert!(toml.contains("severity = \"error\""), "{toml}");
+    let check = run(&["patterns", "check", path_str(&stubs)]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // With the stubs added, those messages are no longer unknown.
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--patterns",
+        path_str(&stubs),
+        path_str(&log),
+    ]));
+    assert!(
+        r["templates"].as_array().unwrap().is_empty(),
+        "{}",
+        r["templates"]
+    );
+    assert_eq!(r["patterns"].as_array().unwrap().len(), 2);
+}

@@ -309,6 +309,20 @@ pub enum PatternsCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// Write catalog stubs (TOML) for the most important templates no pattern matches.
+    Suggest {
+        /// Log files or directories; `-` or nothing reads standard input.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Stubs written at most.
+        #[arg(long, default_value_t = 10, value_name = "N")]
+        top: usize,
+        /// Write the stubs to FILE instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        catalog: CatalogArgs,
+    },
 }
 
 /// Parses `90`, `30s`, `5m`, `2h`, `1d` into seconds.

@@ -11,6 +11,7 @@
 //! [`Matcher::event_hits`] adds the error field and the per-event conditions.
 
 pub mod catalog;
+pub mod suggest;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
