@@ -175,7 +175,7 @@ fn mask_token(tok: &str, out: &mut String) {
             i += len;
         }
     }
-    if any_var && memchr::memmem::find(b, b"://").is_some() {
+    if any_var && memchr::memchr(b':', b).is_some() && memchr::memmem::find(b, b"://").is_some() {
         out.truncate(mark);
         out.push_str(WILDCARD);
     }

@@ -95,11 +95,15 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
         let get_buf = || buf_pool.borrow_mut().pop().unwrap_or_default();
         let emit = |chunk: Chunk| {
             let mut fields = Fields::new(slots);
+            // One vectorised UTF-8 check per chunk; lines are checked one by one only in a
+            // chunk with invalid bytes somewhere.
+            let utf8 = simdutf8::basic::from_utf8(chunk.bytes()).is_ok();
             for line in chunk.bytes().split_inclusive(|&b| b == b'\n') {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 out.lines += 1;
                 let key = mine_line(
+                    utf8,
                     &parser,
                     &mut fields,
                     &mut times,
@@ -135,6 +139,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
 }
 
 fn mine_line<'a>(
+    known_utf8: bool,
     parser: &Parser,
     fields: &mut Fields<'a>,
     times: &mut crate::record::time::TimeCache,
@@ -146,7 +151,11 @@ fn mine_line<'a>(
         return None;
     }
     let whole = || String::from_utf8_lossy(line);
-    let parsed = parser.parse(line, fields);
+    let parsed = if known_utf8 {
+        parser.parse_valid_utf8(line, fields)
+    } else {
+        parser.parse(line, fields)
+    };
     let format = match parsed {
         Parsed::Record(f) => f,
         Parsed::Malformed => Format::Text,
