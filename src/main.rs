@@ -19,7 +19,7 @@ use logtriage::source;
 
 use cli::args::{
     AnalyzeArgs, CatalogArgs, Cli, ColorArg, Command, FilterArgs, FormatArg, MineArgs,
-    PatternsCommand, SeverityArg, TraceArgs,
+    PatternsCommand, ReportFormatArg, SeverityArg, TraceArgs,
 };
 use cli::exit;
 
@@ -205,7 +205,8 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
 
     // Progress only for a person watching stderr, and never alongside machine output.
-    let show_progress = !a.no_progress && io::stderr().is_terminal() && a.format == FormatArg::Text;
+    let show_progress =
+        !a.no_progress && io::stderr().is_terminal() && a.format != ReportFormatArg::Json;
     let bar = show_progress.then(|| progress_bar(&inputs));
     let progress = bar.as_ref().map(|b| {
         let b = b.clone();
@@ -236,8 +237,9 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
 
     write_output(a.output.as_ref(), |out, is_tty| match a.format {
-        FormatArg::Json => render::json::write(&report, out),
-        FormatArg::Text => render::terminal::write(
+        ReportFormatArg::Json => render::json::write(&report, out),
+        ReportFormatArg::Html => render::html::write(&report, out),
+        ReportFormatArg::Text => render::terminal::write(
             &report,
             Style {
                 color: color_enabled(a.color, is_tty),

@@ -137,6 +137,16 @@ pub struct TraceArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// Aligned text for people.
+    Text,
+    /// The versioned JSON report.
+    Json,
+    /// One self-contained HTML page (inline CSS, script and SVG; no network).
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     /// Aligned text for people.
     Text,
@@ -179,9 +189,9 @@ pub struct AnalyzeArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
+    /// Output format (`html`: one self-contained page, best with --output).
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormatArg::Text)]
+    pub format: ReportFormatArg,
 
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]

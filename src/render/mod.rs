@@ -3,6 +3,7 @@
 //! Renderers read only [`crate::report`] types. Log content is untrusted: everything quoted from
 //! a log goes through [`sanitize`] before it reaches a terminal.
 
+pub mod html;
 pub mod json;
 pub mod terminal;
 
