@@ -347,6 +347,31 @@ pub struct Latency {
     pub slow_threshold_ms: Option<f64>,
     /// Events whose duration field did not parse.
     pub unparsable: u64,
+    /// Counts per log-spaced duration bucket (see [`histogram_bucket`]).
+    pub histogram: [u64; HIST_BUCKETS],
+}
+
+/// Buckets of the latency histogram: four per decade from 0.01 ms to 1,000 s, plus one below
+/// and one above.
+pub const HIST_BUCKETS: usize = 34;
+
+/// The histogram bucket of a duration: 0 below 0.01 ms, then `4·(log10(ms) + 2)` (four per
+/// decade), the last one at and above 1,000,000 ms.
+pub fn histogram_bucket(ms: f64) -> usize {
+    if ms.is_nan() || ms < 0.01 {
+        return 0;
+    }
+    let b = ((ms.log10() + 2.0) * 4.0).floor() as isize + 1;
+    b.clamp(1, HIST_BUCKETS as isize - 1) as usize
+}
+
+/// Upper bound (exclusive, ms) of histogram bucket `i` (infinite for the last).
+pub fn histogram_upper_ms(i: usize) -> f64 {
+    if i + 1 >= HIST_BUCKETS {
+        f64::INFINITY
+    } else {
+        10f64.powf(i as f64 / 4.0 - 2.0)
+    }
 }
 
 /// A borrowed [`GroupKey`] for lookups without allocating; hashes like the tuple.
@@ -373,6 +398,7 @@ impl Latency {
             slow_count: 0,
             slow_threshold_ms,
             unparsable: 0,
+            histogram: [0; HIST_BUCKETS],
         }
     }
 
@@ -380,6 +406,7 @@ impl Latency {
     #[inline]
     pub fn observe(&mut self, ms: f64, keys: &[(Dimension, &[u8])], event: impl Fn() -> SlowEvent) {
         self.overall.add(ms);
+        self.histogram[histogram_bucket(ms)] += 1;
         let mut built: Option<SlowEvent> = None;
         if self.overall.slowest.wants(ms) {
             let e = built.get_or_insert_with(&event).clone();
@@ -444,6 +471,9 @@ impl Latency {
         self.slow.sort_by_key(|e| e.pos);
         self.slow.truncate(MAX_SLOW_LISTED);
         self.unparsable += o.unparsable;
+        for (a, b) in self.histogram.iter_mut().zip(o.histogram) {
+            *a += b;
+        }
     }
 }
 
@@ -474,6 +504,21 @@ pub fn route_of(method: Option<&str>, path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn histogram_buckets_are_four_per_decade() {
+        assert_eq!(histogram_bucket(0.001), 0);
+        assert_eq!(histogram_bucket(0.01), 1);
+        assert_eq!(histogram_bucket(1.0), 9);
+        assert_eq!(histogram_bucket(1.7), 9);
+        assert_eq!(histogram_bucket(1.8), 10);
+        assert_eq!(histogram_bucket(1e9), HIST_BUCKETS - 1);
+        for ms in [0.02, 0.5, 3.0, 42.0, 999.0, 12_345.0] {
+            let b = histogram_bucket(ms);
+            assert!(ms < histogram_upper_ms(b), "{ms} in {b}");
+            assert!(ms >= histogram_upper_ms(b - 1), "{ms} in {b}");
+        }
+    }
     use super::*;
 
     fn pos(line: u64) -> Position {

@@ -424,6 +424,7 @@ fn latency(r: &Report, h: &mut String) {
         );
     }
     h.push_str("</svg><div class=\"mute\">percentiles on a log scale (DDSketch, 0.5% relative error)</div>");
+    histogram(&l.histogram, h);
     h.push_str("<table class=\"sortable\"><thead><tr><th>group</th><th class=\"n\">count</th><th class=\"n\">mean</th><th class=\"n\">p50</th><th class=\"n\">p90</th><th class=\"n\">p95</th><th class=\"n\">p99</th><th class=\"n\">p99.9</th><th class=\"n\">max</th></tr></thead><tbody>");
     stats_row("<b>all</b>", o, h);
     for g in &l.groups {
@@ -444,6 +445,50 @@ fn latency(r: &Report, h: &mut String) {
         h.push_str("<h2>Slowest events</h2>");
         slow_table(&l.slowest, h);
     }
+}
+
+/// The duration histogram: one bar per log-spaced bucket (four per decade).
+fn histogram(b: &[crate::report::HistogramBucket], h: &mut String) {
+    if b.is_empty() {
+        return;
+    }
+    let max = b.iter().map(|x| x.count).max().unwrap_or(1).max(1);
+    let (w, ht) = (1000.0, 120.0);
+    let bw = w / b.len() as f64;
+    let _ = write!(
+        h,
+        "<div class=\"mute\">histogram of durations (events per bucket, four buckets per decade)</div>\
+<svg viewBox=\"0 0 {w} {}\" role=\"img\" aria-label=\"latency histogram\">",
+        ht + 20.0
+    );
+    for (i, x) in b.iter().enumerate() {
+        let bh = ht * x.count as f64 / max as f64;
+        let label = x.le_ms.map_or("and above".to_string(), |v| {
+            format!("below {}", ms(Some(v)))
+        });
+        let _ = write!(
+            h,
+            "<g><title>{} events {label}</title><rect class=\"ev\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{bh:.1}\"/></g>",
+            thousands(x.count),
+            i as f64 * bw,
+            ht - bh,
+            (bw - 1.0).max(0.5)
+        );
+    }
+    let lo = b
+        .first()
+        .and_then(|x| x.le_ms)
+        .map_or(String::new(), |v| format!("&lt; {}", ms(Some(v))));
+    let hi = b
+        .last()
+        .and_then(|x| x.le_ms)
+        .map_or("open".to_string(), |v| format!("&lt; {}", ms(Some(v))));
+    let _ = write!(
+        h,
+        "<text x=\"0\" y=\"{}\">{lo}</text><text x=\"{w}\" y=\"{}\" text-anchor=\"end\">{hi}</text></svg>",
+        ht + 15.0,
+        ht + 15.0
+    );
 }
 
 fn trace_details(t: &TraceSummary, h: &mut String) {

@@ -231,6 +231,19 @@ pub struct LatencyReport {
     pub slow: Option<SlowList>,
     /// Events whose duration field held no duration.
     pub unparsable: u64,
+    /// Event counts per log-spaced duration bucket (four per decade), from the first to the
+    /// last non-empty one: `le_ms` is the bucket's upper bound (`null` for the last, open one).
+    #[serde(default)]
+    pub histogram: Vec<HistogramBucket>,
+}
+
+/// One bucket of the latency histogram.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HistogramBucket {
+    /// Upper bound in ms (exclusive); `None` for the open last bucket.
+    pub le_ms: Option<f64>,
+    /// Events in the bucket.
+    pub count: u64,
 }
 
 /// Writer of the report.
@@ -733,6 +746,20 @@ fn latency_report(
             events: l.slow.iter().map(entry).collect(),
         }),
         unparsable: l.unparsable,
+        histogram: {
+            use crate::aggregate::latency::histogram_upper_ms;
+            let first = l.histogram.iter().position(|&c| c > 0);
+            let last = l.histogram.iter().rposition(|&c| c > 0);
+            match (first, last) {
+                (Some(f), Some(t)) => (f..=t)
+                    .map(|i| HistogramBucket {
+                        le_ms: Some(histogram_upper_ms(i)).filter(|v| v.is_finite()),
+                        count: l.histogram[i],
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            }
+        },
     }
 }
 
