@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crossbeam_channel as chan;
 
-use super::FilterPattern;
+use super::{trim_eol, FilterPattern};
 use crate::record::{time, Fields, Parsed, Parser, Slot};
 use crate::source::chunk::{Chunk, Chunker};
 use crate::source::{self, Input};
@@ -230,11 +230,6 @@ pub fn run(
         Err(e) => return Err(e),
     }
     Ok(outcome)
-}
-
-fn trim_eol(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Writes one selected line as a JSON object and a newline:

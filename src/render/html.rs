@@ -532,6 +532,11 @@ fn trace_details(t: &TraceSummary, h: &mut String) {
             esc(&t.patterns.join(", "))
         );
     }
+    let _ = write!(
+        h,
+        "<div class=\"mute\">every event of this request, in order: <code>logtriage trace {}</code></div>",
+        esc(&t.request_id)
+    );
     h.push_str("</div></details>");
 }
 

@@ -374,9 +374,7 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
             .max()
             .unwrap_or(1);
         for t in &r.templates {
-            let worst = ["fatal", "error", "warn"]
-                .into_iter()
-                .find(|l| t.levels.contains_key(*l));
+            let worst = crate::report::worst_level(&t.levels);
             let tag = worst.unwrap_or("");
             let text = fit(&sanitize(&t.template), w.saturating_sub(cw + 12));
             let text = match worst {
@@ -779,9 +777,7 @@ pub fn write_templates(
     let body_w = style.width.saturating_sub(cw + 24).max(20);
     for t in shown {
         let share = 100.0 * t.count as f64 / messages.max(1) as f64;
-        let worst = ["fatal", "error", "warn"]
-            .into_iter()
-            .find(|l| t.levels.contains_key(*l));
+        let worst = crate::report::worst_level(&t.levels);
         let levels: Vec<String> = t
             .levels
             .iter()

@@ -374,6 +374,13 @@ pub struct MessageEntry {
     pub exact: bool,
 }
 
+/// The worst of the warning-or-worse levels in a level map (`fatal`, `error`, `warn`), if any.
+pub fn worst_level(levels: &BTreeMap<String, u64>) -> Option<&'static str> {
+    ["fatal", "error", "warn"]
+        .into_iter()
+        .find(|l| levels.contains_key(*l))
+}
+
 /// A template of unknown messages.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TemplateEntry {
@@ -435,14 +442,10 @@ fn unknown_templates(
         );
     }
     let (templates, _) = first.templates();
-    let rank = |l: &BTreeMap<String, u64>| {
-        if l.contains_key("error") || l.contains_key("fatal") {
-            0
-        } else if l.contains_key("warn") {
-            1
-        } else {
-            2
-        }
+    let rank = |l: &BTreeMap<String, u64>| match worst_level(l) {
+        Some("fatal" | "error") => 0,
+        Some(_) => 1,
+        None => 2,
     };
     let mut v: Vec<TemplateEntry> = templates
         .into_iter()
