@@ -207,6 +207,10 @@ fn analyze_reports_unknown_templates_errors_first() {
         for k in ["id", "template", "count", "levels", "example"] {
             assert!(e.get(k).is_some(), "{k} missing in {e}");
         }
+        assert_eq!(
+            e["exact"], true,
+            "20,000 lines never fill the message table"
+        );
     }
     let rank = |e: &serde_json::Value| {
         let l = &e["levels"];

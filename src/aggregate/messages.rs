@@ -162,13 +162,13 @@ impl MessageCounter {
         self.insert(hash, text, 1, floor, hits, levels);
     }
 
-    /// The messages no catalog pattern matched: text (cut to [`MAX_STORED_BYTES`]), count
-    /// and occurrences per level.
-    pub fn unknown(&self) -> impl Iterator<Item = (&[u8], u64, [u32; 6])> + '_ {
+    /// The messages no catalog pattern matched: the message's hash (the same in every table),
+    /// its text (cut to [`MAX_STORED_BYTES`]), count and occurrences per level.
+    pub fn unknown(&self) -> impl Iterator<Item = (u64, &[u8], u64, [u32; 6])> + '_ {
         self.table
             .iter()
             .filter(|e| e.hits.is_empty())
-            .map(|e| (self.bytes_of(e), e.count, e.levels))
+            .map(|e| (e.hash, self.bytes_of(e), e.count, e.levels))
     }
 
     fn insert(

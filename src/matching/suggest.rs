@@ -127,6 +127,7 @@ mod tests {
             count: 3,
             levels: [(level.to_string(), 3)].into_iter().collect(),
             example: example.into(),
+            exact: true,
         }
     }
 

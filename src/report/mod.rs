@@ -394,6 +394,14 @@ pub struct TemplateEntry {
     pub levels: BTreeMap<String, u64>,
     /// One message it covers.
     pub example: String,
+    /// False when the distinct-message table was pruned (more distinct messages than its cap):
+    /// `count` is then a lower bound, and may differ between runs and thread counts.
+    #[serde(default = "yes")]
+    pub exact: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Distinct unknown messages mined: the most frequent ones. This bounds the report-time cost
@@ -411,19 +419,48 @@ fn unknown_templates(
     top: usize,
 ) -> Vec<TemplateEntry> {
     use crate::mine::{Miner, MinerConfig};
-    let mut all: std::collections::HashMap<&[u8], (u64, [u32; 6]), _> =
-        std::collections::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7));
-    for shard in messages.shards() {
-        for (text, count, lv) in shard.unknown() {
-            let e = all.entry(text).or_insert((0, [0; 6]));
-            e.0 += count;
-            for (a, b) in e.1.iter_mut().zip(lv) {
-                *a = a.saturating_add(b);
+    let exact = messages.pruned() == 0;
+    // Combine the shards by sorting each on the stored hash (in parallel) and merging the
+    // sorted runs: much cheaper than hashing every message into one map.
+    use rayon::prelude::*;
+    type Row<'a> = (u64, &'a [u8], u64, [u32; 6]);
+    let mut runs: Vec<Vec<Row>> = messages
+        .shards()
+        .par_iter()
+        .map(|shard| {
+            let mut v: Vec<Row> = shard.unknown().collect();
+            v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+            v
+        })
+        .collect();
+    let mut merged: Vec<Row> = runs.pop().unwrap_or_default();
+    for run in runs {
+        let mut out: Vec<Row> = Vec::with_capacity(merged.len() + run.len());
+        let (mut i, mut j) = (0, 0);
+        while i < merged.len() || j < run.len() {
+            let take_left = j >= run.len()
+                || (i < merged.len() && (merged[i].0, merged[i].1) <= (run[j].0, run[j].1));
+            let next = if take_left {
+                i += 1;
+                merged[i - 1]
+            } else {
+                j += 1;
+                run[j - 1]
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == next.0 && last.1 == next.1 => {
+                    last.2 += next.2;
+                    for (a, b) in last.3.iter_mut().zip(next.3) {
+                        *a = a.saturating_add(b);
+                    }
+                }
+                _ => out.push(next),
             }
         }
+        merged = out;
     }
     let mut unknown: Vec<(&[u8], u64, [u32; 6])> =
-        all.into_iter().map(|(t, (c, l))| (t, c, l)).collect();
+        merged.into_iter().map(|(_, t, c, l)| (t, c, l)).collect();
     let order = |a: &(&[u8], u64, [u32; 6]), b: &(&[u8], u64, [u32; 6])| {
         b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
     };
@@ -455,6 +492,7 @@ fn unknown_templates(
             count: t.count,
             example: t.example,
             template: t.template,
+            exact,
         })
         .collect();
     v.sort_by(|a, b| {
