@@ -420,38 +420,35 @@ impl Parser<'_> {
         Ok(Ast::Json(expr))
     }
 
-    fn json_or(&mut self) -> PResult<Expr<JsonCond>> {
-        let mut items = vec![self.json_and()?];
+    /// One or more items separated by `sep`, as `Expr::Or` / `Expr::And` (`wrap`); a single
+    /// item stands alone. `item` gets `true` for the first item.
+    fn joined<C>(
+        &mut self,
+        sep: &[u8],
+        wrap: fn(Vec<Expr<C>>) -> Expr<C>,
+        mut item: impl FnMut(&mut Self, bool) -> PResult<Expr<C>>,
+    ) -> PResult<Expr<C>> {
+        let mut items = vec![item(self, true)?];
         loop {
             self.ws();
-            if self.eat(b"||") {
-                items.push(self.json_and()?);
-            } else {
+            if !self.eat(sep) {
                 break;
             }
+            items.push(item(self, false)?);
         }
         Ok(if items.len() == 1 {
             items.pop().expect("one item")
         } else {
-            Expr::Or(items)
+            wrap(items)
         })
     }
 
+    fn json_or(&mut self) -> PResult<Expr<JsonCond>> {
+        self.joined(b"||", Expr::Or, |p, _| p.json_and())
+    }
+
     fn json_and(&mut self) -> PResult<Expr<JsonCond>> {
-        let mut items = vec![self.json_unary()?];
-        loop {
-            self.ws();
-            if self.eat(b"&&") {
-                items.push(self.json_unary()?);
-            } else {
-                break;
-            }
-        }
-        Ok(if items.len() == 1 {
-            items.pop().expect("one item")
-        } else {
-            Expr::And(items)
-        })
+        self.joined(b"&&", Expr::And, |p, _| p.json_unary())
     }
 
     fn json_unary(&mut self) -> PResult<Expr<JsonCond>> {
@@ -765,37 +762,11 @@ impl Parser<'_> {
     }
 
     fn space_or(&mut self, name: &str) -> PResult<Expr<(Op, Value)>> {
-        let mut items = vec![self.space_and(name, true)?];
-        loop {
-            self.ws();
-            if self.eat(b"||") {
-                items.push(self.space_and(name, false)?);
-            } else {
-                break;
-            }
-        }
-        Ok(if items.len() == 1 {
-            items.pop().expect("one item")
-        } else {
-            Expr::Or(items)
-        })
+        self.joined(b"||", Expr::Or, |p, first| p.space_and(name, first))
     }
 
     fn space_and(&mut self, name: &str, first: bool) -> PResult<Expr<(Op, Value)>> {
-        let mut items = vec![self.space_cond(name, first)?];
-        loop {
-            self.ws();
-            if self.eat(b"&&") {
-                items.push(self.space_cond(name, false)?);
-            } else {
-                break;
-            }
-        }
-        Ok(if items.len() == 1 {
-            items.pop().expect("one item")
-        } else {
-            Expr::And(items)
-        })
+        self.joined(b"&&", Expr::And, |p, f| p.space_cond(name, first && f))
     }
 
     /// `op value`, or `name op value` when the field name is repeated after `&&`/`||`.
