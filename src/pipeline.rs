@@ -17,7 +17,7 @@ use crate::aggregate::latency::{
     parse_duration_text, route_of, Dimension, Latency, SlowEvent, Unit,
 };
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
-use crate::aggregate::{Aggregators, Position};
+use crate::aggregate::{Aggregators, MessageTally, Position};
 use crate::error::Error;
 use crate::matching::{Catalog, Matcher};
 use crate::record::fields::DEFAULT_ALIASES;
@@ -66,6 +66,8 @@ pub struct Config {
     pub max_open_traces: usize,
     /// Analyse only the lines that match this CloudWatch filter pattern (`--filter`).
     pub filter: Option<Arc<crate::filter::FilterPattern>>,
+    /// Put the merge state into the report (`--mergeable`), for `logtriage merge`.
+    pub mergeable: bool,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             trace_idle_secs: 300,
             max_open_traces: crate::aggregate::requests::DEFAULT_MAX_OPEN,
             filter: None,
+            mergeable: false,
         }
     }
 }
@@ -127,6 +130,7 @@ struct Shared {
     latency: bool,
     filter: Option<Arc<crate::filter::FilterPattern>>,
     traces: bool,
+    mergeable: bool,
 }
 
 impl Shared {
@@ -178,11 +182,17 @@ impl Shared {
             latency: config.latency,
             filter: config.filter.clone().filter(|f| !f.matches_all()),
             traces: config.traces,
+            mergeable: config.mergeable,
         }
     }
 
     fn new_merger(&self) -> Merger {
-        Merger::new(self.trace_idle_us, self.max_open_traces)
+        let m = Merger::new(self.trace_idle_us, self.max_open_traces);
+        if self.mergeable {
+            m.hold_edges()
+        } else {
+            m
+        }
     }
 
     fn new_state(&self) -> Aggregators {
@@ -338,9 +348,15 @@ pub fn analyze(
         agg.merge(s);
     }
     let lines = std::mem::take(&mut agg.lines).finish();
-    let traces = shared
-        .traces
-        .then(|| merger.into_inner().expect("no poisoned lock").finish());
+    let merger = merger.into_inner().expect("no poisoned lock");
+    let (traces, trace_shard) = match (shared.traces, shared.mergeable) {
+        (false, _) => (None, None),
+        (true, false) => (Some(merger.finish()), None),
+        (true, true) => {
+            let shard = merger.finish_shard();
+            (Some(shard.finished()), Some(shard))
+        }
+    };
     for (i, s) in sources.iter_mut().enumerate() {
         s.lines += lines.lines_in(i as u32);
     }
@@ -361,6 +377,17 @@ pub fn analyze(
         &opts,
     );
     report.input.filter = filter_summary(config, &agg);
+    if shared.mergeable {
+        let messages = std::mem::replace(&mut agg.messages, MessageTally::new(16)).into_counter();
+        let state = crate::aggregate::state::capture(
+            &messages,
+            shared.latency.then_some(&agg.latency),
+            trace_shard.as_ref().map(|t| (t, shared.trace_idle_us)),
+            &lines,
+            catalog,
+        );
+        report.state = serde_json::to_value(state).ok();
+    }
     Ok(Analysis { report, failures })
 }
 

@@ -221,6 +221,16 @@ impl SlowestK {
         self.compact();
     }
 
+    /// How many it keeps.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// The kept events, slowest first.
+    pub fn sorted(&self) -> Vec<SlowEvent> {
+        self.clone().into_sorted()
+    }
+
     /// The kept events, slowest first.
     pub fn into_sorted(mut self) -> Vec<SlowEvent> {
         self.compact();
@@ -255,7 +265,8 @@ impl std::fmt::Debug for GroupLatency {
 }
 
 impl GroupLatency {
-    fn new(k: usize) -> GroupLatency {
+    /// An empty group keeping its `k` slowest events.
+    pub fn new(k: usize) -> GroupLatency {
         GroupLatency {
             sketch: new_sketch(),
             count: 0,
@@ -400,6 +411,32 @@ impl Latency {
             unparsable: 0,
             histogram: [0; HIST_BUCKETS],
         }
+    }
+
+    /// Rebuilds a state from its parts (a report's merge state): `groups` are taken as they
+    /// are, at most [`MAX_GROUPS`] per dimension plus `(other)`.
+    pub fn from_parts(
+        overall: GroupLatency,
+        groups: Vec<(GroupKey, GroupLatency)>,
+        slow_threshold_ms: Option<f64>,
+        slow: Vec<SlowEvent>,
+        slow_count: u64,
+        unparsable: u64,
+        histogram: [u64; HIST_BUCKETS],
+    ) -> Latency {
+        let mut l = Latency::new(overall.slowest.k(), slow_threshold_ms);
+        l.overall = overall;
+        let mut other = Latency::new(0, None);
+        for (k, g) in groups {
+            other.groups.insert(k, g);
+        }
+        l.merge(other);
+        l.slow = slow;
+        l.slow.truncate(MAX_SLOW_LISTED);
+        l.slow_count = slow_count;
+        l.unparsable = unparsable;
+        l.histogram = histogram;
+        l
     }
 
     /// Records one duration. `event` builds the evidence record, only when it is needed.

@@ -312,6 +312,113 @@ impl MessageCounter {
         }
     }
 
+    /// The first `unknown` messages no catalog pattern matched (those with error events, then
+    /// warnings, then by count: the template stage's order) and the `any` most
+    /// frequent of all, for a report's merge state, with the table's bound for a message left
+    /// out (`floor`, widened to cover what the export leaves out) and the distinct messages
+    /// dropped so far (`pruned`, plus those left out). See [`MessageCounter::import`].
+    pub fn export(&self, unknown: usize, any: usize) -> (Vec<Exported>, u64, u64) {
+        let mut picked: Vec<&Entry> = self.top_entries(any);
+        let mut unknown_entries: Vec<&Entry> =
+            self.table.iter().filter(|e| e.hits.is_empty()).collect();
+        if unknown_entries.len() > unknown {
+            // The order the template stage picks messages in: errors, warnings, then count.
+            let class = |e: &Entry| {
+                if e.levels[4] > 0 || e.levels[5] > 0 {
+                    2
+                } else if e.levels[3] > 0 {
+                    1
+                } else {
+                    0
+                }
+            };
+            unknown_entries.sort_unstable_by(|a, b| {
+                class(b)
+                    .cmp(&class(a))
+                    .then(b.count.cmp(&a.count))
+                    .then_with(|| self.bytes_of(a).cmp(self.bytes_of(b)))
+            });
+            unknown_entries.truncate(unknown);
+        }
+        picked.extend(unknown_entries);
+        picked.sort_unstable_by_key(|e| (e.hash, e.off));
+        picked.dedup_by_key(|e| (e.hash, e.off));
+        let mut floor = self.floor;
+        let mut left_out = 0;
+        if picked.len() < self.table.len() {
+            let kept: hashbrown::HashSet<(u64, usize)> =
+                picked.iter().map(|e| (e.hash, e.off)).collect();
+            for e in self.table.iter() {
+                if !kept.contains(&(e.hash, e.off)) {
+                    floor = floor.max(e.count + e.err);
+                    left_out += 1;
+                }
+            }
+        }
+        let out = picked
+            .into_iter()
+            .map(|e| Exported {
+                hash: e.hash,
+                text: self.bytes_of(e).to_vec(),
+                len: e.len,
+                count: e.count,
+                err: e.err,
+                known: !e.hits.is_empty(),
+                levels: e.levels,
+            })
+            .collect();
+        (out, floor, self.pruned + left_out)
+    }
+
+    /// A counter holding exported entries (see [`MessageCounter::export`]). An entry's hash is
+    /// recomputed from its text unless the text was cut (the hash of the whole message is then
+    /// all that identifies it). Known messages get a placeholder hit: only whether a message
+    /// hit the catalog matters once counting is over.
+    pub fn import(cap: usize, entries: Vec<Exported>, floor: u64, pruned: u64) -> MessageCounter {
+        let mut c = MessageCounter::new(cap.max(entries.len()));
+        for e in entries {
+            let len = (e.len as usize).max(e.text.len());
+            let stored = stored_len(&e.text);
+            let cut = len > stored;
+            let hash = if cut { e.hash } else { c.hash(&e.text) };
+            let arena = &c.arena;
+            let text = &e.text[..stored];
+            if let Some(m) = c.table.find_mut(hash, |m| {
+                m.hash == hash
+                    && m.len as usize == len
+                    && arena[m.off..m.off + m.stored as usize] == *text
+            }) {
+                m.count += e.count;
+                m.err += e.err;
+                continue;
+            }
+            let hits: Box<[u16]> = if e.known {
+                Box::new([u16::MAX])
+            } else {
+                Box::new([])
+            };
+            let off = c.arena.len();
+            c.arena.extend_from_slice(text);
+            c.table.insert_unique(
+                hash,
+                Entry {
+                    hash,
+                    off,
+                    stored: stored as u32,
+                    len: len.min(u32::MAX as usize) as u32,
+                    count: e.count,
+                    err: e.err,
+                    hits,
+                    levels: e.levels,
+                },
+                |x| x.hash,
+            );
+        }
+        c.floor = floor;
+        c.pruned = pruned;
+        c
+    }
+
     /// The entries of the `n` most frequent messages, by count descending then text ascending.
     /// Only the candidates at or above the n-th count are sorted.
     fn top_entries(&self, n: usize) -> Vec<&Entry> {
@@ -378,6 +485,25 @@ impl MessageCounter {
     }
 }
 
+/// One message of a [`MessageCounter`] as exported for a report's merge state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exported {
+    /// Hash of the whole message (what identifies a cut one).
+    pub hash: u64,
+    /// The stored text (cut to [`MAX_STORED_BYTES`]).
+    pub text: Vec<u8>,
+    /// Length of the whole message.
+    pub len: u32,
+    /// Count.
+    pub count: u64,
+    /// Bound on occurrences missed (0: exact).
+    pub err: u64,
+    /// Whether the message hit a catalog pattern.
+    pub known: bool,
+    /// Occurrences per level.
+    pub levels: [u32; 6],
+}
+
 /// Message counts kept as shards (one [`MessageCounter`] per worker) so that merging is
 /// instant: shards are concatenated, and the top messages are found across them with the
 /// threshold algorithm TPUT (Cao and Wang, "Efficient top-K query calculation in distributed
@@ -439,6 +565,11 @@ impl MessageTally {
         if self.shards.is_empty() {
             self.shards.push(MessageCounter::new(16));
         }
+    }
+
+    /// A tally of one counter.
+    pub fn from_counter(c: MessageCounter) -> MessageTally {
+        MessageTally { shards: vec![c] }
     }
 
     /// Folds all shards into one (what [`MessageTally::top`] avoids doing).

@@ -9,6 +9,7 @@
 pub mod latency;
 pub mod messages;
 pub mod requests;
+pub mod state;
 pub mod timeline;
 
 use crate::record::{Format, Level};

@@ -232,7 +232,8 @@ impl Default for TraceStats {
 }
 
 impl TraceStats {
-    fn finish(&mut self, id: Box<str>, state: TraceState) {
+    /// Adds a finished trace.
+    pub fn finish(&mut self, id: Box<str>, state: TraceState) {
         self.count += 1;
         *self.events_hist.entry(state.events).or_default() += 1;
         let span = state.span_ms();
@@ -279,6 +280,41 @@ impl TraceStats {
         }
     }
 
+    /// Adds another set of finished traces.
+    pub fn absorb(&mut self, o: TraceStats) {
+        self.count += o.count;
+        self.with_errors += o.with_errors;
+        self.evicted += o.evicted;
+        for (k, v) in o.events_hist {
+            *self.events_hist.entry(k).or_default() += v;
+        }
+        self.span
+            .merge(&o.span)
+            .expect("trace sketches share one configuration");
+        self.slowest.extend(o.slowest);
+        self.trim_slowest();
+        let rank = |x: &Finished| (x.state.first_us.is_none(), x.state.first_us, x.id.clone());
+        let mut theirs: Vec<_> = o.error_groups.into_iter().collect();
+        theirs.sort_by(|a, b| a.0.cmp(&b.0));
+        for (mut key, (n, example)) in theirs {
+            if !self.error_groups.contains_key(&key) && self.error_groups.len() >= MAX_ERROR_GROUPS
+            {
+                key = ErrorKey::Other;
+            }
+            match self.error_groups.get_mut(&key) {
+                Some(g) => {
+                    g.0 += n;
+                    if rank(&example) < rank(&g.1) {
+                        g.1 = example;
+                    }
+                }
+                None => {
+                    self.error_groups.insert(key, (n, example));
+                }
+            }
+        }
+    }
+
     /// Keeps the slowest traces, longest span first, ties by id.
     pub fn trim_slowest(&mut self) {
         self.slowest.sort_by(|a, b| {
@@ -307,7 +343,11 @@ pub struct Merger {
     idle_us: i64,
     max_open: usize,
     max_time: Option<i64>,
+    min_time: Option<i64>,
     merged: u64,
+    /// Hold back edge traces instead of finishing them (see [`Merger::hold_edges`]).
+    hold: bool,
+    held: Vec<Finished>,
     /// Statistics of finished traces.
     pub stats: TraceStats,
 }
@@ -322,8 +362,35 @@ impl Merger {
             idle_us,
             max_open: max_open.max(1),
             max_time: None,
+            min_time: None,
             merged: 0,
+            hold: false,
+            held: Vec::new(),
             stats: TraceStats::default(),
+        }
+    }
+
+    /// Holds back the traces that may continue in an input before or after this one: those
+    /// that began within the idle window of the earliest event time (or have no time) and
+    /// those still open at the end. [`Merger::finish_shard`] returns them apart, so a report's
+    /// merge state can join them with the neighbouring shards' (see [`join_shards`]).
+    pub fn hold_edges(mut self) -> Merger {
+        self.hold = true;
+        self
+    }
+
+    fn retire(&mut self, id: Box<str>, state: TraceState, evicted: bool) {
+        let head = match (state.first_us, self.min_time) {
+            (Some(f), Some(min)) => f < min.saturating_add(self.idle_us),
+            _ => true,
+        };
+        if evicted {
+            self.stats.evicted += 1;
+        }
+        if self.hold && head {
+            self.held.push(Finished { id, state });
+        } else {
+            self.stats.finish(id, state);
         }
     }
 
@@ -339,6 +406,7 @@ impl Merger {
     fn merge(&mut self, f: Fragment) {
         for e in f.table {
             self.max_time = max_opt(self.max_time, e.state.last_us);
+            self.min_time = min_opt(self.min_time, e.state.first_us);
             // Fragments and the merger hash ids with the same fixed hasher.
             let hash = e.hash;
             match self.open.find_mut(hash, |o| o.hash == hash && o.id == e.id) {
@@ -367,7 +435,7 @@ impl Merger {
         if let Some(now) = self.max_time {
             let cutoff = now - self.idle_us;
             for (id, state) in self.take_open(|e| e.state.last_us.is_some_and(|l| l < cutoff)) {
-                self.stats.finish(id, state);
+                self.retire(id, state, false);
             }
         }
         if self.open.len() > self.max_open {
@@ -382,8 +450,7 @@ impl Merger {
             let victims: hashbrown::HashSet<Box<str>> =
                 by_age.into_iter().map(|(_, id)| id).collect();
             for (id, state) in self.take_open(|e| victims.contains(&e.id)) {
-                self.stats.evicted += 1;
-                self.stats.finish(id, state);
+                self.retire(id, state, true);
             }
         }
     }
@@ -415,8 +482,118 @@ impl Merger {
             self.stats.finish(e.id, e.state);
         }
         self.stats.trim_slowest();
+        for f in std::mem::take(&mut self.held) {
+            self.stats.finish(f.id, f.state);
+        }
+        self.stats.trim_slowest();
         self.stats
     }
+
+    /// Like [`Merger::finish`], but the edge traces (see [`Merger::hold_edges`]) and those
+    /// still open come back apart, unfinished, with the event-time range seen.
+    pub fn finish_shard(mut self) -> TraceShard {
+        let pending = std::mem::take(&mut self.pending);
+        for (_, f) in pending {
+            self.merge(f);
+        }
+        let mut rest: Vec<Entry> = self.open.drain().collect();
+        rest.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut edges = std::mem::take(&mut self.held);
+        edges.extend(rest.into_iter().map(|e| Finished {
+            id: e.id,
+            state: e.state,
+        }));
+        self.stats.trim_slowest();
+        TraceShard {
+            stats: self.stats,
+            edges,
+            first_us: self.min_time,
+            last_us: self.max_time,
+        }
+    }
+}
+
+/// The traces of one input (a shard) with the ones that may continue next door kept apart.
+#[derive(Clone, Debug, Default)]
+pub struct TraceShard {
+    /// Finished traces.
+    pub stats: TraceStats,
+    /// Traces that may continue in the shard before (they began within the idle window of
+    /// `first_us`, or have no time) or after (still open at the end), in the order they left.
+    pub edges: Vec<Finished>,
+    /// Earliest event time seen.
+    pub first_us: Option<i64>,
+    /// Latest event time seen.
+    pub last_us: Option<i64>,
+}
+
+impl TraceShard {
+    /// Every trace finished: what a report shows.
+    pub fn finished(&self) -> TraceStats {
+        let mut s = self.stats.clone();
+        for f in &self.edges {
+            s.finish(f.id.clone(), f.state.clone());
+        }
+        s.trim_slowest();
+        s
+    }
+}
+
+/// Joins shards given in input order: an edge trace continues the open trace of the same id
+/// from an earlier shard when it began within `idle_us` of that trace's last event (as one
+/// pass over the concatenated input would have it). Traces that can no longer meet another
+/// shard's (not within `idle_us` of the joined time range's ends) are finished.
+pub fn join_shards(shards: Vec<TraceShard>, idle_us: i64) -> TraceShard {
+    let mut out = TraceShard::default();
+    let mut open: HashMap<Box<str>, (usize, TraceState), foldhash::fast::FixedState> =
+        HashMap::with_hasher(hasher());
+    let mut arrival = 0usize;
+    for shard in shards {
+        out.stats.absorb(shard.stats);
+        out.first_us = min_opt(out.first_us, shard.first_us);
+        out.last_us = max_opt(out.last_us, shard.last_us);
+        for f in shard.edges {
+            arrival += 1;
+            match open.get_mut(&f.id) {
+                Some((_, o)) => {
+                    let joins = match (o.last_us, f.state.first_us) {
+                        (Some(l), Some(first)) => first.saturating_sub(l) <= idle_us,
+                        _ => true,
+                    };
+                    if joins {
+                        o.absorb(f.state);
+                    } else {
+                        let old = std::mem::replace(o, f.state);
+                        out.stats.finish(f.id, old);
+                    }
+                }
+                None => {
+                    open.insert(f.id, (arrival, f.state));
+                }
+            }
+        }
+    }
+    let mut rest: Vec<(Box<str>, (usize, TraceState))> = open.into_iter().collect();
+    rest.sort_by_key(|(_, (arrival, _))| *arrival);
+    let near = |t: Option<i64>, edge: Option<i64>, after: bool| match (t, edge) {
+        (Some(t), Some(e)) => {
+            if after {
+                t >= e.saturating_sub(idle_us)
+            } else {
+                t < e.saturating_add(idle_us)
+            }
+        }
+        _ => true,
+    };
+    for (id, (_, state)) in rest {
+        if near(state.first_us, out.first_us, false) || near(state.last_us, out.last_us, true) {
+            out.edges.push(Finished { id, state });
+        } else {
+            out.stats.finish(id, state);
+        }
+    }
+    out.stats.trim_slowest();
+    out
 }
 
 #[cfg(test)]

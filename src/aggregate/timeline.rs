@@ -108,6 +108,19 @@ impl Timeline {
         self.last_key = i64::MIN;
     }
 
+    /// Adds the counts of a bucket starting at `start_secs` (a report's bucket; the timeline's
+    /// resolution must divide its width).
+    pub fn add_bucket(&mut self, start_secs: i64, counts: BucketCount) {
+        self.flush_pending_only();
+        *self
+            .buckets
+            .entry(start_secs.div_euclid(self.res_secs))
+            .or_default() += counts;
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen(self.next_res());
+        }
+    }
+
     /// Adds another timeline's counts.
     pub fn merge(&mut self, mut other: Timeline) {
         self.flush_pending_only();

@@ -583,6 +583,25 @@ fn generalize(t: &str, m: &str) -> Option<String> {
     Some(out)
 }
 
+/// Could templates `a` and `b` describe the same messages? Same number of tokens, and at
+/// each position the tokens are equal or one matches the other with `<*>` as a wildcard (the
+/// same template mined from two runs can keep a constant in one and generalise it in the
+/// other).
+pub fn templates_overlap(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.split_whitespace(), b.split_whitespace());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(s), Some(t)) => {
+                if !(s == t || glob_match(s, t) || glob_match(t, s)) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// Does `m` match template token `t` (`<*>` = any text, possibly empty)?
 fn glob_match(t: &str, m: &str) -> bool {
     if !t.contains(WILDCARD) {
@@ -676,6 +695,22 @@ pub fn parameters(template: &str, msg: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::templates_overlap;
+
+    #[test]
+    fn overlapping_templates() {
+        assert!(templates_overlap(
+            "cert for <*> expires in <*> days",
+            "cert for <*> expires in 7 days"
+        ));
+        assert!(templates_overlap("user id=<*> ok", "user id=42 ok"));
+        assert!(!templates_overlap(
+            "cert for <*> expires",
+            "cert for <*> expires in <*> days"
+        ));
+        assert!(!templates_overlap("disk full on <*>", "disk fine on <*>"));
+    }
+
     use super::*;
 
     #[test]

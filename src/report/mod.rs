@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod merge;
+
 use crate::aggregate::latency::{
     Dimension, GroupLatency, SlowEvent, MIN_GROUP_COUNT, OUT_OF_LINE_RATIO,
 };
@@ -55,6 +57,10 @@ pub struct Report {
     /// Events grouped by request id. Present with `--traces`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub traces: Option<TracesReport>,
+    /// What `logtriage merge` needs besides the keys above (`--mergeable`); its layout is
+    /// [`crate::aggregate::state::State`], versioned on its own.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<serde_json::Value>,
 }
 
 /// A distribution summary.
@@ -461,8 +467,22 @@ fn unknown_templates(
     }
     let mut unknown: Vec<(&[u8], u64, [u32; 6])> =
         merged.into_iter().map(|(_, t, c, l)| (t, c, l)).collect();
+    // Error and warning messages first (the section lists their templates first), then the
+    // most frequent: a rare error must not lose its place to a common info message.
+    let class = |l: &[u32; 6]| {
+        if l[Level::Error as usize] > 0 || l[Level::Fatal as usize] > 0 {
+            2
+        } else if l[Level::Warn as usize] > 0 {
+            1
+        } else {
+            0
+        }
+    };
     let order = |a: &(&[u8], u64, [u32; 6]), b: &(&[u8], u64, [u32; 6])| {
-        b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0))
+        class(&b.2)
+            .cmp(&class(&a.2))
+            .then(b.1.cmp(&a.1))
+            .then_with(|| a.0.cmp(b.0))
     };
     if unknown.len() > MAX_MINED_MESSAGES {
         unknown.select_nth_unstable_by(MAX_MINED_MESSAGES - 1, order);
@@ -672,6 +692,7 @@ impl Report {
             },
             latency,
             traces: traces.map(|t| traces_report(t, catalog)),
+            state: None,
         }
     }
 

@@ -1,0 +1,244 @@
+//! `logtriage merge`: shard reports into one, as if one pass had read every shard in order.
+//!
+//! Each report is turned back into [`Aggregators`] (its plain keys hold exact counts, levels,
+//! pattern hits and timeline buckets; its `state` holds messages, latency sketches and the
+//! traces that may continue next door, see [`crate::aggregate::state`]), the states are
+//! merged with the pipeline's own merge, and the report is built again with
+//! [`Report::build`]. Merging is therefore exact wherever one pass is, and the result can be
+//! merged again.
+
+use crate::aggregate::latency::Latency;
+use crate::aggregate::state::{self, PatternIndex, State, StateError, STATE_VERSION};
+use crate::aggregate::timeline::BucketCount;
+use crate::aggregate::{Aggregators, Example, PatternStats, Position};
+use crate::matching::Catalog;
+use crate::record::time::parse_rfc3339;
+use crate::source::chunk::ResolvedLines;
+
+use super::{FilterSummary, Report, ReportOptions, SCHEMA};
+
+/// How to merge.
+#[derive(Clone, Debug, Default)]
+pub struct MergeOptions {
+    /// Entries listed (messages, templates, slow events); the smallest of the inputs' when
+    /// `None`.
+    pub top: Option<usize>,
+    /// Timeline bucket width; chosen from the merged time range when `None`.
+    pub bucket_secs: Option<i64>,
+}
+
+/// Why reports cannot be merged: names the report.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {reason}")]
+pub struct MergeError {
+    /// The report (as given on the command line).
+    pub name: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn err(name: &str, reason: impl Into<String>) -> MergeError {
+    MergeError {
+        name: name.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn time(s: &Option<String>) -> Option<i64> {
+    s.as_deref().and_then(|s| parse_rfc3339(s.as_bytes()))
+}
+
+/// Merges `reports` (name, report) in the order given. They must carry merge state
+/// (`analyze --format json --mergeable`) and have been analysed with the same analyses.
+pub fn merge(
+    reports: Vec<(String, Report)>,
+    catalog: &Catalog,
+    opts: &MergeOptions,
+) -> Result<Report, MergeError> {
+    let Some(first) = reports.first() else {
+        return Err(err("merge", "no reports given"));
+    };
+    let has_latency = first.1.latency.is_some();
+    let has_traces = first.1.traces.is_some();
+    let filter_pattern = first.1.input.filter.as_ref().map(|f| f.pattern.clone());
+    let top = opts.top.unwrap_or_else(|| {
+        reports
+            .iter()
+            .map(|(_, r)| r.messages.len().max(r.templates.len()).max(20))
+            .min()
+            .unwrap_or(20)
+    });
+    let ids = PatternIndex::new(catalog);
+    let mut merged: Option<Aggregators> = None;
+    let mut sources = Vec::new();
+    let mut oversize = 0;
+    let mut partial = false;
+    let mut excluded = 0;
+    let mut trace_shards = Vec::new();
+    let mut idle_us = None;
+    for (k, (name, report)) in reports.into_iter().enumerate() {
+        let fail = |reason: String| err(&name, reason);
+        if report.schema != SCHEMA {
+            return Err(fail(format!("schema `{}` is not {SCHEMA}", report.schema)));
+        }
+        let Some(state_value) = report.state.clone() else {
+            return Err(fail(
+                "has no merge state: write shard reports with `logtriage analyze --format json --mergeable`"
+                    .into(),
+            ));
+        };
+        let mut st: State = serde_json::from_value(state_value)
+            .map_err(|e| fail(format!("merge state does not parse: {e}")))?;
+        if st.version != STATE_VERSION {
+            return Err(fail(format!(
+                "merge state version {} is not {STATE_VERSION}",
+                st.version
+            )));
+        }
+        if report.latency.is_some() != has_latency || report.traces.is_some() != has_traces {
+            return Err(fail(
+                "was analysed with different analyses (--latency / --traces) than the first report"
+                    .into(),
+            ));
+        }
+        if report.input.filter.as_ref().map(|f| &f.pattern) != filter_pattern.as_ref() {
+            return Err(fail("was analysed with a different --filter".into()));
+        }
+        let offset = sources.len() as u32;
+        let mut agg = restore_report(&report, catalog, &ids, offset).map_err(|e| fail(e.0))?;
+        state::restore_into(&mut agg, &mut st, offset).map_err(|e| fail(e.0))?;
+        if has_latency {
+            let threshold = agg.latency.slow_threshold_ms;
+            if let Some(m) = &merged {
+                if m.latency.slow_threshold_ms != threshold {
+                    return Err(fail("was analysed with a different --slow".into()));
+                }
+            }
+        }
+        if has_traces {
+            let t = st
+                .traces
+                .take()
+                .ok_or_else(|| fail("has traces but no trace state".into()))?;
+            match idle_us {
+                None => idle_us = Some(t.idle_us),
+                Some(i) if i != t.idle_us => {
+                    return Err(fail("was analysed with a different --trace-idle".into()))
+                }
+                _ => {}
+            }
+            trace_shards.push(state::restore_traces(t, &ids, k as u64).map_err(|e| fail(e.0))?);
+        }
+        oversize += report.input.oversize;
+        partial |= report.partial;
+        excluded += report.input.filter.as_ref().map_or(0, |f| f.excluded);
+        sources.extend(report.input.sources);
+        match &mut merged {
+            None => merged = Some(agg),
+            Some(m) => m.merge(agg),
+        }
+    }
+    let agg = merged.expect("at least one report");
+    let traces =
+        (!trace_shards.is_empty()).then(|| state::join_traces(trace_shards, idle_us.unwrap_or(0)));
+    let finished = traces.as_ref().map(|t| t.finished());
+    let ropts = ReportOptions {
+        top,
+        bucket_secs: opts.bucket_secs,
+    };
+    let mut report = Report::build(
+        &agg,
+        &ResolvedLines::default(),
+        finished.as_ref(),
+        has_latency,
+        catalog,
+        sources,
+        oversize,
+        partial,
+        &ropts,
+    );
+    report.input.filter = filter_pattern.map(|pattern| FilterSummary { pattern, excluded });
+    let counter = agg.messages.into_counter();
+    let st = state::capture(
+        &counter,
+        has_latency.then_some(&agg.latency),
+        traces.as_ref().map(|t| (t, idle_us.unwrap_or(0))),
+        &ResolvedLines::default(),
+        catalog,
+    );
+    report.state = serde_json::to_value(st).ok();
+    Ok(report)
+}
+
+/// The aggregators a report's plain keys describe (messages and latency come from its state).
+fn restore_report(
+    r: &Report,
+    catalog: &Catalog,
+    ids: &PatternIndex,
+    source_offset: u32,
+) -> Result<Aggregators, StateError> {
+    let mut agg = Aggregators::new(
+        catalog.len(),
+        crate::aggregate::messages::DEFAULT_CAP,
+        Some(r.timeline.bucket_seconds.max(1)),
+        Latency::new(20, None),
+    );
+    let i = &r.input;
+    let c = &mut agg.counts;
+    let format = |k: &str| i.formats.get(k).copied().unwrap_or(0);
+    c.events = i.events;
+    c.malformed = i.malformed;
+    c.invalid_utf8 = i.invalid_utf8;
+    c.blank = i.blank;
+    c.text = i.non_json;
+    c.json = format("json");
+    c.cloudwatch = format("cloudwatch");
+    c.logfmt = format("logfmt");
+    c.events_without_level = i.events_without_level;
+    c.events_without_time = i.events_without_time;
+    c.filtered_out = i.filter.as_ref().map_or(0, |f| f.excluded);
+    for l in crate::record::Level::ALL {
+        agg.levels[l as usize] = r.levels.get(l.name()).copied().unwrap_or(0);
+        agg.text_levels[l as usize] = r.text_levels.get(l.name()).copied().unwrap_or(0);
+    }
+    for hit in &r.patterns {
+        let idx = ids.get(&hit.id)? as usize;
+        let example = hit.example.as_ref().map(|e| {
+            let source = i
+                .sources
+                .iter()
+                .position(|s| s.name == e.source)
+                .unwrap_or(0) as u32;
+            Example {
+                pos: Position {
+                    source: source + source_offset,
+                    chunk: 0,
+                    line: e.line,
+                },
+                text: e.text.clone(),
+            }
+        });
+        agg.patterns[idx] = PatternStats {
+            count: hit.count,
+            first_us: time(&hit.first_seen),
+            last_us: time(&hit.last_seen),
+            example,
+        };
+    }
+    for b in &r.timeline.buckets {
+        let start = parse_rfc3339(b.start.as_bytes())
+            .ok_or_else(|| StateError(format!("timeline bucket `{}` is not a time", b.start)))?;
+        agg.timeline.add_bucket(
+            start.div_euclid(crate::record::time::MICROS_PER_SEC),
+            BucketCount {
+                events: b.events,
+                errors: b.errors,
+            },
+        );
+    }
+    if let Some(t) = &i.time_range {
+        agg.first_us = parse_rfc3339(t.first.as_bytes());
+        agg.last_us = parse_rfc3339(t.last.as_bytes());
+    }
+    Ok(agg)
+}
