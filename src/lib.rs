@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod compare;
 pub mod error;
 pub mod filter;
 pub mod matching;

@@ -34,6 +34,9 @@ fn main() -> ExitCode {
         Command::Trace(t) => run_trace(t),
         Command::Filter(f) => run_filter(f),
         Command::Mine(m) => run_mine(m),
+        Command::Merge(m) => cli::compare::run_merge(m),
+        Command::Check(c) => cli::compare::run_check(*c),
+        Command::Diff(d) => cli::compare::run_diff(*d),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -195,6 +198,10 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         });
     }
     config.cancel = Some(cancel.clone());
+    if a.mergeable && a.format != ReportFormatArg::Json {
+        anyhow::bail!("--mergeable adds merge state to the JSON report: use it with --format json");
+    }
+    config.mergeable = a.mergeable;
     if let Some(p) = &a.filter {
         config.filter = Some(Arc::new(parse_filter(p, "--filter")?));
     }

@@ -37,6 +37,149 @@ Exit codes: 0 something matched; 1 nothing matched; 2 error (invalid pattern, un
     Filter(FilterArgs),
     /// Mine message templates: cluster messages into templates with `<*>` for variables.
     Mine(MineArgs),
+    /// Merge shard reports (`analyze --format json --mergeable`) into one, as if one run had
+    /// read every shard in the order given.
+    Merge(MergeArgs),
+    /// Gate CI on a baseline: compare logs or a report with a baseline report; exit 1 on a
+    /// regression.
+    #[command(
+        after_help = "Rules (each can be set in logtriage.toml [check] or by flag): error rate, latency percentiles overall and per group, new patterns, patterns whose rate rose, new unknown warn/error templates, malformed share. See docs/CHECK.md for the statistics.\n\
+Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad config)."
+    )]
+    Check(Box<CheckArgs>),
+    /// What changed between two runs (logs or reports): patterns, templates, levels, latency.
+    Diff(Box<DiffArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard reports, in input order (`-` reads one from standard input).
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormatArg::Json)]
+    pub format: ReportFormatArg,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Entries listed (default: as many as the shard reports list).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Timeline bucket width (default: chosen from the merged time range).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
+    pub bucket: Option<i64>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+/// How `check` and `diff` analyse an input that is logs rather than a report.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Read durations from this field, optionally with its unit (`took:s`).
+    #[arg(long, value_name = "NAME[:UNIT]")]
+    pub latency_field: Option<String>,
+    /// Read the request id from this field.
+    #[arg(long, value_name = "PATH")]
+    pub request_id_field: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormatArg {
+    /// Aligned text for people.
+    Text,
+    /// GitHub-flavoured Markdown (a step summary or PR comment).
+    Markdown,
+    /// JUnit XML, one test case per rule.
+    Junit,
+    /// JSON (schema logtriage.check/v1).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormatArg {
+    /// Aligned text for people.
+    Text,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// JSON (schema logtriage.diff/v1).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The baseline report (`analyze --format json`).
+    #[arg(long, short = 'b', value_name = "REPORT")]
+    pub baseline: PathBuf,
+    /// Logs (files, directories, `-`), or one report.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = CheckFormatArg::Text)]
+    pub format: CheckFormatArg,
+    /// Write the result to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rules file (default: ./logtriage.toml if it exists; its [check] table).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Significance level of the statistical tests (one-sided).
+    #[arg(long, value_name = "P")]
+    pub alpha: Option<f64>,
+    /// Error rate: smallest absolute increase that can fail (a share: 0.001 = 0.1 points).
+    #[arg(long, value_name = "SHARE")]
+    pub max_error_rate_increase: Option<f64>,
+    /// Error rate: smallest relative increase that can fail (0.25 = +25%).
+    #[arg(long, value_name = "RATIO")]
+    pub max_error_rate_ratio: Option<f64>,
+    /// Latency: smallest relative percentile increase that can fail (0.2 = +20%).
+    #[arg(long, value_name = "RATIO")]
+    pub max_latency_increase: Option<f64>,
+    /// Latency: events a group needs in both runs to be compared.
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<u64>,
+    /// New patterns at this severity or worse fail (when their count is significant).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub new_pattern_severity: Option<SeverityArg>,
+    /// Patterns whose rate rose by more than this factor fail (when significant).
+    #[arg(long, value_name = "FACTOR")]
+    pub max_pattern_rate_ratio: Option<f64>,
+    /// Malformed share: smallest absolute increase that can fail.
+    #[arg(long, value_name = "SHARE")]
+    pub max_malformed_increase: Option<f64>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run: logs or a report.
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The later run: logs or a report.
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormatArg::Text)]
+    pub format: DiffFormatArg,
+    /// Rows listed per section.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +386,11 @@ pub struct AnalyzeArgs {
     /// Exit with 1 if a pattern of this severity or worse matched.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
+
+    /// Add the merge state to a JSON report, so `logtriage merge` can combine shard reports
+    /// exactly (larger output: the top messages, latency sketches, boundary traces).
+    #[arg(long)]
+    pub mergeable: bool,
 
     #[command(flatten)]
     pub catalog: CatalogArgs,

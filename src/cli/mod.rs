@@ -1,4 +1,5 @@
 //! The command-line shell: argument types, exit codes, and terminal decisions.
 
 pub mod args;
+pub mod compare;
 pub mod exit;

@@ -1,0 +1,272 @@
+//! `merge`, `check` and `diff`: the commands that read reports.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use logtriage::compare::{self, check::Rules, render as crender};
+use logtriage::render::{self, terminal::Style};
+use logtriage::report::merge::{merge, MergeOptions};
+use logtriage::report::Report;
+use logtriage::source;
+
+use super::args::{
+    CheckArgs, CheckFormatArg, DiffArgs, DiffFormatArg, InputArgs, MergeArgs, ReportFormatArg,
+};
+use super::exit;
+use crate::{color_enabled, load_catalog, severity_of, terminal_width, write_output};
+
+/// Reads a report file (or `-`), with errors that name it.
+fn read_report_file(path: &Path) -> anyhow::Result<Report> {
+    let name = path.display().to_string();
+    let bytes = if name == "-" {
+        let mut v = Vec::new();
+        io::stdin().read_to_end(&mut v)?;
+        v
+    } else {
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+    };
+    match compare::parse_report(&bytes) {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(anyhow::anyhow!("{name}: {e}")),
+        None => Err(anyhow::anyhow!(
+            "{name}: not a logtriage JSON report (write one with `logtriage analyze --format json`)"
+        )),
+    }
+}
+
+/// Whether `paths` name one report file: a single regular file that starts like a report.
+fn single_report(paths: &[PathBuf]) -> Option<&Path> {
+    let [p] = paths else { return None };
+    let mut head = [0u8; 512];
+    let mut f = std::fs::File::open(p).ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let n = f.read(&mut head).ok()?;
+    let head = &head[..n];
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    (head[start] == b'{' && memchr::memmem::find(head, b"\"logtriage.report/").is_some())
+        .then_some(p.as_path())
+}
+
+/// The report of `paths`: read when they are one report, else the logs analysed with the
+/// analyses `like` has (latency, traces, filter), so the two sides compare like with like.
+fn report_of(
+    paths: &[PathBuf],
+    like: Option<&Report>,
+    args: &InputArgs,
+) -> anyhow::Result<(String, Report)> {
+    let name = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(p) = single_report(paths) {
+        let bytes = std::fs::read(p).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        match compare::parse_report(&bytes) {
+            Some(Ok(r)) => return Ok((name, r)),
+            Some(Err(e)) => anyhow::bail!("{name}: {e}"),
+            // A log that happens to mention the schema: analyse it.
+            None => {}
+        }
+    }
+    let catalog = load_catalog(&args.catalog)?;
+    let mut config = logtriage::Config::default();
+    if let Some(t) = args.threads {
+        if t == 0 {
+            anyhow::bail!("--threads must be at least 1");
+        }
+        config.threads = t;
+    }
+    if let Some(like) = like {
+        config.latency = like.latency.is_some();
+        config.traces = like.traces.is_some();
+        config.top = like.messages.len().max(like.templates.len()).max(20);
+        if let Some(f) = &like.input.filter {
+            config.filter = Some(Arc::new(crate::parse_filter(
+                &f.pattern,
+                "the baseline's --filter",
+            )?));
+        }
+        if let Some(s) = like.latency.as_ref().and_then(|l| l.slow.as_ref()) {
+            config.slow_ms = Some(s.threshold_ms);
+        }
+    } else {
+        config.latency = true;
+    }
+    if let Some(spec) = &args.latency_field {
+        use logtriage::aggregate::latency::Unit;
+        let (name, unit) = match spec.rsplit_once(':') {
+            Some((n, u)) => (
+                n.to_string(),
+                Some(Unit::parse(u).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--latency-field {spec:?}: unknown unit {u:?} (use ns, us, ms or s)"
+                    )
+                })?),
+            ),
+            None => (spec.clone(), None),
+        };
+        config.latency_field = Some((name, unit));
+        config.latency = true;
+    }
+    if let Some(f) = &args.request_id_field {
+        config
+            .field_overrides
+            .push((logtriage::record::Slot::RequestId, f.clone()));
+    }
+    let (inputs, missing) = source::expand(paths);
+    if let Some((n, e)) = missing.first() {
+        anyhow::bail!("{n}: {e}");
+    }
+    let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
+    if let Some((n, e)) = analysis.failures.first() {
+        anyhow::bail!("{n}: {e}");
+    }
+    Ok((name, analysis.report))
+}
+
+pub fn run_merge(a: MergeArgs) -> anyhow::Result<u8> {
+    let catalog = load_catalog(&a.catalog)?;
+    if a.top == Some(0) {
+        anyhow::bail!("--top must be at least 1");
+    }
+    let mut reports = Vec::with_capacity(a.reports.len());
+    for p in &a.reports {
+        reports.push((p.display().to_string(), read_report_file(p)?));
+    }
+    let merged = merge(
+        reports,
+        &catalog,
+        &MergeOptions {
+            top: a.top,
+            bucket_secs: a.bucket,
+        },
+    )?;
+    let mut shown = merged;
+    if a.format != ReportFormatArg::Json {
+        shown.state = None;
+    }
+    write_output(a.output.as_ref(), |out, is_tty| match a.format {
+        ReportFormatArg::Json => render::json::write(&shown, out),
+        ReportFormatArg::Html => render::html::write(&shown, out),
+        ReportFormatArg::Text => render::terminal::write(
+            &shown,
+            Style {
+                color: color_enabled(a.color, is_tty),
+                width: terminal_width(),
+            },
+            out,
+        ),
+    })?;
+    Ok(exit::OK)
+}
+
+fn rules_of(a: &CheckArgs) -> anyhow::Result<Rules> {
+    let (path, required) = match &a.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("logtriage.toml"), false),
+    };
+    let mut rules = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            Rules::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        Err(e) if required || e.kind() != io::ErrorKind::NotFound => {
+            anyhow::bail!("{}: {e}", path.display())
+        }
+        Err(_) => Rules::default(),
+    };
+    if let Some(v) = a.alpha {
+        rules.alpha = v;
+    }
+    if let Some(v) = a.max_error_rate_increase {
+        rules.error_rate_increase = v;
+    }
+    if let Some(v) = a.max_error_rate_ratio {
+        rules.error_rate_ratio = v;
+    }
+    if let Some(v) = a.max_latency_increase {
+        rules.latency_increase = v;
+    }
+    if let Some(v) = a.min_samples {
+        rules.min_samples = v;
+    }
+    if let Some(v) = a.new_pattern_severity {
+        rules.new_pattern_severity = severity_of(v).name().to_string();
+    }
+    if let Some(v) = a.max_pattern_rate_ratio {
+        rules.pattern_rate_ratio = v;
+    }
+    if let Some(v) = a.max_malformed_increase {
+        rules.malformed_increase = v;
+    }
+    rules
+        .validate()
+        .map_err(|e| anyhow::anyhow!("check rules: {e}"))?;
+    Ok(rules)
+}
+
+pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
+    let rules = rules_of(&a)?;
+    let baseline = read_report_file(&a.baseline)?;
+    let (name, current) = report_of(&a.inputs, Some(&baseline), &a.input)?;
+    let result = compare::check::check(
+        (&a.baseline.display().to_string(), &baseline),
+        (&name, &current),
+        &rules,
+    );
+    let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    // Workflow commands go to stdout, unless stdout carries JSON or XML for a program.
+    if github {
+        let machine =
+            a.output.is_none() && matches!(a.format, CheckFormatArg::Json | CheckFormatArg::Junit);
+        if machine {
+            crender::github_annotations(&result, &mut io::stderr())?;
+        } else {
+            let mut o = io::stdout().lock();
+            crender::github_annotations(&result, &mut o)?;
+            o.flush()?;
+        }
+    }
+    write_output(a.output.as_ref(), |out, is_tty| match a.format {
+        CheckFormatArg::Text => crender::check_text(
+            &result,
+            color_enabled(a.color, is_tty),
+            terminal_width(),
+            out,
+        ),
+        CheckFormatArg::Markdown => crender::check_markdown(&result, out),
+        CheckFormatArg::Junit => crender::check_junit(&result, out),
+        CheckFormatArg::Json => {
+            serde_json::to_writer_pretty(&mut *out, &result)?;
+            writeln!(out)
+        }
+    })?;
+    Ok(if result.passed {
+        exit::OK
+    } else {
+        exit::FINDING
+    })
+}
+
+pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
+    if a.top == 0 {
+        anyhow::bail!("--top must be at least 1");
+    }
+    let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input)?;
+    let like = (ra.latency.is_some() || ra.traces.is_some()).then_some(&ra);
+    let (nb, rb) = report_of(std::slice::from_ref(&a.b), like, &a.input)?;
+    let d = compare::diff::diff((&na, &ra), (&nb, &rb), a.top);
+    write_output(None, |out, is_tty| match a.format {
+        DiffFormatArg::Text => {
+            crender::diff_text(&d, color_enabled(a.color, is_tty), terminal_width(), out)
+        }
+        DiffFormatArg::Markdown => crender::diff_markdown(&d, out),
+        DiffFormatArg::Json => {
+            serde_json::to_writer_pretty(&mut *out, &d)?;
+            writeln!(out)
+        }
+    })?;
+    Ok(exit::OK)
+}

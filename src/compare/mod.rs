@@ -1,0 +1,53 @@
+//! Comparing runs: `check` (a CI gate against a baseline report) and `diff` (what changed).
+//!
+//! Both read [`crate::report::Report`]s, whether loaded from a JSON file or produced by
+//! analysing logs on the spot, so the same rules apply to either.
+
+pub mod check;
+pub mod diff;
+pub mod render;
+pub mod stats;
+
+use crate::report::{Report, SCHEMA};
+
+/// Reads `bytes` as a JSON report if it looks like one (a JSON object naming a
+/// `logtriage.report/` schema near its start). `None`: not a report (treat it as logs).
+pub fn parse_report(bytes: &[u8]) -> Option<Result<Report, String>> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if bytes[start] != b'{' {
+        return None;
+    }
+    let head = &bytes[start..bytes.len().min(start + 512)];
+    memchr::memmem::find(head, b"\"logtriage.report/")?;
+    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        // A log line that mentions the schema is still a log line.
+        Err(_) => return None,
+    };
+    let schema = value.get("schema").and_then(|s| s.as_str())?;
+    if !schema.starts_with("logtriage.report/") {
+        return None;
+    }
+    if schema != SCHEMA {
+        return Some(Err(format!(
+            "report schema `{schema}` is not supported (this logtriage reads {SCHEMA})"
+        )));
+    }
+    Some(serde_json::from_value(value).map_err(|e| format!("not a valid {SCHEMA} report: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_told_from_logs() {
+        let r = crate::analyze_str("{\"level\":\"info\",\"msg\":\"hi\"}\n");
+        let json = serde_json::to_vec(&r).unwrap();
+        assert_eq!(parse_report(&json).unwrap().unwrap(), r);
+        assert!(parse_report(b"{\"level\":\"info\",\"msg\":\"logtriage.report/v1\"}\n").is_none());
+        assert!(parse_report(b"plain text").is_none());
+        let v2 = br#"{"schema":"logtriage.report/v2"}"#;
+        assert!(parse_report(v2).unwrap().unwrap_err().contains("v2"));
+    }
+}

@@ -1,0 +1,187 @@
+//! `logtriage merge`: shard reports merge into what one pass over all shards reports.
+
+mod common;
+
+use common::{corpus, json, path_str, run};
+use logtriage::synth::SynthFormat;
+use serde_json::Value;
+
+/// Cuts `text` into `n` pieces at line boundaries.
+fn split_lines(text: &[u8], n: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for k in 1..=n {
+        let mut end = text.len() * k / n;
+        while end < text.len() && end > start && text[end - 1] != b'\n' {
+            end += 1;
+        }
+        out.push(text[start..end.max(start)].to_vec());
+        start = end.max(start);
+    }
+    out
+}
+
+/// The report without what legitimately differs: the sources (four files instead of one),
+/// example positions (line numbers are per source) and the merge state.
+fn comparable(mut v: Value) -> Value {
+    let o = v.as_object_mut().unwrap();
+    o.remove("state");
+    let input = o.get_mut("input").unwrap().as_object_mut().unwrap();
+    input.remove("sources");
+    for p in o["patterns"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("example");
+    }
+    if let Some(l) = o.get_mut("latency").and_then(Value::as_object_mut) {
+        let strip = |events: &mut Value| {
+            for e in events.as_array_mut().into_iter().flatten() {
+                let e = e.as_object_mut().unwrap();
+                e.remove("source");
+                e.remove("line");
+            }
+        };
+        strip(l.get_mut("slowest").unwrap());
+        for g in l.get_mut("groups").unwrap().as_array_mut().unwrap() {
+            strip(g.get_mut("outliers").unwrap());
+        }
+        if let Some(s) = l.get_mut("slow").and_then(|s| s.get_mut("events")) {
+            strip(s);
+        }
+    }
+    v
+}
+
+fn analyze_shards(
+    dir: &std::path::Path,
+    whole: &std::path::Path,
+    n: usize,
+    extra: &[&str],
+) -> Vec<String> {
+    let text = std::fs::read(whole).unwrap();
+    let mut reports = Vec::new();
+    for (i, piece) in split_lines(&text, n).into_iter().enumerate() {
+        let p = dir.join(format!("shard{i}.log"));
+        std::fs::write(&p, piece).unwrap();
+        let r = dir.join(format!("shard{i}.json"));
+        let mut args = vec![
+            "analyze",
+            "-f",
+            "json",
+            "--mergeable",
+            "-o",
+            path_str(&r),
+            path_str(&p),
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        reports.push(r.to_str().unwrap().to_string());
+    }
+    reports
+}
+
+#[test]
+fn four_shards_merge_into_one_pass_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = corpus(dir.path(), "all.log", SynthFormat::Mixed, 60_000, 5);
+    let extra = ["--latency", "--traces", "--slow", "2s"];
+    let reports = analyze_shards(dir.path(), &whole, 4, &extra);
+    let mut args = vec!["merge"];
+    args.extend(reports.iter().map(String::as_str));
+    let merged = run(&args);
+    assert_eq!(
+        merged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let merged = json(&merged);
+    let mut one = vec!["analyze", "-f", "json", path_str(&whole)];
+    one.extend_from_slice(&extra);
+    let one = json(&run(&one));
+    assert_eq!(merged["input"]["sources"].as_array().unwrap().len(), 4);
+    assert!(
+        merged["state"].is_object(),
+        "a merged report can be merged again"
+    );
+    // Spot checks that say what differs if the whole comparison fails.
+    assert_eq!(merged["input"]["lines"], one["input"]["lines"]);
+    assert_eq!(merged["traces"]["count"], one["traces"]["count"]);
+    assert_eq!(merged["latency"]["overall"], one["latency"]["overall"]);
+    assert_eq!(comparable(merged), comparable(one));
+}
+
+#[test]
+fn merging_is_associative_and_order_keeps_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = corpus(dir.path(), "all.log", SynthFormat::Json, 20_000, 9);
+    let r = analyze_shards(dir.path(), &whole, 3, &["--latency", "--traces"]);
+    let ab = dir.path().join("ab.json");
+    let out = run(&["merge", "-o", path_str(&ab), &r[0], &r[1]]);
+    assert_eq!(out.status.code(), Some(0));
+    let nested = json(&run(&["merge", path_str(&ab), &r[2]]));
+    let flat = json(&run(&["merge", &r[0], &r[1], &r[2]]));
+    assert_eq!(comparable(nested), comparable(flat.clone()));
+    // Reversed order: counts and percentiles are the same.
+    let rev = json(&run(&["merge", &r[2], &r[1], &r[0]]));
+    assert_eq!(rev["levels"], flat["levels"]);
+    assert_eq!(rev["latency"]["overall"], flat["latency"]["overall"]);
+    assert_eq!(rev["traces"]["count"], flat["traces"]["count"]);
+}
+
+#[test]
+fn merge_refuses_reports_it_cannot_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = corpus(dir.path(), "all.log", SynthFormat::Json, 2_000, 1);
+    let plain = dir.path().join("plain.json");
+    run(&[
+        "analyze",
+        "-f",
+        "json",
+        "-o",
+        path_str(&plain),
+        path_str(&whole),
+    ]);
+    let out = run(&["merge", path_str(&plain)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plain.json") && err.contains("--mergeable"),
+        "{err}"
+    );
+
+    let lat = analyze_shards(dir.path(), &whole, 1, &["--latency"]);
+    let nolat = dir.path().join("nolat.json");
+    run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--mergeable",
+        "-o",
+        path_str(&nolat),
+        path_str(&whole),
+    ]);
+    let out = run(&["merge", &lat[0], path_str(&nolat)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("different analyses"));
+
+    let log = run(&["merge", path_str(&whole)]);
+    assert_eq!(log.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&log.stderr).contains("not a logtriage JSON report"));
+
+    // A damaged sketch is an error, never a panic.
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&lat[0]).unwrap()).unwrap();
+    v["state"]["latency"]["overall"]["sketch"]["store"]["offset"] = 99_999.into();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, serde_json::to_vec(&v).unwrap()).unwrap();
+    let out = run(&["merge", path_str(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json"));
+
+    let out = run(&["analyze", "--mergeable", path_str(&whole)]);
+    assert_eq!(out.status.code(), Some(2), "--mergeable needs JSON output");
+}
