@@ -31,6 +31,7 @@ pub mod aggregate;
 pub mod compare;
 pub mod error;
 pub mod filter;
+pub mod live;
 pub mod matching;
 pub mod mine;
 pub mod pipeline;

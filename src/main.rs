@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Merge(m) => cli::compare::run_merge(m),
         Command::Check(c) => cli::compare::run_check(*c),
         Command::Diff(d) => cli::compare::run_diff(*d),
+        Command::Watch(w) => cli::watch::run_watch(*w),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -418,6 +418,8 @@ struct Worker<'s> {
     scratch: Vec<u16>,
     hits: Vec<u16>,
     time_cache: TimeCache,
+    /// What `watch` sees of each line (None for batch analysis).
+    tap: Option<Tap>,
 }
 
 impl<'s> Worker<'s> {
@@ -434,20 +436,36 @@ impl<'s> Worker<'s> {
             scratch: Vec::new(),
             hits: Vec::new(),
             time_cache: TimeCache::default(),
+            tap: None,
         }
     }
 
     fn process(&mut self, chunk: &Chunk) {
+        let n = self.process_lines(chunk.source, chunk.seq, chunk.global_seq, chunk.bytes(), 0);
+        self.agg
+            .lines
+            .add(chunk.source, chunk.seq, n, chunk.skipped_before);
+    }
+
+    /// Analyses whole lines; the first is line `first_line + 1` of chunk `seq`. Returns the
+    /// number of lines.
+    fn process_lines(
+        &mut self,
+        source: u32,
+        seq: u64,
+        global_seq: u64,
+        data: &[u8],
+        first_line: u64,
+    ) -> u64 {
         let shared = self.shared;
         let mut fields = Fields::new(shared.parser.spec().slot_count());
-        let mut line_no = 0;
-        let data = chunk.bytes();
+        let mut line_no = first_line;
         // One vectorised UTF-8 check for the whole chunk; lines are checked one by one only in
         // a chunk that has invalid bytes somewhere.
         let chunk_is_utf8 = simdutf8::basic::from_utf8(data).is_ok();
         if shared.traces {
             let capacity = self.last_fragment_len.max(64) * 5 / 4;
-            self.fragment = Fragment::new(chunk.global_seq, capacity);
+            self.fragment = Fragment::new(global_seq, capacity);
         }
         let mut start = 0;
         while start < data.len() {
@@ -458,27 +476,25 @@ impl<'s> Worker<'s> {
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
             }
-            self.line_order = (chunk.global_seq, line_no);
+            self.line_order = (global_seq, line_no);
             self.line(
                 line,
                 chunk_is_utf8,
                 Position {
-                    source: chunk.source,
-                    chunk: chunk.seq,
+                    source,
+                    chunk: seq,
                     line: line_no,
                 },
                 &mut fields,
             );
         }
-        self.agg
-            .lines
-            .add(chunk.source, chunk.seq, line_no, chunk.skipped_before);
         // Every chunk's fragment goes to the merger, empty or not: it merges in chunk order.
         if shared.traces {
             let fragment = std::mem::replace(&mut self.fragment, Fragment::new(0, 0));
             self.last_fragment_len = fragment.len();
             self.merger.lock().expect("no poisoned lock").push(fragment);
         }
+        line_no - first_line
     }
 
     #[inline]
@@ -597,6 +613,234 @@ impl<'s> Worker<'s> {
         if !self.hits.is_empty() {
             agg.observe_hits(&self.hits, time, pos, line);
         }
+        if let Some(tap) = &mut self.tap {
+            tap.observe(shared, &rec, level, time, &self.hits, pos);
+        }
+    }
+}
+
+/// What `watch` needs of each line, collected while it is analysed: see [`Live`].
+#[derive(Debug)]
+pub struct Tap {
+    min_severity: crate::matching::Severity,
+    events: Vec<TapEvent>,
+}
+
+/// One line worth a live alert, or an error line for the spike detector.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TapEvent {
+    /// A line that hit a catalog pattern at the minimum severity or worse.
+    Hit {
+        /// The most severe pattern it hit (catalog index).
+        pattern: u16,
+        /// Event time (µs).
+        time_us: Option<i64>,
+        /// Where.
+        pos: Position,
+        /// Service or logger.
+        service: Option<String>,
+        /// Request id.
+        request_id: Option<String>,
+        /// Error text.
+        error: Option<String>,
+        /// Message, or the line for plain text (cut to 512 bytes).
+        message: Option<String>,
+    },
+    /// A structured event at level error or fatal that no pattern matched.
+    UnknownError {
+        /// Event time (µs).
+        time_us: Option<i64>,
+        /// Its message (cut to 512 bytes).
+        message: String,
+    },
+    /// Any line at level error or fatal.
+    Error {
+        /// Event time (µs).
+        time_us: Option<i64>,
+    },
+}
+
+impl Tap {
+    fn observe(
+        &mut self,
+        shared: &Shared,
+        rec: &Record<'_, '_>,
+        level: Option<crate::record::Level>,
+        time_us: Option<i64>,
+        hits: &[u16],
+        pos: Position,
+    ) {
+        let is_error = level.is_some_and(crate::record::Level::is_error);
+        if is_error {
+            self.events.push(TapEvent::Error { time_us });
+        }
+        let worst = hits
+            .iter()
+            .copied()
+            .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p)));
+        let text = |slot| rec.text(slot).map(|t| cut(&t, 512).to_string());
+        match worst {
+            Some(p) if shared.pattern_severity[p as usize] >= self.min_severity => {
+                let message = if rec.format.is_structured() {
+                    text(Slot::Message)
+                } else {
+                    Some(cut(&String::from_utf8_lossy(rec.line), 512).to_string())
+                };
+                self.events.push(TapEvent::Hit {
+                    pattern: p,
+                    time_us,
+                    pos,
+                    service: text(Slot::Service),
+                    request_id: text(Slot::RequestId),
+                    error: text(Slot::Error),
+                    message,
+                });
+            }
+            None if is_error && rec.format.is_structured() => {
+                if let Some(m) = text(Slot::Message) {
+                    self.events.push(TapEvent::UnknownError {
+                        time_us,
+                        message: m,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Incremental analysis for `watch`: whole lines go in as they arrive, alerts come out after
+/// each batch, and a report of everything so far can be built at any time. The counts are the
+/// ones `analyze` gives for the same lines (same worker code).
+pub struct Live<'s> {
+    worker: Worker<'s>,
+    catalog: &'s Catalog,
+    config: &'s Config,
+    sources: Vec<SourceSummary>,
+    lines: Vec<u64>,
+    global_seq: u64,
+    oversize: u64,
+}
+
+/// Runs `f` with a [`Live`] analyser for `catalog` and `config` that reports catalog hits at
+/// `min_severity` or worse. Request traces are not kept in live mode.
+pub fn live<R>(
+    catalog: &Catalog,
+    config: &Config,
+    min_severity: crate::matching::Severity,
+    f: impl FnOnce(&mut Live<'_>) -> R,
+) -> R {
+    let mut config = config.clone();
+    config.traces = false;
+    let shared = Shared::new(catalog, &config);
+    let merger = std::sync::Mutex::new(shared.new_merger());
+    let mut worker = Worker::new(&shared, &merger);
+    worker.tap = Some(Tap {
+        min_severity,
+        events: Vec::new(),
+    });
+    let mut live = Live {
+        worker,
+        catalog,
+        config: &config,
+        sources: Vec::new(),
+        lines: Vec::new(),
+        global_seq: 0,
+        oversize: 0,
+    };
+    f(&mut live)
+}
+
+impl Live<'_> {
+    /// Adds an input; returns its index.
+    pub fn add_source(&mut self, name: &str) -> u32 {
+        self.sources.push(SourceSummary {
+            name: name.to_string(),
+            bytes: 0,
+            lines: 0,
+            gzip: false,
+            error: None,
+        });
+        self.lines.push(0);
+        (self.sources.len() - 1) as u32
+    }
+
+    /// Records an error reading input `source` (the report is then partial).
+    pub fn source_error(&mut self, source: u32, error: String) {
+        if let Some(s) = self.sources.get_mut(source as usize) {
+            s.error = Some(error);
+        }
+    }
+
+    /// Analyses whole lines of input `source` (each ending in `\n`, except possibly the last
+    /// line of an input that ended). `oversize` lines longer than the cap were dropped before
+    /// these by the reader.
+    pub fn feed(&mut self, source: u32, data: &[u8], oversize: u64) {
+        let s = source as usize;
+        self.lines[s] += oversize;
+        self.oversize += oversize;
+        self.sources[s].bytes += data.len() as u64;
+        if data.is_empty() {
+            return;
+        }
+        let n = self
+            .worker
+            .process_lines(source, 0, self.global_seq, data, self.lines[s]);
+        self.global_seq += 1;
+        self.lines[s] += n;
+    }
+
+    /// The alert-worthy lines since the last call, in input order.
+    pub fn take_events(&mut self) -> Vec<TapEvent> {
+        self.worker
+            .tap
+            .as_mut()
+            .map(|t| std::mem::take(&mut t.events))
+            .unwrap_or_default()
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        self.catalog
+    }
+
+    /// The name of input `source`.
+    pub fn source_name(&self, source: u32) -> Option<&str> {
+        self.sources.get(source as usize).map(|s| s.name.as_str())
+    }
+
+    /// Lines analysed so far, over all inputs.
+    pub fn lines(&self) -> u64 {
+        self.lines.iter().sum()
+    }
+
+    /// A report of everything analysed so far (`partial` marks an interrupted run).
+    pub fn report(&self, partial: bool) -> Report {
+        let agg = &self.worker.agg;
+        let mut index = crate::source::chunk::LineIndex::default();
+        let mut sources = self.sources.clone();
+        for (i, s) in sources.iter_mut().enumerate() {
+            index.add(i as u32, 0, self.lines[i], 0);
+            s.lines = self.lines[i];
+        }
+        let opts = ReportOptions {
+            top: self.config.top,
+            bucket_secs: self.config.bucket_secs,
+        };
+        let partial = partial || sources.iter().any(|s| s.error.is_some());
+        let mut report = Report::build(
+            agg,
+            &index.finish(),
+            None,
+            self.worker.shared.latency,
+            self.catalog,
+            sources,
+            self.oversize + agg.counts.oversize,
+            partial,
+            &opts,
+        );
+        report.input.filter = filter_summary(self.config, agg);
+        report
     }
 }
 

@@ -49,6 +49,55 @@ Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad conf
     Check(Box<CheckArgs>),
     /// What changed between two runs (logs or reports): patterns, templates, levels, latency.
     Diff(Box<DiffArgs>),
+    /// Live triage: read stdin (`tail -f app.log | logtriage watch`) or follow files like
+    /// `tail -F`; alert on catalog patterns, error spikes and new unknown errors.
+    #[command(
+        after_help = "Exit codes: 0 standard input ended; 2 error (unreadable input); 130 interrupted \
+(Ctrl-C prints the final summary first). A closed output pipe ends quietly."
+    )]
+    Watch(Box<WatchArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Files to follow by name (rotation and truncation are handled); none reads standard
+    /// input until it ends.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Read followed files from their start (default: only what is written from now on).
+    #[arg(long)]
+    pub from_start: bool,
+    /// Alert on catalog patterns of this severity or worse.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Warn, value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
+    /// Write a summary this often (`30s`, `5m`, `500ms`); the final one is always written.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    pub every: Option<u64>,
+    /// Output: aligned text, or NDJSON (one object per alert or summary).
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Messages and templates listed in summaries.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+    /// Add latency to the summaries (as analyze --latency).
+    #[arg(long)]
+    pub latency: bool,
+    /// Lines longer than this are counted as oversize and skipped.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+    /// Distinct messages counted exactly before the least frequent are dropped (memory bound).
+    #[arg(
+        long,
+        default_value_t = 50_000,
+        value_name = "N",
+        hide_short_help = true
+    )]
+    pub max_distinct_messages: usize,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Debug, Args)]
@@ -483,6 +532,18 @@ pub enum PatternsCommand {
     },
 }
 
+/// Parses `500ms`, `30s`, `5m`, `2h` into milliseconds.
+pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if let Some(ms) = t.strip_suffix("ms") {
+        return match ms.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("invalid duration {s:?} (examples: 500ms, 30s, 5m)")),
+        };
+    }
+    parse_duration_secs(t).map(|secs| secs as u64 * 1000)
+}
+
 /// Parses `90`, `30s`, `5m`, `2h`, `1d` into seconds.
 pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
     let s = s.trim();
@@ -518,6 +579,9 @@ mod tests {
         assert!(parse_duration_secs("0s").is_err());
         assert!(parse_duration_secs("5y").is_err());
         assert!(parse_duration_secs("m").is_err());
+        assert_eq!(parse_duration_ms("250ms"), Ok(250));
+        assert_eq!(parse_duration_ms("2s"), Ok(2000));
+        assert!(parse_duration_ms("0ms").is_err());
     }
 
     #[test]

@@ -3,3 +3,4 @@
 pub mod args;
 pub mod compare;
 pub mod exit;
+pub mod watch;

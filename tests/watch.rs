@@ -1,0 +1,330 @@
+//! `logtriage watch`: stdin to EOF, followed files through rotation and truncation, SIGINT,
+//! closed pipes. Waits are bounded polls on what watch has written, never fixed sleeps.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{bin, corpus, json, path_str, run};
+use logtriage::synth::SynthFormat;
+use serde_json::Value;
+
+/// A running `watch -f json` whose output lines arrive on a channel.
+struct Watch {
+    child: Child,
+    rx: mpsc::Receiver<Value>,
+    last_summary: Option<Value>,
+    alerts: Vec<Value>,
+}
+
+impl Watch {
+    fn start(args: &[&str], stdin: Stdio) -> Watch {
+        let mut child = bin()
+            .arg("watch")
+            .args(["-f", "json"])
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                let v: Value = serde_json::from_str(&line).expect("NDJSON");
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child,
+            rx,
+            last_summary: None,
+            alerts: Vec::new(),
+        }
+    }
+
+    /// Reads output until `done(summary)` holds for a summary, or fails after 20 s.
+    fn wait_summary(&mut self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(s) = &self.last_summary {
+                if done(s) {
+                    return s.clone();
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; last summary: {:?}",
+                self.last_summary.as_ref().map(|s| &s["report"]["input"])
+            );
+            match self.rx.recv_timeout(left) {
+                Ok(v) if v["type"] == "summary" => self.last_summary = Some(v),
+                Ok(v) => self.alerts.push(v),
+                Err(_) => panic!("watch ended while waiting for {what}"),
+            }
+        }
+    }
+
+    fn interrupt(&mut self) -> (i32, Value) {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let fin = self.wait_summary("the final summary", |s| s["final"] == true);
+        let code = self.child.wait().unwrap().code().unwrap();
+        (code, fin)
+    }
+}
+
+fn lines_of(s: &Value) -> u64 {
+    s["report"]["input"]["lines"].as_u64().unwrap()
+}
+
+fn append(path: &Path, from: usize, to: usize) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    let mut text = String::new();
+    for i in from..to {
+        text.push_str(&format!(
+            "{{\"level\":\"info\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"event {i}\"}}\n"
+        ));
+    }
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn stdin_final_summary_equals_analyze() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 30_000, 4);
+    let file = std::fs::File::open(&path).unwrap();
+    let mut w = Watch::start(&[], Stdio::from(file));
+    let fin = w.wait_summary("the final summary", |s| s["final"] == true);
+    assert_eq!(w.child.wait().unwrap().code(), Some(0));
+    let a = json(&run(&["analyze", "-f", "json", path_str(&path)]));
+    let r = &fin["report"];
+    for key in ["levels", "text_levels", "messages", "templates", "timeline"] {
+        assert_eq!(r[key], a[key], "{key}");
+    }
+    for key in [
+        "lines",
+        "bytes",
+        "events",
+        "malformed",
+        "non_json",
+        "blank",
+        "oversize",
+    ] {
+        assert_eq!(r["input"][key], a["input"][key], "input.{key}");
+    }
+    assert_eq!(
+        r["patterns"].as_array().unwrap().len(),
+        a["patterns"].as_array().unwrap().len()
+    );
+    for (x, y) in r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(a["patterns"].as_array().unwrap())
+    {
+        assert_eq!(
+            (&x["id"], &x["count"], &x["example"]["line"]),
+            (&y["id"], &y["count"], &y["example"]["line"])
+        );
+    }
+    assert_eq!(r["partial"], false);
+    // Alerts name the pattern, its severity and action; repeats are folded.
+    assert!(!w.alerts.is_empty());
+    for a in &w.alerts {
+        assert_eq!(a["type"], "alert");
+        assert!(["pattern", "repeat", "error_spike", "unknown_errors"]
+            .contains(&a["kind"].as_str().unwrap()));
+        if a["kind"] == "pattern" {
+            assert!(
+                a["pattern"].is_string() && a["action"].is_string() && a["severity"].is_string()
+            );
+        }
+    }
+    let mut firsts = std::collections::HashSet::new();
+    for a in w.alerts.iter().filter(|a| a["kind"] == "pattern") {
+        assert!(
+            firsts.insert(a["pattern"].as_str().unwrap().to_string()),
+            "each pattern alerts once per fold window: {a}"
+        );
+    }
+}
+
+#[test]
+fn followed_file_survives_rotation_copytruncate_and_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, "{\"level\":\"info\",\"msg\":\"before start\"}\n").unwrap();
+    let mut w = Watch::start(
+        &["--every", "50ms", "--top", "1000", path_str(&log)],
+        Stdio::null(),
+    );
+    w.wait_summary("watch to start", |_| true);
+
+    append(&log, 0, 100);
+    w.wait_summary("appends", |s| lines_of(s) == 100);
+
+    // Rename rotation: lines written just before the rename, then a new file.
+    append(&log, 100, 150);
+    std::fs::rename(&log, dir.path().join("app.log.1")).unwrap();
+    append(&log, 150, 200);
+    w.wait_summary("rotation", |s| lines_of(s) == 200);
+
+    // copytruncate: copy, truncate, and the writer goes on (past the old offset).
+    std::fs::copy(&log, dir.path().join("app.log.2")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&log)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    append(&log, 200, 260);
+    w.wait_summary("copytruncate", |s| lines_of(s) == 260);
+
+    // Plain truncation to fewer bytes.
+    std::fs::write(&log, "").unwrap();
+    append(&log, 260, 280);
+    w.wait_summary("truncation", |s| lines_of(s) == 280);
+
+    // A file deleted and created again.
+    std::fs::remove_file(&log).unwrap();
+    append(&log, 280, 300);
+    w.wait_summary("re-creation", |s| lines_of(s) == 300);
+
+    let (code, fin) = w.interrupt();
+    assert_eq!(code, 130);
+    let r = &fin["report"];
+    assert_eq!(r["partial"], true);
+    assert_eq!(lines_of(&fin), 300, "no line lost, none twice");
+    let mut seen: Vec<u64> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["count"], 1, "{m}");
+            m["message"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("event ")
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (0..300).collect::<Vec<u64>>(),
+        "every line exactly once"
+    );
+}
+
+#[test]
+fn several_files_and_one_that_appears_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    std::fs::write(&a, "").unwrap();
+    let mut w = Watch::start(
+        &["--every", "50ms", path_str(&a), path_str(&b)],
+        Stdio::null(),
+    );
+    w.wait_summary("watch to start", |_| true);
+    append(&a, 0, 10);
+    append(&b, 10, 25);
+    let s = w.wait_summary("both files", |s| lines_of(s) == 25);
+    let sources = s["report"]["input"]["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    assert_eq!(sources[1]["lines"], 15);
+    let (code, _) = w.interrupt();
+    assert_eq!(code, 130);
+}
+
+#[test]
+fn alerts_come_while_the_pipe_stays_open_and_sigint_prints_the_summary() {
+    let mut w = Watch::start(&["--min-severity", "error"], Stdio::piped());
+    let mut stdin = w.child.stdin.take().unwrap();
+    stdin
+        .write_all(b"{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"OOMKilled\",\"request_id\":\"r-1\"}\n{\"level\":\"info\",\"msg\":\"fine\"}\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let alert = loop {
+        let v =
+            w.rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("an alert while input is still open");
+        if v["type"] == "alert" {
+            break v;
+        }
+    };
+    assert_eq!(alert["kind"], "pattern");
+    assert_eq!(alert["severity"], "critical");
+    assert_eq!(alert["request_id"], "r-1");
+    let (code, fin) = w.interrupt();
+    assert_eq!(code, 130);
+    assert_eq!(fin["report"]["partial"], true);
+    assert_eq!(lines_of(&fin), 2);
+    drop(stdin);
+}
+
+#[test]
+fn text_alerts_are_one_clean_line_and_a_closed_pipe_is_quiet() {
+    let input = b"{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"OOMKilled \\u001b[31m\\u202e\",\"service\":\"api\"}\n";
+    let out = common::run_stdin(&["watch", "--color", "never"], input);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("10:00:00.000 CRIT "), "{first}");
+    assert!(first.contains("svc=api"), "{first}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "log content escaped: {text}"
+    );
+
+    // A reader that goes away: quiet, exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Json, 20_000, 2);
+    let mut child = bin()
+        .args(["watch", "-f", "json"])
+        .stdin(Stdio::from(std::fs::File::open(&path).unwrap()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 8];
+    use std::io::Read;
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = run(&["watch", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}
