@@ -726,15 +726,17 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
             })
             .flatten()
     };
-    let scale = exposure(b) as f64 / exposure(c).max(1) as f64;
     // Mining two runs can keep a constant in one template and generalise it in the other:
     // a template that overlaps a baseline template is not new.
+    // Nor is one whose example fits a baseline template, or that a baseline example fits.
     let is_new = |t: &&crate::report::TemplateEntry| {
+        use crate::mine::{template_matches, templates_overlap};
         !known.contains(t.template.as_str())
-            && !b
-                .templates
-                .iter()
-                .any(|x| crate::mine::templates_overlap(&x.template, &t.template))
+            && !b.templates.iter().any(|x| {
+                templates_overlap(&x.template, &t.template)
+                    || template_matches(&x.template, &t.example)
+                    || template_matches(&t.template, &x.example)
+            })
     };
     let candidates = c.templates.iter().filter(is_new).count();
     let alpha = rules.alpha / candidates.max(1) as f64;
@@ -744,30 +746,21 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         .filter(is_new)
         .filter_map(|t| {
             let n: u64 = levels.iter().map(|l| t.levels.get(*l).copied().unwrap_or(0)).sum();
-            if let Some(cut) = cut_off(class(t)) {
-                if (t.count as f64 * scale) <= cut as f64 {
-                    return Some(Finding {
-                        metric: format!("template {}", t.template),
-                        baseline: None,
-                        current: n as f64,
-                        ratio: None,
-                        p_value: None,
-                        regressed: false,
-                        reason: format!(
-                            "not in the baseline's list, but rarer than its last listed template ({cut}); analyse the baseline with a larger --top to compare"
-                        ),
-                        evidence: Vec::new(),
-                    });
-                }
-            }
+            // Absent from a list that was cut: its baseline count is at most the cut-off.
+            let bound = cut_off(class(t)).unwrap_or(0);
             (n > 0).then(|| {
                 let mut f = count_finding(
                     format!("template {}", t.template),
-                    (0, exposure(b)),
+                    (bound, exposure(b)),
                     (n, exposure(c)),
                     rules.pattern_rate_ratio,
                     alpha,
                 );
+                if bound > 0 {
+                    f.reason.push_str(&format!(
+                        " (not in the baseline's list, which was cut at {bound}: compared with that bound)"
+                    ));
+                }
                 f.evidence = vec![t.example.clone()];
                 f
             })

@@ -602,6 +602,11 @@ pub fn templates_overlap(a: &str, b: &str) -> bool {
     }
 }
 
+/// Does message `m` fit template `t` as a whole, `<*>` standing for any text (spaces too)?
+pub fn template_matches(t: &str, m: &str) -> bool {
+    glob_match(t, m)
+}
+
 /// Does `m` match template token `t` (`<*>` = any text, possibly empty)?
 fn glob_match(t: &str, m: &str) -> bool {
     if !t.contains(WILDCARD) {
@@ -709,6 +714,14 @@ mod tests {
             "cert for <*> expires in <*> days"
         ));
         assert!(!templates_overlap("disk full on <*>", "disk fine on <*>"));
+        assert!(super::template_matches(
+            "key \"<*>\": \"<*>\", default",
+            "key \"a\": \"30 s\", default"
+        ));
+        assert!(!super::template_matches(
+            "key <*> default",
+            "key a fallback"
+        ));
     }
 
     use super::*;
