@@ -386,7 +386,7 @@ pub fn analyze(
             &lines,
             catalog,
         );
-        report.state = serde_json::to_value(state).ok();
+        report.state = Some(Box::new(state));
     }
     Ok(Analysis { report, failures })
 }

@@ -35,7 +35,7 @@ pub const EXPORTED_UNKNOWN: usize = crate::report::MAX_MINED_MESSAGES;
 pub const EXPORTED_ANY: usize = 20_000;
 
 /// See the module docs.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct State {
     /// [`STATE_VERSION`].
     pub version: u32,
@@ -50,7 +50,7 @@ pub struct State {
 }
 
 /// The most frequent messages of a report.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessagesState {
     /// Most a message left out may have been seen.
     pub floor: u64,
@@ -61,7 +61,7 @@ pub struct MessagesState {
 }
 
 /// One message.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageState {
     /// Text (cut to 2 KiB).
     pub text: String,
@@ -85,7 +85,7 @@ fn is_zero(v: &u64) -> bool {
 }
 
 /// An event kept as evidence; `source` indexes the report's `input.sources`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventState {
     /// Duration, ms.
     pub duration_ms: f64,
@@ -105,7 +105,7 @@ pub struct EventState {
 }
 
 /// One latency group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupState {
     /// Dimension name (`service`, `caller` …; empty for overall).
     pub by: String,
@@ -126,7 +126,7 @@ pub struct GroupState {
 }
 
 /// Latency internals.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatencyState {
     /// All events with a duration.
     pub overall: GroupState,
@@ -145,7 +145,7 @@ pub struct LatencyState {
 }
 
 /// A first error.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FirstErrorState {
     /// Time, µs.
     pub time_us: Option<i64>,
@@ -162,7 +162,7 @@ pub struct FirstErrorState {
 }
 
 /// A trace.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceRec {
     /// Request id.
     pub id: String,
@@ -185,7 +185,7 @@ pub struct TraceRec {
 }
 
 /// A failing-trace group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorGroupState {
     /// `pattern`, `message` or `other`.
     pub kind: String,
@@ -198,7 +198,7 @@ pub struct ErrorGroupState {
 }
 
 /// Trace internals.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TracesState {
     /// `--trace-idle` in µs.
     pub idle_us: i64,

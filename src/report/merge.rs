@@ -8,7 +8,7 @@
 //! merged again.
 
 use crate::aggregate::latency::Latency;
-use crate::aggregate::state::{self, PatternIndex, State, StateError, STATE_VERSION};
+use crate::aggregate::state::{self, PatternIndex, StateError, STATE_VERSION};
 use crate::aggregate::timeline::BucketCount;
 use crate::aggregate::{Aggregators, Example, PatternStats, Position};
 use crate::matching::Catalog;
@@ -76,19 +76,17 @@ pub fn merge(
     let mut excluded = 0;
     let mut trace_shards = Vec::new();
     let mut idle_us = None;
-    for (k, (name, report)) in reports.into_iter().enumerate() {
+    for (k, (name, mut report)) in reports.into_iter().enumerate() {
         let fail = |reason: String| err(&name, reason);
         if report.schema != SCHEMA {
             return Err(fail(format!("schema `{}` is not {SCHEMA}", report.schema)));
         }
-        let Some(state_value) = report.state.clone() else {
+        let Some(mut st) = report.state.take() else {
             return Err(fail(
                 "has no merge state: write shard reports with `logtriage analyze --format json --mergeable`"
                     .into(),
             ));
         };
-        let mut st: State = serde_json::from_value(state_value)
-            .map_err(|e| fail(format!("merge state does not parse: {e}")))?;
         if st.version != STATE_VERSION {
             return Err(fail(format!(
                 "merge state version {} is not {STATE_VERSION}",
@@ -166,7 +164,7 @@ pub fn merge(
         &ResolvedLines::default(),
         catalog,
     );
-    report.state = serde_json::to_value(st).ok();
+    report.state = Some(Box::new(st));
     Ok(report)
 }
 

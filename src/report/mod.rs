@@ -60,7 +60,7 @@ pub struct Report {
     /// What `logtriage merge` needs besides the keys above (`--mergeable`); its layout is
     /// [`crate::aggregate::state::State`], versioned on its own.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub state: Option<serde_json::Value>,
+    pub state: Option<Box<crate::aggregate::state::State>>,
 }
 
 /// A distribution summary.
