@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Check(c) => cli::compare::run_check(*c),
         Command::Diff(d) => cli::compare::run_diff(*d),
         Command::Watch(w) => cli::watch::run_watch(*w),
+        Command::Cloudwatch(c) => cli::cloudwatch::run(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -207,7 +208,11 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         config.filter = Some(Arc::new(parse_filter(p, "--filter")?));
     }
 
-    let (inputs, missing) = source::expand(&a.paths);
+    let cli::cloudwatch::Inputs {
+        inputs,
+        missing,
+        counters,
+    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
@@ -216,6 +221,9 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let show_progress =
         !a.no_progress && io::stderr().is_terminal() && a.format != ReportFormatArg::Json;
     let bar = show_progress.then(|| progress_bar(&inputs));
+    let _ticker = bar
+        .as_ref()
+        .and_then(|b| cli::cloudwatch::progress(b, &counters));
     let progress = bar.as_ref().map(|b| {
         let b = b.clone();
         move |n: u64| b.set_position(n)
@@ -306,9 +314,15 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         anyhow::bail!("--threads must be at least 1");
     }
     let mut args = f.args.into_iter();
-    let pattern = match f.pattern {
-        Some(p) => p,
-        None => args.next().ok_or_else(|| {
+    let pattern = match (
+        f.pattern,
+        &f.cloudwatch.filter_pattern,
+        f.cloudwatch.log_groups.is_empty(),
+    ) {
+        (Some(p), _, _) => p,
+        // Reading log groups with --filter-pattern and no other pattern: that one, locally too.
+        (None, Some(p), false) if args.len() == 0 => p.clone(),
+        (None, _, _) => args.next().ok_or_else(|| {
             anyhow::anyhow!("a filter pattern is required (see 'logtriage filter --help')")
         })?,
     };
@@ -333,7 +347,9 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
     if let Some(n) = f.threads {
         opts.threads = n;
     }
-    let (inputs, missing) = source::expand(&paths);
+    let cli::cloudwatch::Inputs {
+        inputs, missing, ..
+    } = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
@@ -393,7 +409,9 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         }
         opts.miner.similarity = s;
     }
-    let (inputs, missing) = source::expand(&a.paths);
+    let cli::cloudwatch::Inputs {
+        inputs, missing, ..
+    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
@@ -468,7 +486,9 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     if let Some(f) = &t.request_id_field {
         config.field_overrides.push((Slot::RequestId, f.clone()));
     }
-    let (inputs, missing) = source::expand(&t.paths);
+    let cli::cloudwatch::Inputs {
+        inputs, missing, ..
+    } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
@@ -505,7 +525,7 @@ fn progress_bar(inputs: &[source::Input]) -> indicatif::ProgressBar {
         .iter()
         .map(|i| match i {
             source::Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            source::Input::Stdin => None,
+            source::Input::Stdin | source::Input::Stream(_) => None,
         })
         .sum();
     let bar = match sizes {
@@ -522,8 +542,10 @@ fn progress_bar(inputs: &[source::Input]) -> indicatif::ProgressBar {
         None => {
             let b = indicatif::ProgressBar::new_spinner();
             b.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {bytes} {binary_bytes_per_sec}")
-                    .expect("valid template"),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {bytes} {binary_bytes_per_sec} {msg}",
+                )
+                .expect("valid template"),
             );
             b
         }

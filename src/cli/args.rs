@@ -49,6 +49,9 @@ Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad conf
     Check(Box<CheckArgs>),
     /// What changed between two runs (logs or reports): patterns, templates, levels, latency.
     Diff(Box<DiffArgs>),
+    /// CloudWatch Logs: list log groups.
+    #[command(subcommand)]
+    Cloudwatch(CloudwatchCommand),
     /// Live triage: read stdin (`tail -f app.log | logtriage watch`) or follow files like
     /// `tail -F`; alert on catalog patterns, error spikes and new unknown errors.
     #[command(
@@ -56,6 +59,31 @@ Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad conf
 (Ctrl-C prints the final summary first). A closed output pipe ends quietly."
     )]
     Watch(Box<WatchArgs>),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CloudwatchCommand {
+    /// List log groups with their stored bytes and retention.
+    Groups {
+        /// Only groups whose name starts with this.
+        #[arg(long, value_name = "PREFIX")]
+        prefix: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// AWS region.
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// AWS profile.
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Endpoint URL.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Longest one AWS request may take, retries included.
+        #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, hide_short_help = true)]
+        aws_timeout: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +126,8 @@ pub struct WatchArgs {
     pub max_distinct_messages: usize,
     #[command(flatten)]
     pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +294,8 @@ pub struct MineArgs {
     /// generic setting).
     #[arg(long, value_name = "0..1", hide_short_help = true)]
     pub similarity: Option<f64>,
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +333,8 @@ pub struct FilterArgs {
     /// Bytes per parallel work unit (tuning and tests).
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", hide_short_help = true)]
     pub chunk_size: usize,
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -326,6 +360,8 @@ pub struct TraceArgs {
     /// Lines longer than this are skipped by the reader.
     #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
     pub max_line_bytes: usize,
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -362,6 +398,53 @@ pub enum SeverityArg {
     Warn,
     Error,
     Critical,
+}
+
+/// CloudWatch Logs as the input (instead of paths).
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "CloudWatch Logs")]
+pub struct CloudWatchArgs {
+    /// Read this log group (repeatable) instead of files.
+    #[arg(long = "log-group", value_name = "NAME")]
+    pub log_groups: Vec<String>,
+    /// Only these log streams (comma-separated).
+    #[arg(
+        long,
+        value_name = "A,B",
+        value_delimiter = ',',
+        conflicts_with = "log_stream_name_prefix"
+    )]
+    pub log_stream_names: Vec<String>,
+    /// Only log streams whose name starts with this.
+    #[arg(long, value_name = "PREFIX")]
+    pub log_stream_name_prefix: Option<String>,
+    /// From this time: relative (`10m`, `2h`, `7d`) or RFC 3339. Default: all (or 10m with --follow).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Until this time (exclusive): relative or RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// A CloudWatch filter pattern, sent to the server and applied again locally.
+    #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
+    pub filter_pattern: Option<String>,
+    /// Keep polling for new events (stop with Ctrl-C).
+    #[arg(long)]
+    pub follow: bool,
+    /// Time between polls with --follow.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration_ms, hide_short_help = true)]
+    pub poll_interval: u64,
+    /// AWS region (default: AWS_REGION, then the profile's).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile (default: AWS_PROFILE, then `default`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Endpoint URL (a VPC endpoint, an emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Longest one AWS request may take, retries included.
+    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, hide_short_help = true)]
+    pub aws_timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -491,6 +574,9 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    #[command(flatten)]
+    pub cloudwatch: CloudWatchArgs,
 }
 
 #[derive(Debug, Subcommand)]

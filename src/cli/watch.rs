@@ -128,7 +128,20 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
         ..Default::default()
     };
     let cancel = interrupt_flag();
+    let stream = if a.cloudwatch.log_groups.is_empty() {
+        super::cloudwatch::inputs(&[], &a.cloudwatch)?;
+        None
+    } else {
+        match super::cloudwatch::inputs(&a.paths, &a.cloudwatch)?
+            .inputs
+            .pop()
+        {
+            Some(logtriage::source::Input::Stream(s)) => Some(s),
+            _ => None,
+        }
+    };
     let opts = WatchOptions {
+        stream,
         paths: a.paths.clone(),
         from_start: a.from_start,
         min_severity: severity_of(a.min_severity),

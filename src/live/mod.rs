@@ -44,6 +44,8 @@ pub struct WatchOptions {
     pub every: Option<Duration>,
     /// Set to stop (Ctrl-C): a final summary marked partial is written.
     pub cancel: Arc<AtomicBool>,
+    /// Read this stream (e.g. CloudWatch Logs with --follow) instead of stdin or files.
+    pub stream: Option<crate::source::SharedReader>,
 }
 
 /// What `watch` writes.
@@ -81,11 +83,9 @@ enum Msg {
     },
 }
 
-fn read_stdin(tx: chan::Sender<Msg>, max_line_bytes: usize) {
+fn read_stream(tx: chan::Sender<Msg>, mut input: Box<dyn Read + Send>, max_line_bytes: usize) {
     let mut cutter = LineCutter::new(max_line_bytes);
     let mut buf = vec![0u8; 1 << 20];
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
     let error = loop {
         match input.read(&mut buf) {
             Ok(0) => break None,
@@ -193,17 +193,24 @@ pub fn watch(
     let (tx, rx) = chan::bounded::<Msg>(16);
     let stop = Arc::new(AtomicBool::new(false));
     let finish_flag = Arc::new(AtomicBool::new(false));
-    let names: Vec<String> = if opts.paths.is_empty() {
-        vec!["-".into()]
-    } else {
-        opts.paths.iter().map(|p| p.display().to_string()).collect()
+    let names: Vec<String> = match (&opts.stream, opts.paths.is_empty()) {
+        (Some(s), _) => vec![crate::source::Input::Stream(s.clone()).name()],
+        (None, true) => vec!["-".into()],
+        (None, false) => opts.paths.iter().map(|p| p.display().to_string()).collect(),
     };
     let mut follower_thread = None;
-    if opts.paths.is_empty() {
+    let reads_stream = opts.stream.is_some() || opts.paths.is_empty();
+    if reads_stream {
+        let input: Box<dyn Read + Send> = match &opts.stream {
+            Some(s) => {
+                crate::source::open(&crate::source::Input::Stream(s.clone()), u64::MAX)?.reader
+            }
+            None => Box::new(io::stdin()),
+        };
         let tx = tx.clone();
         let max = config.max_line_bytes;
         // Detached: a read() blocked on a silent pipe must not keep us from exiting.
-        std::thread::spawn(move || read_stdin(tx, max));
+        std::thread::spawn(move || read_stream(tx, input, max));
     } else {
         let followers = opts
             .paths
@@ -245,7 +252,7 @@ pub fn watch(
                     if let Some(e) = error {
                         live.source_error(source, e);
                     }
-                    if opts.paths.is_empty() {
+                    if reads_stream {
                         open -= 1;
                         if open == 0 {
                             break;

@@ -6,6 +6,9 @@
 //! line-aligned chunks for the parallel stages.
 
 pub mod chunk;
+#[cfg(feature = "cloudwatch")]
+pub mod cloudwatch;
+pub mod export;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -20,17 +23,59 @@ pub enum Input {
     Stdin,
     /// A file.
     File(PathBuf),
+    /// Any other byte stream, read once (e.g. CloudWatch Logs events as lines).
+    Stream(SharedReader),
 }
 
 impl Input {
-    /// Display name: the path, or `-`.
+    /// Display name: the path, `-`, or the stream's name.
     pub fn name(&self) -> String {
         match self {
             Input::Stdin => "-".to_string(),
             Input::File(p) => p.display().to_string(),
+            Input::Stream(s) => s.name.clone(),
         }
     }
 }
+
+/// A named reader that can be opened once (the first [`open`] takes it).
+#[derive(Clone)]
+pub struct SharedReader {
+    name: String,
+    reader: std::sync::Arc<std::sync::Mutex<Option<Box<dyn Read + Send>>>>,
+}
+
+impl SharedReader {
+    /// Wraps `reader` under `name`.
+    pub fn new(name: impl Into<String>, reader: Box<dyn Read + Send>) -> SharedReader {
+        SharedReader {
+            name: name.into(),
+            reader: std::sync::Arc::new(std::sync::Mutex::new(Some(reader))),
+        }
+    }
+
+    fn take(&self) -> io::Result<Box<dyn Read + Send>> {
+        self.reader
+            .lock()
+            .map_err(|_| io::Error::other("stream lock poisoned"))?
+            .take()
+            .ok_or_else(|| io::Error::other(format!("{}: stream already read", self.name)))
+    }
+}
+
+impl std::fmt::Debug for SharedReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedReader({})", self.name)
+    }
+}
+
+impl PartialEq for SharedReader {
+    fn eq(&self, other: &SharedReader) -> bool {
+        std::sync::Arc::ptr_eq(&self.reader, &other.reader)
+    }
+}
+
+impl Eq for SharedReader {}
 
 /// Expands user arguments: `-` is stdin, directories are walked recursively (entries sorted
 /// by name, hidden entries skipped), files are taken as given. No argument means stdin.
@@ -101,6 +146,7 @@ pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
             let size = f.metadata().ok().map(|m| m.len());
             (Box::new(f), size)
         }
+        Input::Stream(s) => (s.take()?, None),
     };
     let mut raw = raw;
     let mut magic = [0u8; 2];
@@ -117,17 +163,18 @@ pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
     let whole = head.chain(raw);
     if got == 2 && magic == [0x1f, 0x8b] {
         let dec = MultiGzDecoder::new(io::BufReader::with_capacity(256 << 10, whole));
+        let capped = Capped {
+            inner: dec,
+            left: max_decompressed,
+        };
         Ok(Opened {
-            reader: Box::new(Capped {
-                inner: dec,
-                left: max_decompressed,
-            }),
+            reader: export::unwrap_events_json(Box::new(capped))?,
             gzip: true,
             size,
         })
     } else {
         Ok(Opened {
-            reader: Box::new(whole),
+            reader: export::unwrap_events_json(Box::new(whole))?,
             gzip: false,
             size,
         })

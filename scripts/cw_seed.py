@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Seed a CloudWatch Logs endpoint (moto, in the tests) with the lines of a log file.
+
+usage: cw_seed.py ENDPOINT_URL LOGFILE OUT --groups G1,G2 --streams N [--start-ms MS]
+
+The lines are dealt to the groups in contiguous blocks and, within a group, round-robin to N
+streams (`stream-0` …). Every event gets its own millisecond, increasing in file order, so an
+interleaved FilterLogEvents returns each group's events in file order. OUT receives what a
+reader of those groups, one after the other, should see: `<RFC3339 time> <message>` per event
+(the CloudWatch export shape). Batches respect the real PutLogEvents limits (at most 10,000
+events and 1 MB per call, one stream per call).
+"""
+import argparse, datetime, os, sys, time
+import boto3
+
+def rfc3339(ms):
+    t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("endpoint")
+    ap.add_argument("logfile")
+    ap.add_argument("out")
+    ap.add_argument("--groups", required=True)
+    ap.add_argument("--streams", type=int, default=1)
+    ap.add_argument("--start-ms", type=int, default=None)
+    args = ap.parse_args()
+    client = boto3.client("logs", endpoint_url=args.endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    lines = [l for l in open(args.logfile, encoding="utf-8").read().split("\n") if l.strip()]
+    groups = args.groups.split(",")
+    start = args.start_ms if args.start_ms is not None else int(time.time() * 1000) - len(lines) - 60_000
+    per_group = (len(lines) + len(groups) - 1) // len(groups)
+    with open(args.out, "w", encoding="utf-8") as out:
+        t = start
+        for gi, g in enumerate(groups):
+            block = lines[gi * per_group:(gi + 1) * per_group]
+            try:
+                client.create_log_group(logGroupName=g)
+            except client.exceptions.ResourceAlreadyExistsException:
+                pass
+            streams = [f"stream-{i}" for i in range(args.streams)]
+            for s in streams:
+                try:
+                    client.create_log_stream(logGroupName=g, logStreamName=s)
+                except client.exceptions.ResourceAlreadyExistsException:
+                    pass
+            per_stream = {s: [] for s in streams}
+            for i, line in enumerate(block):
+                per_stream[streams[i % len(streams)]].append({"timestamp": t, "message": line})
+                out.write(f"{rfc3339(t)} {line}\n")
+                t += 1
+            for s, events in per_stream.items():
+                batch, size = [], 0
+                for e in events:
+                    n = len(e["message"].encode()) + 26
+                    if batch and (len(batch) >= 10_000 or size + n > 1_000_000):
+                        client.put_log_events(logGroupName=g, logStreamName=s, logEvents=batch)
+                        batch, size = [], 0
+                    batch.append(e)
+                    size += n
+                if batch:
+                    client.put_log_events(logGroupName=g, logStreamName=s, logEvents=batch)
+    print(f"{len(lines)} events in {len(groups)} groups x {args.streams} streams", file=sys.stderr)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+//! `--log-group` and friends: CloudWatch Logs as the input of a subcommand, and
+//! `cloudwatch groups`.
+
+use std::io;
+use std::path::PathBuf;
+
+use logtriage::source::{self, Input};
+
+use super::args::{CloudWatchArgs, CloudwatchCommand};
+
+/// The inputs of a subcommand: the CloudWatch query when `--log-group` is given, else the
+/// paths (expanded), with the paths that could not be read.
+pub struct Inputs {
+    /// What to read.
+    pub inputs: Vec<Input>,
+    /// Paths that could not be read.
+    pub missing: Vec<(String, io::Error)>,
+    /// Event and page counts of a CloudWatch input, for the progress display.
+    pub counters: Option<Counters>,
+}
+
+#[cfg(feature = "cloudwatch")]
+type Counters = std::sync::Arc<logtriage::source::cloudwatch::Counters>;
+#[cfg(not(feature = "cloudwatch"))]
+type Counters = ();
+
+fn uses_cloudwatch_flags(cw: &CloudWatchArgs) -> Option<&'static str> {
+    [
+        (!cw.log_stream_names.is_empty(), "--log-stream-names"),
+        (
+            cw.log_stream_name_prefix.is_some(),
+            "--log-stream-name-prefix",
+        ),
+        (cw.since.is_some(), "--since"),
+        (cw.until.is_some(), "--until"),
+        (cw.filter_pattern.is_some(), "--filter-pattern"),
+        (cw.follow, "--follow"),
+        (cw.region.is_some(), "--region"),
+        (cw.profile.is_some(), "--profile"),
+        (cw.endpoint_url.is_some(), "--endpoint-url"),
+    ]
+    .into_iter()
+    .find(|(on, _)| *on)
+    .map(|(_, name)| name)
+}
+
+/// Resolves the inputs of a subcommand.
+pub fn inputs(paths: &[PathBuf], cw: &CloudWatchArgs) -> anyhow::Result<Inputs> {
+    if cw.log_groups.is_empty() {
+        if let Some(flag) = uses_cloudwatch_flags(cw) {
+            anyhow::bail!("{flag} needs --log-group");
+        }
+        let (inputs, missing) = source::expand(paths);
+        return Ok(Inputs {
+            inputs,
+            missing,
+            counters: None,
+        });
+    }
+    if !paths.is_empty() {
+        anyhow::bail!("give either paths or --log-group, not both");
+    }
+    open(cw)
+}
+
+#[cfg(not(feature = "cloudwatch"))]
+fn open(_: &CloudWatchArgs) -> anyhow::Result<Inputs> {
+    anyhow::bail!(
+        "this logtriage was built without CloudWatch support (cargo feature `cloudwatch`)"
+    )
+}
+
+#[cfg(feature = "cloudwatch")]
+fn query(cw: &CloudWatchArgs) -> anyhow::Result<logtriage::source::cloudwatch::Query> {
+    use logtriage::source::cloudwatch::{parse_time, Query};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let time = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<i64>> {
+        v.as_deref()
+            .map(|s| parse_time(s, now).map_err(|e| anyhow::anyhow!("{flag} {e}")))
+            .transpose()
+    };
+    let q = Query {
+        groups: cw.log_groups.clone(),
+        streams: cw.log_stream_names.clone(),
+        stream_prefix: cw.log_stream_name_prefix.clone(),
+        start_ms: time("--since", &cw.since)?,
+        end_ms: time("--until", &cw.until)?,
+        filter_pattern: cw.filter_pattern.clone(),
+        follow: cw.follow,
+        poll: std::time::Duration::from_millis(cw.poll_interval.max(10)),
+        region: cw.region.clone(),
+        profile: cw.profile.clone(),
+        endpoint_url: cw.endpoint_url.clone(),
+        timeout: std::time::Duration::from_millis(cw.aws_timeout),
+    };
+    if let (Some(s), Some(u)) = (q.start_ms, q.end_ms) {
+        if u <= s {
+            anyhow::bail!("--until must be later than --since");
+        }
+    }
+    Ok(q)
+}
+
+#[cfg(feature = "cloudwatch")]
+fn open(cw: &CloudWatchArgs) -> anyhow::Result<Inputs> {
+    let q = query(cw)?;
+    let (reader, counters) =
+        logtriage::source::cloudwatch::open(q).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Inputs {
+        inputs: vec![Input::Stream(reader)],
+        missing: Vec::new(),
+        counters: Some(counters),
+    })
+}
+
+/// Shows the events and pages fetched on a progress bar until the returned guard is dropped.
+pub fn progress(bar: &indicatif::ProgressBar, counters: &Option<Counters>) -> Option<Ticker> {
+    #[cfg(feature = "cloudwatch")]
+    {
+        use std::sync::atomic::Ordering;
+        let c = counters.clone()?;
+        let bar = bar.clone();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                bar.set_message(format!(
+                    "{} events, {} pages{}",
+                    c.events.load(Ordering::Relaxed),
+                    c.pages.load(Ordering::Relaxed),
+                    match c.retries.load(Ordering::Relaxed) {
+                        0 => String::new(),
+                        r => format!(", {r} retries"),
+                    }
+                ));
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        Some(Ticker { stop })
+    }
+    #[cfg(not(feature = "cloudwatch"))]
+    {
+        let _ = (bar, counters);
+        None
+    }
+}
+
+/// Stops the progress updates when dropped.
+pub struct Ticker {
+    #[cfg(feature = "cloudwatch")]
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        #[cfg(feature = "cloudwatch")]
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+pub fn run(cmd: CloudwatchCommand) -> anyhow::Result<u8> {
+    let CloudwatchCommand::Groups {
+        prefix,
+        format,
+        region,
+        profile,
+        endpoint_url,
+        aws_timeout,
+    } = cmd;
+    #[cfg(not(feature = "cloudwatch"))]
+    {
+        let _ = (prefix, format, region, profile, endpoint_url, aws_timeout);
+        anyhow::bail!(
+            "this logtriage was built without CloudWatch support (cargo feature `cloudwatch`)"
+        )
+    }
+    #[cfg(feature = "cloudwatch")]
+    {
+        let q = logtriage::source::cloudwatch::Query {
+            region,
+            profile,
+            endpoint_url,
+            timeout: std::time::Duration::from_millis(aws_timeout),
+            ..Default::default()
+        };
+        let groups = logtriage::source::cloudwatch::list_groups(&q, prefix.as_deref())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        use super::args::FormatArg;
+        crate::write_output(None, |out, _| match format {
+            FormatArg::Json => {
+                serde_json::to_writer_pretty(&mut *out, &groups)?;
+                writeln!(out)
+            }
+            FormatArg::Text => {
+                let w = groups
+                    .iter()
+                    .map(|g| g.name.chars().count())
+                    .max()
+                    .unwrap_or(4)
+                    .max(4);
+                writeln!(out, "{:<w$}  {:>12}  retention", "name", "stored")?;
+                for g in &groups {
+                    writeln!(
+                        out,
+                        "{:<w$}  {:>12}  {}",
+                        logtriage::render::sanitize(&g.name),
+                        g.stored_bytes
+                            .map_or("-".into(), |b| logtriage::render::bytes(b.max(0) as u64)),
+                        g.retention_days
+                            .map_or("never expires".into(), |d| format!("{d} days"))
+                    )?;
+                }
+                Ok(())
+            }
+        })?;
+        Ok(super::exit::OK)
+    }
+}

@@ -1,0 +1,633 @@
+//! CloudWatch Logs as a source (cargo feature `cloudwatch`): log groups read with the AWS SDK
+//! for Rust and handed to the pipeline as CloudWatch export lines, `<RFC 3339 time> <message>`,
+//! the shape of S3 exports, so every subcommand reads them like a file.
+//!
+//! - **Paging.** FilterLogEvents with `limit` 10,000, following `nextToken` through empty pages
+//!   that still carry one, stopping when none is left or the same token comes back. Groups are
+//!   read one after the other, each group's events in the order the server returns them
+//!   (interleaved across streams by time).
+//! - **Filtering.** `--filter-pattern` is sent to the server and applied again here, with
+//!   logtriage's own parser, to every event's message, and so are the stream names and prefix:
+//!   the result is right even where a server ignores part of a request (moto ignores
+//!   `logStreamNamePrefix` and most patterns).
+//! - **Follow.** After the first pass, each group is polled again from the newest timestamp
+//!   seen (inclusive), dropping the event ids already delivered at that timestamp, as
+//!   `aws logs tail --follow` does. An event ingested late with a timestamp *older* than the
+//!   newest one seen is missed, as it is by `aws logs tail`.
+//! - **Faults.** The SDK retries throttling (CloudWatch Logs' `ThrottlingException` is not in
+//!   the service model; the SDK's error-code classifier still treats it as throttling) and
+//!   transient network errors with exponential backoff and jitter, up to 5 attempts; past that
+//!   a throttled page is retried here up to 6 more times (backoff 0.5 s doubling, capped at 8 s,
+//!   with jitter); a page that timed out or lost its connection, up to 2 more times. Every
+//!   request has a timeout (connect 3 s, attempt 15 s, whole operation `--aws-timeout`, 45 s), and
+//!   the instance-metadata lookups of the credential chain give up after 0.5 s, so nothing
+//!   hangs. Errors become one line naming the cause and what to try.
+
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatchlogs::Client;
+
+use super::SharedReader;
+use crate::filter::FilterPattern;
+use crate::record::time::format_rfc3339;
+
+/// What to read.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// Log group names.
+    pub groups: Vec<String>,
+    /// Only these streams.
+    pub streams: Vec<String>,
+    /// Only streams whose name starts with this.
+    pub stream_prefix: Option<String>,
+    /// From this time (ms since the epoch).
+    pub start_ms: Option<i64>,
+    /// Until this time (ms, exclusive).
+    pub end_ms: Option<i64>,
+    /// A CloudWatch filter pattern.
+    pub filter_pattern: Option<String>,
+    /// Keep polling for new events.
+    pub follow: bool,
+    /// Time between polls when following.
+    pub poll: Duration,
+    /// AWS region.
+    pub region: Option<String>,
+    /// AWS profile.
+    pub profile: Option<String>,
+    /// Endpoint URL (an emulator, a VPC endpoint).
+    pub endpoint_url: Option<String>,
+    /// Longest a request may take, retries included (default 45 s when zero).
+    pub timeout: Duration,
+}
+
+/// Counts for a progress display.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Events delivered.
+    pub events: AtomicU64,
+    /// Pages fetched.
+    pub pages: AtomicU64,
+    /// Requests retried after throttling or a network error.
+    pub retries: AtomicU64,
+}
+
+/// Lines handed over by the fetching thread.
+struct ChannelReader {
+    rx: mpsc::Receiver<Result<Vec<u8>, String>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(v)) => {
+                    self.cur = v;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(io::Error::other(e)),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Parses `--since`/`--until`: relative (`10m`, `2h`, `7d`, `30s`, `1w`: that long before
+/// `now_ms`) or RFC 3339. Returns ms since the epoch.
+pub fn parse_time(s: &str, now_ms: i64) -> Result<i64, String> {
+    let t = s.trim();
+    if let Some(us) = crate::record::time::parse_rfc3339(t.as_bytes()) {
+        return Ok(us.div_euclid(1000));
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| {
+        format!("{s:?} is not a time (examples: 10m, 2h, 7d, 2026-02-06T10:00:00Z)")
+    })?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => {
+            return Err(format!(
+                "{s:?}: unknown unit (use s, m, h, d or w, or an RFC 3339 time)"
+            ))
+        }
+    };
+    Ok(now_ms - n.saturating_mul(secs * 1000))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the AWS client runtime: {e}"))
+}
+
+async fn client(q: &Query) -> Result<(Client, String), String> {
+    use aws_config::default_provider::credentials::DefaultCredentialsChain;
+    use aws_config::environment::EnvironmentVariableRegionProvider;
+    use aws_config::imds::region::ImdsRegionProvider;
+    use aws_config::meta::region::RegionProviderChain;
+    use aws_config::profile::ProfileFileRegionProvider;
+    // Short instance-metadata timeouts: on a laptop there is no IMDS to wait for.
+    let imds = aws_config::imds::Client::builder()
+        .connect_timeout(Duration::from_millis(200))
+        .read_timeout(Duration::from_millis(300))
+        .operation_timeout(Duration::from_millis(500))
+        .max_attempts(1)
+        .build();
+    let mut profile_region = ProfileFileRegionProvider::builder();
+    if let Some(p) = &q.profile {
+        profile_region = profile_region.profile_name(p);
+    }
+    let region: Option<Region> = RegionProviderChain::first_try(q.region.clone().map(Region::new))
+        .or_else(EnvironmentVariableRegionProvider::new())
+        .or_else(profile_region.build())
+        .or_else(
+            ImdsRegionProvider::builder()
+                .imds_client(imds.clone())
+                .build(),
+        )
+        .region()
+        .await;
+    let Some(region) = region else {
+        return Err(
+            "no AWS region: pass --region or set AWS_REGION (or a region in the profile)".into(),
+        );
+    };
+    let mut creds = DefaultCredentialsChain::builder()
+        .imds_client(imds)
+        .region(region.clone());
+    if let Some(p) = &q.profile {
+        creds = creds.profile_name(p);
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(creds.build().await)
+        .region(region.clone())
+        .timeout_config({
+            let op = if q.timeout.is_zero() {
+                DEFAULT_TIMEOUT
+            } else {
+                q.timeout
+            };
+            TimeoutConfig::builder()
+                .connect_timeout(op.min(Duration::from_secs(3)))
+                .read_timeout(op.min(Duration::from_secs(10)))
+                .operation_attempt_timeout(op.min(Duration::from_secs(15)))
+                .operation_timeout(op)
+                .build()
+        })
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(5)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(5)),
+        );
+    if let Some(p) = &q.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(e) = &q.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    let conf = loader.load().await;
+    Ok((Client::new(&conf), region.to_string()))
+}
+
+/// One line naming what went wrong and what to try.
+fn explain<E, R>(e: &SdkError<E, R>, what: &str, region: &str, endpoint: Option<&str>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let mut no_creds = false;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = src {
+        if let Some(c) = x.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+        {
+            no_creds |= matches!(
+                c,
+                aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_)
+            );
+        }
+        src = x.source();
+    }
+    let full = aws_sdk_cloudwatchlogs::error::DisplayErrorContext(e).to_string();
+    if no_creds || full.contains("loading credentials") {
+        return "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`".into();
+    }
+    let where_ = endpoint.map_or_else(|| format!("CloudWatch Logs in {region}"), |u| u.to_string());
+    match e {
+        SdkError::TimeoutError(_) => {
+            return format!(
+                "no answer from {where_} in time (check the network, --region or --endpoint-url)"
+            )
+        }
+        SdkError::DispatchFailure(_) => {
+            let first = full.split(": ").last().unwrap_or(&full).to_string();
+            return format!("cannot reach {where_}: {first}");
+        }
+        _ => {}
+    }
+    let code = e.code().unwrap_or("");
+    let msg = e.message().unwrap_or("").to_string();
+    match code {
+        "ResourceNotFoundException" => format!(
+            "{what}: not found in {region} (list log groups with `logtriage cloudwatch groups`)"
+        ),
+        "ExpiredTokenException" | "ExpiredToken" | "UnrecognizedClientException"
+        | "InvalidSignatureException" | "InvalidClientTokenId" | "AccessDeniedException" => format!(
+            "AWS rejected the credentials ({code}: {msg}): they may be expired or lack logs:FilterLogEvents; refresh them (aws sso login) or check AWS_PROFILE"
+        ),
+        "ThrottlingException" => format!("{what}: still throttled after retries ({msg}); try again later or narrow --since"),
+        "InvalidParameterException" => format!("CloudWatch rejected the request for {what}: {msg}"),
+        "" => format!("{what}: {full}"),
+        _ => format!("{what}: {code}: {msg}"),
+    }
+}
+
+fn is_retryable<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    match e {
+        SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout(),
+        SdkError::TimeoutError(_) => true,
+        _ => matches!(
+            e.code(),
+            Some("ThrottlingException" | "Throttling" | "ServiceUnavailableException")
+        ),
+    }
+}
+
+/// Backoff before outer retry `n` (0-based): 0.5 s doubling to 8 s, ± 25 % jitter.
+fn backoff(n: u32) -> Duration {
+    let base = (500u64 << n.min(4)).min(8000) as f64;
+    // Jitter from the clock's nanoseconds: good enough to spread clients apart.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let jitter = 0.75 + (nanos % 1000) as f64 / 2000.0;
+    Duration::from_millis((base * jitter) as u64)
+}
+
+/// Outer retries of a throttled page.
+const OUTER_RETRIES: u32 = 6;
+/// Outer retries of a page that timed out or lost its connection.
+const OUTER_NETWORK_RETRIES: u32 = 2;
+/// Longest a request may take, retries included, by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45);
+
+struct GroupState {
+    name: String,
+    newest: Option<i64>,
+    ids_at_newest: HashSet<String>,
+}
+
+/// Opens the query: checks the region, the credentials and every group with one request each,
+/// then reads in a background thread. An error names the cause in one line.
+pub fn open(q: Query) -> Result<(SharedReader, Arc<Counters>), String> {
+    let local = match &q.filter_pattern {
+        Some(p) => Some(FilterPattern::parse(p).map_err(|e| format!("--filter-pattern: {e}"))?),
+        None => None,
+    };
+    let counters = Arc::new(Counters::default());
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
+    let (tx, rx) = mpsc::sync_channel::<Result<Vec<u8>, String>>(8);
+    let c = counters.clone();
+    let name = format!("cloudwatch:{}", q.groups.join(","));
+    std::thread::spawn(move || {
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(fetch(q, local, c, ready_tx, tx));
+    });
+    match ready_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err("the CloudWatch reader stopped unexpectedly".into()),
+    }
+    let reader = ChannelReader {
+        rx,
+        cur: Vec::new(),
+        pos: 0,
+    };
+    Ok((SharedReader::new(name, Box::new(reader)), counters))
+}
+
+async fn fetch(
+    q: Query,
+    local: Option<FilterPattern>,
+    counters: Arc<Counters>,
+    ready: mpsc::Sender<Result<(), String>>,
+    tx: mpsc::SyncSender<Result<Vec<u8>, String>>,
+) {
+    let (client, region) = match client(&q).await {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let endpoint = q.endpoint_url.as_deref();
+    // One cheap request per group: wrong credentials, region or group name fail here, before
+    // any output, with one clear line.
+    for g in &q.groups {
+        let r = client
+            .describe_log_groups()
+            .log_group_name_prefix(g)
+            .limit(50)
+            .send()
+            .await;
+        match r {
+            Err(e) => {
+                let _ = ready.send(Err(explain(
+                    &e,
+                    &format!("log group {g}"),
+                    &region,
+                    endpoint,
+                )));
+                return;
+            }
+            Ok(out) => {
+                if !out
+                    .log_groups()
+                    .iter()
+                    .any(|x| x.log_group_name() == Some(g.as_str()))
+                {
+                    let _ = ready.send(Err(format!(
+                        "log group {g}: not found in {region} (list log groups with `logtriage cloudwatch groups`)"
+                    )));
+                    return;
+                }
+            }
+        }
+    }
+    let _ = ready.send(Ok(()));
+    let start = match (q.start_ms, q.follow) {
+        (Some(s), _) => Some(s),
+        // Following with no --since starts 10 minutes back, like `aws logs tail`, never at 0.
+        (None, true) => Some(now_ms() - 600_000),
+        (None, false) => None,
+    };
+    let mut groups: Vec<GroupState> = q
+        .groups
+        .iter()
+        .map(|g| GroupState {
+            name: g.clone(),
+            newest: None,
+            ids_at_newest: HashSet::new(),
+        })
+        .collect();
+    loop {
+        for g in groups.iter_mut() {
+            let from = g.newest.or(start);
+            if let Err(e) = pass(
+                &client,
+                &q,
+                local.as_ref(),
+                g,
+                from,
+                &counters,
+                &tx,
+                &region,
+            )
+            .await
+            {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+        if !q.follow {
+            return;
+        }
+        tokio::time::sleep(q.poll).await;
+    }
+}
+
+/// One pass over a group from `from`: every page, lines sent as they come.
+#[allow(clippy::too_many_arguments)]
+async fn pass(
+    client: &Client,
+    q: &Query,
+    local: Option<&FilterPattern>,
+    g: &mut GroupState,
+    from: Option<i64>,
+    counters: &Counters,
+    tx: &mpsc::SyncSender<Result<Vec<u8>, String>>,
+    region: &str,
+) -> Result<(), String> {
+    let mut token: Option<String> = None;
+    let mut seen_tokens: HashSet<String> = HashSet::new();
+    let mut at_start: HashSet<String> = std::mem::take(&mut g.ids_at_newest);
+    let start_newest = g.newest;
+    loop {
+        let mut req = client
+            .filter_log_events()
+            .log_group_name(&g.name)
+            .limit(10_000)
+            .set_start_time(from)
+            .set_end_time(q.end_ms)
+            .set_next_token(token.clone());
+        if !q.streams.is_empty() {
+            req = req.set_log_stream_names(Some(q.streams.clone()));
+        } else if let Some(p) = &q.stream_prefix {
+            req = req.log_stream_name_prefix(p);
+        }
+        if let Some(p) = &q.filter_pattern {
+            req = req.filter_pattern(p);
+        }
+        // CloudWatch always interleaves streams by time and ignores this deprecated flag;
+        // emulators (moto) default it to false and return one stream after the other.
+        #[allow(deprecated)]
+        {
+            req = req.interleaved(true);
+        }
+        let mut attempt = 0;
+        let out = loop {
+            match req.clone().send().await {
+                Ok(out) => break out,
+                Err(e)
+                    if is_retryable(&e)
+                        && attempt
+                            < if matches!(
+                                e,
+                                SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)
+                            ) {
+                                OUTER_NETWORK_RETRIES
+                            } else {
+                                OUTER_RETRIES
+                            } =>
+                {
+                    counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(explain(
+                        &e,
+                        &format!("log group {}", g.name),
+                        region,
+                        q.endpoint_url.as_deref(),
+                    ))
+                }
+            }
+        };
+        counters.pages.fetch_add(1, Ordering::Relaxed);
+        let mut lines = Vec::new();
+        let mut n = 0u64;
+        for e in out.events() {
+            let stream = e.log_stream_name().unwrap_or("");
+            if !q.streams.is_empty() && !q.streams.iter().any(|s| s == stream) {
+                continue;
+            }
+            if let Some(p) = &q.stream_prefix {
+                if !stream.starts_with(p.as_str()) {
+                    continue;
+                }
+            }
+            let ts = e.timestamp().unwrap_or(0);
+            if let Some(end) = q.end_ms {
+                if ts >= end {
+                    continue;
+                }
+            }
+            let id = e.event_id().unwrap_or("");
+            // Already delivered: at the timestamp the previous pass ended on.
+            if Some(ts) == start_newest && at_start.contains(id) {
+                continue;
+            }
+            let msg = e.message().unwrap_or("").trim_end_matches(['\n', '\r']);
+            if let Some(p) = local {
+                if !p.is_match(msg.as_bytes()) {
+                    continue;
+                }
+            }
+            match g.newest {
+                Some(t) if ts < t => {}
+                Some(t) if ts == t => {
+                    g.ids_at_newest.insert(id.to_string());
+                }
+                _ => {
+                    g.newest = Some(ts);
+                    g.ids_at_newest.clear();
+                    g.ids_at_newest.insert(id.to_string());
+                }
+            }
+            lines.extend_from_slice(format_rfc3339(ts.saturating_mul(1000)).as_bytes());
+            lines.push(b' ');
+            lines.extend_from_slice(msg.as_bytes());
+            lines.push(b'\n');
+            n += 1;
+        }
+        if n > 0 {
+            counters.events.fetch_add(n, Ordering::Relaxed);
+            if tx.send(Ok(lines)).is_err() {
+                return Err("reader closed".into());
+            }
+        }
+        match out.next_token() {
+            None => break,
+            Some(t) if !seen_tokens.insert(t.to_string()) => break,
+            Some(t) => token = Some(t.to_string()),
+        }
+    }
+    // Keep the ids at the newest timestamp for the next pass (events at it may still come).
+    if g.newest == start_newest {
+        at_start.extend(g.ids_at_newest.drain());
+        g.ids_at_newest = at_start;
+    }
+    Ok(())
+}
+
+/// A log group as `cloudwatch groups` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GroupInfo {
+    /// Name.
+    pub name: String,
+    /// Stored bytes.
+    pub stored_bytes: Option<i64>,
+    /// Retention in days (`None`: never expire).
+    pub retention_days: Option<i32>,
+}
+
+/// Lists the log groups whose name starts with `prefix`.
+pub fn list_groups(q: &Query, prefix: Option<&str>) -> Result<Vec<GroupInfo>, String> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let (client, region) = client(q).await?;
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        let mut seen = HashSet::new();
+        loop {
+            let r = client
+                .describe_log_groups()
+                .set_log_group_name_prefix(prefix.map(str::to_string))
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| explain(&e, "log groups", &region, q.endpoint_url.as_deref()))?;
+            for g in r.log_groups() {
+                out.push(GroupInfo {
+                    name: g.log_group_name().unwrap_or("").to_string(),
+                    stored_bytes: g.stored_bytes(),
+                    retention_days: g.retention_in_days(),
+                });
+            }
+            match r.next_token() {
+                Some(t) if seen.insert(t.to_string()) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_relative_and_absolute() {
+        let now = 1_770_372_000_000;
+        assert_eq!(parse_time("10m", now), Ok(now - 600_000));
+        assert_eq!(parse_time("2h", now), Ok(now - 7_200_000));
+        assert_eq!(parse_time("7d", now), Ok(now - 604_800_000));
+        assert_eq!(
+            parse_time("2026-02-06T10:00:00Z", now),
+            Ok(1_770_372_000_000)
+        );
+        assert!(parse_time("soon", now).is_err());
+        assert!(parse_time("5y", now).is_err());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) <= Duration::from_millis(625));
+        assert!(backoff(10) <= Duration::from_secs(10));
+        assert!(backoff(3) >= Duration::from_secs(3));
+    }
+}

@@ -1,0 +1,133 @@
+//! Files written by `aws logs filter-log-events` and `aws logs get-log-events`: one JSON
+//! document `{"events": [{"timestamp": …, "message": …}, …], …}` rather than lines. Such an
+//! input is recognised by its start (a `{` and then an `"events"`, `"nextToken"`,
+//! `"nextForwardToken"` or `"searchedLogStreams"` key) and turned into CloudWatch export lines,
+//! `<RFC 3339 time> <message>`, the shape S3 exports have, so every subcommand reads both the
+//! same way. Anything else passes through untouched.
+
+use std::io::{self, Read};
+
+use serde::Deserialize;
+
+use crate::record::time::format_rfc3339;
+
+/// Bytes looked at to recognise an events document.
+const SNIFF: usize = 256;
+/// Largest events document read (it is parsed whole).
+pub const MAX_EVENTS_JSON: u64 = 4 << 30;
+
+#[derive(Deserialize)]
+struct Document {
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
+#[derive(Deserialize)]
+struct Event {
+    #[serde(default)]
+    timestamp: Option<i64>,
+    #[serde(default)]
+    message: String,
+}
+
+fn looks_like_events(head: &[u8]) -> bool {
+    let mut i = 0;
+    let skip = |i: &mut usize| {
+        while *i < head.len() && head[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    if head.get(i) != Some(&b'{') {
+        return false;
+    }
+    i += 1;
+    skip(&mut i);
+    let rest = &head[i..];
+    [
+        &b"\"events\""[..],
+        b"\"nextToken\"",
+        b"\"nextForwardToken\"",
+        b"\"nextBackwardToken\"",
+        b"\"searchedLogStreams\"",
+    ]
+    .iter()
+    .any(|k| rest.starts_with(k))
+}
+
+/// The events of an events document as lines; other inputs unchanged.
+pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    let mut head = Vec::with_capacity(SNIFF);
+    while head.len() < SNIFF {
+        let mut buf = [0u8; SNIFF];
+        match r.read(&mut buf[..SNIFF - head.len()]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if !looks_like_events(&head) {
+        return Ok(Box::new(io::Cursor::new(head).chain(r)));
+    }
+    let mut whole = head;
+    r.take(MAX_EVENTS_JSON).read_to_end(&mut whole)?;
+    let doc: Document = serde_json::from_slice(&whole).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("looks like `aws logs` JSON output but does not parse: {e}"),
+        )
+    })?;
+    drop(whole);
+    let mut out = Vec::new();
+    for e in doc.events {
+        if let Some(t) = e.timestamp {
+            out.extend_from_slice(format_rfc3339(t.saturating_mul(1000)).as_bytes());
+            out.push(b' ');
+        }
+        out.extend_from_slice(e.message.trim_end_matches(['\n', '\r']).as_bytes());
+        out.push(b'\n');
+    }
+    Ok(Box::new(io::Cursor::new(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &str) -> String {
+        let mut s = String::new();
+        unwrap_events_json(Box::new(io::Cursor::new(input.as_bytes().to_vec())))
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn events_documents_become_export_lines() {
+        let doc = r#"{
+    "events": [
+        {"logStreamName": "s1", "timestamp": 1770372000123, "message": "{\"level\":\"error\",\"msg\":\"boom\"}\n", "ingestionTime": 1, "eventId": "1"},
+        {"logStreamName": "s2", "timestamp": 1770372001000, "message": "plain text", "eventId": "2"}
+    ],
+    "searchedLogStreams": []
+}"#;
+        assert_eq!(
+            lines(doc),
+            "2026-02-06T10:00:00.123Z {\"level\":\"error\",\"msg\":\"boom\"}\n2026-02-06T10:00:01.000Z plain text\n"
+        );
+        let get = r#"{"nextForwardToken": "f/1", "events": []}"#;
+        assert_eq!(lines(get), "");
+    }
+
+    #[test]
+    fn other_inputs_pass_through() {
+        let log = "{\"level\":\"info\",\"events\":3}\nnext\n";
+        assert_eq!(lines(log), log);
+        assert_eq!(lines(""), "");
+        let broken = "{\"events\": [ {\"message\": ";
+        let e = unwrap_events_json(Box::new(io::Cursor::new(broken.as_bytes().to_vec())));
+        assert!(e.is_err());
+    }
+}
