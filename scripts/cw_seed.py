@@ -7,15 +7,24 @@ The lines are dealt to the groups in contiguous blocks and, within a group, roun
 streams (`stream-0` …). Every event gets its own millisecond, increasing in file order, so an
 interleaved FilterLogEvents returns each group's events in file order. OUT receives what a
 reader of those groups, one after the other, should see: `<RFC3339 time> <message>` per event
-(the CloudWatch export shape). Batches respect the real PutLogEvents limits (at most 10,000
+(the CloudWatch export shape), a JSON message with its stream as `@logStream`. Batches respect the real PutLogEvents limits (at most 10,000
 events and 1 MB per call, one stream per call).
 """
-import argparse, datetime, os, sys, time
+import argparse, datetime, json, os, sys, time
 import boto3
 
 def rfc3339(ms):
     t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+def with_stream(line, stream):
+    """What logtriage makes of a JSON object message: the stream name as `@logStream` first."""
+    body = line.lstrip()
+    if body.startswith("{") and line.rstrip().endswith("}"):
+        rest = body[1:]
+        sep = "" if rest.lstrip().startswith("}") else ","
+        return '{"@logStream":' + json.dumps(stream) + sep + rest
+    return line
 
 def main():
     ap = argparse.ArgumentParser()
@@ -49,7 +58,7 @@ def main():
             per_stream = {s: [] for s in streams}
             for i, line in enumerate(block):
                 per_stream[streams[i % len(streams)]].append({"timestamp": t, "message": line})
-                out.write(f"{rfc3339(t)} {line}\n")
+                out.write(f"{rfc3339(t)} {with_stream(line, streams[i % len(streams)])}\n")
                 t += 1
             for s, events in per_stream.items():
                 batch, size = [], 0

@@ -476,7 +476,12 @@ fn follow_picks_up_new_events_once_across_throttling() {
         2,
         Some(now - 30_000),
     );
+    let seeded = Instant::now();
     let s = wait(80);
+    // Two 200 ms polls, a throttled request's backoff and the 100 ms summary interval.
+    let took = seeded.elapsed();
+    eprintln!("follow: new events in a summary {took:?} after they were written");
+    assert!(took < Duration::from_secs(5), "{took:?}");
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();

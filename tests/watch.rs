@@ -300,28 +300,9 @@ fn text_alerts_are_one_clean_line_and_a_closed_pipe_is_quiet() {
     // A reader that goes away: quiet, exit 0.
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Json, 20_000, 2);
-    let mut child = bin()
-        .args(["watch", "-f", "json"])
-        .stdin(Stdio::from(std::fs::File::open(&path).unwrap()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 8];
-    use std::io::Read;
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    common::assert_quiet_on_closed_pipe_reading(
+        &["watch", "-f", "json"],
+        Stdio::from(std::fs::File::open(&path).unwrap()),
     );
 
     let out = run(&["watch", "-"]);

@@ -10,23 +10,7 @@ use super::args::{FormatArg, WatchArgs};
 use super::exit;
 use crate::{color_enabled, interrupt_flag, load_catalog, severity_of, terminal_width};
 
-fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
-}
-
-fn short(s: &str, max: usize) -> String {
-    let s = sanitize(s);
-    if s.chars().count() <= max {
-        return s.into_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+use logtriage::render::{fit_sanitized as short, paint};
 
 /// One alert, one line: time, severity, title, key fields, the action hint.
 fn alert_line(a: &Alert, color: bool, width: usize) -> String {

@@ -494,6 +494,22 @@ fn latency_finding(
     out
 }
 
+/// The first three slow events as evidence lines: duration, request id, message.
+fn slow_lines(events: &[crate::report::SlowEntry]) -> Vec<String> {
+    events
+        .iter()
+        .take(3)
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                ms(e.duration_ms),
+                e.request_id.as_deref().unwrap_or("-"),
+                e.message.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 /// Milliseconds for people.
 pub fn ms(v: f64) -> String {
     if v >= 10_000.0 {
@@ -527,19 +543,7 @@ fn latency(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         .filter(|g| rules.latency_groups && g.key != crate::aggregate::latency::OTHER)
         .filter_map(|g| {
             let bs = base.get(&(g.by.as_str(), g.key.as_str()))?;
-            let evidence = g
-                .outliers
-                .iter()
-                .take(3)
-                .map(|e| {
-                    format!(
-                        "{} {} {}",
-                        ms(e.duration_ms),
-                        e.request_id.as_deref().unwrap_or("-"),
-                        e.message.as_deref().unwrap_or("")
-                    )
-                })
-                .collect();
+            let evidence = slow_lines(&g.outliers);
             Some((
                 format!("latency {}={}", g.by, g.key),
                 *bs,
@@ -552,19 +556,7 @@ fn latency(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
     let z = stats::normal_isf(rules.alpha / m as f64);
     let mut findings = latency_finding("latency".into(), &bl.overall, &cl.overall, rules, z);
     for f in findings.iter_mut().filter(|f| f.regressed) {
-        f.evidence = cl
-            .slowest
-            .iter()
-            .take(3)
-            .map(|e| {
-                format!(
-                    "{} {} {}",
-                    ms(e.duration_ms),
-                    e.request_id.as_deref().unwrap_or("-"),
-                    e.message.as_deref().unwrap_or("")
-                )
-            })
-            .collect();
+        f.evidence = slow_lines(&cl.slowest);
     }
     for (metric, bs, cs, evidence) in pairs {
         let mut fs = latency_finding(metric, bs, cs, rules, z);

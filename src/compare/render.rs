@@ -9,14 +9,6 @@ use super::check::{ms, CheckReport, Finding, Status};
 use super::diff::{Change, DiffReport, ItemChange};
 use crate::render::sanitize;
 
-fn paint(color: bool, code: &str, s: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
-}
-
 fn status_word(s: Status) -> &'static str {
     match s {
         Status::Pass => "PASS",
@@ -25,15 +17,7 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
-fn cut(s: &str, max: usize) -> String {
-    let s = sanitize(s);
-    if s.chars().count() <= max {
-        return s.into_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+use crate::render::{fit_sanitized as cut, paint};
 
 /// The check result for people: one line per rule, then each regression with its evidence.
 pub fn check_text(

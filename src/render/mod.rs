@@ -53,6 +53,27 @@ fn needs_escape(c: char) -> bool {
         )
 }
 
+/// `s` in the SGR colour `code` when `color` is on.
+pub fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// Log content for a terminal: sanitised (see [`sanitize`]) and cut to `max` characters,
+/// ending with `…` when cut.
+pub fn fit_sanitized(s: &str, max: usize) -> String {
+    let s = sanitize(s);
+    if s.chars().count() <= max {
+        return s.into_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Groups digits by thousands: `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

@@ -1,6 +1,7 @@
 //! CloudWatch Logs as a source (cargo feature `cloudwatch`): log groups read with the AWS SDK
 //! for Rust and handed to the pipeline as CloudWatch export lines, `<RFC 3339 time> <message>`,
-//! the shape of S3 exports, so every subcommand reads them like a file.
+//! the shape of S3 exports, so every subcommand reads them like a file. The event's time is the
+//! line's timestamp, and a JSON object message gets its stream name as the field `@logStream`.
 //!
 //! - **Paging.** FilterLogEvents with `limit` 10,000, following `nextToken` through empty pages
 //!   that still carry one, stopping when none is left or the same token comes back. Groups are
@@ -36,6 +37,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::Client;
 
+use super::export::push_message;
 use super::SharedReader;
 use crate::filter::FilterPattern;
 use crate::record::time::format_rfc3339;
@@ -539,7 +541,7 @@ async fn pass(
             }
             lines.extend_from_slice(format_rfc3339(ts.saturating_mul(1000)).as_bytes());
             lines.push(b' ');
-            lines.extend_from_slice(msg.as_bytes());
+            push_message(&mut lines, msg, stream);
             lines.push(b'\n');
             n += 1;
         }

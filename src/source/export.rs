@@ -2,8 +2,9 @@
 //! document `{"events": [{"timestamp": …, "message": …}, …], …}` rather than lines. Such an
 //! input is recognised by its start (a `{` and then an `"events"`, `"nextToken"`,
 //! `"nextForwardToken"` or `"searchedLogStreams"` key) and turned into CloudWatch export lines,
-//! `<RFC 3339 time> <message>`, the shape S3 exports have, so every subcommand reads both the
-//! same way. Anything else passes through untouched.
+//! `<RFC 3339 time> <message>`, the shape S3 exports have (a JSON object message gets its
+//! stream name as the field `@logStream`, as when reading the log group), so every subcommand
+//! reads both the same way. Anything else passes through untouched.
 
 use std::io::{self, Read};
 
@@ -28,6 +29,8 @@ struct Event {
     timestamp: Option<i64>,
     #[serde(default)]
     message: String,
+    #[serde(default, rename = "logStreamName")]
+    log_stream_name: String,
 }
 
 fn looks_like_events(head: &[u8]) -> bool {
@@ -85,10 +88,36 @@ pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Rea
             out.extend_from_slice(format_rfc3339(t.saturating_mul(1000)).as_bytes());
             out.push(b' ');
         }
-        out.extend_from_slice(e.message.trim_end_matches(['\n', '\r']).as_bytes());
+        push_message(
+            &mut out,
+            e.message.trim_end_matches(['\n', '\r']),
+            &e.log_stream_name,
+        );
         out.push(b'\n');
     }
     Ok(Box::new(io::Cursor::new(out)))
+}
+
+/// Appends an event's message; a JSON object message gets the stream name as its first field,
+/// `@logStream` (the name CloudWatch Logs Insights gives it), so it can be filtered and grouped
+/// on (`--latency-by @logStream`). Other messages are appended as they are.
+pub fn push_message(out: &mut Vec<u8>, msg: &str, stream: &str) {
+    let body = msg.trim_start();
+    match body.strip_prefix('{') {
+        Some(rest) if !stream.is_empty() && msg.trim_end().ends_with('}') => {
+            out.extend_from_slice(b"{\"@logStream\":");
+            out.extend_from_slice(
+                serde_json::to_string(stream)
+                    .unwrap_or_else(|_| "\"\"".into())
+                    .as_bytes(),
+            );
+            if !rest.trim_start().starts_with('}') {
+                out.push(b',');
+            }
+            out.extend_from_slice(rest.as_bytes());
+        }
+        _ => out.extend_from_slice(msg.as_bytes()),
+    }
 }
 
 #[cfg(test)]
@@ -115,10 +144,26 @@ mod tests {
 }"#;
         assert_eq!(
             lines(doc),
-            "2026-02-06T10:00:00.123Z {\"level\":\"error\",\"msg\":\"boom\"}\n2026-02-06T10:00:01.000Z plain text\n"
+            "2026-02-06T10:00:00.123Z {\"@logStream\":\"s1\",\"level\":\"error\",\"msg\":\"boom\"}\n2026-02-06T10:00:01.000Z plain text\n"
         );
         let get = r#"{"nextForwardToken": "f/1", "events": []}"#;
         assert_eq!(lines(get), "");
+    }
+
+    #[test]
+    fn json_messages_carry_the_stream() {
+        let mut v = Vec::new();
+        push_message(&mut v, r#"{"level":"info"}"#, "task/1");
+        assert_eq!(v, br#"{"@logStream":"task/1","level":"info"}"#);
+        v.clear();
+        push_message(&mut v, "{}", "s\"q");
+        assert_eq!(v, br#"{"@logStream":"s\"q"}"#);
+        v.clear();
+        push_message(&mut v, "plain {text}", "s");
+        assert_eq!(v, b"plain {text}");
+        v.clear();
+        push_message(&mut v, "{truncated", "s");
+        assert_eq!(v, b"{truncated");
     }
 
     #[test]

@@ -80,8 +80,14 @@ pub fn path_str(p: &Path) -> &str {
 /// Runs the binary, reads a few bytes of its output and closes the pipe: it must end quietly
 /// with exit 0.
 pub fn assert_quiet_on_closed_pipe(args: &[&str]) {
+    assert_quiet_on_closed_pipe_reading(args, Stdio::inherit());
+}
+
+/// [`assert_quiet_on_closed_pipe`] with `stdin` as the binary's standard input.
+pub fn assert_quiet_on_closed_pipe_reading(args: &[&str], stdin: Stdio) {
     let mut child = bin()
         .args(args)
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

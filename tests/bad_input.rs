@@ -1,0 +1,264 @@
+//! Bad input, case by case, each with its documented behaviour (docs/RELIABILITY.md):
+//! skip-and-count (exit 0), report-and-continue (exit 2 after the report), or a clear error
+//! (exit 2). Every input is generated here; every case also checks that the good lines around
+//! the bad ones are all counted.
+
+mod common;
+
+use std::io::Write;
+
+use common::{json, path_str, run, run_stdin};
+
+const GOOD: &str =
+    "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"database connection failed\"}\n";
+
+/// `bad` between good lines, analysed from stdin: exit 0 and every good line counted.
+fn around(bad: &[u8]) -> serde_json::Value {
+    let mut input = GOOD.as_bytes().to_vec();
+    input.extend_from_slice(bad);
+    if !bad.ends_with(b"\n") {
+        input.push(b'\n');
+    }
+    input.extend_from_slice(GOOD.as_bytes());
+    let out = run_stdin(&["analyze", "-f", "json"], &input);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert_eq!(
+        r["levels"]["error"],
+        2,
+        "both good lines counted around {:?}",
+        String::from_utf8_lossy(&bad[..bad.len().min(80)])
+    );
+    r
+}
+
+#[test]
+fn lone_surrogates_and_escaped_controls_stay_valid_json_and_clean_text() {
+    let r = around(
+        b"{\"level\":\"warn\",\"msg\":\"half \\ud800 pair \\udfff and \\u001b[2J\\u202e\"}\n",
+    );
+    assert_eq!(r["levels"]["warn"], 1, "the event is counted");
+    let msg = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["message"].as_str().unwrap().starts_with("half"))
+        .unwrap();
+    assert!(
+        msg["message"].as_str().unwrap().contains('\u{fffd}'),
+        "lone surrogates become U+FFFD: {msg}"
+    );
+    let text = run_stdin(
+        &["analyze", "--color", "never"],
+        b"{\"level\":\"warn\",\"msg\":\"x \\u001b[2J \\u202e \\ud800\"}\n",
+    );
+    let t = String::from_utf8(text.stdout).unwrap();
+    assert!(!t.contains('\u{1b}') && !t.contains('\u{202e}'), "{t}");
+}
+
+#[test]
+fn numbers_out_of_range_and_duplicate_keys() {
+    let r = around(b"{\"level\":\"info\",\"msg\":\"n\",\"duration_ms\":1e400,\"count\":123456789012345678901234567890}\n{\"level\":\"info\",\"msg\":\"neg\",\"duration_ms\":-5}\n");
+    assert_eq!(r["input"]["events"], 4);
+    assert_eq!(r["levels"]["info"], 2);
+    // Duplicate keys: the last one counts (as in JSON.parse, Python's json and serde_json).
+    let out = run_stdin(
+        &["analyze", "-f", "json"],
+        b"{\"level\":\"info\",\"level\":\"warn\",\"msg\":\"dup\"}\n",
+    );
+    assert_eq!(json(&out)["levels"]["warn"], 1);
+    let out = run_stdin(&["analyze", "-f", "json", "--latency"], b"{\"msg\":\"a\",\"duration_ms\":1e400}\n{\"msg\":\"b\",\"duration_ms\":12}\n{\"msg\":\"c\",\"duration_ms\":-1}\n");
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(
+        r["latency"]["overall"]["count"], 1,
+        "infinite and negative durations are not durations"
+    );
+    assert_eq!(r["latency"]["unparsable"], 2);
+}
+
+#[test]
+fn odd_missing_and_out_of_order_timestamps() {
+    let lines = [
+        "{\"level\":\"info\",\"ts\":\"2026-02-06T10:05:00Z\",\"msg\":\"a\"}",
+        "{\"level\":\"info\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"earlier, later in the file\"}",
+        "{\"level\":\"info\",\"ts\":\"yesterday-ish\",\"msg\":\"odd\"}",
+        "{\"level\":\"info\",\"ts\":99999999999999999999,\"msg\":\"huge epoch\"}",
+        "{\"level\":\"info\",\"ts\":\"0000-00-00T00:00:00Z\",\"msg\":\"zero date\"}",
+        "{\"level\":\"info\",\"msg\":\"none\"}",
+    ];
+    let r = around(format!("{}\n", lines.join("\n")).as_bytes());
+    assert_eq!(r["input"]["events"], 8);
+    assert_eq!(r["input"]["events_without_time"], 4);
+    assert_eq!(
+        r["input"]["time_range"]["first"],
+        "2026-02-06T10:00:00.000Z"
+    );
+    assert_eq!(r["input"]["time_range"]["last"], "2026-02-06T10:05:00.000Z");
+    let buckets: u64 = r["timeline"]["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["events"].as_u64().unwrap())
+        .sum();
+    assert_eq!(buckets, 4, "every timed line is in the timeline once");
+}
+
+#[test]
+fn empty_input_and_empty_files() {
+    let out = run_stdin(&["analyze", "-f", "json"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(r["input"]["lines"], 0);
+    assert_eq!(r["input"]["time_range"], serde_json::Value::Null);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.log"), "").unwrap();
+    std::fs::write(dir.path().join("good.log"), GOOD).unwrap();
+    let out = run(&["analyze", "-f", "json", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["levels"]["error"], 1);
+}
+
+#[test]
+fn a_100_mib_line_is_skipped_and_counted_never_cut() {
+    let mut input = GOOD.as_bytes().to_vec();
+    input.extend(std::iter::repeat_n(b'x', 100 << 20));
+    input.push(b'\n');
+    input.extend_from_slice(GOOD.as_bytes());
+    let out = run_stdin(&["analyze", "-f", "json"], &input);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(r["input"]["oversize"], 1);
+    assert_eq!(r["input"]["lines"], 3);
+    assert_eq!(r["levels"]["error"], 2);
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn truncated_gzip_reports_what_it_read_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = GOOD.repeat(20_000);
+    let mut bytes = gz(body.as_bytes());
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(dir.path().join("a-cut.log.gz"), bytes).unwrap();
+    std::fs::write(dir.path().join("b.log"), GOOD).unwrap();
+    let out = run(&["analyze", "-f", "json", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2), "report and continue");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a-cut.log.gz"), "{err}");
+    let r = json(&out);
+    assert_eq!(r["partial"], true);
+    let errors = r["levels"]["error"].as_u64().unwrap();
+    assert!(
+        errors > 1 && errors < 20_001,
+        "what was read of the cut file, plus the good file: {errors}"
+    );
+    assert!(r["input"]["sources"][0]["error"].is_string());
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_cap_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = gz(&vec![b'\n'; 64 << 20]);
+    assert!(bomb.len() < 1 << 20);
+    let p = dir.path().join("bomb.gz");
+    std::fs::write(&p, bomb).unwrap();
+    let out = run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--max-decompressed-bytes",
+        "1000000",
+        path_str(&p),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bomb.gz") && err.contains("--max-decompressed-bytes"),
+        "{err}"
+    );
+    assert_eq!(json(&out)["partial"], true);
+}
+
+#[test]
+fn missing_and_unreadable_files_among_good_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.log");
+    std::fs::write(&good, GOOD).unwrap();
+    let locked = dir.path().join("locked.log");
+    std::fs::write(&locked, GOOD).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads anything: then only the missing file is bad.
+    let root = std::fs::read(&locked).is_ok();
+    let out = run(&[
+        "analyze",
+        "-f",
+        "json",
+        path_str(&good),
+        "/nonexistent/x.log",
+        path_str(&locked),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/x.log"), "{err}");
+    if !root {
+        assert!(err.contains("locked.log"), "{err}");
+    }
+    let r = json(&out);
+    assert_eq!(r["partial"], true);
+    assert_eq!(r["levels"]["error"], if root { 2 } else { 1 });
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let out = common::bin()
+        .args(["analyze", "-f", "json"])
+        .stdin(std::process::Stdio::from(
+            std::fs::File::open("/dev/null").unwrap(),
+        ))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No space left"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+}
+
+#[test]
+fn invalid_and_giant_regexes_in_a_user_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[pattern]]\nid = \"my.bad\"\ntitle = \"t\"\nseverity = \"error\"\nmeaning = \"m\"\naction = \"a\"\n[pattern.match]\nregex = \"(unclosed\"\n").unwrap();
+    let out = run_stdin(&["analyze", "--patterns", path_str(&bad)], GOOD.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("my.bad"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let giant = dir.path().join("giant.toml");
+    std::fs::write(&giant, "[[pattern]]\nid = \"my.giant\"\ntitle = \"t\"\nseverity = \"error\"\nmeaning = \"m\"\naction = \"a\"\n[pattern.match]\nregex = \"(a{1000}){1000}\"\n").unwrap();
+    let out = run_stdin(
+        &["analyze", "--patterns", path_str(&giant)],
+        GOOD.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("giant.toml") && err.contains("my.giant"),
+        "{err}"
+    );
+}
