@@ -262,3 +262,15 @@ fn invalid_and_giant_regexes_in_a_user_catalog() {
         "{err}"
     );
 }
+
+#[test]
+fn a_stray_timestamp_with_a_fine_bucket_does_not_explode_the_timeline() {
+    // Found by fuzzing `merge`: --bucket 1s over 56 years once meant 1.8 billion buckets.
+    let input = b"{\"level\":\"info\",\"ts\":\"1970-01-01T00:00:01Z\",\"msg\":\"stray\"}\n{\"level\":\"info\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"now\"}\n";
+    let out = run_stdin(&["analyze", "-f", "json", "--bucket", "1s"], input);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    let n = r["timeline"]["buckets"].as_array().unwrap().len();
+    assert!(n <= 100_000, "{n} buckets");
+    assert!(r["timeline"]["bucket_seconds"].as_i64().unwrap() > 1);
+}

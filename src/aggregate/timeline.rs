@@ -154,25 +154,43 @@ impl Timeline {
     }
 
     /// Buckets of `width_secs` (a multiple of the resolution), as `(start_secs, counts)`, in
-    /// time order, with empty buckets between the first and last filled in.
-    pub fn buckets(&self, width_secs: i64) -> Vec<(i64, BucketCount)> {
+    /// time order, with empty buckets between the first and last filled in, and the width
+    /// used: when that would make more than [`MAX_REPORT_BUCKETS`] buckets (a `--bucket 1s`
+    /// over a log with a stray timestamp years away), the width steps up the ladder until it
+    /// does not.
+    pub fn buckets(&self, width_secs: i64) -> (i64, Vec<(i64, BucketCount)>) {
         let mut me = self.clone();
         me.flush_pending_only();
-        let factor = (width_secs / me.res_secs).max(1);
-        let mut map: std::collections::BTreeMap<i64, BucketCount> = Default::default();
-        for (k, v) in &me.buckets {
-            *map.entry(k.div_euclid(factor)).or_default() += *v;
+        let mut factor = (width_secs / me.res_secs).max(1);
+        loop {
+            let mut map: std::collections::BTreeMap<i64, BucketCount> = Default::default();
+            for (k, v) in &me.buckets {
+                *map.entry(k.div_euclid(factor)).or_default() += *v;
+            }
+            let width = factor * me.res_secs;
+            let (Some((&first, _)), Some((&last, _))) =
+                (map.first_key_value(), map.last_key_value())
+            else {
+                return (width, Vec::new());
+            };
+            if (last as i128 - first as i128) < MAX_REPORT_BUCKETS as i128 {
+                let out = (first..=last)
+                    .map(|k| (k * width, map.get(&k).copied().unwrap_or_default()))
+                    .collect();
+                return (width, out);
+            }
+            let next = LADDER
+                .iter()
+                .copied()
+                .find(|&w| w > width && w % width == 0)
+                .unwrap_or(width.saturating_mul(10));
+            factor = (next / me.res_secs).max(factor + 1);
         }
-        let width = factor * me.res_secs;
-        let (Some((&first, _)), Some((&last, _))) = (map.first_key_value(), map.last_key_value())
-        else {
-            return Vec::new();
-        };
-        (first..=last)
-            .map(|k| (k * width, map.get(&k).copied().unwrap_or_default()))
-            .collect()
     }
 }
+
+/// Most buckets a report lists.
+pub const MAX_REPORT_BUCKETS: i64 = 100_000;
 
 /// The bucket width for a time range: the smallest ladder step (and multiple of the
 /// resolution) that gives at most [`TARGET_BUCKETS`] buckets.
@@ -211,7 +229,8 @@ mod tests {
         t.observe(59 * S, true);
         t.observe(61 * S, true);
         t.observe(200 * S, false);
-        let b = t.buckets(60);
+        let (w, b) = t.buckets(60);
+        assert_eq!(w, 60);
         assert_eq!(b.len(), 4);
         assert_eq!(
             b[0],
@@ -260,10 +279,22 @@ mod tests {
         assert!(t.resolution_secs() > 1);
         let total: u64 = t
             .buckets(t.resolution_secs() * 1000)
+            .1
             .iter()
             .map(|b| b.1.events)
             .sum();
         assert_eq!(total, MAX_BUCKETS as u64 * 3);
+    }
+
+    #[test]
+    fn a_stray_timestamp_years_away_coarsens_the_buckets() {
+        let mut t = Timeline::new(Some(1));
+        t.observe(0, false);
+        t.observe(60 * 365 * 86_400 * S, true);
+        let (w, b) = t.buckets(1);
+        assert!(b.len() as i64 <= MAX_REPORT_BUCKETS, "{}", b.len());
+        assert!(w >= 21_600, "{w}");
+        assert_eq!(b.iter().map(|x| x.1.events).sum::<u64>(), 2);
     }
 
     #[test]

@@ -632,9 +632,8 @@ impl Report {
                 timeline::auto_width(range, res)
             }
         };
-        let buckets = agg
-            .timeline
-            .buckets(width)
+        let (width, buckets) = agg.timeline.buckets(width);
+        let buckets = buckets
             .into_iter()
             .map(|(start, b)| Bucket {
                 start: format_rfc3339_secs(start),

@@ -1,0 +1,38 @@
+//! Any bytes as an input file: gzip detection and decompression (with a small cap, so bombs
+//! end in an error), `aws logs` JSON detection, then the whole pipeline. Never a panic.
+#![no_main]
+
+use std::io::Read;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use logtriage::source::{open, Input, SharedReader};
+use logtriage::{BytesAnalyzer, Catalog, Config};
+
+fn analyzer() -> &'static BytesAnalyzer<'static> {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    static A: OnceLock<BytesAnalyzer<'static>> = OnceLock::new();
+    let catalog = C.get_or_init(Catalog::builtin);
+    A.get_or_init(|| {
+        let config = Config {
+            threads: 1,
+            ..Config::default()
+        };
+        BytesAnalyzer::new(catalog, &config)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let input = Input::Stream(SharedReader::new(
+        "fuzz",
+        Box::new(std::io::Cursor::new(data.to_vec())),
+    ));
+    let Ok(opened) = open(&input, 1 << 20) else {
+        return;
+    };
+    let mut out = Vec::new();
+    let _ = opened.reader.take(2 << 20).read_to_end(&mut out);
+    let r = analyzer().analyze(&out);
+    let newlines = out.iter().filter(|&&b| b == b'\n').count() as u64;
+    assert!(r.input.lines <= newlines + 1);
+});

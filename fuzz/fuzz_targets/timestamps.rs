@@ -1,0 +1,33 @@
+//! Any bytes as a timestamp: RFC 3339 and the other text forms, epoch numbers, the per-minute
+//! cache, and formatting back. Never a panic; a parsed RFC 3339 time formats and parses again to
+//! the same millisecond.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use logtriage::record::time::{
+    format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_rfc3339, parse_rfc3339_prefix,
+    parse_text, TimeCache,
+};
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(t) = parse_rfc3339(data) {
+        let s = format_rfc3339(t);
+        let back = parse_rfc3339(s.as_bytes()).expect("a formatted time parses");
+        assert_eq!(back.div_euclid(1000), t.div_euclid(1000), "{s}");
+    }
+    let _ = parse_rfc3339_prefix(data);
+    if let Some(t) = parse_text(data) {
+        let _ = format_rfc3339(t);
+        let _ = format_rfc3339_secs(t.div_euclid(1_000_000));
+    }
+    let mut cache = TimeCache::default();
+    let a = cache.parse_text(data);
+    let b = cache.parse_text(data);
+    assert_eq!(a, b, "the cache answers like the first parse");
+    assert_eq!(a, parse_text(data), "the cache answers like the uncached parser");
+    if let Ok(s) = std::str::from_utf8(data) {
+        if let Ok(v) = s.trim().parse::<f64>() {
+            let _ = from_epoch_number(v);
+        }
+    }
+});
