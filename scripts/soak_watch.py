@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Soak test of `logtriage watch` following a file that is rotated every minute.
 
-usage: scripts/soak_watch.py [--minutes 30] [--rate 2000] [--bin target/release/logtriage]
+usage: scripts/soak_watch.py [--minutes 30] [--rate 2000] [--rotate-secs 60] [--copytruncate-every 3]
+       [--bin target/release/logtriage]
 
 A writer appends JSON lines to DIR/app.log at --rate lines/s and every 60 s rotates it the way
 logrotate does (rename to app.log.N, new app.log; every third rotation copytruncate instead).
@@ -26,6 +27,8 @@ def main():
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--rate", type=int, default=2000)
     ap.add_argument("--bin", default="target/release/logtriage")
+    ap.add_argument("--rotate-secs", type=float, default=60)
+    ap.add_argument("--copytruncate-every", type=int, default=3, help="every N-th rotation is a copytruncate")
     args = ap.parse_args()
     d = tempfile.mkdtemp(prefix="soak-")
     log = os.path.join(d, "app.log")
@@ -46,7 +49,7 @@ def main():
     total = 0
     rss = []
     start = time.time()
-    next_rotate = start + 60
+    next_rotate = start + args.rotate_secs
     next_sample = start
     rotations = 0
     f = open(log, "a")
@@ -63,7 +66,7 @@ def main():
         if now >= next_rotate:
             rotations += 1
             f.close()
-            if rotations % 3 == 0:
+            if rotations % args.copytruncate_every == 0:
                 shutil.copy(log, f"{log}.{rotations}")
                 with open(log, "r+") as g:
                     g.truncate(0)
@@ -75,7 +78,7 @@ def main():
                 p = f"{log}.{old}"
                 if os.path.exists(p):
                     os.remove(p)
-            next_rotate += 60
+            next_rotate += args.rotate_secs
         if now >= next_sample:
             r = rss_kib(watch.pid)
             if r:
@@ -95,7 +98,8 @@ def main():
     q = max(1, len(rss) // 4)
     first = max(r for _, r in rss[:q]) // 1024
     last = max(r for _, r in rss[-q:]) // 1024
-    print(f"{args.minutes:g} min, {rotations} rotations (every third a copytruncate), "
+    print(f"{args.minutes:g} min, {rotations} rotations every {args.rotate_secs:g} s "
+          f"(every {args.copytruncate_every}. a copytruncate), "
           f"{total} lines written, watch counted {got}: {'exact' if ok else 'MISMATCH'}; "
           f"levels written {written}, counted { {l: rep['levels'][l] for l in written} }")
     print(f"watch RSS MiB: min {min(r for _, r in rss) // 1024}, max {max(r for _, r in rss) // 1024}; "

@@ -9,12 +9,14 @@
 //!   lost), then the new file from its start;
 //! - **truncation and copytruncate**: the file is shorter than the offset, or its first bytes
 //!   are no longer the ones seen when it was opened (a file truncated and written again past the
-//!   old offset between two polls); reading restarts at 0;
+//!   old offset between two polls); reading restarts at 0. What had not been read yet is taken
+//!   from the copy `copytruncate` left next to the file (same name prefix, same first bytes), so
+//!   copytruncate loses nothing when the copy is there, uncompressed;
 //! - **a file that appears later** (or reappears after deletion): read from its start.
 //!
-//! What can still be lost is what no tailer can see: lines written to a file that is
-//! truncated before the next poll (copytruncate's own race) and a file that is rotated twice
-//! within one poll interval (the middle file is never opened).
+//! What can still be lost: lines written between the copy and the truncation (copytruncate's
+//! own race), the unread tail of a truncated file with no copy next to it (or one compressed at
+//! once), and a file rotated twice within one poll interval (the middle file is never opened).
 //!
 //! Readers hand out whole lines only; a line longer than `max_line_bytes` is dropped and
 //! counted (as `analyze` does).
@@ -225,11 +227,17 @@ impl Follower {
                 head != self.fingerprint
             });
         if rewritten {
+            // copytruncate: what we had not read yet is gone from this file but is in the copy.
+            self.read_rest_from_copy(out);
             self.offset = 0;
             self.fingerprint.clear();
             self.cutter.reset();
         }
-        f.seek(SeekFrom::Start(self.offset))?;
+        let offset = self.offset;
+        self.file
+            .as_mut()
+            .expect("open")
+            .seek(SeekFrom::Start(offset))?;
         let n = self.drain(out)?;
         if n > 0 || out.len() >= READ_SIZE {
             return Ok(n);
@@ -249,6 +257,64 @@ impl Follower {
             // Unchanged; or deleted or moved away with nothing new: keep the old file until
             // the name comes back.
             _ => Ok(0),
+        }
+    }
+
+    /// After a truncation: finds the copy `copytruncate` made (a file next to ours whose name
+    /// starts with ours, at least as long as our offset, starting with the bytes ours started
+    /// with; the most recently modified if several) and reads it from our offset to its end,
+    /// so the lines written between our last read and the truncation are not lost. A copy that
+    /// was compressed at once, or written elsewhere, is not found: those lines are lost, as
+    /// with any tailer.
+    fn read_rest_from_copy(&mut self, out: &mut Vec<u8>) {
+        if self.fingerprint.is_empty() {
+            return;
+        }
+        let (Some(dir), Some(name)) = (self.path.parent(), self.path.file_name()) else {
+            return;
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let name = name.to_string_lossy().into_owned();
+        let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n == name || !n.starts_with(&name) {
+                continue;
+            }
+            let Ok(m) = e.metadata() else { continue };
+            if !m.is_file() || m.len() < self.offset {
+                continue;
+            }
+            let Ok(mut f) = File::open(e.path()) else {
+                continue;
+            };
+            if read_head(&mut f, self.fingerprint.len()).ok().as_deref()
+                != Some(&self.fingerprint[..])
+            {
+                continue;
+            }
+            let t = m.modified().unwrap_or(std::time::UNIX_EPOCH);
+            if best.as_ref().is_none_or(|(bt, _)| t > *bt) {
+                best = Some((t, e.path()));
+            }
+        }
+        let Some((_, copy)) = best else { return };
+        let Ok(mut f) = File::open(copy) else { return };
+        if f.seek(SeekFrom::Start(self.offset)).is_err() {
+            return;
+        }
+        let mut rest = Vec::new();
+        if f.read_to_end(&mut rest).is_ok() {
+            self.cutter.push(&rest, out);
+            // The copy ended where the file ended: a last line without its newline is whole.
+            self.cutter.finish(out);
         }
     }
 
@@ -333,6 +399,12 @@ mod tests {
         std::fs::rename(&p, dir.path().join("app.log.1")).unwrap();
         append(&p, "b1\n");
         assert_eq!(poll_all(&mut f), "a2\na3\nb1\n");
+        // copytruncate with lines not read yet: they come from the copy.
+        append(&p, "b2 written just before the copy\n");
+        std::fs::copy(&p, dir.path().join("app.log.2")).unwrap();
+        std::fs::write(&p, "").unwrap();
+        append(&p, "b3\n");
+        assert_eq!(poll_all(&mut f), "b2 written just before the copy\nb3\n");
         // copytruncate: truncated, then written past the old offset before the next poll.
         std::fs::write(&p, "").unwrap();
         append(&p, "c1 is a much longer line than before\n");
