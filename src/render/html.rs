@@ -395,14 +395,7 @@ fn latency(r: &Report, h: &mut String) {
     h.push_str("<h2>Latency</h2>");
     let o = &l.overall;
     // Percentile profile: one bar per percentile on a log scale.
-    let points = [
-        ("p50", o.p50),
-        ("p90", o.p90),
-        ("p95", o.p95),
-        ("p99", o.p99),
-        ("p99.9", o.p999),
-        ("max", o.max),
-    ];
+    let points = o.profile();
     let top = o.max.unwrap_or(1.0).max(1.0);
     let scale = |v: f64| (1.0 + v.max(0.0)).ln() / (1.0 + top).ln();
     let _ = write!(

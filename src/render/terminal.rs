@@ -450,14 +450,7 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
         style.bold("Latency"),
         style.dim(&format!("({} events with a duration)", thousands(o.count)))
     )?;
-    let cells = [
-        ("p50", o.p50),
-        ("p90", o.p90),
-        ("p95", o.p95),
-        ("p99", o.p99),
-        ("p99.9", o.p999),
-        ("max", o.max),
-    ];
+    let cells = o.profile();
     let max = o.max.unwrap_or(1.0).max(1e-9);
     // Log-scale bar: each percentile's position between 0.01 ms and the max.
     let bar_w = w.saturating_sub(40).clamp(10, 50);

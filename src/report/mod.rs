@@ -179,6 +179,20 @@ pub struct LatencyStats {
     pub max: Option<f64>,
 }
 
+impl LatencyStats {
+    /// The percentiles and the maximum, labelled as reports show them (`p50` … `p99.9`, `max`).
+    pub fn profile(&self) -> [(&'static str, Option<f64>); 6] {
+        [
+            ("p50", self.p50),
+            ("p90", self.p90),
+            ("p95", self.p95),
+            ("p99", self.p99),
+            ("p99.9", self.p999),
+            ("max", self.max),
+        ]
+    }
+}
+
 /// One event quoted for its duration.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SlowEntry {
