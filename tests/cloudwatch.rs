@@ -73,12 +73,26 @@ impl Moto {
 
     /// Seeds `groups` × `streams` with the lines of `log`; returns the file of expected lines.
     fn seed(&self, log: &Path, out: &Path, groups: &str, streams: u32, start_ms: Option<i64>) {
+        self.seed_dealt(log, out, groups, streams, start_ms, "blocks")
+    }
+
+    /// [`Moto::seed`], the lines dealt to the groups in blocks or round-robin.
+    fn seed_dealt(
+        &self,
+        log: &Path,
+        out: &Path,
+        groups: &str,
+        streams: u32,
+        start_ms: Option<i64>,
+        deal: &str,
+    ) {
         let mut c = Command::new(python());
         c.arg(root().join("scripts/cw_seed.py"))
             .arg(self.url())
             .arg(log)
             .arg(out)
-            .args(["--groups", groups, "--streams", &streams.to_string()]);
+            .args(["--groups", groups, "--streams", &streams.to_string()])
+            .args(["--deal", deal]);
         if let Some(s) = start_ms {
             c.args(["--start-ms", &s.to_string()]);
         }
@@ -172,7 +186,9 @@ fn two_groups_five_streams_come_back_complete_and_analyze_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = corpus(dir.path(), "c.log", SynthFormat::Json, 100_000, 6);
     let expected = dir.path().join("expected.log");
-    moto.seed(&log, &expected, "/app/api,/app/worker", 5, None);
+    // Dealt line by line: the two groups interleave in time, and reading them right means
+    // merging them by time.
+    moto.seed_dealt(&log, &expected, "/app/api,/app/worker", 5, None, "round-robin");
     let url = moto.url();
     let extra = ["--latency", "--traces"];
     let mut args = vec![
@@ -204,6 +220,23 @@ fn two_groups_five_streams_come_back_complete_and_analyze_the_same() {
         "cloudwatch:/app/api,/app/worker"
     );
     assert_eq!(without_sources(from_cw), without_sources(from_file));
+    // Line for line in time order: the groups are merged, not read one after the other.
+    let out = cw(&[
+        "filter",
+        "-e",
+        "",
+        "--log-group",
+        "/app/api",
+        "--log-group",
+        "/app/worker",
+        "--endpoint-url",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stdout == std::fs::read(&expected).unwrap(),
+        "the events of both groups, in time order"
+    );
 
     // Throttled every other page and a dropped connection: still complete and the same.
     let proxy = Proxy::start(moto.port, &["--throttle-every", "2", "--drop-every", "5"]);

@@ -4,9 +4,12 @@
 //! line's timestamp, and a JSON object message gets its stream name as the field `@logStream`.
 //!
 //! - **Paging.** FilterLogEvents with `limit` 10,000, following `nextToken` through empty pages
-//!   that still carry one, stopping when none is left or the same token comes back. Groups are
-//!   read one after the other, each group's events in the order the server returns them
-//!   (interleaved across streams by time).
+//!   that still carry one, stopping when none is left; a token that comes back a second time
+//!   stops the group with an error (the report is still written, and the exit code is 2).
+//! - **Several groups** are read concurrently, each by its own task a couple of pages ahead,
+//!   with at most [`MAX_IN_FLIGHT`] requests in flight in all, and merged by event time (the
+//!   server interleaves a group's streams by time), so several groups read as one log in time
+//!   order. Throttling switches the SDK's adaptive retry mode on, which then paces the client.
 //! - **Filtering.** `--filter-pattern` is sent to the server and applied again here, with
 //!   logtriage's own parser, to every event's message, and so are the stream names and prefix:
 //!   the result is right even where a server ignores part of a request (moto ignores
@@ -84,7 +87,7 @@ pub struct Counters {
 
 /// Lines handed over by the fetching thread.
 struct ChannelReader {
-    rx: mpsc::Receiver<Result<Vec<u8>, String>>,
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, String>>,
     cur: Vec<u8>,
     pos: usize,
 }
@@ -92,13 +95,13 @@ struct ChannelReader {
 impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos >= self.cur.len() {
-            match self.rx.recv() {
-                Ok(Ok(v)) => {
+            match self.rx.blocking_recv() {
+                Some(Ok(v)) => {
                     self.cur = v;
                     self.pos = 0;
                 }
-                Ok(Err(e)) => return Err(io::Error::other(e)),
-                Err(_) => return Ok(0),
+                Some(Err(e)) => return Err(io::Error::other(e)),
+                None => return Ok(0),
             }
         }
         let n = buf.len().min(self.cur.len() - self.pos);
@@ -203,7 +206,7 @@ async fn client(q: &Query) -> Result<(Client, String), String> {
                 .build()
         })
         .retry_config(
-            RetryConfig::standard()
+            RetryConfig::adaptive()
                 .with_max_attempts(5)
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(5)),
@@ -299,10 +302,44 @@ const OUTER_NETWORK_RETRIES: u32 = 2;
 /// Longest a request may take, retries included, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(45);
 
+/// FilterLogEvents requests in flight at once, over all groups. CloudWatch Logs allows an
+/// account 5 FilterLogEvents requests a second per region by default; past that it throttles,
+/// and the SDK's adaptive retry mode then slows every request of the client down.
+pub const MAX_IN_FLIGHT: usize = 4;
+/// Pages a group may fetch ahead of the merge.
+const PAGES_AHEAD: usize = 2;
+/// Bytes of lines handed to the pipeline at once.
+const OUT_BATCH: usize = 1 << 20;
+
 struct GroupState {
     name: String,
     newest: Option<i64>,
     ids_at_newest: HashSet<String>,
+}
+
+/// One page of a group as export lines, with each line's timestamp and end, for the merge.
+struct Page {
+    bytes: Vec<u8>,
+    /// (event timestamp in ms, end of its line in `bytes`).
+    lines: Vec<(i64, usize)>,
+}
+
+/// What a group's reader says to the merge.
+enum Msg {
+    Page(Page),
+    /// The first pass over the group is complete.
+    PassDone,
+    Failed(String),
+}
+
+/// Shared by the group readers.
+struct Ctx {
+    client: Client,
+    q: Query,
+    local: Option<FilterPattern>,
+    counters: Arc<Counters>,
+    region: String,
+    in_flight: tokio::sync::Semaphore,
 }
 
 /// Opens the query: checks the region, the credentials and every group with one request each,
@@ -314,7 +351,7 @@ pub fn open(q: Query) -> Result<(SharedReader, Arc<Counters>), String> {
     };
     let counters = Arc::new(Counters::default());
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
-    let (tx, rx) = mpsc::sync_channel::<Result<Vec<u8>, String>>(8);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, String>>(8);
     let c = counters.clone();
     let name = format!("cloudwatch:{}", q.groups.join(","));
     std::thread::spawn(move || {
@@ -345,7 +382,7 @@ async fn fetch(
     local: Option<FilterPattern>,
     counters: Arc<Counters>,
     ready: mpsc::Sender<Result<(), String>>,
-    tx: mpsc::SyncSender<Result<Vec<u8>, String>>,
+    out: tokio::sync::mpsc::Sender<Result<Vec<u8>, String>>,
 ) {
     let (client, region) = match client(&q).await {
         Ok(c) => c,
@@ -395,59 +432,161 @@ async fn fetch(
         (None, true) => Some(now_ms() - 600_000),
         (None, false) => None,
     };
-    let mut groups: Vec<GroupState> = q
-        .groups
-        .iter()
-        .map(|g| GroupState {
-            name: g.clone(),
+    let groups = q.groups.clone();
+    let ctx = Arc::new(Ctx {
+        client,
+        q,
+        local,
+        counters,
+        region,
+        in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+    });
+    // Every group is read by its own task, a few pages ahead; the first pass is merged by
+    // time here, and what following finds later is passed on as it comes.
+    let (live_tx, mut live_rx) = tokio::sync::mpsc::channel::<Msg>(groups.len().max(1));
+    let mut firsts = Vec::with_capacity(groups.len());
+    for name in groups {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Msg>(PAGES_AHEAD);
+        firsts.push(rx);
+        let g = GroupState {
+            name,
             newest: None,
             ids_at_newest: HashSet::new(),
-        })
-        .collect();
-    loop {
-        for g in groups.iter_mut() {
-            let from = g.newest.or(start);
-            if let Err(e) = pass(
-                &client,
-                &q,
-                local.as_ref(),
-                g,
-                from,
-                &counters,
-                &tx,
-                &region,
-            )
-            .await
-            {
-                let _ = tx.send(Err(e));
+        };
+        tokio::spawn(read_group(ctx.clone(), g, start, tx, live_tx.clone()));
+    }
+    drop(live_tx);
+    if let Err(e) = merge_by_time(firsts, &out).await {
+        if let Some(e) = e {
+            let _ = out.send(Err(e)).await;
+        }
+        return;
+    }
+    while let Some(m) = live_rx.recv().await {
+        match m {
+            Msg::Page(p) => {
+                if out.send(Ok(p.bytes)).await.is_err() {
+                    return;
+                }
+            }
+            Msg::PassDone => {}
+            Msg::Failed(e) => {
+                let _ = out.send(Err(e)).await;
                 return;
             }
         }
-        if !q.follow {
-            return;
-        }
-        tokio::time::sleep(q.poll).await;
     }
 }
 
-/// One pass over a group from `from`: every page, lines sent as they come.
-#[allow(clippy::too_many_arguments)]
+/// Reads one group: the first pass into `first`, then, when following, every later poll
+/// into `live`.
+async fn read_group(
+    ctx: Arc<Ctx>,
+    mut g: GroupState,
+    start: Option<i64>,
+    first: tokio::sync::mpsc::Sender<Msg>,
+    live: tokio::sync::mpsc::Sender<Msg>,
+) {
+    if let Err(e) = pass(&ctx, &mut g, start, &first).await {
+        let _ = first.send(Msg::Failed(e)).await;
+        return;
+    }
+    if first.send(Msg::PassDone).await.is_err() || !ctx.q.follow {
+        return;
+    }
+    drop(first);
+    loop {
+        tokio::time::sleep(ctx.q.poll).await;
+        let from = g.newest.or(start);
+        if let Err(e) = pass(&ctx, &mut g, from, &live).await {
+            let _ = live.send(Msg::Failed(e)).await;
+            return;
+        }
+    }
+}
+
+/// Merges the groups' first passes by event time (a tie goes to the group named first) into
+/// batches for the pipeline, so several groups read as one time-ordered log. `Err(None)`: the
+/// pipeline stopped reading; `Err(Some(e))`: a group failed.
+async fn merge_by_time(
+    mut groups: Vec<tokio::sync::mpsc::Receiver<Msg>>,
+    out: &tokio::sync::mpsc::Sender<Result<Vec<u8>, String>>,
+) -> Result<(), Option<String>> {
+    // Each group's current page and the index of its next line; `None` once its pass is done.
+    let mut heads: Vec<Option<(Page, usize)>> = (0..groups.len()).map(|_| None).collect();
+    let mut done = vec![false; groups.len()];
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        for i in 0..groups.len() {
+            while !done[i] && heads[i].is_none() {
+                match groups[i].recv().await {
+                    Some(Msg::Page(p)) if p.lines.is_empty() => {}
+                    Some(Msg::Page(p)) => heads[i] = Some((p, 0)),
+                    Some(Msg::PassDone) | None => done[i] = true,
+                    Some(Msg::Failed(e)) => return Err(Some(e)),
+                }
+            }
+        }
+        let next_ts = |h: &Option<(Page, usize)>| h.as_ref().map(|(p, k)| p.lines[*k].0);
+        // The group whose next event comes first, and the first event of any other group.
+        let Some(i) = (0..heads.len())
+            .filter(|&i| heads[i].is_some())
+            .min_by_key(|&i| (next_ts(&heads[i]), i))
+        else {
+            break;
+        };
+        let bound = (0..heads.len())
+            .filter(|&j| j != i)
+            .filter_map(|j| next_ts(&heads[j]).map(|t| (t, j)))
+            .min();
+        let (page, k) = heads[i].as_mut().expect("chosen head");
+        let from = if *k == 0 { 0 } else { page.lines[*k - 1].1 };
+        let mut to = *k;
+        while to < page.lines.len()
+            && bound.is_none_or(|(t, j)| (page.lines[to].0, i) < (t, j))
+        {
+            to += 1;
+        }
+        let end = page.lines[to - 1].1;
+        if from == 0 && to == page.lines.len() && buf.is_empty() {
+            // A whole page in order (always so with one group): no copy.
+            let (page, _) = heads[i].take().expect("chosen head");
+            if out.send(Ok(page.bytes)).await.is_err() {
+                return Err(None);
+            }
+            continue;
+        }
+        buf.extend_from_slice(&page.bytes[from..end]);
+        *k = to;
+        if to == page.lines.len() {
+            heads[i] = None;
+        }
+        if buf.len() >= OUT_BATCH && out.send(Ok(std::mem::take(&mut buf))).await.is_err() {
+            return Err(None);
+        }
+    }
+    if !buf.is_empty() && out.send(Ok(buf)).await.is_err() {
+        return Err(None);
+    }
+    Ok(())
+}
+
+/// One pass over a group from `from`: every page, sent as it comes.
 async fn pass(
-    client: &Client,
-    q: &Query,
-    local: Option<&FilterPattern>,
+    ctx: &Ctx,
     g: &mut GroupState,
     from: Option<i64>,
-    counters: &Counters,
-    tx: &mpsc::SyncSender<Result<Vec<u8>, String>>,
-    region: &str,
+    tx: &tokio::sync::mpsc::Sender<Msg>,
 ) -> Result<(), String> {
+    let q = &ctx.q;
+    let counters = &ctx.counters;
     let mut token: Option<String> = None;
     let mut seen_tokens: HashSet<String> = HashSet::new();
     let mut at_start: HashSet<String> = std::mem::take(&mut g.ids_at_newest);
     let start_newest = g.newest;
     loop {
-        let mut req = client
+        let mut req = ctx
+            .client
             .filter_log_events()
             .log_group_name(&g.name)
             .limit(10_000)
@@ -470,7 +609,11 @@ async fn pass(
         }
         let mut attempt = 0;
         let out = loop {
-            match req.clone().send().await {
+            let sent = {
+                let _permit = ctx.in_flight.acquire().await.expect("never closed");
+                req.clone().send().await
+            };
+            match sent {
                 Ok(out) => break out,
                 Err(e)
                     if is_retryable(&e)
@@ -492,15 +635,17 @@ async fn pass(
                     return Err(explain(
                         &e,
                         &format!("log group {}", g.name),
-                        region,
+                        &ctx.region,
                         q.endpoint_url.as_deref(),
                     ))
                 }
             }
         };
         counters.pages.fetch_add(1, Ordering::Relaxed);
-        let mut lines = Vec::new();
-        let mut n = 0u64;
+        let mut page = Page {
+            bytes: Vec::new(),
+            lines: Vec::with_capacity(out.events().len()),
+        };
         for e in out.events() {
             let stream = e.log_stream_name().unwrap_or("");
             if !q.streams.is_empty() && !q.streams.iter().any(|s| s == stream) {
@@ -523,7 +668,7 @@ async fn pass(
                 continue;
             }
             let msg = e.message().unwrap_or("").trim_end_matches(['\n', '\r']);
-            if let Some(p) = local {
+            if let Some(p) = &ctx.local {
                 if !p.is_match(msg.as_bytes()) {
                     continue;
                 }
@@ -539,21 +684,29 @@ async fn pass(
                     g.ids_at_newest.insert(id.to_string());
                 }
             }
-            lines.extend_from_slice(format_rfc3339(ts.saturating_mul(1000)).as_bytes());
-            lines.push(b' ');
-            push_message(&mut lines, msg, stream);
-            lines.push(b'\n');
-            n += 1;
+            let b = &mut page.bytes;
+            b.extend_from_slice(format_rfc3339(ts.saturating_mul(1000)).as_bytes());
+            b.push(b' ');
+            push_message(b, msg, stream);
+            b.push(b'\n');
+            page.lines.push((ts, b.len()));
         }
-        if n > 0 {
-            counters.events.fetch_add(n, Ordering::Relaxed);
-            if tx.send(Ok(lines)).is_err() {
+        if !page.lines.is_empty() {
+            counters
+                .events
+                .fetch_add(page.lines.len() as u64, Ordering::Relaxed);
+            if tx.send(Msg::Page(page)).await.is_err() {
                 return Err("reader closed".into());
             }
         }
         match out.next_token() {
             None => break,
-            Some(t) if !seen_tokens.insert(t.to_string()) => break,
+            Some(t) if !seen_tokens.insert(t.to_string()) => {
+                return Err(format!(
+                    "log group {}: the server sent the same page token twice; stopped reading the group there, so later events may be missing (try a narrower --since/--until)",
+                    g.name
+                ));
+            }
             Some(t) => token = Some(t.to_string()),
         }
     }
