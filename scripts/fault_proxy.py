@@ -2,14 +2,18 @@
 """A fault-injecting HTTP proxy on loopback, in front of moto, for what moto does not model.
 
 usage: fault_proxy.py UPSTREAM_PORT [--throttle-every N] [--drop-every N] [--slow-every N --slow-secs S]
+                     [--expire-after N] [--repeat-token]
 
 Prints `PORT` when ready. Every N-th FilterLogEvents request is answered with HTTP 400 and a
 `ThrottlingException` body (as CloudWatch Logs does when its rate limit is exceeded), or the
 connection is closed without an answer (--drop-every), or the answer is held back for S seconds
-(--slow-every). Every other request is forwarded unchanged. Counts of what it did are written
+(--slow-every). With --expire-after N, every FilterLogEvents request after the N-th is refused
+with `ExpiredTokenException` (credentials that expired mid-read). With --repeat-token, an answer
+to a request that carried a `nextToken` carries that same token back instead of the next one
+(a server stuck on one page). Every other request is forwarded unchanged. Counts of what it did are written
 to stderr when it is stopped (SIGTERM).
 """
-import argparse, http.client, http.server, signal, socketserver, sys, threading, time
+import argparse, json, http.client, http.server, signal, socketserver, sys, threading, time
 
 def main():
     ap = argparse.ArgumentParser()
@@ -18,9 +22,11 @@ def main():
     ap.add_argument("--drop-every", type=int, default=0)
     ap.add_argument("--slow-every", type=int, default=0)
     ap.add_argument("--slow-secs", type=float, default=0)
+    ap.add_argument("--expire-after", type=int, default=0)
+    ap.add_argument("--repeat-token", action="store_true")
     args = ap.parse_args()
     lock = threading.Lock()
-    counts = {"filter": 0, "throttled": 0, "dropped": 0, "slowed": 0}
+    counts = {"filter": 0, "throttled": 0, "dropped": 0, "slowed": 0, "expired": 0, "repeated": 0}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -36,7 +42,9 @@ def main():
                 with lock:
                     counts["filter"] += 1
                     n = counts["filter"]
-                if args.throttle_every and n % args.throttle_every == 0:
+                if args.expire_after and n > args.expire_after:
+                    action = "expired"
+                elif args.throttle_every and n % args.throttle_every == 0:
                     action = "throttled"
                 elif args.drop_every and n % args.drop_every == 0:
                     action = "dropped"
@@ -45,11 +53,15 @@ def main():
             if action:
                 with lock:
                     counts[action] += 1
-            if action == "throttled":
-                msg = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+            if action in ("throttled", "expired"):
+                kind, text = {
+                    "throttled": ("ThrottlingException", "Rate exceeded"),
+                    "expired": ("ExpiredTokenException", "The security token included in the request is expired"),
+                }[action]
+                msg = json.dumps({"__type": kind, "message": text}).encode()
                 self.send_response(400)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-ErrorType", "ThrottlingException")
+                self.send_header("x-amzn-ErrorType", kind)
                 self.send_header("Content-Length", str(len(msg)))
                 self.end_headers()
                 self.wfile.write(msg)
@@ -65,6 +77,14 @@ def main():
             conn.request("POST", self.path, body=body, headers=headers)
             r = conn.getresponse()
             data = r.read()
+            if args.repeat_token and target.endswith("FilterLogEvents") and r.status == 200:
+                asked = json.loads(body or b"{}").get("nextToken")
+                answer = json.loads(data)
+                if asked and answer.get("nextToken"):
+                    answer["nextToken"] = asked
+                    data = json.dumps(answer).encode()
+                    with lock:
+                        counts["repeated"] += 1
             self.send_response(r.status)
             for k, v in r.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):

@@ -188,7 +188,14 @@ fn two_groups_five_streams_come_back_complete_and_analyze_the_same() {
     let expected = dir.path().join("expected.log");
     // Dealt line by line: the two groups interleave in time, and reading them right means
     // merging them by time.
-    moto.seed_dealt(&log, &expected, "/app/api,/app/worker", 5, None, "round-robin");
+    moto.seed_dealt(
+        &log,
+        &expected,
+        "/app/api,/app/worker",
+        5,
+        None,
+        "round-robin",
+    );
     let url = moto.url();
     let extra = ["--latency", "--traces"];
     let mut args = vec![
@@ -431,7 +438,7 @@ fn errors_are_one_clear_line() {
 }
 
 #[test]
-fn follow_picks_up_new_events_once_across_throttling() {
+fn follow_picks_up_new_events_once_across_throttling_and_dropped_connections() {
     let Some(moto) = Moto::start() else { return };
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.log");
@@ -450,7 +457,8 @@ fn follow_picks_up_new_events_once_across_throttling() {
         2,
         Some(now - 60_000),
     );
-    let proxy = Proxy::start(moto.port, &["--throttle-every", "3"]);
+    // Throttled every third request, a connection dropped every fourth.
+    let proxy = Proxy::start(moto.port, &["--throttle-every", "3", "--drop-every", "4"]);
     let purl = proxy.url();
     let mut child = bin()
         .args([
@@ -522,4 +530,46 @@ fn follow_picks_up_new_events_once_across_throttling() {
     let messages = s["report"]["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 80);
     assert!(messages.iter().all(|m| m["count"] == 1), "no duplicates");
+}
+
+#[test]
+fn expired_credentials_and_a_repeated_page_token_end_in_a_clear_error() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = corpus(dir.path(), "c.log", SynthFormat::Json, 30_000, 9);
+    moto.seed(&log, &dir.path().join("expected.log"), "/app/one", 2, None);
+    for (faults, cause, some_read) in [
+        (&["--expire-after", "1"][..], "ExpiredTokenException", true),
+        (&["--repeat-token"][..], "same page token twice", true),
+        // Every connection dropped: retried, then given up with the cause named.
+        (
+            &["--drop-every", "1"][..],
+            "connection closed before message completed",
+            false,
+        ),
+    ] {
+        let proxy = Proxy::start(moto.port, faults);
+        let url = proxy.url();
+        let t = Instant::now();
+        let out = cw(&[
+            "analyze",
+            "-f",
+            "json",
+            "--log-group",
+            "/app/one",
+            "--endpoint-url",
+            &url,
+        ]);
+        assert!(t.elapsed() < Duration::from_secs(60), "{:?}", t.elapsed());
+        let err = String::from_utf8_lossy(&out.stderr);
+        // The report of what was read, marked partial, then exit 2 and one line naming the
+        // group and the cause.
+        assert_eq!(out.status.code(), Some(2), "{faults:?}: {err}");
+        assert!(err.contains("/app/one") && err.contains(cause), "{err}");
+        let report = json(&out);
+        assert_eq!(report["partial"], true, "{faults:?}");
+        let lines = report["input"]["lines"].as_u64().unwrap();
+        assert!(lines < 30_000, "{faults:?}: {lines} lines");
+        assert_eq!(lines > 0, some_read, "{faults:?}: {lines} lines");
+    }
 }

@@ -251,8 +251,13 @@ where
             )
         }
         SdkError::DispatchFailure(_) => {
-            let first = full.split(": ").last().unwrap_or(&full).to_string();
-            return format!("cannot reach {where_}: {first}");
+            // The innermost cause reads best ("Connection refused (os error 111)",
+            // "connection closed before message completed").
+            let mut cause: &(dyn std::error::Error + 'static) = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            return format!("cannot reach {where_}: {cause}");
         }
         _ => {}
     }
@@ -542,9 +547,7 @@ async fn merge_by_time(
         let (page, k) = heads[i].as_mut().expect("chosen head");
         let from = if *k == 0 { 0 } else { page.lines[*k - 1].1 };
         let mut to = *k;
-        while to < page.lines.len()
-            && bound.is_none_or(|(t, j)| (page.lines[to].0, i) < (t, j))
-        {
+        while to < page.lines.len() && bound.is_none_or(|(t, j)| (page.lines[to].0, i) < (t, j)) {
             to += 1;
         }
         let end = page.lines[to - 1].1;
