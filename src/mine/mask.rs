@@ -13,7 +13,9 @@
 //!   `attempt_1_0001_m_000001_0`) is one variable;
 //! - a whitespace token that starts with `/` or contains `://` and holds a variable (a path
 //!   or URL with ids in it) is one variable;
-//! - quoted strings are kept (their words are clustered like any other token).
+//! - a quoted string with spaces in it (`'Nguyễn Văn An'`, `"30 s"`) is one variable between
+//!   its quotes; a one-word quoted string is kept (the clustering step masks it if it varies);
+//! - `true` and `false` (any case) are values, so variables: `evaluated to <*>`, `ok=<*>`.
 //!
 //! Everything else is copied, so punctuation around variables survives: `uid=<*>`, `#<*>`,
 //! `(<*>)`, `BP-<*>`, `[<*>]`.
@@ -98,8 +100,45 @@ fn mask_tokens(msg: &str, out: &mut String) {
         while i < b.len() && !b[i].is_ascii_whitespace() {
             i += 1;
         }
+        if let Some(end) = quoted_span(b, start, i) {
+            // `'a b c'` → `'<*>'`, then what follows the closing quote in its token.
+            out.push(b[start] as char);
+            out.push_str(WILDCARD);
+            out.push(b[start] as char);
+            i = end + 1;
+            let rest = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            out.push_str(&msg[rest..i]);
+            continue;
+        }
         mask_token(&msg[start..i], out);
     }
+}
+
+/// Longest quoted string taken as one variable.
+const MAX_QUOTED: usize = 256;
+
+/// A token `b[start..end]` that opens a quote closed only after some whitespace, on the same
+/// line and within [`MAX_QUOTED`] bytes, by a quote that ends a word (followed by whitespace,
+/// the end, or punctuation): returns the closing quote's index.
+fn quoted_span(b: &[u8], start: usize, end: usize) -> Option<usize> {
+    let q = b[start];
+    if !matches!(q, b'\'' | b'"') || b[start + 1..end].contains(&q) || end >= b.len() {
+        return None;
+    }
+    let limit = b.len().min(start + MAX_QUOTED);
+    let close = end + memchr::memchr(q, &b[end..limit])?;
+    if b[end..close].contains(&b'\n') {
+        return None;
+    }
+    let after = b.get(close + 1).copied();
+    after
+        .is_none_or(|c| {
+            c.is_ascii_whitespace() || matches!(c, b',' | b'.' | b';' | b':' | b')' | b']' | b'}')
+        })
+        .then_some(close)
 }
 
 /// Masks one whitespace-free token onto `out`.
@@ -238,8 +277,10 @@ fn utf8_len(c: u8) -> usize {
 fn is_variable_atom(atom: &[u8], tok: &[u8], at: usize) -> bool {
     let digits = atom.iter().filter(|c| c.is_ascii_digit()).count();
     if digits == 0 {
-        // Long lowercase hex without digits is rare; words without digits are kept.
-        return false;
+        // Words without digits are kept, but for the two boolean values. (Long lowercase hex
+        // without digits is rare.)
+        return matches!(atom.len(), 4 | 5)
+            && (atom.eq_ignore_ascii_case(b"true") || atom.eq_ignore_ascii_case(b"false"));
     }
     if digits == atom.len() {
         return true;
@@ -268,6 +309,10 @@ fn is_variable_atom(atom: &[u8], tok: &[u8], at: usize) -> bool {
         }
     }
     if max_run >= 4 {
+        return true;
+    }
+    // Long random ids mixing letters and digits (ULIDs, base32/base62 tokens).
+    if atom.len() >= 16 && digits >= 2 {
         return true;
     }
     // A number with a unit, after a separator: `250ms`, `12MB` — digits first, then a short
@@ -321,5 +366,30 @@ mod tests {
         assert_eq!(mask("  spaced   out\ttabs "), "spaced out tabs");
         assert_eq!(mask("résumé 12 ünï"), "résumé <*> ünï");
         assert_eq!(mask("GET http://x.com/a/123 ok"), "GET <*> ok");
+        assert_eq!(
+            mask("uploaded s3://bucket-dev/01JHMV8YPCNDBSP12Z75RTN230/output.log"),
+            "uploaded <*>"
+        );
+        assert_eq!(mask("id 01JHMV8YPCNDBSP12Z75RTN230 ok"), "id <*> ok");
+    }
+
+    #[test]
+    fn booleans_and_quoted_strings() {
+        assert_eq!(mask("flag x evaluated to True"), "flag x evaluated to <*>");
+        assert_eq!(mask("ok=false retry=TRUE"), "ok=<*> retry=<*>");
+        assert_eq!(mask("a trueish value"), "a trueish value");
+        assert_eq!(
+            mask("user 'Nguyễn Văn An' logged in"),
+            "user '<*>' logged in"
+        );
+        assert_eq!(
+            mask(r#"key "timeout": "30 s", using default"#),
+            r#"key "timeout": "<*>", using default"#
+        );
+        // One word in quotes is kept; an unclosed quote is not a span.
+        assert_eq!(mask("user 'bob' left"), "user 'bob' left");
+        assert_eq!(mask("it's a b"), "it's a b");
+        assert_eq!(mask("'open and never closed"), "'open and never closed");
+        assert_eq!(mask("say 'a b'c d"), "say 'a b'c d");
     }
 }
