@@ -348,13 +348,17 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         opts.threads = n;
     }
     let cli::cloudwatch::Inputs {
-        inputs, missing, ..
+        inputs,
+        missing,
+        counters,
     } = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
+    let spinner = cli::cloudwatch::fetch_spinner(&counters, true);
     let mut out = io::BufWriter::with_capacity(256 << 10, io::stdout());
     let outcome = logtriage::filter::run(&inputs, &pattern, &opts, &mut out)?;
+    drop(spinner);
     if outcome.closed {
         return Ok(exit::OK);
     }
@@ -410,12 +414,16 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         opts.miner.similarity = s;
     }
     let cli::cloudwatch::Inputs {
-        inputs, missing, ..
+        inputs,
+        missing,
+        counters,
     } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
+    let spinner = cli::cloudwatch::fetch_spinner(&counters, false);
     let mined = mine(&inputs, &opts);
+    drop(spinner);
     for (name, e) in &mined.failures {
         eprintln!("logtriage: {name}: {e}");
     }
@@ -487,12 +495,16 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
         config.field_overrides.push((Slot::RequestId, f.clone()));
     }
     let cli::cloudwatch::Inputs {
-        inputs, missing, ..
+        inputs,
+        missing,
+        counters,
     } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
     for (name, e) in &missing {
         eprintln!("logtriage: {name}: {e}");
     }
+    let spinner = cli::cloudwatch::fetch_spinner(&counters, false);
     let timeline = logtriage::trace::find_request(&inputs, &t.id, &config)?;
+    drop(spinner);
     for (name, e) in &timeline.failures {
         eprintln!("logtriage: {name}: {e}");
     }

@@ -431,6 +431,26 @@ fn errors_are_one_clear_line() {
     );
     drop(silent);
 
+    // An invalid filter pattern: one line naming the flag and where it went wrong.
+    for sub in ["analyze", "filter"] {
+        let out = cw(&[
+            sub,
+            "--log-group",
+            "/x",
+            "--endpoint-url",
+            &url,
+            "--filter-pattern",
+            "{ $.level = ",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("pattern") && err.contains("column 13"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+
     // Flags that need --log-group say so.
     let out = run(&["analyze", "--since", "10m"]);
     assert_eq!(out.status.code(), Some(2));

@@ -147,6 +147,43 @@ pub fn progress(bar: &indicatif::ProgressBar, counters: &Option<Counters>) -> Op
     }
 }
 
+/// For the subcommands that show no byte progress (`filter`, `mine`, `trace`): a spinner on
+/// stderr with the events and pages fetched, while CloudWatch is read and stderr is a
+/// terminal (and, with `quiet_stdout`, stdout is not: output lines would tear it). Cleared
+/// when dropped.
+pub fn fetch_spinner(counters: &Option<Counters>, quiet_stdout: bool) -> Option<Spinner> {
+    use std::io::IsTerminal;
+    if counters.is_none()
+        || !std::io::stderr().is_terminal()
+        || (quiet_stdout && std::io::stdout().is_terminal())
+    {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+    );
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10));
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    let ticker = progress(&bar, counters)?;
+    Some(Spinner {
+        bar,
+        _ticker: ticker,
+    })
+}
+
+/// See [`fetch_spinner`].
+pub struct Spinner {
+    bar: indicatif::ProgressBar,
+    _ticker: Ticker,
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// Stops the progress updates when dropped.
 pub struct Ticker {
     #[cfg(feature = "cloudwatch")]
