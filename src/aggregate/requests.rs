@@ -358,7 +358,7 @@ impl Merger {
         Merger {
             next_seq: 0,
             pending: BTreeMap::new(),
-            open: HashTable::new(),
+            open: HashTable::with_capacity(max_open.clamp(1, 1 << 16)),
             idle_us,
             max_open: max_open.max(1),
             max_time: None,
@@ -434,8 +434,8 @@ impl Merger {
     fn sweep(&mut self) {
         if let Some(now) = self.max_time {
             let cutoff = now - self.idle_us;
-            for (id, state) in self.take_open(|e| e.state.last_us.is_some_and(|l| l < cutoff)) {
-                self.retire(id, state, false);
+            for e in self.take_open(|e| e.state.last_us.is_some_and(|l| l < cutoff)) {
+                self.retire(e.id, e.state, false);
             }
         }
         if self.open.len() > self.max_open {
@@ -449,24 +449,28 @@ impl Merger {
             by_age.truncate(excess);
             let victims: hashbrown::HashSet<Box<str>> =
                 by_age.into_iter().map(|(_, id)| id).collect();
-            for (id, state) in self.take_open(|e| victims.contains(&e.id)) {
-                self.retire(id, state, true);
+            for e in self.take_open(|e| victims.contains(&e.id)) {
+                self.retire(e.id, e.state, true);
             }
         }
     }
 
-    /// Removes the open traces `pick` selects, sorted by id so finishing order is stable.
-    fn take_open(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<(Box<str>, TraceState)> {
+    /// Removes the open traces `pick` selects, in a stable order (see [`stable_order`]).
+    fn take_open(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<Entry> {
         let mut done = Vec::new();
         self.open.retain(|e| {
             if pick(e) {
-                done.push((std::mem::take(&mut e.id), std::mem::take(&mut e.state)));
+                done.push(Entry {
+                    hash: e.hash,
+                    id: std::mem::take(&mut e.id),
+                    state: std::mem::take(&mut e.state),
+                });
                 false
             } else {
                 true
             }
         });
-        done.sort_by(|a, b| a.0.cmp(&b.0));
+        stable_order(&mut done);
         done
     }
 
@@ -477,7 +481,7 @@ impl Merger {
             self.merge(f);
         }
         let mut rest: Vec<Entry> = self.open.drain().collect();
-        rest.sort_by(|a, b| a.id.cmp(&b.id));
+        stable_order(&mut rest);
         for e in rest {
             self.stats.finish(e.id, e.state);
         }
@@ -497,7 +501,7 @@ impl Merger {
             self.merge(f);
         }
         let mut rest: Vec<Entry> = self.open.drain().collect();
-        rest.sort_by(|a, b| a.id.cmp(&b.id));
+        stable_order(&mut rest);
         let mut edges = std::mem::take(&mut self.held);
         edges.extend(rest.into_iter().map(|e| Finished {
             id: e.id,
@@ -511,6 +515,13 @@ impl Merger {
             last_us: self.max_time,
         }
     }
+}
+
+/// Puts traces leaving together in an order that depends only on their ids, so the finishing
+/// order (which decides, e.g., which first-error keys fit under the cap) is the same for any
+/// thread count: by the id's fixed-seed hash, then the id (cheaper than comparing strings).
+fn stable_order(v: &mut [Entry]) {
+    v.sort_unstable_by(|a, b| a.hash.cmp(&b.hash).then_with(|| a.id.cmp(&b.id)));
 }
 
 /// The traces of one input (a shard) with the ones that may continue next door kept apart.
