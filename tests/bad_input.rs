@@ -274,3 +274,28 @@ fn a_stray_timestamp_with_a_fine_bucket_does_not_explode_the_timeline() {
     assert!(n <= 100_000, "{n} buckets");
     assert!(r["timeline"]["bucket_seconds"].as_i64().unwrap() > 1);
 }
+
+#[test]
+fn messages_that_differ_inside_a_multi_byte_character_are_mined() {
+    // `é` and `è` share their first byte: generalising the two messages once cut a string
+    // inside a character and panicked, in `analyze` (unknown templates) and in `mine` (found
+    // by the fuzz target `mine_lines`).
+    let lines = "{\"level\":\"info\",\"msg\":\"user José logged in\"}\n\
+                 {\"level\":\"info\",\"msg\":\"user Josè logged in\"}\n";
+    let r = around(lines.as_bytes());
+    let templates = r["templates"].as_array().unwrap();
+    assert!(
+        templates
+            .iter()
+            .any(|t| t["template"] == "user <*> logged in" && t["count"] == 2),
+        "{templates:?}"
+    );
+    let out = run_stdin(&["mine", "-f", "json"], lines.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["templates"][0]["template"], "user <*> logged in");
+}

@@ -566,13 +566,15 @@ fn generalize(t: &str, m: &str) -> Option<String> {
         .take(max_s)
         .take_while(|(a, b)| a == b)
         .count();
-    // Cut back to punctuation boundaries (never inside a word or a `<*>`).
-    while p > 0 && (tb[p - 1].is_ascii_alphanumeric() || tb[p - 1] == b'<' || tb[p - 1] == b'*') {
+    // Cut back to punctuation boundaries (never inside a word, a `<*>` or a multi-byte
+    // character: non-ASCII bytes count as word bytes).
+    let wordy = |c: u8| c.is_ascii_alphanumeric() || c >= 0x80;
+    while p > 0 && (wordy(tb[p - 1]) || tb[p - 1] == b'<' || tb[p - 1] == b'*') {
         p -= 1;
     }
     while s > 0 && {
         let c = tb[tb.len() - s];
-        c.is_ascii_alphanumeric() || c == b'>' || c == b'*'
+        wordy(c) || c == b'>' || c == b'*'
     } {
         s -= 1;
     }
@@ -770,6 +772,14 @@ mod tests {
             Some("'/dev/<*>'")
         );
         assert_eq!(generalize("startup", "shutdown").as_deref(), Some("<*>"));
+        // Never inside a multi-byte character: é and è share their first byte (found by
+        // fuzzing; it panicked).
+        assert_eq!(generalize("José", "Josè").as_deref(), Some("<*>"));
+        assert_eq!(
+            generalize("user=José;", "user=Josè;").as_deref(),
+            Some("user=<*>;")
+        );
+        assert_eq!(generalize("éa", "èa").as_deref(), Some("<*>"));
         assert!(glob_match("a<*>b<*>", "axxbyy"));
         assert!(!glob_match("a<*>b", "axxc"));
     }
