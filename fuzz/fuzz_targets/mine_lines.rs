@@ -1,11 +1,12 @@
 //! Any bytes as messages for the template miner, one per line, with tiny caps so clusters are
 //! retired and the exact-match cache overflows: masking and clustering must never panic, and
 //! every message must be assigned to exactly one reported template, whose count is the number
-//! of messages assigned to it.
+//! of messages assigned to it. The template helpers `check` uses (matching, overlap,
+//! parameters) run on any text too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logtriage::mine::{parameters, Miner, MinerConfig};
+use logtriage::mine::{parameters, template_matches, templates_overlap, Miner, MinerConfig};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -25,5 +26,15 @@ fuzz_target!(|data: &[u8]| {
     for (t, n) in templates.iter().zip(assigned) {
         assert_eq!(t.count, n, "template {:?}", t.template);
         let _ = parameters(&t.template, &t.example);
+    }
+    // What `check` does with templates of two runs, on any text.
+    for a in templates.iter().take(4) {
+        for l in text.lines().take(4) {
+            let _ = template_matches(&a.template, l);
+            let _ = parameters(&a.template, l);
+        }
+        for b in templates.iter().take(4) {
+            let _ = templates_overlap(&a.template, &b.template);
+        }
     }
 });
