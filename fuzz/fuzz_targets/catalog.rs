@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
             let _ = m.hits(text);
             let _ = check_examples(&catalog);
         }
-        Err(e) => assert!(e.to_string().contains("fuzz.toml"), "errors name the file: {e}"),
+        Err(e) => assert!(
+            e.to_string().contains("fuzz.toml"),
+            "errors name the file: {e}"
+        ),
     }
 });

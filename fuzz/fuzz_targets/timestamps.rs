@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let a = cache.parse_text(data);
     let b = cache.parse_text(data);
     assert_eq!(a, b, "the cache answers like the first parse");
-    assert_eq!(a, parse_text(data), "the cache answers like the uncached parser");
+    assert_eq!(
+        a,
+        parse_text(data),
+        "the cache answers like the uncached parser"
+    );
     if let Ok(s) = std::str::from_utf8(data) {
         if let Ok(v) = s.trim().parse::<f64>() {
             let _ = from_epoch_number(v);
