@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use logtriage::render::{self, terminal::Style};
 use logtriage::{BytesAnalyzer, Catalog, Config};
 use std::sync::OnceLock;
 
@@ -38,4 +39,23 @@ fuzz_target!(|data: &[u8]| {
     assert!(t.with_errors <= t.count);
     assert!(r.latency.as_ref().expect("latency on").overall.count <= i.events);
     assert!(serde_json::to_string(&r).is_ok());
+
+    // The text report, at a width taken from the input, carries no control character, escape
+    // sequence or bidi control from the log (colour off: every escape would be the log's).
+    let width = 20 + data.len() % 180;
+    let mut text = Vec::new();
+    let style = Style {
+        color: false,
+        width,
+    };
+    render::terminal::write(&r, style, &mut text).expect("writes to a Vec");
+    let text = String::from_utf8(text).expect("the text report is UTF-8");
+    if let Some(c) = text.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
+        panic!("raw {c:?} in the text report");
+    }
+    let mut html = Vec::new();
+    render::html::write(&r, &mut html).expect("writes to a Vec");
 });
