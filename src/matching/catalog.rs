@@ -370,7 +370,7 @@ impl Catalog {
                 file: name.to_string(),
                 line,
                 pattern: None,
-                message: e.message().to_string(),
+                message: toml_message(&e, text),
             }
         })?;
         let guide_title = def.guide.as_ref().and_then(|g| g.title.clone());
@@ -527,6 +527,24 @@ fn line_of_id(text: &str, id: &str) -> usize {
     0
 }
 
+/// One line for a TOML syntax error. Some come with an empty message (a control character
+/// in a comment): then say what stands at the error's position.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    let m = e.message().trim();
+    if !m.is_empty() {
+        return m.to_string();
+    }
+    let at = e.span().and_then(|s| text.get(s.start..)?.chars().next());
+    match at {
+        Some(c) if c.is_control() => format!(
+            "a control character (U+{:04X}) is not allowed in TOML, not even in a comment",
+            c as u32
+        ),
+        Some(c) => format!("invalid TOML at {:?}", c.escape_debug().to_string()),
+        None => "invalid TOML".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,6 +567,15 @@ mod tests {
                 p.id
             );
         }
+    }
+
+    #[test]
+    fn a_control_character_in_a_comment_is_named() {
+        let e = Catalog::default()
+            .add_source("c.toml", "[guide]\nid = \"x\"\n# bell \u{7} here\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml:3") && e.contains("U+0007"), "{e}");
     }
 
     #[test]

@@ -87,7 +87,8 @@ fn stub(t: &TemplateEntry) -> Result<String, String> {
         "# seen {} times ({}); template: {}",
         t.count,
         levels.join(", "),
-        t.template.replace('\n', " ")
+        // A TOML comment takes no control character: shown escaped, as on a terminal.
+        crate::render::sanitize(&t.template)
     );
     let _ = writeln!(s, "meaning = \"TODO: what this message means\"");
     let _ = writeln!(s, "causes = []");
@@ -152,5 +153,18 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert!(check_examples(&c).is_empty());
         assert_eq!(c.patterns()[0].severity.name(), "error");
+    }
+
+    #[test]
+    fn control_characters_in_a_template_still_give_a_valid_stub() {
+        let (text, skipped) = stubs(&[entry(
+            "bell \u{7} and \u{1b}[31mred <*> done",
+            "bell \u{7} and \u{1b}[31mred 42 done",
+            "error",
+        )]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let mut c = Catalog::default();
+        c.add_source("s", &text).unwrap();
+        assert!(check_examples(&c).is_empty());
     }
 }
