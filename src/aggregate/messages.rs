@@ -23,6 +23,9 @@ pub const DEFAULT_CAP: usize = 200_000;
 /// Longest message text stored whole.
 pub const MAX_STORED_BYTES: usize = 2048;
 
+/// Distinct messages at which a table is sized for its cap in one step.
+const GROW_AT_ONCE: usize = 16 * 1024;
+
 /// Arena size that triggers a prune.
 pub const MAX_ARENA_BYTES: usize = 48 << 20;
 
@@ -57,6 +60,9 @@ pub struct MessageCount {
 pub struct MessageCounter {
     table: HashTable<Entry>,
     arena: Vec<u8>,
+    /// The table and arena a prune moved out of, emptied and kept for the next prune: a fresh
+    /// allocation of that size would be faulted in page by page again.
+    spare: (HashTable<Entry>, Vec<u8>),
     hasher: foldhash::fast::FixedState,
     cap: usize,
     floor: u64,
@@ -88,6 +94,7 @@ impl MessageCounter {
         MessageCounter {
             table: HashTable::new(),
             arena: Vec::new(),
+            spare: (HashTable::new(), Vec::new()),
             hasher: foldhash::fast::FixedState::with_seed(0x6c6f_6774_7269_6167),
             cap: cap.max(16),
             floor: 0,
@@ -151,6 +158,12 @@ impl MessageCounter {
         }
         if self.table.len() >= self.cap || self.arena.len() >= MAX_ARENA_BYTES {
             self.prune();
+        }
+        if self.table.len() == GROW_AT_ONCE && self.cap > GROW_AT_ONCE {
+            // A table this busy will likely reach the cap: size it for the cap now rather
+            // than rehash it at every doubling on the way.
+            self.table
+                .reserve(self.cap - GROW_AT_ONCE, |e: &Entry| e.hash);
         }
         let hits = hits_of(text).into_boxed_slice();
         out.extend_from_slice(&hits);
@@ -220,11 +233,13 @@ impl MessageCounter {
         let above = self.table.iter().filter(|e| e.count > threshold).count();
         // Entries at the threshold are kept (in table order) until `keep` is reached.
         let mut ties_left = keep.saturating_sub(above);
-        let old = std::mem::replace(&mut self.table, HashTable::with_capacity(self.cap));
-        let old_arena = std::mem::take(&mut self.arena);
-        self.arena.reserve(old_arena.len() / 2);
+        let (mut table, mut arena) = std::mem::take(&mut self.spare);
+        table.reserve(self.cap, |e: &Entry| e.hash);
+        arena.reserve(self.arena.len() / 2);
+        let mut old = std::mem::replace(&mut self.table, table);
+        let mut old_arena = std::mem::replace(&mut self.arena, arena);
         let mut max_dropped = 0;
-        for mut e in old {
+        for mut e in old.drain() {
             let kept = e.count > threshold
                 || (e.count == threshold && ties_left > 0 && {
                     ties_left -= 1;
@@ -242,6 +257,8 @@ impl MessageCounter {
             }
         }
         self.floor = self.floor.max(max_dropped);
+        old_arena.clear();
+        self.spare = (old, old_arena);
     }
 
     fn bytes_of(&self, e: &Entry) -> &[u8] {

@@ -9,7 +9,8 @@
 //! `max_open` open traces, oldest first (counted as `evicted`). A request whose events are more
 //! than `idle` apart is therefore counted twice; that is the price of bounded memory.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use hashbrown::{HashMap, HashTable};
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
@@ -184,8 +185,11 @@ pub struct TraceStats {
     pub with_errors: u64,
     /// Finished early because too many were open.
     pub evicted: u64,
-    /// Traces by number of events.
-    pub events_hist: BTreeMap<u64, u64>,
+    /// Traces by number of events, for traces of [`SMALL_TRACE_EVENTS`] events or more (read
+    /// the whole histogram with [`TraceStats::events_histogram`]).
+    events_hist: BTreeMap<u64, u64>,
+    /// Traces by number of events, below [`SMALL_TRACE_EVENTS`]: one counter per size.
+    events_small: Vec<u64>,
     /// Span distribution (ms).
     pub span: DDSketch,
     /// The slowest traces by span.
@@ -205,6 +209,19 @@ impl std::fmt::Debug for TraceStats {
     }
 }
 
+/// Orders traces by first event time (untimed last), then id: the example of an error group is
+/// the first in this order.
+fn earliest_first(a: &Finished, b: &Finished) -> std::cmp::Ordering {
+    (a.state.first_us.is_none(), a.state.first_us, &a.id).cmp(&(
+        b.state.first_us.is_none(),
+        b.state.first_us,
+        &b.id,
+    ))
+}
+
+/// Traces of up to this many events are counted in an array, not the histogram map.
+const SMALL_TRACE_EVENTS: usize = 256;
+
 /// How failing traces are grouped: by the first error's catalog pattern, else its message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorKey {
@@ -223,6 +240,7 @@ impl Default for TraceStats {
             with_errors: 0,
             evicted: 0,
             events_hist: BTreeMap::new(),
+            events_small: vec![0; SMALL_TRACE_EVENTS],
             span: DDSketch::new(SketchConfig::new(SKETCH_ALPHA, 4096, 1e-6)),
             slowest: Vec::new(),
             error_groups: HashMap::with_hasher(hasher()),
@@ -235,49 +253,72 @@ impl TraceStats {
     /// Adds a finished trace.
     pub fn finish(&mut self, id: Box<str>, state: TraceState) {
         self.count += 1;
-        *self.events_hist.entry(state.events).or_default() += 1;
+        self.add_events_count(state.events, 1);
         let span = state.span_ms();
         if let Some(s) = span {
             self.span.add(s);
         }
         let keep_slow = span.is_some_and(|s| s >= self.slow_floor);
         let errored = state.errors > 0;
+        if !keep_slow && !errored {
+            return;
+        }
+        let f = Finished { id, state };
         if errored {
             self.with_errors += 1;
-        }
-        let finished = (keep_slow || errored).then_some(Finished { id, state });
-        if let Some(f) = &finished {
-            if errored {
-                let e = f.state.first_error.as_ref();
-                let mut key = match (e.and_then(|e| e.pattern), e.and_then(|e| e.message.clone())) {
-                    (Some(p), _) => ErrorKey::Pattern(p),
-                    (None, Some(m)) => ErrorKey::Message(m),
-                    (None, None) => ErrorKey::Other,
-                };
-                if !self.error_groups.contains_key(&key)
-                    && self.error_groups.len() >= MAX_ERROR_GROUPS
-                {
-                    key = ErrorKey::Other;
-                }
-                let g = self
-                    .error_groups
-                    .entry(key)
-                    .or_insert_with(|| (0, f.clone()));
-                g.0 += 1;
-                // The example is the earliest trace of the group, whatever the finishing order.
-                let rank =
-                    |x: &Finished| (x.state.first_us.is_none(), x.state.first_us, x.id.clone());
-                if rank(f) < rank(&g.1) {
-                    g.1 = f.clone();
-                }
+            let e = f.state.first_error.as_ref();
+            let mut key = match (
+                e.and_then(|e| e.pattern),
+                e.and_then(|e| e.message.as_ref()),
+            ) {
+                (Some(p), _) => ErrorKey::Pattern(p),
+                (None, Some(m)) => ErrorKey::Message(m.clone()),
+                (None, None) => ErrorKey::Other,
+            };
+            if !self.error_groups.contains_key(&key) && self.error_groups.len() >= MAX_ERROR_GROUPS
+            {
+                key = ErrorKey::Other;
             }
-            if keep_slow {
-                self.slowest.push(f.clone());
-                if self.slowest.len() > SLOWEST_TRACES * 4 {
-                    self.trim_slowest();
+            match self.error_groups.get_mut(&key) {
+                Some(g) => {
+                    g.0 += 1;
+                    // The example is the earliest trace of the group, whatever the finishing
+                    // order.
+                    if earliest_first(&f, &g.1).is_lt() {
+                        g.1 = f.clone();
+                    }
+                }
+                None => {
+                    self.error_groups.insert(key, (1, f.clone()));
                 }
             }
         }
+        if keep_slow {
+            self.slowest.push(f);
+            if self.slowest.len() > SLOWEST_TRACES * 4 {
+                self.trim_slowest();
+            }
+        }
+    }
+
+    /// Counts `n` traces of `events` events.
+    pub fn add_events_count(&mut self, events: u64, n: u64) {
+        let small = usize::try_from(events).ok();
+        match small.and_then(|e| self.events_small.get_mut(e)) {
+            Some(c) => *c += n,
+            None => *self.events_hist.entry(events).or_default() += n,
+        }
+    }
+
+    /// Traces by number of events.
+    pub fn events_histogram(&self) -> BTreeMap<u64, u64> {
+        let mut h = self.events_hist.clone();
+        for (n, &c) in self.events_small.iter().enumerate() {
+            if c > 0 {
+                *h.entry(n as u64).or_default() += c;
+            }
+        }
+        h
     }
 
     /// Adds another set of finished traces.
@@ -293,7 +334,9 @@ impl TraceStats {
             .expect("trace sketches share one configuration");
         self.slowest.extend(o.slowest);
         self.trim_slowest();
-        let rank = |x: &Finished| (x.state.first_us.is_none(), x.state.first_us, x.id.clone());
+        for (a, b) in self.events_small.iter_mut().zip(o.events_small.iter()) {
+            *a += b;
+        }
         let mut theirs: Vec<_> = o.error_groups.into_iter().collect();
         theirs.sort_by(|a, b| a.0.cmp(&b.0));
         for (mut key, (n, example)) in theirs {
@@ -304,7 +347,7 @@ impl TraceStats {
             match self.error_groups.get_mut(&key) {
                 Some(g) => {
                     g.0 += n;
-                    if rank(&example) < rank(&g.1) {
+                    if earliest_first(&example, &g.1).is_lt() {
                         g.1 = example;
                     }
                 }
@@ -344,6 +387,10 @@ pub struct Merger {
     max_open: usize,
     max_time: Option<i64>,
     min_time: Option<i64>,
+    /// Open traces by last event time, oldest on top: `(last_us, hash)`, pushed whenever a
+    /// trace's last event time moves. An entry whose trace has moved on (or left) is stale and
+    /// skipped, so the idle sweep touches only the traces it finishes.
+    expiry: BinaryHeap<Reverse<(i64, u64)>>,
     merged: u64,
     /// Hold back edge traces instead of finishing them (see [`Merger::hold_edges`]).
     hold: bool,
@@ -363,6 +410,7 @@ impl Merger {
             max_open: max_open.max(1),
             max_time: None,
             min_time: None,
+            expiry: BinaryHeap::new(),
             merged: 0,
             hold: false,
             held: Vec::new(),
@@ -409,9 +457,14 @@ impl Merger {
             self.min_time = min_opt(self.min_time, e.state.first_us);
             // Fragments and the merger hash ids with the same fixed hasher.
             let hash = e.hash;
-            match self.open.find_mut(hash, |o| o.hash == hash && o.id == e.id) {
-                Some(o) => o.state.absorb(e.state),
+            let moved_to = match self.open.find_mut(hash, |o| o.hash == hash && o.id == e.id) {
+                Some(o) => {
+                    let before = o.state.last_us;
+                    o.state.absorb(e.state);
+                    o.state.last_us.filter(|_| o.state.last_us != before)
+                }
                 None => {
+                    let last = e.state.last_us;
                     self.open.insert_unique(
                         hash,
                         Entry {
@@ -421,7 +474,11 @@ impl Merger {
                         },
                         |x| x.hash,
                     );
+                    last
                 }
+            };
+            if let Some(t) = moved_to {
+                self.expiry.push(Reverse((t, hash)));
             }
         }
         self.merged += 1;
@@ -434,7 +491,22 @@ impl Merger {
     fn sweep(&mut self) {
         if let Some(now) = self.max_time {
             let cutoff = now - self.idle_us;
-            for e in self.take_open(|e| e.state.last_us.is_some_and(|l| l < cutoff)) {
+            let mut done = Vec::new();
+            while let Some(&Reverse((t, hash))) = self.expiry.peek() {
+                if t >= cutoff {
+                    break;
+                }
+                self.expiry.pop();
+                // A trace whose last event is still `t` is idle; any other entry is stale.
+                let found = self
+                    .open
+                    .find_entry(hash, |o| o.hash == hash && o.state.last_us == Some(t));
+                if let Ok(occupied) = found {
+                    done.push(occupied.remove().0);
+                }
+            }
+            stable_order(&mut done);
+            for e in done {
                 self.retire(e.id, e.state, false);
             }
         }
@@ -658,7 +730,7 @@ mod tests {
             let s = m.finish();
             assert_eq!(s.count, 3);
             assert_eq!(s.with_errors, 1);
-            assert_eq!(s.events_hist[&2], 2);
+            assert_eq!(s.events_histogram()[&2], 2);
             assert_eq!(s.slowest[0].id.as_ref(), "b");
             assert_eq!(s.slowest[0].state.span_ms(), Some(3000.0));
         }

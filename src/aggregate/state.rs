@@ -358,7 +358,7 @@ fn capture_traces(t: &TraceShard, idle_us: i64, catalog: &Catalog) -> TracesStat
         count: s.count,
         with_errors: s.with_errors,
         evicted: s.evicted,
-        events_hist: s.events_hist.iter().map(|(k, v)| (*k, *v)).collect(),
+        events_hist: s.events_histogram().into_iter().collect(),
         span: (s.span.count() > 0).then(|| serde_json::to_value(&s.span).unwrap_or(Value::Null)),
         slowest: s.slowest.iter().map(|f| trace_rec(f, catalog)).collect(),
         error_groups: groups
@@ -627,7 +627,7 @@ pub fn restore_traces(
     stats.with_errors = t.with_errors;
     stats.evicted = t.evicted;
     for (k, v) in t.events_hist {
-        *stats.events_hist.entry(k).or_default() += v;
+        stats.add_events_count(k, v);
     }
     for r in t.slowest {
         stats

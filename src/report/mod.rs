@@ -866,14 +866,15 @@ fn trace_summary(f: &Finished, catalog: &Catalog) -> TraceSummary {
 
 fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
     // Nearest-rank percentiles from the exact events-per-trace histogram.
-    let total: u64 = t.events_hist.values().sum();
+    let events_hist = t.events_histogram();
+    let total: u64 = events_hist.values().sum();
     let rank = |q: f64| -> Option<f64> {
         if total == 0 {
             return None;
         }
         let want = ((q * total as f64).ceil() as u64).max(1);
         let mut seen = 0;
-        for (&events, &n) in &t.events_hist {
+        for (&events, &n) in &events_hist {
             seen += n;
             if seen >= want {
                 return Some(events as f64);
@@ -922,7 +923,7 @@ fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
             p50: rank(0.5),
             p90: rank(0.9),
             p99: rank(0.99),
-            max: t.events_hist.keys().next_back().map(|&v| v as f64),
+            max: events_hist.keys().next_back().map(|&v| v as f64),
         },
         span_ms: Distribution {
             p50: span_q(0.5),
