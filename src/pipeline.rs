@@ -269,7 +269,10 @@ pub fn analyze(
                         let _ = buf_tx.send(chunk.data);
                     }
                 }
-                states.lock().expect("no poisoned lock").push(worker.agg);
+                states
+                    .lock()
+                    .expect("no poisoned lock")
+                    .push(worker.into_state());
             });
         }
         drop(work_rx);
@@ -409,8 +412,6 @@ struct Worker<'s> {
     fragment: Fragment,
     /// Global sequence and line of the current line, for first-error order.
     line_order: (u64, u64),
-    /// Service names handed out as shared strings (a handful per log).
-    services: Vec<std::sync::Arc<str>>,
     /// Request ids in the previous chunk, to size the next fragment.
     last_fragment_len: usize,
     agg: Aggregators,
@@ -429,7 +430,6 @@ impl<'s> Worker<'s> {
             merger,
             fragment: Fragment::new(0, 0),
             line_order: (0, 0),
-            services: Vec::new(),
             last_fragment_len: 0,
             agg: shared.new_state(),
             msg_hits: Vec::new(),
@@ -438,6 +438,12 @@ impl<'s> Worker<'s> {
             time_cache: TimeCache::default(),
             tap: None,
         }
+    }
+
+    /// The worker's aggregators, ready to merge and read (latency bins settled).
+    fn into_state(mut self) -> Aggregators {
+        self.agg.latency.settle();
+        self.agg
     }
 
     fn process(&mut self, chunk: &Chunk) {
@@ -589,7 +595,6 @@ impl<'s> Worker<'s> {
                 observe_request(
                     shared,
                     &mut self.fragment,
-                    &mut self.services,
                     &id,
                     &rec,
                     level,
@@ -786,6 +791,8 @@ impl Live<'_> {
         let n = self
             .worker
             .process_lines(source, 0, self.global_seq, data, self.lines[s]);
+        // Reports are read between feeds.
+        self.worker.agg.latency.settle();
         self.global_seq += 1;
         self.lines[s] += n;
     }
@@ -849,7 +856,6 @@ impl Live<'_> {
 fn observe_request(
     shared: &Shared,
     fragment: &mut Fragment,
-    services: &mut Vec<std::sync::Arc<str>>,
     id: &[u8],
     rec: &Record<'_, '_>,
     level: Option<crate::record::Level>,
@@ -858,69 +864,36 @@ fn observe_request(
     hits: &[u16],
     order: (u64, u64),
 ) {
-    let s = fragment.state(id);
+    let mut event = fragment.event(id);
     if let Some(t) = time {
-        s.first_us = Some(s.first_us.map_or(t, |f| f.min(t)));
-        s.last_us = Some(s.last_us.map_or(t, |l| l.max(t)));
+        event.time(t);
     }
-    s.events += 1;
-    if s.services.len() < 8 {
+    if event.wants_service() {
         if let Some(svc) = rec.bytes(Slot::Service) {
-            if !s.services.iter().any(|x| x.as_bytes() == &svc[..]) {
-                let shared_name = match services.iter().find(|x| x.as_bytes() == &svc[..]) {
-                    Some(a) => a.clone(),
-                    None => {
-                        let a: std::sync::Arc<str> = String::from_utf8_lossy(&svc).into();
-                        if services.len() < 256 {
-                            services.push(a.clone());
-                        }
-                        a
-                    }
-                };
-                s.services.push(shared_name);
-            }
+            event.service(&svc);
         }
     }
     if let Some(ms) = duration {
-        if s.slowest.as_ref().is_none_or(|(x, _)| ms > *x) {
+        if event.is_slowest(ms) {
             let msg = rec.text(Slot::Message).unwrap_or_default();
-            let msg = cut(&msg, 256);
-            match &mut s.slowest {
-                Some((x, text)) => {
-                    *x = ms;
-                    text.clear();
-                    text.push_str(msg);
-                }
-                None => s.slowest = Some((ms, msg.to_string())),
-            }
+            event.slowest(ms, cut(&msg, 256));
         }
     }
     for &p in hits {
-        if let Err(i) = s.patterns.binary_search(&p) {
-            if s.patterns.len() < 16 {
-                s.patterns.insert(i, p);
-            }
-        }
+        event.pattern(p);
     }
     if level.is_some_and(crate::record::Level::is_error) {
-        s.errors += 1;
-        let candidate_earlier = s.first_error.as_ref().is_none_or(|f| {
-            (time.is_none(), time, order) < (f.time_us.is_none(), f.time_us, f.order)
-        });
-        if candidate_earlier {
-            let pattern = hits
+        event.error(time, order, || FirstError {
+            time_us: time,
+            order,
+            pattern: hits
                 .iter()
                 .copied()
-                .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p)));
-            s.first_error = Some(Box::new(FirstError {
-                time_us: time,
-                order,
-                pattern,
-                message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
-                service: rec.text(Slot::Service).map(|m| m.into()),
-                caller: rec.text(Slot::Caller).map(|m| m.into()),
-            }));
-        }
+                .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p))),
+            message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
+            service: rec.text(Slot::Service).map(|m| m.into()),
+            caller: rec.text(Slot::Caller).map(|m| m.into()),
+        });
     }
 }
 
@@ -1057,7 +1030,7 @@ impl<'c> BytesAnalyzer<'c> {
             worker.process(&c);
             true
         });
-        let mut agg = worker.agg;
+        let mut agg = worker.into_state();
         let lines = std::mem::take(&mut agg.lines).finish();
         let traces = self
             .shared

@@ -137,12 +137,18 @@ pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
     total.is_finite().then_some(total)
 }
 
+fn sketch_config() -> SketchConfig {
+    SketchConfig::new(SKETCH_ALPHA, SKETCH_MAX_BINS, SKETCH_MIN_MS)
+}
+
 fn new_sketch() -> DDSketch {
-    DDSketch::new(SketchConfig::new(
-        SKETCH_ALPHA,
-        SKETCH_MAX_BINS,
-        SKETCH_MIN_MS,
-    ))
+    DDSketch::new(sketch_config())
+}
+
+/// `ln γ` of the sketches, computed as `SketchConfig::new` does, so [`Latency::bin`] finds the
+/// same keys as `DDSketch::add`.
+fn gamma_ln() -> f64 {
+    sketch_config().gamma.ln()
 }
 
 /// An event kept as evidence.
@@ -238,10 +244,31 @@ impl SlowestK {
     }
 }
 
+/// Lowest sketch key counted in a group's pending bins (about 1 µs); keys outside
+/// [`PENDING_KEY_LO`], `PENDING_KEY_LO + PENDING_SLOTS` go to the sketch directly.
+const PENDING_KEY_LO: i32 = -700;
+/// Pending bins per group: keys up to about 2.4·10⁷ ms (6.7 hours) at 0.5 %.
+const PENDING_SLOTS: usize = 2400;
+/// Groups (per worker) that bin values before they enter the sketch (9.6 kB each); later
+/// groups add to their sketch directly, so memory stays small with thousands of groups.
+const MAX_BINNED_GROUPS: usize = 256;
+
+/// Where a duration lands in every sketch (they share one configuration), computed once per
+/// event for all its groups: a pending-bin slot, or none when it falls outside the pending
+/// range (it is then added to the sketch itself).
+#[derive(Clone, Copy, Debug)]
+pub struct Binned {
+    ms: f64,
+    /// Duration in whole nanoseconds (for the exact sum).
+    ns: i128,
+    slot: Option<u16>,
+}
+
 /// Latency of one group.
 #[derive(Clone)]
 pub struct GroupLatency {
-    /// Percentile sketch.
+    /// Percentile sketch. Up to date only after [`GroupLatency::settle`] (which
+    /// [`Latency::settle`] and the merges call).
     pub sketch: DDSketch,
     /// Events.
     pub count: u64,
@@ -252,6 +279,16 @@ pub struct GroupLatency {
     pub max: f64,
     /// Slowest events of the group.
     pub slowest: SlowestK,
+    /// Counts per sketch key not yet in `sketch` (allocated on first use). `DDSketch::add`
+    /// takes a logarithm per value and per sketch; here a value is binned once per event for
+    /// all its groups, and each bin enters the sketch with one `add_with_count` when the chunk
+    /// ends. The sketch ends up with the same bins as if every value had been added alone.
+    pending: Vec<u32>,
+    /// Slots of `pending` that are not zero.
+    touched: Vec<u16>,
+    /// Whether this group bins values (see [`MAX_BINNED_GROUPS`]); if not, values go
+    /// straight into the sketch.
+    binned: bool,
 }
 
 impl std::fmt::Debug for GroupLatency {
@@ -273,20 +310,54 @@ impl GroupLatency {
             sum_ns: 0,
             max: f64::NEG_INFINITY,
             slowest: SlowestK::new(k),
+            pending: Vec::new(),
+            touched: Vec::new(),
+            binned: true,
         }
     }
 
     #[inline]
-    fn add(&mut self, ms: f64) {
-        self.sketch.add(ms);
+    fn add(&mut self, b: Binned) {
+        match b.slot.filter(|_| self.binned) {
+            Some(slot) => {
+                if self.pending.is_empty() {
+                    self.pending = vec![0; PENDING_SLOTS];
+                }
+                let c = &mut self.pending[slot as usize];
+                if *c == 0 {
+                    self.touched.push(slot);
+                }
+                *c += 1;
+                if *c == u32::MAX {
+                    self.settle();
+                }
+            }
+            None => self.sketch.add(b.ms),
+        }
         self.count += 1;
-        self.sum_ns += (ms * 1e6).round() as i128;
-        if ms > self.max {
-            self.max = ms;
+        self.sum_ns += b.ns;
+        if b.ms > self.max {
+            self.max = b.ms;
         }
     }
 
-    fn merge(&mut self, o: GroupLatency) {
+    /// Moves the pending bins into the sketch.
+    pub fn settle(&mut self) {
+        if self.touched.is_empty() {
+            return;
+        }
+        let config = sketch_config();
+        for slot in self.touched.drain(..) {
+            let n = std::mem::take(&mut self.pending[slot as usize]);
+            // `value(key)` lies inside bin `key`, so the sketch files it under that key.
+            let v = config.value(PENDING_KEY_LO + i32::from(slot));
+            self.sketch.add_with_count(v, u64::from(n));
+        }
+    }
+
+    fn merge(&mut self, mut o: GroupLatency) {
+        self.settle();
+        o.settle();
         self.sketch
             .merge(&o.sketch)
             .expect("sketches share one configuration");
@@ -303,6 +374,7 @@ impl GroupLatency {
 
     /// Percentile `q` (0–1) in ms.
     pub fn quantile(&self, q: f64) -> Option<f64> {
+        debug_assert!(self.touched.is_empty(), "quantile of an unsettled group");
         self.sketch.quantile(q).ok().flatten()
     }
 }
@@ -360,6 +432,8 @@ pub struct Latency {
     pub unparsable: u64,
     /// Counts per log-spaced duration bucket (see [`histogram_bucket`]).
     pub histogram: [u64; HIST_BUCKETS],
+    /// `ln γ` of the sketches (see [`Latency::bin`]).
+    gamma_ln: f64,
 }
 
 /// Buckets of the latency histogram: four per decade from 0.01 ms to 1,000 s, plus one below
@@ -369,10 +443,16 @@ pub const HIST_BUCKETS: usize = 34;
 /// The histogram bucket of a duration: 0 below 0.01 ms, then `4·(log10(ms) + 2)` (four per
 /// decade), the last one at and above 1,000,000 ms.
 pub fn histogram_bucket(ms: f64) -> usize {
+    histogram_bucket_ln(ms, ms.ln())
+}
+
+/// [`histogram_bucket`] given `ln(ms)` (computed once per event for the sketches too).
+#[inline]
+fn histogram_bucket_ln(ms: f64, ln: f64) -> usize {
     if ms.is_nan() || ms < 0.01 {
         return 0;
     }
-    let b = ((ms.log10() + 2.0) * 4.0).floor() as isize + 1;
+    let b = ((ln / std::f64::consts::LN_10 + 2.0) * 4.0).floor() as isize + 1;
     b.clamp(1, HIST_BUCKETS as isize - 1) as usize
 }
 
@@ -410,6 +490,7 @@ impl Latency {
             slow_threshold_ms,
             unparsable: 0,
             histogram: [0; HIST_BUCKETS],
+            gamma_ln: gamma_ln(),
         }
     }
 
@@ -439,11 +520,29 @@ impl Latency {
         l
     }
 
+    /// Where `ms` goes in the sketches, and its histogram bucket: one logarithm for both.
+    #[inline]
+    fn bin(&self, ms: f64) -> (Binned, usize) {
+        let ln = ms.ln();
+        let slot = if ms > SKETCH_MIN_MS {
+            // As `SketchConfig::key`: floor(ln(v) / ln γ).
+            let key = (ln / self.gamma_ln).floor() as i32;
+            u16::try_from(key - PENDING_KEY_LO)
+                .ok()
+                .filter(|&s| (s as usize) < PENDING_SLOTS)
+        } else {
+            None
+        };
+        let ns = (ms * 1e6).round() as i128;
+        (Binned { ms, ns, slot }, histogram_bucket_ln(ms, ln))
+    }
+
     /// Records one duration. `event` builds the evidence record, only when it is needed.
     #[inline]
     pub fn observe(&mut self, ms: f64, keys: &[(Dimension, &[u8])], event: impl Fn() -> SlowEvent) {
-        self.overall.add(ms);
-        self.histogram[histogram_bucket(ms)] += 1;
+        let (b, bucket) = self.bin(ms);
+        self.overall.add(b);
+        self.histogram[bucket] += 1;
         let mut built: Option<SlowEvent> = None;
         if self.overall.slowest.wants(ms) {
             let e = built.get_or_insert_with(&event).clone();
@@ -469,12 +568,15 @@ impl Latency {
                     } else {
                         OTHER.as_bytes().into()
                     };
-                    self.groups
-                        .entry((dim, key))
-                        .or_insert_with(|| GroupLatency::new(GROUP_SLOWEST))
+                    let binned = self.groups.len() < MAX_BINNED_GROUPS;
+                    self.groups.entry((dim, key)).or_insert_with(|| {
+                        let mut g = GroupLatency::new(GROUP_SLOWEST);
+                        g.binned = binned;
+                        g
+                    })
                 }
             };
-            g.add(ms);
+            g.add(b);
             if g.slowest.wants(ms) {
                 let e = built.get_or_insert_with(&event).clone();
                 g.slowest.offer(e);
@@ -482,8 +584,19 @@ impl Latency {
         }
     }
 
+    /// Moves every group's pending bins into its sketch; call before reading percentiles
+    /// (a worker does when it hands its state over; the merges do before merging).
+    pub fn settle(&mut self) {
+        self.overall.settle();
+        for g in self.groups.values_mut() {
+            g.settle();
+        }
+    }
+
     /// Adds another state.
-    pub fn merge(&mut self, o: Latency) {
+    pub fn merge(&mut self, mut o: Latency) {
+        self.settle();
+        o.settle();
         self.overall.merge(o.overall);
         for (k, g) in o.groups {
             match self.groups.get_mut(&k) {
@@ -613,6 +726,7 @@ mod tests {
             );
         }
         a.merge(b);
+        one.settle();
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
         for q in [0.5, 0.9, 0.99, 0.999] {
@@ -640,6 +754,47 @@ mod tests {
             slowest,
             sorted.iter().rev().take(5).copied().collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn binned_adds_give_the_sketch_the_same_bins_as_adding_each_value() {
+        let mut values: Vec<f64> = (0..20_000)
+            .map(|i| 1e-7 * 1.0013f64.powi(i) + (i % 7) as f64 * 1e-9)
+            .collect();
+        values.extend([0.0, 1e-6, 1e-3, 0.01, 1.0, 10.0, 100.0, 2.5e7, 1e12]);
+        let mut l = Latency::new(1, None);
+        let mut direct = new_sketch();
+        let config = sketch_config();
+        for &v in &values {
+            let (b, bucket) = l.bin(v);
+            if let Some(slot) = b.slot {
+                assert_eq!(PENDING_KEY_LO + i32::from(slot), config.key(v), "{v}");
+            }
+            let by_log10 = ((v.log10() + 2.0) * 4.0).floor() as isize + 1;
+            let by_log10 = if v < 0.01 {
+                0
+            } else {
+                by_log10.clamp(1, HIST_BUCKETS as isize - 1) as usize
+            };
+            assert_eq!(bucket, by_log10, "{v}");
+            l.observe(v, &[], blank_event);
+            direct.add(v);
+        }
+        l.settle();
+        assert_eq!(l.overall.count, values.len() as u64);
+        for q in [0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999] {
+            assert_eq!(l.overall.quantile(q), direct.quantile(q).unwrap(), "q {q}");
+        }
+    }
+
+    fn blank_event() -> SlowEvent {
+        SlowEvent {
+            duration_ms: 0.0,
+            pos: pos(0),
+            time_us: None,
+            request_id: None,
+            message: None,
+        }
     }
 
     #[test]

@@ -110,20 +110,155 @@ impl TraceState {
     }
 }
 
+/// Up to `N` small indices (services, catalog patterns) kept inline: no heap memory.
+#[derive(Clone, Copy, Debug)]
+struct Small<const N: usize> {
+    n: u8,
+    items: [u16; N],
+}
+
+impl<const N: usize> Default for Small<N> {
+    fn default() -> Self {
+        Small {
+            n: 0,
+            items: [0; N],
+        }
+    }
+}
+
+impl<const N: usize> Small<N> {
+    fn as_slice(&self) -> &[u16] {
+        &self.items[..self.n as usize]
+    }
+
+    /// Appends `v` if it is new and there is room (keeps the order of appearance).
+    fn push_new(&mut self, v: u16) {
+        if (self.n as usize) < N && !self.as_slice().contains(&v) {
+            self.items[self.n as usize] = v;
+            self.n += 1;
+        }
+    }
+
+    /// Inserts `v` in ascending order if it is new and there is room.
+    fn insert_sorted(&mut self, v: u16) {
+        if let Err(i) = self.as_slice().binary_search(&v) {
+            let n = self.n as usize;
+            if n < N {
+                self.items.copy_within(i..n, i + 1);
+                self.items[i] = v;
+                self.n += 1;
+            }
+        }
+    }
+}
+
+/// What is known of a request while it is open, in a chunk's [`Fragment`] or in the
+/// [`Merger`]: fixed-size, so recording an event or merging allocates nothing but the rare
+/// first error. Services are indices into the fragment's or the merger's table of names;
+/// `T` is the slowest message: a range of the fragment's text, or owned by the merger. A
+/// [`TraceState`] is built only for the traces a report keeps.
+#[derive(Clone, Debug)]
+struct Open<T> {
+    first_us: Option<i64>,
+    last_us: Option<i64>,
+    events: u64,
+    errors: u64,
+    services: Small<8>,
+    slowest: Option<(f64, T)>,
+    first_error: Option<Box<FirstError>>,
+    patterns: Small<16>,
+}
+
+impl<T> Default for Open<T> {
+    fn default() -> Self {
+        Open {
+            first_us: None,
+            last_us: None,
+            events: 0,
+            errors: 0,
+            services: Small::default(),
+            slowest: None,
+            first_error: None,
+            patterns: Small::default(),
+        }
+    }
+}
+
+impl<T> Open<T> {
+    fn span_ms(&self) -> Option<f64> {
+        Some((self.last_us? - self.first_us?) as f64 / 1000.0)
+    }
+
+    /// Adds a later part of the same request; `services` maps the part's service indices
+    /// (`u16::MAX`: no room left for the name) and `text` makes its slowest message ours.
+    fn absorb<U>(&mut self, o: Open<U>, services: &[u16], text: impl FnOnce(U) -> T) {
+        self.first_us = min_opt(self.first_us, o.first_us);
+        self.last_us = max_opt(self.last_us, o.last_us);
+        self.events += o.events;
+        self.errors += o.errors;
+        for &s in o.services.as_slice() {
+            match services.get(s as usize) {
+                Some(&g) if g != u16::MAX => self.services.push_new(g),
+                _ => {}
+            }
+        }
+        if let Some((ms, m)) = o.slowest {
+            if self.slowest.as_ref().is_none_or(|(x, _)| ms > *x) {
+                self.slowest = Some((ms, text(m)));
+            }
+        }
+        if let Some(e) = o.first_error {
+            if self.first_error.as_ref().is_none_or(|f| e.earlier_than(f)) {
+                self.first_error = Some(e);
+            }
+        }
+        for &p in o.patterns.as_slice() {
+            self.patterns.insert_sorted(p);
+        }
+    }
+}
+
+/// An open trace in the merger.
 struct Entry {
     hash: u64,
     id: Box<str>,
-    state: TraceState,
+    state: Open<Box<str>>,
 }
 
 fn hasher() -> foldhash::fast::FixedState {
     foldhash::fast::FixedState::with_seed(0x7472_6163_6573)
 }
 
+/// A request in a fragment: its id and slowest message are ranges of the fragment's text.
+struct FragEntry {
+    hash: u64,
+    id: (u32, u32),
+    state: Open<(u32, u32)>,
+}
+
+fn range(text: &[u8], (start, len): (u32, u32)) -> &[u8] {
+    &text[start as usize..start as usize + len as usize]
+}
+
+/// Appends `bytes` to `text`; returns its range.
+fn append(text: &mut Vec<u8>, bytes: &[u8]) -> (u32, u32) {
+    let start = text.len();
+    text.extend_from_slice(bytes);
+    (start as u32, bytes.len() as u32)
+}
+
+/// Most distinct service names a fragment or the merger keeps; later names are not recorded
+/// in traces.
+const MAX_SERVICE_NAMES: usize = 4096;
+
 /// What one chunk says about each request id in it.
 pub struct Fragment {
     seq: u64,
-    table: HashTable<Entry>,
+    table: HashTable<FragEntry>,
+    /// The ids and slowest messages of the chunk, back to back.
+    text: Vec<u8>,
+    /// Service names seen in the chunk.
+    services: Vec<std::sync::Arc<str>>,
     hasher: foldhash::fast::FixedState,
 }
 
@@ -134,6 +269,8 @@ impl Fragment {
         Fragment {
             seq,
             table: HashTable::with_capacity(capacity),
+            text: Vec::with_capacity(capacity * 24),
+            services: Vec::new(),
             hasher: hasher(),
         }
     }
@@ -143,27 +280,125 @@ impl Fragment {
         self.table.len()
     }
 
-    /// The state of request `id`, created on first sight.
-    #[inline]
-    pub fn state(&mut self, id: &[u8]) -> &mut TraceState {
-        use std::hash::BuildHasher;
-        let hash = self.hasher.hash_one(id);
-        let entry = self.table.entry(
-            hash,
-            |e| e.hash == hash && e.id.as_bytes() == id,
-            |e| e.hash,
-        );
-        let entry = entry.or_insert_with(|| Entry {
-            hash,
-            id: String::from_utf8_lossy(id).into(),
-            state: TraceState::default(),
-        });
-        &mut entry.into_mut().state
-    }
-
     /// Returns true if and only if the chunk had no request id.
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
+    }
+
+    /// Counts an event of request `id` (bytes that are not UTF-8 are replaced, as in every
+    /// id shown) and returns it, to add what else the event says.
+    #[inline]
+    pub fn event(&mut self, id: &[u8]) -> Event<'_> {
+        use std::hash::BuildHasher;
+        let id = String::from_utf8_lossy(id);
+        let id = id.as_bytes();
+        let hash = self.hasher.hash_one(id);
+        let Fragment {
+            table,
+            text,
+            services,
+            ..
+        } = self;
+        let found = table.find_entry(hash, |e| e.hash == hash && range(text, e.id) == id);
+        let state = match found {
+            Ok(occupied) => &mut occupied.into_mut().state,
+            Err(absent) => {
+                let id = append(text, id);
+                let entry = FragEntry {
+                    hash,
+                    id,
+                    state: Open::default(),
+                };
+                &mut absent
+                    .into_table()
+                    .insert_unique(hash, entry, |e| e.hash)
+                    .into_mut()
+                    .state
+            }
+        };
+        state.events += 1;
+        Event {
+            state,
+            text,
+            services,
+        }
+    }
+}
+
+/// One event of a request being added to a [`Fragment`].
+pub struct Event<'f> {
+    state: &'f mut Open<(u32, u32)>,
+    text: &'f mut Vec<u8>,
+    services: &'f mut Vec<std::sync::Arc<str>>,
+}
+
+impl Event<'_> {
+    /// Its time (µs).
+    #[inline]
+    pub fn time(&mut self, t: i64) {
+        let s = &mut *self.state;
+        s.first_us = Some(s.first_us.map_or(t, |f| f.min(t)));
+        s.last_us = Some(s.last_us.map_or(t, |l| l.max(t)));
+    }
+
+    /// Returns true if and only if the request has room for another service name.
+    #[inline]
+    pub fn wants_service(&self) -> bool {
+        (self.state.services.n as usize) < self.state.services.items.len()
+    }
+
+    /// The service that logged it.
+    #[inline]
+    pub fn service(&mut self, name: &[u8]) {
+        let i = match self.services.iter().position(|s| s.as_bytes() == name) {
+            Some(i) => i,
+            None if self.services.len() < MAX_SERVICE_NAMES => {
+                self.services.push(String::from_utf8_lossy(name).into());
+                self.services.len() - 1
+            }
+            None => return,
+        };
+        self.state.services.push_new(i as u16);
+    }
+
+    /// Returns true if and only if a duration of `ms` is the request's slowest so far.
+    #[inline]
+    pub fn is_slowest(&self, ms: f64) -> bool {
+        self.state.slowest.as_ref().is_none_or(|(x, _)| ms > *x)
+    }
+
+    /// Its duration (ms) and message, if it is the slowest so far (see [`Event::is_slowest`]).
+    #[inline]
+    pub fn slowest(&mut self, ms: f64, message: &str) {
+        if self.is_slowest(ms) {
+            let m = append(self.text, message.as_bytes());
+            self.state.slowest = Some((ms, m));
+        }
+    }
+
+    /// A catalog pattern it hit.
+    #[inline]
+    pub fn pattern(&mut self, p: u16) {
+        self.state.patterns.insert_sorted(p);
+    }
+
+    /// Counts it as an error; `first` describes it, built only if it came before the
+    /// request's first error so far (by time, untimed last, then input order).
+    #[inline]
+    pub fn error(
+        &mut self,
+        time_us: Option<i64>,
+        order: (u64, u64),
+        first: impl FnOnce() -> FirstError,
+    ) {
+        let s = &mut *self.state;
+        s.errors += 1;
+        let earlier = s.first_error.as_ref().is_none_or(|f| {
+            (time_us.is_none(), time_us, order) < (f.time_us.is_none(), f.time_us, f.order)
+        });
+        if earlier {
+            s.first_error = Some(Box::new(first()));
+        }
     }
 }
 
@@ -252,18 +487,30 @@ impl Default for TraceStats {
 impl TraceStats {
     /// Adds a finished trace.
     pub fn finish(&mut self, id: Box<str>, state: TraceState) {
+        let (events, span, errors) = (state.events, state.span_ms(), state.errors);
+        self.finish_lazy(events, span, errors, || Finished { id, state });
+    }
+
+    /// Adds a finished trace of `events` events, `span` and `errors`; `make` builds it only
+    /// if it is kept (among the slowest, or failing).
+    fn finish_lazy(
+        &mut self,
+        events: u64,
+        span: Option<f64>,
+        errors: u64,
+        make: impl FnOnce() -> Finished,
+    ) {
         self.count += 1;
-        self.add_events_count(state.events, 1);
-        let span = state.span_ms();
+        self.add_events_count(events, 1);
         if let Some(s) = span {
             self.span.add(s);
         }
         let keep_slow = span.is_some_and(|s| s >= self.slow_floor);
-        let errored = state.errors > 0;
+        let errored = errors > 0;
         if !keep_slow && !errored {
             return;
         }
-        let f = Finished { id, state };
+        let f = make();
         if errored {
             self.with_errors += 1;
             let e = f.state.first_error.as_ref();
@@ -392,6 +639,9 @@ pub struct Merger {
     /// skipped, so the idle sweep touches only the traces it finishes.
     expiry: BinaryHeap<Reverse<(i64, u64)>>,
     merged: u64,
+    /// Service names of the open traces (they hold indices).
+    names: Vec<std::sync::Arc<str>>,
+    name_ids: HashMap<std::sync::Arc<str>, u16, foldhash::fast::FixedState>,
     /// Hold back edge traces instead of finishing them (see [`Merger::hold_edges`]).
     hold: bool,
     held: Vec<Finished>,
@@ -412,6 +662,8 @@ impl Merger {
             min_time: None,
             expiry: BinaryHeap::new(),
             merged: 0,
+            names: Vec::new(),
+            name_ids: HashMap::with_hasher(hasher()),
             hold: false,
             held: Vec::new(),
             stats: TraceStats::default(),
@@ -427,19 +679,58 @@ impl Merger {
         self
     }
 
-    fn retire(&mut self, id: Box<str>, state: TraceState, evicted: bool) {
-        let head = match (state.first_us, self.min_time) {
+    /// The report's view of an open trace.
+    fn materialize(names: &[std::sync::Arc<str>], o: Open<Box<str>>) -> TraceState {
+        TraceState {
+            first_us: o.first_us,
+            last_us: o.last_us,
+            events: o.events,
+            errors: o.errors,
+            services: o
+                .services
+                .as_slice()
+                .iter()
+                .map(|&i| names[i as usize].clone())
+                .collect(),
+            slowest: o.slowest.map(|(ms, m)| (ms, m.into_string())),
+            first_error: o.first_error,
+            patterns: o.patterns.as_slice().to_vec(),
+        }
+    }
+
+    fn retire(&mut self, e: Entry, evicted: bool) {
+        let head = match (e.state.first_us, self.min_time) {
             (Some(f), Some(min)) => f < min.saturating_add(self.idle_us),
             _ => true,
         };
         if evicted {
             self.stats.evicted += 1;
         }
+        let names = &self.names;
         if self.hold && head {
-            self.held.push(Finished { id, state });
+            let state = Self::materialize(names, e.state);
+            self.held.push(Finished { id: e.id, state });
         } else {
-            self.stats.finish(id, state);
+            let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
+            self.stats.finish_lazy(events, span, errors, || Finished {
+                id: e.id,
+                state: Self::materialize(names, e.state),
+            });
         }
+    }
+
+    /// The merger's index of service `name` (`u16::MAX` when the table is full).
+    fn name_id(&mut self, name: &std::sync::Arc<str>) -> u16 {
+        if let Some(&i) = self.name_ids.get(name) {
+            return i;
+        }
+        if self.names.len() >= MAX_SERVICE_NAMES {
+            return u16::MAX;
+        }
+        let i = self.names.len() as u16;
+        self.names.push(name.clone());
+        self.name_ids.insert(name.clone(), i);
+        i
     }
 
     /// Takes the fragment of a chunk; merges every fragment that is next in order.
@@ -452,28 +743,34 @@ impl Merger {
     }
 
     fn merge(&mut self, f: Fragment) {
+        let services: Vec<u16> = f.services.iter().map(|n| self.name_id(n)).collect();
+        let text = &f.text[..];
+        let owned = |m: (u32, u32)| -> Box<str> { String::from_utf8_lossy(range(text, m)).into() };
         for e in f.table {
             self.max_time = max_opt(self.max_time, e.state.last_us);
             self.min_time = min_opt(self.min_time, e.state.first_us);
             // Fragments and the merger hash ids with the same fixed hasher.
             let hash = e.hash;
-            let moved_to = match self.open.find_mut(hash, |o| o.hash == hash && o.id == e.id) {
+            let id = range(text, e.id);
+            let found = self
+                .open
+                .find_mut(hash, |o| o.hash == hash && o.id.as_bytes() == id);
+            let moved_to = match found {
                 Some(o) => {
                     let before = o.state.last_us;
-                    o.state.absorb(e.state);
+                    o.state.absorb(e.state, &services, owned);
                     o.state.last_us.filter(|_| o.state.last_us != before)
                 }
                 None => {
-                    let last = e.state.last_us;
-                    self.open.insert_unique(
+                    let mut state = Open::default();
+                    state.absorb(e.state, &services, owned);
+                    let last = state.last_us;
+                    let entry = Entry {
                         hash,
-                        Entry {
-                            hash,
-                            id: e.id,
-                            state: e.state,
-                        },
-                        |x| x.hash,
-                    );
+                        id: String::from_utf8_lossy(id).into(),
+                        state,
+                    };
+                    self.open.insert_unique(hash, entry, |x| x.hash);
                     last
                 }
             };
@@ -507,7 +804,7 @@ impl Merger {
             }
             stable_order(&mut done);
             for e in done {
-                self.retire(e.id, e.state, false);
+                self.retire(e, false);
             }
         }
         if self.open.len() > self.max_open {
@@ -522,7 +819,7 @@ impl Merger {
             let victims: hashbrown::HashSet<Box<str>> =
                 by_age.into_iter().map(|(_, id)| id).collect();
             for e in self.take_open(|e| victims.contains(&e.id)) {
-                self.retire(e.id, e.state, true);
+                self.retire(e, true);
             }
         }
     }
@@ -555,7 +852,12 @@ impl Merger {
         let mut rest: Vec<Entry> = self.open.drain().collect();
         stable_order(&mut rest);
         for e in rest {
-            self.stats.finish(e.id, e.state);
+            let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
+            let names = &self.names;
+            self.stats.finish_lazy(events, span, errors, || Finished {
+                id: e.id,
+                state: Self::materialize(names, e.state),
+            });
         }
         self.stats.trim_slowest();
         for f in std::mem::take(&mut self.held) {
@@ -575,9 +877,10 @@ impl Merger {
         let mut rest: Vec<Entry> = self.open.drain().collect();
         stable_order(&mut rest);
         let mut edges = std::mem::take(&mut self.held);
+        let names = &self.names;
         edges.extend(rest.into_iter().map(|e| Finished {
             id: e.id,
-            state: e.state,
+            state: Self::materialize(names, e.state),
         }));
         self.stats.trim_slowest();
         TraceShard {
@@ -684,24 +987,63 @@ mod tests {
     use super::*;
 
     fn event(f: &mut Fragment, id: &str, t: i64, error: bool) {
-        let s = f.state(id.as_bytes());
-        s.first_us = min_opt(s.first_us, Some(t));
-        s.last_us = max_opt(s.last_us, Some(t));
-        s.events += 1;
+        let mut e = f.event(id.as_bytes());
+        e.time(t);
         if error {
-            s.errors += 1;
-            let e = FirstError {
+            e.error(Some(t), (0, 0), || FirstError {
                 time_us: Some(t),
                 order: (0, 0),
                 pattern: None,
                 message: Some("boom".into()),
                 service: None,
                 caller: None,
-            };
-            if s.first_error.as_ref().is_none_or(|f| e.earlier_than(f)) {
-                s.first_error = Some(Box::new(e));
-            }
+            });
         }
+    }
+
+    #[test]
+    fn services_slowest_message_and_patterns_survive_the_merge() {
+        let mut m = Merger::new(300_000_000, 100);
+        let mut f0 = Fragment::new(0, 4);
+        let mut e = f0.event(b"a");
+        e.time(1_000);
+        e.service(b"api");
+        e.slowest(5.0, "fast");
+        e.pattern(3);
+        let mut f1 = Fragment::new(1, 4);
+        for (svc, ms, msg, p) in [("db", 9.0, "slow one", 1), ("api", 7.0, "middle", 3)] {
+            let mut e = f1.event(b"a");
+            e.time(2_000);
+            e.service(svc.as_bytes());
+            e.slowest(ms, msg);
+            e.pattern(p);
+        }
+        // Another request in between: its names must not mix with a's.
+        f1.event(b"b").service(b"queue");
+        m.push(f1);
+        m.push(f0);
+        let s = m.finish();
+        let a = s.slowest.iter().find(|f| &*f.id == "a").expect("a is kept");
+        let names: Vec<&str> = a.state.services.iter().map(|n| &**n).collect();
+        assert_eq!(names, ["api", "db"]);
+        assert_eq!(a.state.slowest, Some((9.0, "slow one".to_string())));
+        assert_eq!(a.state.patterns, [1, 3]);
+        assert_eq!(a.state.events, 3);
+        assert_eq!(s.count, 2);
+    }
+
+    #[test]
+    fn small_sets_keep_order_or_sort_and_stop_at_capacity() {
+        let mut s: Small<3> = Small::default();
+        for v in [5, 2, 5, 9, 1] {
+            s.push_new(v);
+        }
+        assert_eq!(s.as_slice(), [5, 2, 9]);
+        let mut p: Small<3> = Small::default();
+        for v in [5, 2, 5, 9, 1] {
+            p.insert_sorted(v);
+        }
+        assert_eq!(p.as_slice(), [2, 5, 9]);
     }
 
     #[test]
