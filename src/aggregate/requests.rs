@@ -9,8 +9,7 @@
 //! `max_open` open traces, oldest first (counted as `evicted`). A request whose events are more
 //! than `idle` apart is therefore counted twice; that is the price of bounded memory.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 use hashbrown::{HashMap, HashTable};
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
@@ -24,6 +23,8 @@ pub const DEFAULT_MAX_OPEN: usize = 1_000_000;
 pub const SLOWEST_TRACES: usize = 20;
 /// Distinct first-error keys kept.
 pub const MAX_ERROR_GROUPS: usize = 1000;
+/// Expiry buckets per idle window.
+const EXPIRY_BUCKETS: i64 = 16;
 /// Fragments merged between two idle sweeps.
 const SWEEP_EVERY: u64 = 8;
 
@@ -290,8 +291,12 @@ impl Fragment {
     #[inline]
     pub fn event(&mut self, id: &[u8]) -> Event<'_> {
         use std::hash::BuildHasher;
-        let id = String::from_utf8_lossy(id);
-        let id = id.as_bytes();
+        // `from_utf8` first: it is much faster than `from_utf8_lossy` on valid (short) text.
+        let id: std::borrow::Cow<'_, [u8]> = match std::str::from_utf8(id) {
+            Ok(_) => id.into(),
+            Err(_) => String::from_utf8_lossy(id).into_owned().into_bytes().into(),
+        };
+        let id = &id[..];
         let hash = self.hasher.hash_one(id);
         let Fragment {
             table,
@@ -634,10 +639,11 @@ pub struct Merger {
     max_open: usize,
     max_time: Option<i64>,
     min_time: Option<i64>,
-    /// Open traces by last event time, oldest on top: `(last_us, hash)`, pushed whenever a
-    /// trace's last event time moves. An entry whose trace has moved on (or left) is stale and
-    /// skipped, so the idle sweep touches only the traces it finishes.
-    expiry: BinaryHeap<Reverse<(i64, u64)>>,
+    /// Open traces by last event time, in buckets of [`EXPIRY_BUCKETS`]ths of the idle
+    /// window: `(last_us, hash)`, added whenever a trace's last event time moves. An entry
+    /// whose trace has moved on (or left) is stale and skipped, so the idle sweep touches only
+    /// the traces it finishes, and adding is an append (times mostly grow).
+    expiry: BTreeMap<i64, Vec<(i64, u64)>>,
     merged: u64,
     /// Service names of the open traces (they hold indices).
     names: Vec<std::sync::Arc<str>>,
@@ -660,7 +666,7 @@ impl Merger {
             max_open: max_open.max(1),
             max_time: None,
             min_time: None,
-            expiry: BinaryHeap::new(),
+            expiry: BTreeMap::new(),
             merged: 0,
             names: Vec::new(),
             name_ids: HashMap::with_hasher(hasher()),
@@ -677,6 +683,11 @@ impl Merger {
     pub fn hold_edges(mut self) -> Merger {
         self.hold = true;
         self
+    }
+
+    /// Width (µs) of an expiry bucket.
+    fn expiry_width(&self) -> i64 {
+        (self.idle_us / EXPIRY_BUCKETS).max(1)
     }
 
     /// The report's view of an open trace.
@@ -775,7 +786,8 @@ impl Merger {
                 }
             };
             if let Some(t) = moved_to {
-                self.expiry.push(Reverse((t, hash)));
+                let bucket = t.div_euclid(self.expiry_width());
+                self.expiry.entry(bucket).or_default().push((t, hash));
             }
         }
         self.merged += 1;
@@ -789,17 +801,35 @@ impl Merger {
         if let Some(now) = self.max_time {
             let cutoff = now - self.idle_us;
             let mut done = Vec::new();
-            while let Some(&Reverse((t, hash))) = self.expiry.peek() {
-                if t >= cutoff {
+            let width = self.expiry_width();
+            while let Some(mut first) = self.expiry.first_entry() {
+                if first.key().saturating_mul(width) >= cutoff {
                     break;
                 }
-                self.expiry.pop();
-                // A trace whose last event is still `t` is idle; any other entry is stale.
-                let found = self
-                    .open
-                    .find_entry(hash, |o| o.hash == hash && o.state.last_us == Some(t));
-                if let Ok(occupied) = found {
-                    done.push(occupied.remove().0);
+                // Every bucket before the one holding the cutoff is idle as a whole; that one
+                // keeps its later times, and the buckets after it are not idle yet.
+                let whole = first.key().saturating_add(1).saturating_mul(width) <= cutoff;
+                let idle: Vec<(i64, u64)> = if whole {
+                    first.remove()
+                } else {
+                    let (idle, rest) = first.get().iter().partition(|&&(t, _)| t < cutoff);
+                    *first.get_mut() = rest;
+                    if first.get().is_empty() {
+                        first.remove();
+                    }
+                    idle
+                };
+                for (t, hash) in idle {
+                    // A trace whose last event is still `t` is idle; any other entry is stale.
+                    let found = self
+                        .open
+                        .find_entry(hash, |o| o.hash == hash && o.state.last_us == Some(t));
+                    if let Ok(occupied) = found {
+                        done.push(occupied.remove().0);
+                    }
+                }
+                if !whole {
+                    break;
                 }
             }
             stable_order(&mut done);
