@@ -89,6 +89,30 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| black_box(logtriage::analyze_bytes(&data, &catalog, &config)))
     });
     g.finish();
+
+    // The cost of the latency and trace analyses over the plain pipeline, on JSON events with
+    // durations and request ids.
+    let data = corpus(SynthFormat::Json, 50_000);
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(20);
+    for (name, latency, traces) in [
+        ("analyze_json_1thread", false, false),
+        ("analyze_json_1thread_latency", true, false),
+        ("analyze_json_1thread_traces", false, true),
+        ("analyze_json_1thread_latency_traces", true, true),
+    ] {
+        let config = logtriage::Config {
+            threads: 1,
+            latency,
+            traces,
+            ..Default::default()
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(logtriage::analyze_bytes(&data, &catalog, &config)))
+        });
+    }
+    g.finish();
 }
 
 /// The filter's chunk scan (prefilter + evaluation) on one thread, per kind of pattern.

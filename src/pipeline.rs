@@ -919,8 +919,8 @@ fn observe_latency(
         }),
         None => first(&shared.route_slots[1]).map(|p| {
             let method = first(&shared.route_slots[0]);
-            let method = method.as_deref().map(String::from_utf8_lossy);
-            Cow::Owned(route_of(method.as_deref(), &String::from_utf8_lossy(&p)).into_bytes())
+            let method = method.as_deref().map(crate::record::text_of);
+            Cow::Owned(route_of(method.as_deref(), &crate::record::text_of(&p)).into_bytes())
         }),
     };
     let by: Vec<Vec<u8>> = shared

@@ -438,6 +438,8 @@ pub struct TraceStats {
     pub error_groups: HashMap<ErrorKey, (u64, Finished), foldhash::fast::FixedState>,
     /// Span a trace must beat to be kept among the slowest (once enough are kept).
     slow_floor: f64,
+    /// Id of the kept trace at the floor (a trace of the same span enters only before it).
+    slow_floor_id: Option<Box<str>>,
 }
 
 impl std::fmt::Debug for TraceStats {
@@ -485,6 +487,7 @@ impl Default for TraceStats {
             slowest: Vec::new(),
             error_groups: HashMap::with_hasher(hasher()),
             slow_floor: f64::NEG_INFINITY,
+            slow_floor_id: None,
         }
     }
 }
@@ -493,16 +496,28 @@ impl TraceStats {
     /// Adds a finished trace.
     pub fn finish(&mut self, id: Box<str>, state: TraceState) {
         let (events, span, errors) = (state.events, state.span_ms(), state.errors);
-        self.finish_lazy(events, span, errors, || Finished { id, state });
+        let keep = self.keeps(span, &id);
+        self.finish_lazy(events, span, errors, keep, || Finished { id, state });
     }
 
-    /// Adds a finished trace of `events` events, `span` and `errors`; `make` builds it only
-    /// if it is kept (among the slowest, or failing).
+    /// Returns true if and only if a trace of `span` and `id` would be among the slowest kept
+    /// now (longest span first, ties by id).
+    fn keeps(&self, span: Option<f64>, id: &str) -> bool {
+        span.is_some_and(|s| {
+            s > self.slow_floor
+                || (s == self.slow_floor && self.slow_floor_id.as_deref().is_none_or(|f| id < f))
+        })
+    }
+
+    /// Adds a finished trace of `events` events, `span` and `errors`, `keep_slow` if it is
+    /// among the slowest so far (see [`TraceStats::keeps`]); `make` builds it only if it is
+    /// kept (among the slowest, or failing).
     fn finish_lazy(
         &mut self,
         events: u64,
         span: Option<f64>,
         errors: u64,
+        keep_slow: bool,
         make: impl FnOnce() -> Finished,
     ) {
         self.count += 1;
@@ -510,7 +525,6 @@ impl TraceStats {
         if let Some(s) = span {
             self.span.add(s);
         }
-        let keep_slow = span.is_some_and(|s| s >= self.slow_floor);
         let errored = errors > 0;
         if !keep_slow && !errored {
             return;
@@ -621,10 +635,9 @@ impl TraceStats {
         });
         self.slowest.truncate(SLOWEST_TRACES);
         if self.slowest.len() == SLOWEST_TRACES {
-            self.slow_floor = self.slowest[SLOWEST_TRACES - 1]
-                .state
-                .span_ms()
-                .unwrap_or(f64::NEG_INFINITY);
+            let last = &self.slowest[SLOWEST_TRACES - 1];
+            self.slow_floor = last.state.span_ms().unwrap_or(f64::NEG_INFINITY);
+            self.slow_floor_id = Some(last.id.clone());
         }
     }
 }
@@ -723,10 +736,12 @@ impl Merger {
             self.held.push(Finished { id: e.id, state });
         } else {
             let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
-            self.stats.finish_lazy(events, span, errors, || Finished {
-                id: e.id,
-                state: Self::materialize(names, e.state),
-            });
+            let keep = self.stats.keeps(span, &e.id);
+            self.stats
+                .finish_lazy(events, span, errors, keep, || Finished {
+                    id: e.id,
+                    state: Self::materialize(names, e.state),
+                });
         }
     }
 
@@ -756,7 +771,8 @@ impl Merger {
     fn merge(&mut self, f: Fragment) {
         let services: Vec<u16> = f.services.iter().map(|n| self.name_id(n)).collect();
         let text = &f.text[..];
-        let owned = |m: (u32, u32)| -> Box<str> { String::from_utf8_lossy(range(text, m)).into() };
+        // The fragment's text is UTF-8 (ids were checked, messages were `&str`).
+        let owned = |m: (u32, u32)| -> Box<str> { crate::record::text_of(range(text, m)).into() };
         for e in f.table {
             self.max_time = max_opt(self.max_time, e.state.last_us);
             self.min_time = min_opt(self.min_time, e.state.first_us);
@@ -778,7 +794,7 @@ impl Merger {
                     let last = state.last_us;
                     let entry = Entry {
                         hash,
-                        id: String::from_utf8_lossy(id).into(),
+                        id: crate::record::text_of(id).into(),
                         state,
                     };
                     self.open.insert_unique(hash, entry, |x| x.hash);
@@ -787,7 +803,10 @@ impl Merger {
             };
             if let Some(t) = moved_to {
                 let bucket = t.div_euclid(self.expiry_width());
-                self.expiry.entry(bucket).or_default().push((t, hash));
+                match self.expiry.last_entry() {
+                    Some(mut last) if *last.key() == bucket => last.get_mut().push((t, hash)),
+                    _ => self.expiry.entry(bucket).or_default().push((t, hash)),
+                }
             }
         }
         self.merged += 1;
@@ -800,7 +819,9 @@ impl Merger {
     fn sweep(&mut self) {
         if let Some(now) = self.max_time {
             let cutoff = now - self.idle_us;
-            let mut done = Vec::new();
+            // (hash, last time) of the traces that may be idle; sorted, they give the stable
+            // order (see [`stable_order`]) without moving the traces themselves around.
+            let mut idle: Vec<(u64, i64)> = Vec::new();
             let width = self.expiry_width();
             while let Some(mut first) = self.expiry.first_entry() {
                 if first.key().saturating_mul(width) >= cutoff {
@@ -809,32 +830,39 @@ impl Merger {
                 // Every bucket before the one holding the cutoff is idle as a whole; that one
                 // keeps its later times, and the buckets after it are not idle yet.
                 let whole = first.key().saturating_add(1).saturating_mul(width) <= cutoff;
-                let idle: Vec<(i64, u64)> = if whole {
-                    first.remove()
+                if whole {
+                    idle.extend(first.remove().into_iter().map(|(t, h)| (h, t)));
                 } else {
-                    let (idle, rest) = first.get().iter().partition(|&&(t, _)| t < cutoff);
+                    let (gone, rest): (Vec<_>, Vec<_>) =
+                        first.get().iter().partition(|&&(t, _)| t < cutoff);
+                    idle.extend(gone.into_iter().map(|(t, h)| (h, t)));
                     *first.get_mut() = rest;
                     if first.get().is_empty() {
                         first.remove();
                     }
-                    idle
-                };
-                for (t, hash) in idle {
-                    // A trace whose last event is still `t` is idle; any other entry is stale.
-                    let found = self
-                        .open
-                        .find_entry(hash, |o| o.hash == hash && o.state.last_us == Some(t));
-                    if let Ok(occupied) = found {
-                        done.push(occupied.remove().0);
-                    }
-                }
-                if !whole {
                     break;
                 }
             }
-            stable_order(&mut done);
-            for e in done {
-                self.retire(e, false);
+            idle.sort_unstable();
+            let mut rest = &idle[..];
+            while let Some(&(hash, t)) = rest.first() {
+                let same_hash = rest.iter().take_while(|&&(h, _)| h == hash).count();
+                if same_hash == 1 {
+                    if let Some(e) = self.take_idle(hash, t) {
+                        self.retire(e, false);
+                    }
+                } else {
+                    // Different ids with one hash (or stale duplicates): by id.
+                    let mut group: Vec<Entry> = rest[..same_hash]
+                        .iter()
+                        .filter_map(|&(h, t)| self.take_idle(h, t))
+                        .collect();
+                    stable_order(&mut group);
+                    for e in group {
+                        self.retire(e, false);
+                    }
+                }
+                rest = &rest[same_hash..];
             }
         }
         if self.open.len() > self.max_open {
@@ -852,6 +880,15 @@ impl Merger {
                 self.retire(e, true);
             }
         }
+    }
+
+    /// Removes the open trace of `hash` whose last event is at `t`, if there is one (a trace
+    /// that has had a later event since is not idle: its entry in `expiry` is stale).
+    fn take_idle(&mut self, hash: u64, t: i64) -> Option<Entry> {
+        let found = self
+            .open
+            .find_entry(hash, |o| o.hash == hash && o.state.last_us == Some(t));
+        found.ok().map(|occupied| occupied.remove().0)
     }
 
     /// Removes the open traces `pick` selects, in a stable order (see [`stable_order`]).
@@ -884,10 +921,12 @@ impl Merger {
         for e in rest {
             let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
             let names = &self.names;
-            self.stats.finish_lazy(events, span, errors, || Finished {
-                id: e.id,
-                state: Self::materialize(names, e.state),
-            });
+            let keep = self.stats.keeps(span, &e.id);
+            self.stats
+                .finish_lazy(events, span, errors, keep, || Finished {
+                    id: e.id,
+                    state: Self::materialize(names, e.state),
+                });
         }
         self.stats.trim_slowest();
         for f in std::mem::take(&mut self.held) {

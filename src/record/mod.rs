@@ -251,7 +251,7 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
 /// Borrows valid UTF-8 (the parser validated the line, so this is the path taken); the
 /// strict check is much cheaper than a lossy decode on short ASCII strings.
 #[inline]
-fn text_of(b: &[u8]) -> Cow<'_, str> {
+pub(crate) fn text_of(b: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(b) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(b),
