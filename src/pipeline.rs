@@ -412,6 +412,8 @@ struct Worker<'s> {
     fragment: Fragment,
     /// Global sequence and line of the current line, for first-error order.
     line_order: (u64, u64),
+    /// A recycled fragment for the next chunk (see [`Merger::recycled`]).
+    next_fragment: Option<Fragment>,
     /// Request ids in the previous chunk, to size the next fragment.
     last_fragment_len: usize,
     agg: Aggregators,
@@ -429,6 +431,7 @@ impl<'s> Worker<'s> {
             shared,
             merger,
             fragment: Fragment::new(0, 0),
+            next_fragment: None,
             line_order: (0, 0),
             last_fragment_len: 0,
             agg: shared.new_state(),
@@ -470,8 +473,13 @@ impl<'s> Worker<'s> {
         // a chunk that has invalid bytes somewhere.
         let chunk_is_utf8 = simdutf8::basic::from_utf8(data).is_ok();
         if shared.traces {
-            let capacity = self.last_fragment_len.max(64) * 5 / 4;
-            self.fragment = Fragment::new(global_seq, capacity);
+            self.fragment = match self.next_fragment.take() {
+                Some(mut f) => {
+                    f.renumber(global_seq);
+                    f
+                }
+                None => Fragment::new(global_seq, self.last_fragment_len.max(64) * 5 / 4),
+            };
         }
         let mut start = 0;
         while start < data.len() {
@@ -498,7 +506,9 @@ impl<'s> Worker<'s> {
         if shared.traces {
             let fragment = std::mem::replace(&mut self.fragment, Fragment::new(0, 0));
             self.last_fragment_len = fragment.len();
-            self.merger.lock().expect("no poisoned lock").push(fragment);
+            let mut merger = self.merger.lock().expect("no poisoned lock");
+            merger.push(fragment);
+            self.next_fragment = merger.recycled();
         }
         line_no - first_line
     }

@@ -23,6 +23,8 @@ pub const DEFAULT_MAX_OPEN: usize = 1_000_000;
 pub const SLOWEST_TRACES: usize = 20;
 /// Distinct first-error keys kept.
 pub const MAX_ERROR_GROUPS: usize = 1000;
+/// Emptied fragments kept for reuse (two per worker on the project's machines).
+const MAX_SPARE_FRAGMENTS: usize = 8;
 /// Expiry buckets per idle window.
 const EXPIRY_BUCKETS: i64 = 16;
 /// Fragments merged between two idle sweeps.
@@ -219,11 +221,11 @@ impl<T> Open<T> {
     }
 }
 
-/// An open trace in the merger.
+/// An open trace in the merger: its id and slowest message are ranges of the merger's text.
 struct Entry {
     hash: u64,
-    id: Box<str>,
-    state: Open<Box<str>>,
+    id: Span,
+    state: Open<Span>,
 }
 
 fn hasher() -> foldhash::fast::FixedState {
@@ -274,6 +276,12 @@ impl Fragment {
             services: Vec::new(),
             hasher: hasher(),
         }
+    }
+
+    /// Makes an empty fragment the one of chunk `seq`.
+    pub fn renumber(&mut self, seq: u64) {
+        debug_assert!(self.is_empty());
+        self.seq = seq;
     }
 
     /// Request ids in the fragment.
@@ -648,6 +656,11 @@ pub struct Merger {
     next_seq: u64,
     pending: BTreeMap<u64, Fragment>,
     open: HashTable<Entry>,
+    /// Ids and slowest messages of the open traces, back to back (entries hold ranges):
+    /// no allocation per trace. `garbage` bytes belong to traces that left or messages that
+    /// were replaced; the text is compacted when they are more than half of it.
+    text: Vec<u8>,
+    garbage: usize,
     idle_us: i64,
     max_open: usize,
     max_time: Option<i64>,
@@ -658,6 +671,8 @@ pub struct Merger {
     /// the traces it finishes, and adding is an append (times mostly grow).
     expiry: BTreeMap<i64, Vec<(i64, u64)>>,
     merged: u64,
+    /// Emptied fragments, for [`Merger::recycled`].
+    spares: Vec<Fragment>,
     /// Service names of the open traces (they hold indices).
     names: Vec<std::sync::Arc<str>>,
     name_ids: HashMap<std::sync::Arc<str>, u16, foldhash::fast::FixedState>,
@@ -668,6 +683,25 @@ pub struct Merger {
     pub stats: TraceStats,
 }
 
+/// A range of the merger's text: start and length.
+type Span = (usize, usize);
+
+fn span(text: &[u8], (start, len): Span) -> &[u8] {
+    &text[start..start + len]
+}
+
+/// Appends `bytes` to `text`; returns its span.
+fn push_span(text: &mut Vec<u8>, bytes: &[u8]) -> Span {
+    let start = text.len();
+    text.extend_from_slice(bytes);
+    (start, bytes.len())
+}
+
+/// Text of the merger's text (UTF-8: ids were checked, messages were `&str`).
+fn text_at(text: &[u8], s: Span) -> std::borrow::Cow<'_, str> {
+    crate::record::text_of(span(text, s))
+}
+
 impl Merger {
     /// Finalises traces idle for `idle_us` of event time; at most `max_open` open.
     pub fn new(idle_us: i64, max_open: usize) -> Merger {
@@ -675,12 +709,15 @@ impl Merger {
             next_seq: 0,
             pending: BTreeMap::new(),
             open: HashTable::with_capacity(max_open.clamp(1, 1 << 16)),
+            text: Vec::new(),
+            garbage: 0,
             idle_us,
             max_open: max_open.max(1),
             max_time: None,
             min_time: None,
             expiry: BTreeMap::new(),
             merged: 0,
+            spares: Vec::new(),
             names: Vec::new(),
             name_ids: HashMap::with_hasher(hasher()),
             hold: false,
@@ -704,22 +741,38 @@ impl Merger {
     }
 
     /// The report's view of an open trace.
-    fn materialize(names: &[std::sync::Arc<str>], o: Open<Box<str>>) -> TraceState {
-        TraceState {
-            first_us: o.first_us,
-            last_us: o.last_us,
-            events: o.events,
-            errors: o.errors,
-            services: o
-                .services
-                .as_slice()
-                .iter()
-                .map(|&i| names[i as usize].clone())
-                .collect(),
-            slowest: o.slowest.map(|(ms, m)| (ms, m.into_string())),
-            first_error: o.first_error,
-            patterns: o.patterns.as_slice().to_vec(),
+    fn materialize(names: &[std::sync::Arc<str>], text: &[u8], e: Entry) -> Finished {
+        let o = e.state;
+        Finished {
+            id: text_at(text, e.id).into(),
+            state: TraceState {
+                first_us: o.first_us,
+                last_us: o.last_us,
+                events: o.events,
+                errors: o.errors,
+                services: o
+                    .services
+                    .as_slice()
+                    .iter()
+                    .map(|&i| names[i as usize].clone())
+                    .collect(),
+                slowest: o.slowest.map(|(ms, m)| (ms, text_at(text, m).into_owned())),
+                first_error: o.first_error,
+                patterns: o.patterns.as_slice().to_vec(),
+            },
         }
+    }
+
+    /// Finishes a trace that left the open set (it is kept only if it is among the slowest
+    /// or failing).
+    fn finish_entry(&mut self, e: Entry) {
+        self.garbage += e.id.1 + e.state.slowest.as_ref().map_or(0, |(_, m)| m.1);
+        let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
+        let keep = self.stats.keeps(span, &text_at(&self.text, e.id));
+        let (names, text) = (&self.names, &self.text);
+        self.stats.finish_lazy(events, span, errors, keep, || {
+            Self::materialize(names, text, e)
+        });
     }
 
     fn retire(&mut self, e: Entry, evicted: bool) {
@@ -730,18 +783,12 @@ impl Merger {
         if evicted {
             self.stats.evicted += 1;
         }
-        let names = &self.names;
         if self.hold && head {
-            let state = Self::materialize(names, e.state);
-            self.held.push(Finished { id: e.id, state });
+            self.garbage += e.id.1 + e.state.slowest.as_ref().map_or(0, |(_, m)| m.1);
+            let f = Self::materialize(&self.names, &self.text, e);
+            self.held.push(f);
         } else {
-            let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
-            let keep = self.stats.keeps(span, &e.id);
-            self.stats
-                .finish_lazy(events, span, errors, keep, || Finished {
-                    id: e.id,
-                    state: Self::materialize(names, e.state),
-                });
+            self.finish_entry(e);
         }
     }
 
@@ -768,36 +815,48 @@ impl Merger {
         }
     }
 
-    fn merge(&mut self, f: Fragment) {
+    /// An emptied fragment of an earlier chunk, with its memory (give it its chunk with
+    /// [`Fragment::renumber`]): reusing them spares a worker a fresh table of ~1 MB per chunk,
+    /// which glibc maps and faults in anew each time.
+    pub fn recycled(&mut self) -> Option<Fragment> {
+        self.spares.pop()
+    }
+
+    fn merge(&mut self, mut f: Fragment) {
         let services: Vec<u16> = f.services.iter().map(|n| self.name_id(n)).collect();
-        let text = &f.text[..];
-        // The fragment's text is UTF-8 (ids were checked, messages were `&str`).
-        let owned = |m: (u32, u32)| -> Box<str> { crate::record::text_of(range(text, m)).into() };
-        for e in f.table {
+        let Fragment {
+            table, text: ftext, ..
+        } = &mut f;
+        for e in table.drain() {
             self.max_time = max_opt(self.max_time, e.state.last_us);
             self.min_time = min_opt(self.min_time, e.state.first_us);
             // Fragments and the merger hash ids with the same fixed hasher.
             let hash = e.hash;
-            let id = range(text, e.id);
+            let id = range(ftext, e.id);
+            let text = &mut self.text;
             let found = self
                 .open
-                .find_mut(hash, |o| o.hash == hash && o.id.as_bytes() == id);
+                .find_mut(hash, |o| o.hash == hash && span(text, o.id) == id);
             let moved_to = match found {
                 Some(o) => {
                     let before = o.state.last_us;
-                    o.state.absorb(e.state, &services, owned);
+                    let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
+                    o.state
+                        .absorb(e.state, &services, |m| push_span(text, range(ftext, m)));
+                    if let Some(old) = slowest {
+                        if o.state.slowest.as_ref().map(|(_, m)| *m) != Some(old) {
+                            self.garbage += old.1;
+                        }
+                    }
                     o.state.last_us.filter(|_| o.state.last_us != before)
                 }
                 None => {
+                    let id = push_span(text, id);
                     let mut state = Open::default();
-                    state.absorb(e.state, &services, owned);
+                    state.absorb(e.state, &services, |m| push_span(text, range(ftext, m)));
                     let last = state.last_us;
-                    let entry = Entry {
-                        hash,
-                        id: crate::record::text_of(id).into(),
-                        state,
-                    };
-                    self.open.insert_unique(hash, entry, |x| x.hash);
+                    self.open
+                        .insert_unique(hash, Entry { hash, id, state }, |x| x.hash);
                     last
                 }
             };
@@ -809,10 +868,32 @@ impl Merger {
                 }
             }
         }
+        if self.spares.len() < MAX_SPARE_FRAGMENTS {
+            f.text.clear();
+            f.services.clear();
+            self.spares.push(f);
+        }
         self.merged += 1;
         if self.merged % SWEEP_EVERY == 0 || self.open.len() > self.max_open {
             self.sweep();
         }
+        if self.garbage > (1 << 20) && self.garbage * 2 > self.text.len() {
+            self.compact();
+        }
+    }
+
+    /// Copies the live ids and messages into a fresh text.
+    fn compact(&mut self) {
+        let live = self.text.len() - self.garbage;
+        let mut fresh = Vec::with_capacity(live + live / 2);
+        for e in self.open.iter_mut() {
+            e.id = push_span(&mut fresh, span(&self.text, e.id));
+            if let Some((_, m)) = &mut e.state.slowest {
+                *m = push_span(&mut fresh, span(&self.text, *m));
+            }
+        }
+        self.text = fresh;
+        self.garbage = 0;
     }
 
     /// Finalises idle traces, then the oldest while too many are open.
@@ -857,7 +938,7 @@ impl Merger {
                         .iter()
                         .filter_map(|&(h, t)| self.take_idle(h, t))
                         .collect();
-                    stable_order(&mut group);
+                    stable_order(&mut group, &self.text);
                     for e in group {
                         self.retire(e, false);
                     }
@@ -867,15 +948,15 @@ impl Merger {
         }
         if self.open.len() > self.max_open {
             let excess = self.open.len() - self.max_open / 2;
-            let mut by_age: Vec<(Option<i64>, Box<str>)> = self
+            let text = &self.text;
+            let mut by_age: Vec<(Option<i64>, &[u8], Span)> = self
                 .open
                 .iter()
-                .map(|e| (e.state.last_us, e.id.clone()))
+                .map(|e| (e.state.last_us, span(text, e.id), e.id))
                 .collect();
             by_age.sort();
             by_age.truncate(excess);
-            let victims: hashbrown::HashSet<Box<str>> =
-                by_age.into_iter().map(|(_, id)| id).collect();
+            let victims: hashbrown::HashSet<Span> = by_age.into_iter().map(|(_, _, s)| s).collect();
             for e in self.take_open(|e| victims.contains(&e.id)) {
                 self.retire(e, true);
             }
@@ -898,7 +979,7 @@ impl Merger {
             if pick(e) {
                 done.push(Entry {
                     hash: e.hash,
-                    id: std::mem::take(&mut e.id),
+                    id: e.id,
                     state: std::mem::take(&mut e.state),
                 });
                 false
@@ -906,8 +987,15 @@ impl Merger {
                 true
             }
         });
-        stable_order(&mut done);
+        stable_order(&mut done, &self.text);
         done
+    }
+
+    /// The open traces, in a stable order, leaving the table empty.
+    fn drain_open(&mut self) -> Vec<Entry> {
+        let mut rest: Vec<Entry> = self.open.drain().collect();
+        stable_order(&mut rest, &self.text);
+        rest
     }
 
     /// Merges what is pending and finalises every open trace.
@@ -916,17 +1004,8 @@ impl Merger {
         for (_, f) in pending {
             self.merge(f);
         }
-        let mut rest: Vec<Entry> = self.open.drain().collect();
-        stable_order(&mut rest);
-        for e in rest {
-            let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
-            let names = &self.names;
-            let keep = self.stats.keeps(span, &e.id);
-            self.stats
-                .finish_lazy(events, span, errors, keep, || Finished {
-                    id: e.id,
-                    state: Self::materialize(names, e.state),
-                });
+        for e in self.drain_open() {
+            self.finish_entry(e);
         }
         self.stats.trim_slowest();
         for f in std::mem::take(&mut self.held) {
@@ -943,14 +1022,10 @@ impl Merger {
         for (_, f) in pending {
             self.merge(f);
         }
-        let mut rest: Vec<Entry> = self.open.drain().collect();
-        stable_order(&mut rest);
+        let rest = self.drain_open();
         let mut edges = std::mem::take(&mut self.held);
-        let names = &self.names;
-        edges.extend(rest.into_iter().map(|e| Finished {
-            id: e.id,
-            state: Self::materialize(names, e.state),
-        }));
+        let (names, text) = (&self.names, &self.text);
+        edges.extend(rest.into_iter().map(|e| Self::materialize(names, text, e)));
         self.stats.trim_slowest();
         TraceShard {
             stats: self.stats,
@@ -964,8 +1039,12 @@ impl Merger {
 /// Puts traces leaving together in an order that depends only on their ids, so the finishing
 /// order (which decides, e.g., which first-error keys fit under the cap) is the same for any
 /// thread count: by the id's fixed-seed hash, then the id (cheaper than comparing strings).
-fn stable_order(v: &mut [Entry]) {
-    v.sort_unstable_by(|a, b| a.hash.cmp(&b.hash).then_with(|| a.id.cmp(&b.id)));
+fn stable_order(v: &mut [Entry], text: &[u8]) {
+    v.sort_unstable_by(|a, b| {
+        a.hash
+            .cmp(&b.hash)
+            .then_with(|| span(text, a.id).cmp(span(text, b.id)))
+    });
 }
 
 /// The traces of one input (a shard) with the ones that may continue next door kept apart.
