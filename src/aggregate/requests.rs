@@ -222,6 +222,7 @@ impl<T> Open<T> {
 }
 
 /// An open trace in the merger: its id and slowest message are ranges of the merger's text.
+#[derive(Default)]
 struct Entry {
     hash: u64,
     id: Span,
@@ -504,16 +505,20 @@ impl TraceStats {
     /// Adds a finished trace.
     pub fn finish(&mut self, id: Box<str>, state: TraceState) {
         let (events, span, errors) = (state.events, state.span_ms(), state.errors);
-        let keep = self.keeps(span, &id);
+        let keep = self.keeps(span, id.as_bytes());
         self.finish_lazy(events, span, errors, keep, || Finished { id, state });
     }
 
     /// Returns true if and only if a trace of `span` and `id` would be among the slowest kept
     /// now (longest span first, ties by id).
-    fn keeps(&self, span: Option<f64>, id: &str) -> bool {
+    fn keeps(&self, span: Option<f64>, id: &[u8]) -> bool {
         span.is_some_and(|s| {
             s > self.slow_floor
-                || (s == self.slow_floor && self.slow_floor_id.as_deref().is_none_or(|f| id < f))
+                || (s == self.slow_floor
+                    && self
+                        .slow_floor_id
+                        .as_deref()
+                        .is_none_or(|f| id < f.as_bytes()))
         })
     }
 
@@ -655,7 +660,12 @@ impl TraceStats {
 pub struct Merger {
     next_seq: u64,
     pending: BTreeMap<u64, Fragment>,
-    open: HashTable<Entry>,
+    /// The open traces: `(hash, slot in slots)`. The table holds 16-byte items, so growing
+    /// and cleaning it moves little; the traces stay in their slots.
+    open: HashTable<(u64, u32)>,
+    slots: Vec<Entry>,
+    /// Free slots (of traces that left), reused first.
+    free: Vec<u32>,
     /// Ids and slowest messages of the open traces, back to back (entries hold ranges):
     /// no allocation per trace. `garbage` bytes belong to traces that left or messages that
     /// were replaced; the text is compacted when they are more than half of it.
@@ -686,7 +696,7 @@ pub struct Merger {
 /// A range of the merger's text: start and length.
 type Span = (usize, usize);
 
-fn span(text: &[u8], (start, len): Span) -> &[u8] {
+fn span_of(text: &[u8], (start, len): Span) -> &[u8] {
     &text[start..start + len]
 }
 
@@ -699,7 +709,7 @@ fn push_span(text: &mut Vec<u8>, bytes: &[u8]) -> Span {
 
 /// Text of the merger's text (UTF-8: ids were checked, messages were `&str`).
 fn text_at(text: &[u8], s: Span) -> std::borrow::Cow<'_, str> {
-    crate::record::text_of(span(text, s))
+    crate::record::text_of(span_of(text, s))
 }
 
 impl Merger {
@@ -709,6 +719,8 @@ impl Merger {
             next_seq: 0,
             pending: BTreeMap::new(),
             open: HashTable::with_capacity(max_open.clamp(1, 1 << 16)),
+            slots: Vec::new(),
+            free: Vec::new(),
             text: Vec::new(),
             garbage: 0,
             idle_us,
@@ -768,7 +780,7 @@ impl Merger {
     fn finish_entry(&mut self, e: Entry) {
         self.garbage += e.id.1 + e.state.slowest.as_ref().map_or(0, |(_, m)| m.1);
         let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
-        let keep = self.stats.keeps(span, &text_at(&self.text, e.id));
+        let keep = self.stats.keeps(span, span_of(&self.text, e.id));
         let (names, text) = (&self.names, &self.text);
         self.stats.finish_lazy(events, span, errors, keep, || {
             Self::materialize(names, text, e)
@@ -834,11 +846,13 @@ impl Merger {
             let hash = e.hash;
             let id = range(ftext, e.id);
             let text = &mut self.text;
-            let found = self
-                .open
-                .find_mut(hash, |o| o.hash == hash && span(text, o.id) == id);
+            let slots = &mut self.slots;
+            let found = self.open.find(hash, |&(h, i)| {
+                h == hash && span_of(text, slots[i as usize].id) == id
+            });
             let moved_to = match found {
-                Some(o) => {
+                Some(&(_, i)) => {
+                    let o = &mut slots[i as usize];
                     let before = o.state.last_us;
                     let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
                     o.state
@@ -855,8 +869,18 @@ impl Merger {
                     let mut state = Open::default();
                     state.absorb(e.state, &services, |m| push_span(text, range(ftext, m)));
                     let last = state.last_us;
-                    self.open
-                        .insert_unique(hash, Entry { hash, id, state }, |x| x.hash);
+                    let entry = Entry { hash, id, state };
+                    let i = match self.free.pop() {
+                        Some(i) => {
+                            slots[i as usize] = entry;
+                            i
+                        }
+                        None => {
+                            slots.push(entry);
+                            (slots.len() - 1) as u32
+                        }
+                    };
+                    self.open.insert_unique(hash, (hash, i), |x| x.0);
                     last
                 }
             };
@@ -886,10 +910,11 @@ impl Merger {
     fn compact(&mut self) {
         let live = self.text.len() - self.garbage;
         let mut fresh = Vec::with_capacity(live + live / 2);
-        for e in self.open.iter_mut() {
-            e.id = push_span(&mut fresh, span(&self.text, e.id));
+        for &(_, i) in self.open.iter() {
+            let e = &mut self.slots[i as usize];
+            e.id = push_span(&mut fresh, span_of(&self.text, e.id));
             if let Some((_, m)) = &mut e.state.slowest {
-                *m = push_span(&mut fresh, span(&self.text, *m));
+                *m = push_span(&mut fresh, span_of(&self.text, *m));
             }
         }
         self.text = fresh;
@@ -948,11 +973,12 @@ impl Merger {
         }
         if self.open.len() > self.max_open {
             let excess = self.open.len() - self.max_open / 2;
-            let text = &self.text;
+            let (text, slots) = (&self.text, &self.slots);
             let mut by_age: Vec<(Option<i64>, &[u8], Span)> = self
                 .open
                 .iter()
-                .map(|e| (e.state.last_us, span(text, e.id), e.id))
+                .map(|&(_, i)| &slots[i as usize])
+                .map(|e| (e.state.last_us, span_of(text, e.id), e.id))
                 .collect();
             by_age.sort();
             by_age.truncate(excess);
@@ -966,34 +992,40 @@ impl Merger {
     /// Removes the open trace of `hash` whose last event is at `t`, if there is one (a trace
     /// that has had a later event since is not idle: its entry in `expiry` is stale).
     fn take_idle(&mut self, hash: u64, t: i64) -> Option<Entry> {
-        let found = self
-            .open
-            .find_entry(hash, |o| o.hash == hash && o.state.last_us == Some(t));
-        found.ok().map(|occupied| occupied.remove().0)
+        let slots = &self.slots;
+        let found = self.open.find_entry(hash, |&(h, i)| {
+            h == hash && slots[i as usize].state.last_us == Some(t)
+        });
+        let (_, i) = found.ok()?.remove().0;
+        Some(self.take_slot(i))
+    }
+
+    /// Moves the trace out of slot `i` and frees the slot.
+    fn take_slot(&mut self, i: u32) -> Entry {
+        self.free.push(i);
+        std::mem::take(&mut self.slots[i as usize])
     }
 
     /// Removes the open traces `pick` selects, in a stable order (see [`stable_order`]).
     fn take_open(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<Entry> {
-        let mut done = Vec::new();
-        self.open.retain(|e| {
-            if pick(e) {
-                done.push(Entry {
-                    hash: e.hash,
-                    id: e.id,
-                    state: std::mem::take(&mut e.state),
-                });
-                false
-            } else {
-                true
+        let mut picked = Vec::new();
+        let slots = &self.slots;
+        self.open.retain(|&mut (_, i)| {
+            let take = pick(&slots[i as usize]);
+            if take {
+                picked.push(i);
             }
+            !take
         });
+        let mut done: Vec<Entry> = picked.into_iter().map(|i| self.take_slot(i)).collect();
         stable_order(&mut done, &self.text);
         done
     }
 
     /// The open traces, in a stable order, leaving the table empty.
     fn drain_open(&mut self) -> Vec<Entry> {
-        let mut rest: Vec<Entry> = self.open.drain().collect();
+        let picked: Vec<u32> = self.open.drain().map(|(_, i)| i).collect();
+        let mut rest: Vec<Entry> = picked.into_iter().map(|i| self.take_slot(i)).collect();
         stable_order(&mut rest, &self.text);
         rest
     }
@@ -1043,7 +1075,7 @@ fn stable_order(v: &mut [Entry], text: &[u8]) {
     v.sort_unstable_by(|a, b| {
         a.hash
             .cmp(&b.hash)
-            .then_with(|| span(text, a.id).cmp(span(text, b.id)))
+            .then_with(|| span_of(text, a.id).cmp(span_of(text, b.id)))
     });
 }
 
