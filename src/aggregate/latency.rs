@@ -4,7 +4,11 @@
 //! quantile sketch with relative-error guarantees", VLDB 2019; crate `sketches-ddsketch`) with a
 //! relative accuracy of [`SKETCH_ALPHA`] = 0.5 %: every reported percentile is within 0.5 % of a
 //! true value of the data at (within one of) the requested rank. Sketches merge exactly, so the
-//! result does not depend on threads or chunking. `count`, `mean` and `max` are exact.
+//! result does not depend on threads or chunking. `count`, `mean` and `max` are exact. On the
+//! hot path a duration is binned once for all its groups (one logarithm gives its sketch key
+//! and its histogram bucket) and each group counts per key; the counts enter the sketches with
+//! `add_with_count` when a worker hands its state over, which gives the sketches the same bins
+//! as adding every value on its own (see [`GroupLatency::settle`]).
 //!
 //! **Outliers in a group** follow Tukey's far-out fence on the group's own distribution
 //! (Tukey, *Exploratory Data Analysis*, 1977): an event is an outlier when its duration is above
