@@ -8,6 +8,10 @@
 //! seen for `idle` of event time (default 5 minutes, `--trace-idle`) or, past
 //! `max_open` open traces, oldest first (counted as `evicted`). A request whose events are more
 //! than `idle` apart is therefore counted twice; that is the price of bounded memory.
+//!
+//! The hot path allocates nothing per request: a fragment keeps fixed-size states with the ids
+//! and slowest messages in one buffer, the merger keeps open traces in a slab (with their text
+//! in one compacted buffer) and builds a [`TraceState`] only for a trace a report keeps.
 
 use std::collections::BTreeMap;
 
@@ -65,10 +69,10 @@ pub struct TraceState {
     pub events: u64,
     /// Events at level error or fatal.
     pub errors: u64,
-    /// Services seen, in order of appearance (at most 8). Shared strings: a worker hands out
-    /// one `Arc` per distinct name.
+    /// Services seen, in order of appearance (at most 8). Shared strings: the merger holds one
+    /// `Arc` per distinct name.
     pub services: Vec<std::sync::Arc<str>>,
-    /// Slowest event: duration (ms) and message (a `String` reused when a slower event comes).
+    /// Slowest event: duration (ms) and message.
     pub slowest: Option<(f64, String)>,
     /// The first error (boxed: most traces have none).
     pub first_error: Option<Box<FirstError>>,
@@ -236,19 +240,8 @@ fn hasher() -> foldhash::fast::FixedState {
 /// A request in a fragment: its id and slowest message are ranges of the fragment's text.
 struct FragEntry {
     hash: u64,
-    id: (u32, u32),
-    state: Open<(u32, u32)>,
-}
-
-fn range(text: &[u8], (start, len): (u32, u32)) -> &[u8] {
-    &text[start as usize..start as usize + len as usize]
-}
-
-/// Appends `bytes` to `text`; returns its range.
-fn append(text: &mut Vec<u8>, bytes: &[u8]) -> (u32, u32) {
-    let start = text.len();
-    text.extend_from_slice(bytes);
-    (start as u32, bytes.len() as u32)
+    id: Span,
+    state: Open<Span>,
 }
 
 /// Most distinct service names a fragment or the merger keeps; later names are not recorded
@@ -313,11 +306,11 @@ impl Fragment {
             services,
             ..
         } = self;
-        let found = table.find_entry(hash, |e| e.hash == hash && range(text, e.id) == id);
+        let found = table.find_entry(hash, |e| e.hash == hash && span_of(text, e.id) == id);
         let state = match found {
             Ok(occupied) => &mut occupied.into_mut().state,
             Err(absent) => {
-                let id = append(text, id);
+                let id = push_span(text, id);
                 let entry = FragEntry {
                     hash,
                     id,
@@ -341,7 +334,7 @@ impl Fragment {
 
 /// One event of a request being added to a [`Fragment`].
 pub struct Event<'f> {
-    state: &'f mut Open<(u32, u32)>,
+    state: &'f mut Open<Span>,
     text: &'f mut Vec<u8>,
     services: &'f mut Vec<std::sync::Arc<str>>,
 }
@@ -385,7 +378,7 @@ impl Event<'_> {
     #[inline]
     pub fn slowest(&mut self, ms: f64, message: &str) {
         if self.is_slowest(ms) {
-            let m = append(self.text, message.as_bytes());
+            let m = push_span(self.text, message.as_bytes());
             self.state.slowest = Some((ms, m));
         }
     }
@@ -844,7 +837,7 @@ impl Merger {
             self.min_time = min_opt(self.min_time, e.state.first_us);
             // Fragments and the merger hash ids with the same fixed hasher.
             let hash = e.hash;
-            let id = range(ftext, e.id);
+            let id = span_of(ftext, e.id);
             let text = &mut self.text;
             let slots = &mut self.slots;
             let found = self.open.find(hash, |&(h, i)| {
@@ -856,7 +849,7 @@ impl Merger {
                     let before = o.state.last_us;
                     let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
                     o.state
-                        .absorb(e.state, &services, |m| push_span(text, range(ftext, m)));
+                        .absorb(e.state, &services, |m| push_span(text, span_of(ftext, m)));
                     if let Some(old) = slowest {
                         if o.state.slowest.as_ref().map(|(_, m)| *m) != Some(old) {
                             self.garbage += old.1;
@@ -867,7 +860,7 @@ impl Merger {
                 None => {
                     let id = push_span(text, id);
                     let mut state = Open::default();
-                    state.absorb(e.state, &services, |m| push_span(text, range(ftext, m)));
+                    state.absorb(e.state, &services, |m| push_span(text, span_of(ftext, m)));
                     let last = state.last_us;
                     let entry = Entry { hash, id, state };
                     let i = match self.free.pop() {
