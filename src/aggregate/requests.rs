@@ -53,8 +53,13 @@ pub struct FirstError {
 
 impl FirstError {
     fn earlier_than(&self, o: &FirstError) -> bool {
-        (self.time_us.is_none(), self.time_us, self.order)
-            < (o.time_us.is_none(), o.time_us, o.order)
+        o.comes_after(self.time_us, self.order)
+    }
+
+    /// Returns true if and only if an error at `time_us` and input position `order` came
+    /// before this one: by time (untimed last), then input order.
+    fn comes_after(&self, time_us: Option<i64>, order: (u64, u64)) -> bool {
+        (time_us.is_none(), time_us, order) < (self.time_us.is_none(), self.time_us, self.order)
     }
 }
 
@@ -138,9 +143,13 @@ impl<const N: usize> Small<N> {
         &self.items[..self.n as usize]
     }
 
+    fn is_full(&self) -> bool {
+        self.n as usize == N
+    }
+
     /// Appends `v` if it is new and there is room (keeps the order of appearance).
     fn push_new(&mut self, v: u16) {
-        if (self.n as usize) < N && !self.as_slice().contains(&v) {
+        if !self.is_full() && !self.as_slice().contains(&v) {
             self.items[self.n as usize] = v;
             self.n += 1;
         }
@@ -150,7 +159,7 @@ impl<const N: usize> Small<N> {
     fn insert_sorted(&mut self, v: u16) {
         if let Err(i) = self.as_slice().binary_search(&v) {
             let n = self.n as usize;
-            if n < N {
+            if !self.is_full() {
                 self.items.copy_within(i..n, i + 1);
                 self.items[i] = v;
                 self.n += 1;
@@ -231,6 +240,13 @@ struct Entry {
     hash: u64,
     id: Span,
     state: Open<Span>,
+}
+
+impl Entry {
+    /// Bytes of the merger's text it holds (id and slowest message).
+    fn text_len(&self) -> usize {
+        self.id.1 + self.state.slowest.as_ref().map_or(0, |(_, m)| m.1)
+    }
 }
 
 fn hasher() -> foldhash::fast::FixedState {
@@ -351,7 +367,7 @@ impl Event<'_> {
     /// Returns true if and only if the request has room for another service name.
     #[inline]
     pub fn wants_service(&self) -> bool {
-        (self.state.services.n as usize) < self.state.services.items.len()
+        !self.state.services.is_full()
     }
 
     /// The service that logged it.
@@ -400,10 +416,10 @@ impl Event<'_> {
     ) {
         let s = &mut *self.state;
         s.errors += 1;
-        let earlier = s.first_error.as_ref().is_none_or(|f| {
-            (time_us.is_none(), time_us, order) < (f.time_us.is_none(), f.time_us, f.order)
-        });
-        if earlier {
+        if s.first_error
+            .as_ref()
+            .is_none_or(|f| f.comes_after(time_us, order))
+        {
             s.first_error = Some(Box::new(first()));
         }
     }
@@ -771,7 +787,7 @@ impl Merger {
     /// Finishes a trace that left the open set (it is kept only if it is among the slowest
     /// or failing).
     fn finish_entry(&mut self, e: Entry) {
-        self.garbage += e.id.1 + e.state.slowest.as_ref().map_or(0, |(_, m)| m.1);
+        self.garbage += e.text_len();
         let (events, span, errors) = (e.state.events, e.state.span_ms(), e.state.errors);
         let keep = self.stats.keeps(span, span_of(&self.text, e.id));
         let (names, text) = (&self.names, &self.text);
@@ -789,7 +805,7 @@ impl Merger {
             self.stats.evicted += 1;
         }
         if self.hold && head {
-            self.garbage += e.id.1 + e.state.slowest.as_ref().map_or(0, |(_, m)| m.1);
+            self.garbage += e.text_len();
             let f = Self::materialize(&self.names, &self.text, e);
             self.held.push(f);
         } else {
