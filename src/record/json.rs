@@ -257,7 +257,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Reads any value and returns it raw.
+    /// Reads any value and returns it raw. Inlined: returned through memory, the `Raw` was
+    /// written in pieces and read back whole, a store-forwarding stall on every wanted field.
+    #[inline(always)]
     fn value(&mut self, depth: usize) -> Option<Raw<'a>> {
         let start = self.i;
         match self.peek()? {

@@ -380,14 +380,16 @@ impl<'a> Fields<'a> {
     /// The raw value of a slot and the priority of the alias it came from (the alias's index
     /// plus one for default aliases, 0 for an override).
     #[inline]
-    pub fn get_with_prio(&self, slot: usize) -> Option<(Raw<'a>, u16)> {
-        self.vals.get(slot).copied().flatten()
+    pub fn get_with_prio(&self, slot: usize) -> Option<(&Raw<'a>, u16)> {
+        self.vals.get(slot)?.as_ref().map(|(r, p)| (r, *p))
     }
 
-    /// The raw value of a slot.
+    /// The raw value of a slot. A reference, not a copy: the hot paths read a value where it
+    /// lies (a copied `Raw` was stored and reloaded in differently sized pieces, which stalled
+    /// store-to-load forwarding on every field condition).
     #[inline]
-    pub fn get(&self, slot: usize) -> Option<Raw<'a>> {
-        self.vals.get(slot).and_then(|v| v.map(|(r, _)| r))
+    pub fn get(&self, slot: usize) -> Option<&Raw<'a>> {
+        self.vals.get(slot)?.as_ref().map(|(r, _)| r)
     }
 }
 
@@ -402,10 +404,10 @@ pub struct Record<'a, 'f> {
     pub fields: &'f Fields<'a>,
 }
 
-impl<'a> Record<'a, '_> {
+impl<'a, 'f> Record<'a, 'f> {
     /// Raw value of a well-known slot.
     #[inline]
-    pub fn raw(&self, slot: Slot) -> Option<Raw<'a>> {
+    pub fn raw(&self, slot: Slot) -> Option<&'f Raw<'a>> {
         self.fields.get(slot as usize)
     }
 
