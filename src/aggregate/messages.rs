@@ -9,7 +9,12 @@
 //! PODS 2012).
 
 //!
-//! Message text lives in one arena per table (no allocation per distinct message). Messages
+//! The hash table holds 16-byte slots (hash, entry index, length); the entries live in one
+//! vector in insertion order and their text in one arena (no allocation per distinct message).
+//! The table is a fifth of the size it had with whole entries in it, and the frequent messages,
+//! which arrive early and survive every prune in order, sit together at the front of the
+//! vector and the arena: inserting a new message and looking up a frequent one touch far less
+//! memory than a 200k-entry table of whole entries did. Messages
 //! longer than [`MAX_STORED_BYTES`] are stored cut and compared by hash and length (a 64-bit
 //! hash; a collision between two long messages of equal length is negligible). The arena is
 //! compacted at each prune and a prune also happens when it passes [`MAX_ARENA_BYTES`], so
@@ -28,6 +33,17 @@ const GROW_AT_ONCE: usize = 16 * 1024;
 
 /// Arena size that triggers a prune.
 pub const MAX_ARENA_BYTES: usize = 48 << 20;
+
+/// What the hash table holds: enough to reject a different message without touching its
+/// entry.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    hash: u64,
+    /// Index in `entries`.
+    idx: u32,
+    /// Full length of the message.
+    len: u32,
+}
 
 #[derive(Debug)]
 struct Entry {
@@ -58,11 +74,12 @@ pub struct MessageCount {
 /// See the module docs.
 #[derive(Debug)]
 pub struct MessageCounter {
-    table: HashTable<Entry>,
+    table: HashTable<Slot>,
+    entries: Vec<Entry>,
     arena: Vec<u8>,
-    /// The table and arena a prune moved out of, emptied and kept for the next prune: a fresh
-    /// allocation of that size would be faulted in page by page again.
-    spare: (HashTable<Entry>, Vec<u8>),
+    /// The table, entries and arena a prune moved out of, emptied and kept for the next prune:
+    /// a fresh allocation of that size would be faulted in page by page again.
+    spare: (HashTable<Slot>, Vec<Entry>, Vec<u8>),
     hasher: foldhash::fast::FixedState,
     cap: usize,
     floor: u64,
@@ -93,10 +110,12 @@ impl MessageCounter {
     pub fn new(cap: usize) -> MessageCounter {
         MessageCounter {
             table: HashTable::new(),
+            entries: Vec::new(),
             arena: Vec::new(),
-            spare: (HashTable::new(), Vec::new()),
+            spare: (HashTable::new(), Vec::new(), Vec::new()),
             hasher: foldhash::fast::FixedState::with_seed(0x6c6f_6774_7269_6167),
-            cap: cap.max(16),
+            // Entry indices are u32.
+            cap: cap.clamp(16, u32::MAX as usize / 2),
             floor: 0,
             pruned: 0,
         }
@@ -108,18 +127,31 @@ impl MessageCounter {
         self.hasher.hash_one(text)
     }
 
-    /// Returns true if and only if entry `e` (text in `arena`) holds `text`.
+    /// Index of the entry with this hash and full length whose stored text is `stored` (the
+    /// whole message, or its cut for a long one: those are told apart by hash and length).
     #[inline]
-    fn same(arena: &[u8], e: &Entry, hash: u64, text: &[u8]) -> bool {
-        e.hash == hash && e.len as usize == text.len() && {
-            let stored = &arena[e.off..e.off + e.stored as usize];
-            if text.len() > MAX_STORED_BYTES {
-                // Long messages: hash and length, plus the stored prefix.
-                text.starts_with(stored)
-            } else {
-                stored == text
-            }
-        }
+    fn find(&self, hash: u64, len: u32, stored: &[u8]) -> Option<usize> {
+        let (arena, entries) = (&self.arena, &self.entries);
+        self.table
+            .find(hash, |s| {
+                s.hash == hash && s.len == len && {
+                    let e = &entries[s.idx as usize];
+                    arena[e.off..e.off + e.stored as usize] == *stored
+                }
+            })
+            .map(|s| s.idx as usize)
+    }
+
+    /// Appends `e` and indexes it.
+    #[inline]
+    fn push(&mut self, e: Entry) {
+        let slot = Slot {
+            hash: e.hash,
+            idx: self.entries.len() as u32,
+            len: e.len,
+        };
+        self.table.insert_unique(e.hash, slot, |s| s.hash);
+        self.entries.push(e);
     }
 
     /// Counts one occurrence of `text` and appends its memoised hits to `out`; `hits_of`
@@ -144,11 +176,9 @@ impl MessageCounter {
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
     ) {
         let hash = self.hash(text);
-        let arena = &self.arena;
-        if let Some(e) = self
-            .table
-            .find_mut(hash, |e| Self::same(arena, e, hash, text))
-        {
+        let len = text.len().min(u32::MAX as usize) as u32;
+        if let Some(i) = self.find(hash, len, &text[..stored_len(text)]) {
+            let e = &mut self.entries[i];
             e.count += 1;
             if let Some(l) = level {
                 e.levels[l as usize] = e.levels[l as usize].saturating_add(1);
@@ -156,14 +186,15 @@ impl MessageCounter {
             out.extend_from_slice(&e.hits);
             return;
         }
-        if self.table.len() >= self.cap || self.arena.len() >= MAX_ARENA_BYTES {
+        if self.entries.len() >= self.cap || self.arena.len() >= MAX_ARENA_BYTES {
             self.prune();
         }
-        if self.table.len() == GROW_AT_ONCE && self.cap > GROW_AT_ONCE {
+        if self.entries.len() == GROW_AT_ONCE && self.cap > GROW_AT_ONCE {
             // A table this busy will likely reach the cap: size it for the cap now rather
             // than rehash it at every doubling on the way.
             self.table
-                .reserve(self.cap - GROW_AT_ONCE, |e: &Entry| e.hash);
+                .reserve(self.cap - GROW_AT_ONCE, |s: &Slot| s.hash);
+            self.entries.reserve(self.cap - GROW_AT_ONCE);
         }
         let hits = hits_of(text).into_boxed_slice();
         out.extend_from_slice(&hits);
@@ -178,7 +209,7 @@ impl MessageCounter {
     /// The messages no catalog pattern matched: the message's hash (the same in every table),
     /// its text (cut to [`MAX_STORED_BYTES`]), count and occurrences per level.
     pub fn unknown(&self) -> impl Iterator<Item = (u64, &[u8], u64, [u32; 6])> + '_ {
-        self.table
+        self.entries
             .iter()
             .filter(|e| e.hits.is_empty())
             .map(|e| (e.hash, self.bytes_of(e), e.count, e.levels))
@@ -196,20 +227,16 @@ impl MessageCounter {
         let n = stored_len(text);
         let off = self.arena.len();
         self.arena.extend_from_slice(&text[..n]);
-        self.table.insert_unique(
+        self.push(Entry {
             hash,
-            Entry {
-                hash,
-                off,
-                stored: n as u32,
-                len: text.len().min(u32::MAX as usize) as u32,
-                count,
-                err,
-                hits,
-                levels,
-            },
-            |e| e.hash,
-        );
+            off,
+            stored: n as u32,
+            len: text.len().min(u32::MAX as usize) as u32,
+            count,
+            err,
+            hits,
+            levels,
+        });
     }
 
     /// Drops the least frequent half of the table. The kept entries move into a fresh table
@@ -218,11 +245,11 @@ impl MessageCounter {
     fn prune(&mut self) {
         let keep = self.cap / 2;
         let over_arena = self.arena.len() >= MAX_ARENA_BYTES;
-        if self.table.len() <= keep && !over_arena {
+        if self.entries.len() <= keep && !over_arena {
             return;
         }
-        let keep = keep.min(self.table.len() / 2);
-        let mut counts: Vec<u64> = self.table.iter().map(|e| e.count).collect();
+        let keep = keep.min(self.entries.len() / 2);
+        let mut counts: Vec<u64> = self.entries.iter().map(|e| e.count).collect();
         let idx = counts.len() - keep;
         let threshold = if keep == 0 {
             u64::MAX
@@ -230,16 +257,18 @@ impl MessageCounter {
             *counts.select_nth_unstable(idx).1
         };
         drop(counts);
-        let above = self.table.iter().filter(|e| e.count > threshold).count();
-        // Entries at the threshold are kept (in table order) until `keep` is reached.
+        let above = self.entries.iter().filter(|e| e.count > threshold).count();
+        // Entries at the threshold are kept (oldest first) until `keep` is reached.
         let mut ties_left = keep.saturating_sub(above);
-        let (mut table, mut arena) = std::mem::take(&mut self.spare);
-        table.reserve(self.cap, |e: &Entry| e.hash);
+        let (mut table, mut entries, mut arena) = std::mem::take(&mut self.spare);
+        table.reserve(self.cap, |s: &Slot| s.hash);
+        entries.reserve(self.cap);
         arena.reserve(self.arena.len() / 2);
-        let mut old = std::mem::replace(&mut self.table, table);
+        let mut old_table = std::mem::replace(&mut self.table, table);
+        let mut old = std::mem::replace(&mut self.entries, entries);
         let mut old_arena = std::mem::replace(&mut self.arena, arena);
         let mut max_dropped = 0;
-        for mut e in old.drain() {
+        for mut e in old.drain(..) {
             let kept = e.count > threshold
                 || (e.count == threshold && ties_left > 0 && {
                     ties_left -= 1;
@@ -250,15 +279,16 @@ impl MessageCounter {
                 self.arena
                     .extend_from_slice(&old_arena[e.off..e.off + e.stored as usize]);
                 e.off = off;
-                self.table.insert_unique(e.hash, e, |x| x.hash);
+                self.push(e);
             } else {
                 max_dropped = max_dropped.max(e.count + e.err);
                 self.pruned += 1;
             }
         }
         self.floor = self.floor.max(max_dropped);
+        old_table.clear();
         old_arena.clear();
-        self.spare = (old, old_arena);
+        self.spare = (old_table, old, old_arena);
     }
 
     fn bytes_of(&self, e: &Entry) -> &[u8] {
@@ -269,19 +299,13 @@ impl MessageCounter {
     pub fn merge(&mut self, other: MessageCounter) {
         let other_floor = other.floor;
         let self_floor = self.floor;
-        let mut seen_in_other: Vec<u64> = Vec::with_capacity(other.table.len());
-        for e in other.table.iter() {
+        let mut seen_in_other: Vec<u64> = Vec::with_capacity(other.entries.len());
+        for e in other.entries.iter() {
             let text = other.bytes_of(e);
             seen_in_other.push(e.hash);
-            let arena = &self.arena;
-            let found = self.table.find_mut(e.hash, |m| {
-                m.hash == e.hash
-                    && m.len == e.len
-                    && m.stored == e.stored
-                    && arena[m.off..m.off + m.stored as usize] == *text
-            });
-            match found {
-                Some(mine) => {
+            match self.find(e.hash, e.len, text) {
+                Some(i) => {
+                    let mine = &mut self.entries[i];
                     mine.count += e.count;
                     mine.err += e.err;
                     for (a, b) in mine.levels.iter_mut().zip(e.levels) {
@@ -292,27 +316,23 @@ impl MessageCounter {
                     let n = e.stored as usize;
                     let off = self.arena.len();
                     self.arena.extend_from_slice(&text[..n]);
-                    self.table.insert_unique(
-                        e.hash,
-                        Entry {
-                            hash: e.hash,
-                            off,
-                            stored: e.stored,
-                            len: e.len,
-                            count: e.count,
-                            err: e.err + self_floor,
-                            hits: e.hits.clone(),
-                            levels: e.levels,
-                        },
-                        |x| x.hash,
-                    );
+                    self.push(Entry {
+                        hash: e.hash,
+                        off,
+                        stored: e.stored,
+                        len: e.len,
+                        count: e.count,
+                        err: e.err + self_floor,
+                        hits: e.hits.clone(),
+                        levels: e.levels,
+                    });
                 }
             }
         }
         // Entries only here may have been dropped there: widen their bound.
         if other_floor > 0 {
             seen_in_other.sort_unstable();
-            for m in self.table.iter_mut() {
+            for m in self.entries.iter_mut() {
                 if seen_in_other.binary_search(&m.hash).is_err() {
                     m.err += other_floor;
                 }
@@ -320,10 +340,10 @@ impl MessageCounter {
         }
         self.floor = self_floor + other_floor;
         self.pruned += other.pruned;
-        while self.table.len() > self.cap || self.arena.len() > MAX_ARENA_BYTES {
-            let before = self.table.len();
+        while self.entries.len() > self.cap || self.arena.len() > MAX_ARENA_BYTES {
+            let before = self.entries.len();
             self.prune();
-            if self.table.len() == before {
+            if self.entries.len() == before {
                 break;
             }
         }
@@ -337,7 +357,7 @@ impl MessageCounter {
     pub fn export(&self, unknown: usize, any: usize) -> (Vec<Exported>, u64, u64) {
         let mut picked: Vec<&Entry> = self.top_entries(any);
         let mut unknown_entries: Vec<&Entry> =
-            self.table.iter().filter(|e| e.hits.is_empty()).collect();
+            self.entries.iter().filter(|e| e.hits.is_empty()).collect();
         if unknown_entries.len() > unknown {
             // The order the template stage picks messages in: errors, warnings, then count.
             let class = |e: &Entry| {
@@ -362,10 +382,10 @@ impl MessageCounter {
         picked.dedup_by_key(|e| (e.hash, e.off));
         let mut floor = self.floor;
         let mut left_out = 0;
-        if picked.len() < self.table.len() {
+        if picked.len() < self.entries.len() {
             let kept: hashbrown::HashSet<(u64, usize)> =
                 picked.iter().map(|e| (e.hash, e.off)).collect();
-            for e in self.table.iter() {
+            for e in self.entries.iter() {
                 if !kept.contains(&(e.hash, e.off)) {
                     floor = floor.max(e.count + e.err);
                     left_out += 1;
@@ -398,13 +418,10 @@ impl MessageCounter {
             let stored = stored_len(&e.text);
             let cut = len > stored;
             let hash = if cut { e.hash } else { c.hash(&e.text) };
-            let arena = &c.arena;
             let text = &e.text[..stored];
-            if let Some(m) = c.table.find_mut(hash, |m| {
-                m.hash == hash
-                    && m.len as usize == len
-                    && arena[m.off..m.off + m.stored as usize] == *text
-            }) {
+            let len = len.min(u32::MAX as usize) as u32;
+            if let Some(i) = c.find(hash, len, text) {
+                let m = &mut c.entries[i];
                 m.count += e.count;
                 m.err += e.err;
                 continue;
@@ -416,20 +433,16 @@ impl MessageCounter {
             };
             let off = c.arena.len();
             c.arena.extend_from_slice(text);
-            c.table.insert_unique(
+            c.push(Entry {
                 hash,
-                Entry {
-                    hash,
-                    off,
-                    stored: stored as u32,
-                    len: len.min(u32::MAX as usize) as u32,
-                    count: e.count,
-                    err: e.err,
-                    hits,
-                    levels: e.levels,
-                },
-                |x| x.hash,
-            );
+                off,
+                stored: stored as u32,
+                len,
+                count: e.count,
+                err: e.err,
+                hits,
+                levels: e.levels,
+            });
         }
         c.floor = floor;
         c.pruned = pruned;
@@ -442,7 +455,7 @@ impl MessageCounter {
         if n == 0 {
             return Vec::new();
         }
-        let mut v: Vec<&Entry> = self.table.iter().collect();
+        let mut v: Vec<&Entry> = self.entries.iter().collect();
         if v.len() > n {
             v.select_nth_unstable_by(n - 1, |a, b| b.count.cmp(&a.count));
             let nth = v[n - 1].count;
@@ -480,20 +493,19 @@ impl MessageCounter {
     /// Count and error bound of `text` in this table, if present.
     fn get(&self, text: &[u8]) -> Option<(u64, u64)> {
         let hash = self.hash(text);
-        let arena = &self.arena;
-        self.table
-            .find(hash, |e| Self::same(arena, e, hash, text))
-            .map(|e| (e.count, e.err))
+        let len = text.len().min(u32::MAX as usize) as u32;
+        self.find(hash, len, &text[..stored_len(text)])
+            .map(|i| (self.entries[i].count, self.entries[i].err))
     }
 
     /// Distinct messages currently held.
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.entries.len()
     }
 
     /// Returns true if and only if no message was counted.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.entries.is_empty()
     }
 
     /// Distinct messages dropped by pruning (0 means every count is exact).
@@ -649,7 +661,7 @@ impl MessageTally {
             hashbrown::HashSet::with_hasher(foldhash::fast::FixedState::with_seed(7));
         let mut cands: Vec<(u64, u64, &MessageCounter, &Entry)> = Vec::new();
         for s in &live {
-            for e in s.table.iter() {
+            for e in s.entries.iter() {
                 if e.count >= floor_share && seen.insert(s.bytes_of(e)) {
                     let (c, err) = total(s.bytes_of(e));
                     cands.push((c, err, s, e));
