@@ -666,14 +666,24 @@ impl TraceStats {
     }
 }
 
+/// An open trace in the merger's table: its slot, and its last event time so that the idle
+/// sweep tells a stale expiry entry from a live one without reading the slot.
+#[derive(Clone, Copy)]
+struct OpenRef {
+    hash: u64,
+    /// The trace's `last_us` (`i64::MIN` while it has no timed event).
+    last_us: i64,
+    slot: u32,
+}
+
 /// Merges fragments in chunk order into open traces and finalises idle ones. See the module
 /// docs.
 pub struct Merger {
     next_seq: u64,
     pending: BTreeMap<u64, Fragment>,
-    /// The open traces: `(hash, slot in slots)`. The table holds 16-byte items, so growing
-    /// and cleaning it moves little; the traces stay in their slots.
-    open: HashTable<(u64, u32)>,
+    /// The open traces. The table holds 24-byte items, so growing and cleaning it moves
+    /// little; the traces stay in their slots.
+    open: HashTable<OpenRef>,
     slots: Vec<Entry>,
     /// Free slots (of traces that left), reused first.
     free: Vec<u32>,
@@ -858,12 +868,12 @@ impl Merger {
             let id = span_of(ftext, e.id);
             let text = &mut self.text;
             let slots = &mut self.slots;
-            let found = self.open.find(hash, |&(h, i)| {
-                h == hash && span_of(text, slots[i as usize].id) == id
+            let found = self.open.find_mut(hash, |r| {
+                r.hash == hash && span_of(text, slots[r.slot as usize].id) == id
             });
             let moved_to = match found {
-                Some(&(_, i)) => {
-                    let o = &mut slots[i as usize];
+                Some(r) => {
+                    let o = &mut slots[r.slot as usize];
                     let before = o.state.last_us;
                     let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
                     o.state
@@ -873,6 +883,7 @@ impl Merger {
                             self.garbage += old.1;
                         }
                     }
+                    r.last_us = o.state.last_us.unwrap_or(i64::MIN);
                     o.state.last_us.filter(|_| o.state.last_us != before)
                 }
                 None => {
@@ -883,7 +894,10 @@ impl Merger {
                     let entry = Entry { hash, id, state };
                     let i = match self.free.pop() {
                         Some(i) => {
-                            slots[i as usize] = entry;
+                            // A freed slot holds `Entry::default()` (see `take_slot`), which
+                            // owns nothing: overwriting it without a drop spares a read of
+                            // its cold cache line (a plain assignment loaded it to drop it).
+                            std::mem::forget(std::mem::replace(&mut slots[i as usize], entry));
                             i
                         }
                         None => {
@@ -891,7 +905,12 @@ impl Merger {
                             (slots.len() - 1) as u32
                         }
                     };
-                    self.open.insert_unique(hash, (hash, i), |x| x.0);
+                    let r = OpenRef {
+                        hash,
+                        last_us: last.unwrap_or(i64::MIN),
+                        slot: i,
+                    };
+                    self.open.insert_unique(hash, r, |x| x.hash);
                     last
                 }
             };
@@ -921,8 +940,8 @@ impl Merger {
     fn compact(&mut self) {
         let live = self.text.len() - self.garbage;
         let mut fresh = Vec::with_capacity(live + live / 2);
-        for &(_, i) in self.open.iter() {
-            let e = &mut self.slots[i as usize];
+        for r in self.open.iter() {
+            let e = &mut self.slots[r.slot as usize];
             e.id = push_span(&mut fresh, span_of(&self.text, e.id));
             if let Some((_, m)) = &mut e.state.slowest {
                 *m = push_span(&mut fresh, span_of(&self.text, *m));
@@ -988,7 +1007,7 @@ impl Merger {
             let mut by_age: Vec<(Option<i64>, &[u8], Span)> = self
                 .open
                 .iter()
-                .map(|&(_, i)| &slots[i as usize])
+                .map(|r| &slots[r.slot as usize])
                 .map(|e| (e.state.last_us, span_of(text, e.id), e.id))
                 .collect();
             by_age.sort();
@@ -1003,12 +1022,11 @@ impl Merger {
     /// Removes the open trace of `hash` whose last event is at `t`, if there is one (a trace
     /// that has had a later event since is not idle: its entry in `expiry` is stale).
     fn take_idle(&mut self, hash: u64, t: i64) -> Option<Entry> {
-        let slots = &self.slots;
-        let found = self.open.find_entry(hash, |&(h, i)| {
-            h == hash && slots[i as usize].state.last_us == Some(t)
-        });
-        let (_, i) = found.ok()?.remove().0;
-        Some(self.take_slot(i))
+        let found = self
+            .open
+            .find_entry(hash, |r| r.hash == hash && r.last_us == t);
+        let r = found.ok()?.remove().0;
+        Some(self.take_slot(r.slot))
     }
 
     /// Moves the trace out of slot `i` and frees the slot.
@@ -1021,10 +1039,10 @@ impl Merger {
     fn take_open(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<Entry> {
         let mut picked = Vec::new();
         let slots = &self.slots;
-        self.open.retain(|&mut (_, i)| {
-            let take = pick(&slots[i as usize]);
+        self.open.retain(|r| {
+            let take = pick(&slots[r.slot as usize]);
             if take {
-                picked.push(i);
+                picked.push(r.slot);
             }
             !take
         });
@@ -1035,7 +1053,7 @@ impl Merger {
 
     /// The open traces, in a stable order, leaving the table empty.
     fn drain_open(&mut self) -> Vec<Entry> {
-        let picked: Vec<u32> = self.open.drain().map(|(_, i)| i).collect();
+        let picked: Vec<u32> = self.open.drain().map(|r| r.slot).collect();
         let mut rest: Vec<Entry> = picked.into_iter().map(|i| self.take_slot(i)).collect();
         stable_order(&mut rest, &self.text);
         rest
