@@ -432,7 +432,8 @@ pub const MAX_MINED_MESSAGES: usize = 20_000;
 /// Mines the messages no catalog pattern matched; the `top` most important templates.
 ///
 /// The per-worker message shards are combined first and the messages mined in one fixed order
-/// (count descending, then text), so the templates are the same for any thread count and
+/// (errors, then warnings, then count descending; ties by the message's hash, then its text),
+/// so the templates are the same for any thread count and
 /// chunk size.
 fn unknown_templates(
     messages: &crate::aggregate::messages::MessageTally,
@@ -479,8 +480,7 @@ fn unknown_templates(
         }
         merged = out;
     }
-    let mut unknown: Vec<(&[u8], u64, [u32; 6])> =
-        merged.into_iter().map(|(_, t, c, l)| (t, c, l)).collect();
+    let mut unknown: Vec<Row> = merged;
     // Error and warning messages first (the section lists their templates first), then the
     // most frequent: a rare error must not lose its place to a common info message.
     let class = |l: &[u32; 6]| {
@@ -492,11 +492,16 @@ fn unknown_templates(
             0
         }
     };
-    let order = |a: &(&[u8], u64, [u32; 6]), b: &(&[u8], u64, [u32; 6])| {
-        class(&b.2)
-            .cmp(&class(&a.2))
-            .then(b.1.cmp(&a.1))
-            .then_with(|| a.0.cmp(b.0))
+    // Ties (most messages of a big log are seen once) are broken by the stored hash, the same
+    // in every shard: a text comparison for each of them made this selection the slowest part
+    // of the report, and it picked the alphabetically first messages where the hash picks an
+    // even sample.
+    let order = |a: &Row, b: &Row| {
+        class(&b.3)
+            .cmp(&class(&a.3))
+            .then(b.2.cmp(&a.2))
+            .then(a.0.cmp(&b.0))
+            .then_with(|| a.1.cmp(b.1))
     };
     if unknown.len() > MAX_MINED_MESSAGES {
         unknown.select_nth_unstable_by(MAX_MINED_MESSAGES - 1, order);
@@ -504,7 +509,7 @@ fn unknown_templates(
     }
     unknown.sort_unstable_by(order);
     let mut first = Miner::new(MinerConfig::default());
-    for (text, count, lv) in unknown {
+    for (_, text, count, lv) in unknown {
         first.add_n(
             &String::from_utf8_lossy(text),
             count,
