@@ -710,6 +710,84 @@ mod tests {
         assert_eq!((top[1].count, top[1].exact), (3, true));
     }
 
+    /// Against a plain map of true counts, over skewed random streams with a small cap (many
+    /// prunes), split over two counters and merged: every held message's true count lies in
+    /// `[count, count + err]`, `err == 0` means exact, and a message not held was seen at most
+    /// `floor` times. Memoised hits and levels follow their message through prunes and merges.
+    #[test]
+    fn counts_stay_within_their_bounds_through_prunes_and_merges() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..20 {
+            let cap = 16 + (round * 7) % 48;
+            let mut parts = [MessageCounter::new(cap), MessageCounter::new(cap)];
+            let mut truth: std::collections::HashMap<String, u64> = Default::default();
+            for _ in 0..3000 {
+                // A skewed alphabet: a few heavy messages, a long tail, some long ones.
+                let r = next();
+                let m = match r % 10 {
+                    0..=3 => format!("heavy {}", r % 5),
+                    4..=8 => format!("tail {}", r % 400),
+                    _ => format!("{}{}", "L".repeat(MAX_STORED_BYTES), r % 3),
+                };
+                *truth.entry(m.clone()).or_default() += 1;
+                let hit = m.len() as u16;
+                let level = crate::record::Level::Info;
+                let mut out = Vec::new();
+                parts[(next() % 2) as usize].observe_level(
+                    m.as_bytes(),
+                    Some(level),
+                    &mut out,
+                    |_| vec![hit],
+                );
+                assert_eq!(out, [hit], "memoised hits of {m:?}");
+            }
+            let [mut a, b] = parts;
+            a.merge(b);
+            assert!(a.len() <= cap);
+            assert!(a.pruned() > 0, "the stream must overflow the cap");
+            let held: Vec<&Entry> = a.entries.iter().collect();
+            for e in &held {
+                let mut key = String::from_utf8(a.bytes_of(e).to_vec()).expect("ascii");
+                if e.stored < e.len {
+                    // A cut long message: find it by its full text.
+                    key = truth
+                        .keys()
+                        .find(|k| {
+                            k.len() == e.len as usize
+                                && k.starts_with(&key)
+                                && a.hash(k.as_bytes()) == e.hash
+                        })
+                        .expect("a long message seen")
+                        .clone();
+                }
+                let t = truth[&key];
+                assert!(
+                    e.count <= t && t <= e.count + e.err,
+                    "{key}: {} + {} vs {t}",
+                    e.count,
+                    e.err
+                );
+                assert_eq!(&*e.hits, [key.len() as u16]);
+                assert_eq!(
+                    e.levels[crate::record::Level::Info as usize] as u64,
+                    e.count
+                );
+                assert_eq!(a.get(key.as_bytes()), Some((e.count, e.err)));
+            }
+            for (m, &t) in &truth {
+                if a.get(m.as_bytes()).is_none() {
+                    assert!(t <= a.floor, "{m}: seen {t}, floor {}", a.floor);
+                }
+            }
+        }
+    }
+
     #[test]
     fn heavy_hitters_survive_pruning_exactly() {
         let mut c = MessageCounter::new(64);
