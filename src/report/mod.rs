@@ -433,8 +433,7 @@ pub const MAX_MINED_MESSAGES: usize = 20_000;
 ///
 /// The per-worker message shards are combined first and the messages mined in one fixed order
 /// (errors, then warnings, then count descending; ties by the message's hash, then its text),
-/// so the templates are the same for any thread count and
-/// chunk size.
+/// so the templates are the same for any thread count and chunk size.
 fn unknown_templates(
     messages: &crate::aggregate::messages::MessageTally,
     top: usize,
@@ -480,7 +479,7 @@ fn unknown_templates(
         }
         merged = out;
     }
-    let mut unknown: Vec<Row> = merged;
+    let mut unknown = merged;
     // Error and warning messages first (the section lists their templates first), then the
     // most frequent: a rare error must not lose its place to a common info message.
     let class = |l: &[u32; 6]| {
@@ -493,9 +492,8 @@ fn unknown_templates(
         }
     };
     // Ties (most messages of a big log are seen once) are broken by the stored hash, the same
-    // in every shard: a text comparison for each of them made this selection the slowest part
-    // of the report, and it picked the alphabetically first messages where the hash picks an
-    // even sample.
+    // in every shard: ordering them by text cost a comparison of two texts for nearly every
+    // pair, and picked the alphabetically first messages where the hash picks an even sample.
     let order = |a: &Row, b: &Row| {
         class(&b.3)
             .cmp(&class(&a.3))
