@@ -84,9 +84,10 @@ impl Variant {
 
 impl Stats {
     fn add_n(&mut self, n: u64, levels: [u64; 6], time_us: Option<i64>, msg: &str) {
-        self.count += n;
+        // Saturating: `analyze` adds estimates and counts read back from merge states.
+        self.count = self.count.saturating_add(n);
         for (a, b) in self.levels.iter_mut().zip(levels) {
-            *a += b;
+            *a = a.saturating_add(b);
         }
         if let Some(t) = time_us {
             self.first_us = Some(self.first_us.map_or(t, |f| f.min(t)));
@@ -98,9 +99,9 @@ impl Stats {
     }
 
     fn merge(&mut self, o: &Stats) {
-        self.count += o.count;
+        self.count = self.count.saturating_add(o.count);
         for (a, b) in self.levels.iter_mut().zip(o.levels) {
-            *a += b;
+            *a = a.saturating_add(b);
         }
         self.first_us = crate::aggregate::min_opt(self.first_us, o.first_us);
         self.last_us = crate::aggregate::max_opt(self.last_us, o.last_us);
