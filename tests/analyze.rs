@@ -416,3 +416,51 @@ fn latency_and_traces_match_an_independent_count() {
     let plain = json(&run(&["analyze", "-f", "json", path_str(&path)]));
     assert!(plain.get("latency").is_none() && plain.get("traces").is_none());
 }
+
+#[test]
+fn template_counts_are_exact_or_estimated_from_a_sample_never_just_what_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = VARIABLE_TEMPLATES;
+    // Small: every message fits the table and the miner; counts are exact.
+    let (small, truth) = variable_templates(dir.path(), 6_000);
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--threads",
+        "1",
+        path_str(&small),
+    ]));
+    let got = template_counts(&r);
+    for (name, want) in names.iter().zip(truth) {
+        assert_eq!(got[*name], (want, true), "{name}");
+    }
+    // Large: 40,000 distinct messages of one template, with a table of 2,000 (pruned many
+    // times) and with the default table (no prune, but more than the miner takes one by one).
+    let (large, truth) = variable_templates(dir.path(), 40_000);
+    for cap in ["2000", "200000"] {
+        let r = json(&run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--threads",
+            "1",
+            "--max-distinct-messages",
+            cap,
+            path_str(&large),
+        ]));
+        let got = template_counts(&r);
+        assert!(got.values().all(|&(_, exact)| !exact), "cap {cap}: {got:?}");
+        // The heavy constant message stays in the table: its count is exact.
+        assert_eq!(got["cache warmed"].0, truth[1], "cap {cap}");
+        // The variable ones are estimated from a 1-in-16 sample: ~2,400 messages sampled for
+        // the big one (a standard deviation of 2 %), ~60 for the small one (~13 %); the
+        // bounds are four to five of them. (Counting only what the table held at the end gave
+        // 5 % of the big one with the small table.)
+        for (name, want, tolerance) in [(names[0], truth[0], 0.10), (names[2], truth[2], 0.5)] {
+            let (count, _) = got[name];
+            let off = (count as f64 - want as f64).abs() / want as f64;
+            assert!(off <= tolerance, "cap {cap}: {name}: {count} vs {want}");
+        }
+    }
+}

@@ -19,6 +19,14 @@
 //! hash; a collision between two long messages of equal length is negligible). The arena is
 //! compacted at each prune and a prune also happens when it passes [`MAX_ARENA_BYTES`], so
 //! memory stays bounded whatever the messages look like.
+//!
+//! **Dropped messages still count for templates.** Most messages a big log drops are the
+//! variable ones (`tool t-81 completed in session 9f3…`, seen once each), so the templates mined
+//! from the table alone would miss most of their occurrences. A prune therefore folds a sample
+//! of the unknown messages it drops (one in [`DROPPED_SAMPLE`], chosen by the message's hash, so
+//! the same messages in every shard and run) into [`DroppedForms`], keyed by their masked form:
+//! the template stage adds each form `DROPPED_SAMPLE` times over, an unbiased estimate of the
+//! occurrences the table let go (see `report::unknown_templates`).
 
 use hashbrown::HashTable;
 
@@ -27,6 +35,20 @@ pub const DEFAULT_CAP: usize = 200_000;
 
 /// Longest message text stored whole.
 pub const MAX_STORED_BYTES: usize = 2048;
+
+/// One unknown message in this many (by hash) is folded into [`DroppedForms`] when dropped.
+pub const DROPPED_SAMPLE: u64 = 16;
+
+/// Whether a message of this hash is in the sample of [`DROPPED_SAMPLE`]: its low bits, which
+/// say nothing of where it sorts (the template stage breaks ties by hash, and a sample taken
+/// from the top bits would be exactly the messages it had already picked).
+#[inline]
+pub fn sampled(hash: u64) -> bool {
+    hash % DROPPED_SAMPLE == 0
+}
+
+/// Masked forms kept in [`DroppedForms`] before the least frequent half is let go.
+pub const MAX_DROPPED_FORMS: usize = 20_000;
 
 /// Distinct messages at which a table is sized for its cap in one step.
 const GROW_AT_ONCE: usize = 16 * 1024;
@@ -84,6 +106,8 @@ pub struct MessageCounter {
     cap: usize,
     floor: u64,
     pruned: u64,
+    /// The sampled unknown messages dropped so far, by masked form.
+    dropped: DroppedForms,
 }
 
 impl Default for MessageCounter {
@@ -118,6 +142,7 @@ impl MessageCounter {
             cap: cap.clamp(16, u32::MAX as usize / 2),
             floor: 0,
             pruned: 0,
+            dropped: DroppedForms::default(),
         }
     }
 
@@ -283,6 +308,10 @@ impl MessageCounter {
             } else {
                 max_dropped = max_dropped.max(e.count + e.err);
                 self.pruned += 1;
+                if e.hits.is_empty() && sampled(e.hash) {
+                    let text = &old_arena[e.off..e.off + e.stored as usize];
+                    self.dropped.add_message(text, e.hash, e.count, e.levels);
+                }
             }
         }
         self.floor = self.floor.max(max_dropped);
@@ -306,8 +335,8 @@ impl MessageCounter {
             match self.find(e.hash, e.len, text) {
                 Some(i) => {
                     let mine = &mut self.entries[i];
-                    mine.count += e.count;
-                    mine.err += e.err;
+                    mine.count = mine.count.saturating_add(e.count);
+                    mine.err = mine.err.saturating_add(e.err);
                     for (a, b) in mine.levels.iter_mut().zip(e.levels) {
                         *a = a.saturating_add(b);
                     }
@@ -322,7 +351,7 @@ impl MessageCounter {
                         stored: e.stored,
                         len: e.len,
                         count: e.count,
-                        err: e.err + self_floor,
+                        err: e.err.saturating_add(self_floor),
                         hits: e.hits.clone(),
                         levels: e.levels,
                     });
@@ -334,12 +363,13 @@ impl MessageCounter {
             seen_in_other.sort_unstable();
             for m in self.entries.iter_mut() {
                 if seen_in_other.binary_search(&m.hash).is_err() {
-                    m.err += other_floor;
+                    m.err = m.err.saturating_add(other_floor);
                 }
             }
         }
-        self.floor = self_floor + other_floor;
-        self.pruned += other.pruned;
+        self.floor = self_floor.saturating_add(other_floor);
+        self.pruned = self.pruned.saturating_add(other.pruned);
+        self.dropped.merge(other.dropped);
         while self.entries.len() > self.cap || self.arena.len() > MAX_ARENA_BYTES {
             let before = self.entries.len();
             self.prune();
@@ -354,7 +384,7 @@ impl MessageCounter {
     /// frequent of all, for a report's merge state, with the table's bound for a message left
     /// out (`floor`, widened to cover what the export leaves out) and the distinct messages
     /// dropped so far (`pruned`, plus those left out). See [`MessageCounter::import`].
-    pub fn export(&self, unknown: usize, any: usize) -> (Vec<Exported>, u64, u64) {
+    pub fn export(&self, unknown: usize, any: usize) -> (Vec<Exported>, u64, u64, DroppedForms) {
         let mut picked: Vec<&Entry> = self.top_entries(any);
         let mut unknown_entries: Vec<&Entry> =
             self.entries.iter().filter(|e| e.hits.is_empty()).collect();
@@ -382,6 +412,7 @@ impl MessageCounter {
         picked.dedup_by_key(|e| (e.hash, e.off));
         let mut floor = self.floor;
         let mut left_out = 0;
+        let mut dropped = self.dropped.clone();
         if picked.len() < self.entries.len() {
             let kept: hashbrown::HashSet<(u64, usize)> =
                 picked.iter().map(|e| (e.hash, e.off)).collect();
@@ -389,6 +420,10 @@ impl MessageCounter {
                 if !kept.contains(&(e.hash, e.off)) {
                     floor = floor.max(e.count + e.err);
                     left_out += 1;
+                    // Left out is dropped: the sample of it goes with the dropped forms.
+                    if e.hits.is_empty() && sampled(e.hash) {
+                        dropped.add_message(self.bytes_of(e), e.hash, e.count, e.levels);
+                    }
                 }
             }
         }
@@ -404,15 +439,22 @@ impl MessageCounter {
                 levels: e.levels,
             })
             .collect();
-        (out, floor, self.pruned + left_out)
+        (out, floor, self.pruned + left_out, dropped)
     }
 
     /// A counter holding exported entries (see [`MessageCounter::export`]). An entry's hash is
     /// recomputed from its text unless the text was cut (the hash of the whole message is then
     /// all that identifies it). Known messages get a placeholder hit: only whether a message
     /// hit the catalog matters once counting is over.
-    pub fn import(cap: usize, entries: Vec<Exported>, floor: u64, pruned: u64) -> MessageCounter {
+    pub fn import(
+        cap: usize,
+        entries: Vec<Exported>,
+        floor: u64,
+        pruned: u64,
+        dropped: DroppedForms,
+    ) -> MessageCounter {
         let mut c = MessageCounter::new(cap.max(entries.len()));
+        c.dropped = dropped;
         for e in entries {
             let len = (e.len as usize).max(e.text.len());
             let stored = stored_len(&e.text);
@@ -422,8 +464,8 @@ impl MessageCounter {
             let len = len.min(u32::MAX as usize) as u32;
             if let Some(i) = c.find(hash, len, text) {
                 let m = &mut c.entries[i];
-                m.count += e.count;
-                m.err += e.err;
+                m.count = m.count.saturating_add(e.count);
+                m.err = m.err.saturating_add(e.err);
                 continue;
             }
             let hits: Box<[u16]> = if e.known {
@@ -511,6 +553,131 @@ impl MessageCounter {
     /// Distinct messages dropped by pruning (0 means every count is exact).
     pub fn pruned(&self) -> u64 {
         self.pruned
+    }
+
+    /// The sample of the unknown messages dropped so far.
+    pub fn dropped(&self) -> &DroppedForms {
+        &self.dropped
+    }
+}
+
+/// A sample of the unknown messages a [`MessageCounter`] dropped, by masked form (see the module
+/// docs). Counts are the sample's: multiply by [`DROPPED_SAMPLE`] for an estimate of all.
+#[derive(Clone, Debug, Default)]
+pub struct DroppedForms {
+    forms: std::collections::HashMap<String, DroppedForm, foldhash::fast::FixedState>,
+    /// Forms let go to stay within [`MAX_DROPPED_FORMS`].
+    lost: u64,
+    masked: String,
+}
+
+/// One masked form of [`DroppedForms`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DroppedForm {
+    /// The sampled message of this form with the smallest hash (the same whatever the order
+    /// messages came in).
+    pub example: String,
+    /// Its hash.
+    pub example_hash: u64,
+    /// Occurrences of the sampled messages.
+    pub count: u64,
+    /// The same per level (`trace` … `fatal`).
+    pub levels: [u64; 6],
+}
+
+impl DroppedForms {
+    /// Folds in `count` occurrences of the message `text` (hash `hash`).
+    pub fn add_message(&mut self, text: &[u8], hash: u64, count: u64, levels: [u32; 6]) {
+        let text = String::from_utf8_lossy(text);
+        let mut masked = std::mem::take(&mut self.masked);
+        crate::mine::mask::mask_into(&text, &mut masked);
+        let form = DroppedForm {
+            example: text.into_owned(),
+            example_hash: hash,
+            count,
+            levels: levels.map(u64::from),
+        };
+        self.add_form(&masked, form);
+        self.masked = masked;
+    }
+
+    /// Folds in a form.
+    pub fn add_form(&mut self, masked: &str, form: DroppedForm) {
+        match self.forms.get_mut(masked) {
+            Some(f) => {
+                // Saturating: a merge state can say anything.
+                f.count = f.count.saturating_add(form.count);
+                for (a, b) in f.levels.iter_mut().zip(form.levels) {
+                    *a = a.saturating_add(b);
+                }
+                if (form.example_hash, &form.example) < (f.example_hash, &f.example) {
+                    f.example = form.example;
+                    f.example_hash = form.example_hash;
+                }
+            }
+            None => {
+                if self.forms.len() >= MAX_DROPPED_FORMS {
+                    self.shrink();
+                }
+                self.forms.insert(masked.to_owned(), form);
+            }
+        }
+    }
+
+    /// Lets go of the least frequent half (ties by form, for a stable result).
+    fn shrink(&mut self) {
+        let mut v: Vec<(String, DroppedForm)> = self.forms.drain().collect();
+        v.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        let keep = MAX_DROPPED_FORMS / 2;
+        self.lost = self
+            .lost
+            .saturating_add(v.len().saturating_sub(keep) as u64);
+        v.truncate(keep);
+        self.forms.extend(v);
+    }
+
+    /// Adds another set.
+    pub fn merge(&mut self, other: DroppedForms) {
+        self.lost = self.lost.saturating_add(other.lost);
+        let mut theirs: Vec<(String, DroppedForm)> = other.forms.into_iter().collect();
+        // A fixed order, so that a shrink on the way keeps the same forms whatever the
+        // hash map's order.
+        theirs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (masked, f) in theirs {
+            self.add_form(&masked, f);
+        }
+    }
+
+    /// The forms: masked text and what was folded in.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &DroppedForm)> + '_ {
+        self.forms.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of forms.
+    pub fn len(&self) -> usize {
+        self.forms.len()
+    }
+
+    /// Returns true if and only if nothing was folded in.
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty() && self.lost == 0
+    }
+
+    /// Forms let go to bound memory (their sampled occurrences are missing from the estimate).
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Rebuilds a set from its parts (a report's merge state).
+    pub fn from_parts(forms: Vec<(String, DroppedForm)>, lost: u64) -> DroppedForms {
+        let mut d = DroppedForms {
+            lost,
+            ..DroppedForms::default()
+        };
+        for (masked, f) in forms {
+            d.add_form(&masked, f);
+        }
+        d
     }
 }
 
@@ -785,6 +952,85 @@ mod tests {
                     assert!(t <= a.floor, "{m}: seen {t}, floor {}", a.floor);
                 }
             }
+        }
+    }
+
+    /// Every occurrence of a sampled unknown message is counted once: in its entry while the
+    /// table holds it, in its masked form's sample once dropped, through prunes, merges and an
+    /// export that leaves messages out. Unsampled and known messages never reach the sample.
+    #[test]
+    fn dropped_samples_account_for_every_occurrence_once() {
+        use crate::mine::mask::mask_into;
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let form_of = |m: &str| {
+            let mut f = String::new();
+            mask_into(m, &mut f);
+            f
+        };
+        for round in 0..6 {
+            let cap = 32 + round * 16;
+            let mut parts = [MessageCounter::new(cap), MessageCounter::new(cap)];
+            // Sampled occurrences per form, and all occurrences of known messages.
+            let mut truth: std::collections::BTreeMap<String, u64> = Default::default();
+            for _ in 0..6000 {
+                let r = next();
+                let m = match r % 8 {
+                    0 => format!("heavy message {}", r % 3),
+                    1 => "known failure".to_string(),
+                    2..=4 => format!("tool t-{} completed in session {:016x}", r % 9, next()),
+                    _ => format!("job job-{} failed after {} attempts", r % 200, (r >> 8) % 3),
+                };
+                let known = m == "known failure";
+                let c = &mut parts[(next() % 2) as usize];
+                if !known && sampled(c.hash(m.as_bytes())) {
+                    *truth.entry(form_of(&m)).or_default() += 1;
+                }
+                let mut out = Vec::new();
+                c.observe_level(m.as_bytes(), None, &mut out, |_| {
+                    if known {
+                        vec![7]
+                    } else {
+                        vec![]
+                    }
+                });
+            }
+            let [mut a, b] = parts;
+            a.merge(b);
+            assert!(a.pruned() > 0, "the stream must overflow the cap");
+            let tally =
+                |dropped: &DroppedForms, held: &mut dyn Iterator<Item = (u64, Vec<u8>, u64)>| {
+                    let mut got: std::collections::BTreeMap<String, u64> = Default::default();
+                    for (form, f) in dropped.iter() {
+                        *got.entry(form.to_string()).or_default() += f.count;
+                        assert_eq!(form_of(&f.example), form, "the example has its form");
+                    }
+                    for (hash, text, count) in held {
+                        if sampled(hash) {
+                            let text = String::from_utf8(text).expect("ascii");
+                            *got.entry(form_of(&text)).or_default() += count;
+                        }
+                    }
+                    got
+                };
+            let held = a.unknown().map(|(h, t, c, _)| (h, t.to_vec(), c));
+            let got = tally(a.dropped(), &mut held.collect::<Vec<_>>().into_iter());
+            assert_eq!(got, truth, "cap {cap}");
+            assert!(!a.dropped().is_empty());
+            // An export that leaves most messages out carries their sample along.
+            let (entries, _, _, dropped) = a.export(8, 8);
+            assert!(entries.len() < a.len());
+            let held = entries
+                .into_iter()
+                .filter(|e| !e.known)
+                .map(|e| (e.hash, e.text, e.count));
+            let got = tally(&dropped, &mut held.collect::<Vec<_>>().into_iter());
+            assert_eq!(got, truth, "exported, cap {cap}");
         }
     }
 

@@ -19,7 +19,7 @@ use serde_json::Value;
 use sketches_ddsketch::DDSketch;
 
 use super::latency::{self, Dimension, GroupLatency, Latency, SlowEvent, SlowestK};
-use super::messages::{Exported, MessageCounter};
+use super::messages::{DroppedForm, DroppedForms, Exported, MessageCounter};
 use super::requests::{self, ErrorKey, Finished, FirstError, TraceShard, TraceState, TraceStats};
 use super::{Aggregators, Position};
 use crate::matching::Catalog;
@@ -58,6 +58,29 @@ pub struct MessagesState {
     pub pruned: u64,
     /// The messages.
     pub entries: Vec<MessageState>,
+    /// A sample (one in [`DROPPED_SAMPLE`](super::messages::DROPPED_SAMPLE), by hash) of the
+    /// unknown messages dropped or left out, by masked form: what the templates of a merged
+    /// report estimate the rest from. Absent in a state without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<DroppedFormState>,
+    /// Forms let go from `dropped` to bound its size.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_lost: u64,
+}
+
+/// One masked form of the dropped messages' sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DroppedFormState {
+    /// The masked form (`<*>` for variables).
+    pub form: String,
+    /// The sampled message of the form with the smallest hash.
+    pub example: String,
+    /// Its hash.
+    pub example_hash: u64,
+    /// Occurrences of the sampled messages.
+    pub count: u64,
+    /// Occurrences per level, `trace` … `fatal`.
+    pub levels: [u64; 6],
 }
 
 /// One message.
@@ -244,7 +267,19 @@ pub fn capture(
     lines: &ResolvedLines,
     catalog: &Catalog,
 ) -> State {
-    let (entries, floor, pruned) = messages.export(EXPORTED_UNKNOWN, EXPORTED_ANY);
+    let (entries, floor, pruned, dropped) = messages.export(EXPORTED_UNKNOWN, EXPORTED_ANY);
+    let dropped_lost = dropped.lost();
+    let mut dropped: Vec<DroppedFormState> = dropped
+        .iter()
+        .map(|(form, f)| DroppedFormState {
+            form: form.to_owned(),
+            example: f.example.clone(),
+            example_hash: f.example_hash,
+            count: f.count,
+            levels: f.levels,
+        })
+        .collect();
+    dropped.sort_unstable_by(|a, b| a.form.cmp(&b.form));
     let entries = entries
         .into_iter()
         .map(|e| {
@@ -265,6 +300,8 @@ pub fn capture(
             floor,
             pruned,
             entries,
+            dropped,
+            dropped_lost,
         },
         latency: latency.map(|l| capture_latency(l, lines)),
         traces: traces.map(|(t, idle)| capture_traces(t, idle, catalog)),
@@ -433,7 +470,22 @@ pub fn restore_messages(m: MessagesState, cap: usize) -> MessageCounter {
             }
         })
         .collect();
-    MessageCounter::import(cap, entries, m.floor, m.pruned)
+    let dropped = DroppedForms::from_parts(
+        m.dropped
+            .into_iter()
+            .map(|d| {
+                let form = DroppedForm {
+                    example: d.example,
+                    example_hash: d.example_hash,
+                    count: d.count,
+                    levels: d.levels,
+                };
+                (d.form, form)
+            })
+            .collect(),
+        m.dropped_lost,
+    );
+    MessageCounter::import(cap, entries, m.floor, m.pruned, dropped)
 }
 
 /// A sketch from its serde form, checked so that a damaged state cannot make the sketch
@@ -674,6 +726,8 @@ pub fn restore_into(
             floor: 0,
             pruned: 0,
             entries: Vec::new(),
+            dropped: Vec::new(),
+            dropped_lost: 0,
         },
     );
     agg.messages =

@@ -424,9 +424,9 @@ fn yes() -> bool {
     true
 }
 
-/// Distinct unknown messages mined: the most frequent ones. This bounds the report-time cost
-/// (a 1 GB log can hold a million distinct messages); template counts then cover these
-/// messages, which in practice are the bulk of the volume.
+/// Distinct unknown messages mined one by one: the most frequent ones. This bounds the
+/// report-time cost (a 1 GB log can hold a million distinct messages); the others are
+/// estimated from a sample (see [`unknown_templates`]).
 pub const MAX_MINED_MESSAGES: usize = 20_000;
 
 /// Mines the messages no catalog pattern matched; the `top` most important templates.
@@ -434,12 +434,20 @@ pub const MAX_MINED_MESSAGES: usize = 20_000;
 /// The per-worker message shards are combined first and the messages mined in one fixed order
 /// (errors, then warnings, then count descending; ties by the message's hash, then its text),
 /// so the templates are the same for any thread count and chunk size.
+///
+/// Counts are exact when every unknown message is still in the tables and there are at most
+/// [`MAX_MINED_MESSAGES`] of them. Otherwise the first [`MAX_MINED_MESSAGES`] are mined with
+/// their counts, and everything else, the messages beyond them and those the tables dropped,
+/// through a sample of one message in [`DROPPED_SAMPLE`] (chosen by hash) added with
+/// `DROPPED_SAMPLE` times its count: an unbiased estimate, close for the big variable
+/// templates (thousands of distinct messages sampled), rough for small ones.
 fn unknown_templates(
     messages: &crate::aggregate::messages::MessageTally,
     top: usize,
 ) -> Vec<TemplateEntry> {
+    use crate::aggregate::messages::{sampled, DroppedForms, DROPPED_SAMPLE};
     use crate::mine::{Miner, MinerConfig};
-    let exact = messages.pruned() == 0;
+    use std::borrow::Cow;
     // Combine the shards by sorting each on the stored hash (in parallel) and merging the
     // sorted runs: much cheaper than hashing every message into one map.
     use rayon::prelude::*;
@@ -480,9 +488,14 @@ fn unknown_templates(
         merged = out;
     }
     let mut unknown = merged;
+    let mut dropped = DroppedForms::default();
+    for shard in messages.shards() {
+        dropped.merge(shard.dropped().clone());
+    }
+    let exact = messages.pruned() == 0 && dropped.is_empty() && unknown.len() <= MAX_MINED_MESSAGES;
     // Error and warning messages first (the section lists their templates first), then the
     // most frequent: a rare error must not lose its place to a common info message.
-    let class = |l: &[u32; 6]| {
+    let class = |l: &[u64; 6]| {
         if l[Level::Error as usize] > 0 || l[Level::Fatal as usize] > 0 {
             2
         } else if l[Level::Warn as usize] > 0 {
@@ -494,26 +507,55 @@ fn unknown_templates(
     // Ties (most messages of a big log are seen once) are broken by the stored hash, the same
     // in every shard: ordering them by text cost a comparison of two texts for nearly every
     // pair, and picked the alphabetically first messages where the hash picks an even sample.
-    let order = |a: &Row, b: &Row| {
+    // One row per message to mine: (hash, text, weight, levels); a sampled one stands for
+    // `DROPPED_SAMPLE` times its counts.
+    type Weighted<'a> = (u64, Cow<'a, [u8]>, u64, [u64; 6]);
+    fn weighted(r: (u64, &[u8], u64, [u32; 6])) -> (u64, Cow<'_, [u8]>, u64, [u64; 6]) {
+        (r.0, Cow::Borrowed(r.1), r.2, r.3.map(u64::from))
+    }
+    let order = |a: &Weighted, b: &Weighted| {
         class(&b.3)
             .cmp(&class(&a.3))
             .then(b.2.cmp(&a.2))
             .then(a.0.cmp(&b.0))
-            .then_with(|| a.1.cmp(b.1))
+            .then_with(|| a.1.cmp(&b.1))
     };
-    if unknown.len() > MAX_MINED_MESSAGES {
-        unknown.select_nth_unstable_by(MAX_MINED_MESSAGES - 1, order);
-        unknown.truncate(MAX_MINED_MESSAGES);
+    fn scaled(r: (u64, Cow<'_, [u8]>, u64, [u64; 6])) -> (u64, Cow<'_, [u8]>, u64, [u64; 6]) {
+        // Saturating: a merge state can say anything.
+        let k = DROPPED_SAMPLE;
+        (
+            r.0,
+            r.1,
+            r.2.saturating_mul(k),
+            r.3.map(|x| x.saturating_mul(k)),
+        )
     }
-    unknown.sort_unstable_by(order);
-    let mut first = Miner::new(MinerConfig::default());
-    for (_, text, count, lv) in unknown {
-        first.add_n(
-            &String::from_utf8_lossy(text),
-            count,
-            lv.map(u64::from),
-            None,
+    let mut rows: Vec<Weighted> = Vec::new();
+    if unknown.len() > MAX_MINED_MESSAGES {
+        unknown.select_nth_unstable_by(MAX_MINED_MESSAGES - 1, |a, b| {
+            order(&weighted(*a), &weighted(*b))
+        });
+        rows.extend(
+            unknown
+                .drain(MAX_MINED_MESSAGES..)
+                .filter(|r| sampled(r.0))
+                .map(|r| scaled(weighted(r))),
         );
+    }
+    rows.extend(unknown.into_iter().map(weighted));
+    for (_, f) in dropped.iter() {
+        let row = (
+            f.example_hash,
+            Cow::Borrowed(f.example.as_bytes()),
+            f.count,
+            f.levels,
+        );
+        rows.push(scaled(row));
+    }
+    rows.sort_unstable_by(order);
+    let mut first = Miner::new(MinerConfig::default());
+    for (_, text, count, lv) in rows {
+        first.add_n(&String::from_utf8_lossy(&text), count, lv, None);
     }
     let (templates, _) = first.templates();
     let rank = |l: &BTreeMap<String, u64>| match worst_level(l) {

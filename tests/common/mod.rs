@@ -108,3 +108,70 @@ pub fn assert_quiet_on_closed_pipe_reading(args: &[&str], stdin: Stdio) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The templates [`variable_templates`] writes, in the order of its counts.
+pub const VARIABLE_TEMPLATES: [&str; 3] = [
+    "tool t-<*> completed in session <*>",
+    "cache warmed",
+    "job j-<*> failed after <*> attempts",
+];
+
+/// Writes `n` events of one variable template (every message distinct), a constant message
+/// on every fourth and an error template (a few hundred distinct messages) on every tenth.
+/// Returns the file and the true count of each template.
+pub fn variable_templates(dir: &Path, n: u64) -> (PathBuf, [u64; 3]) {
+    use std::io::Write;
+    let path = dir.join("variable.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut seed = 0x5851_f42d_4c95_7f2du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut truth = [0u64; 3];
+    for i in 0..n {
+        let ts = format!(
+            "2026-02-06T10:{:02}:{:02}.{:03}Z",
+            (i / 1000) % 60,
+            (i / 17) % 60,
+            i % 1000
+        );
+        let line =
+            |level: &str, msg: &str| format!(r#"{{"level":"{level}","ts":"{ts}","msg":"{msg}"}}"#);
+        let msg = format!("tool t-{} completed in session {:016x}", i % 97, next());
+        writeln!(f, "{}", line("info", &msg)).unwrap();
+        truth[0] += 1;
+        if i % 4 == 0 {
+            writeln!(f, "{}", line("info", "cache warmed")).unwrap();
+            truth[1] += 1;
+        }
+        if i % 10 == 0 {
+            let msg = format!(
+                "job j-{} failed after {} attempts",
+                next() % 300,
+                2 + next() % 3
+            );
+            writeln!(f, "{}", line("error", &msg)).unwrap();
+            truth[2] += 1;
+        }
+    }
+    f.flush().unwrap();
+    (path, truth)
+}
+
+/// Template counts of a report: (count, exact) by template text.
+pub fn template_counts(r: &serde_json::Value) -> std::collections::BTreeMap<String, (u64, bool)> {
+    r["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["template"].as_str().unwrap().to_string(),
+                (t["count"].as_u64().unwrap(), t["exact"].as_bool().unwrap()),
+            )
+        })
+        .collect()
+}
