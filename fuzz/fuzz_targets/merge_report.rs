@@ -25,17 +25,28 @@ fn catalog() -> &'static Catalog {
 fn base() -> &'static [u8] {
     static B: OnceLock<Vec<u8>> = OnceLock::new();
     B.get_or_init(|| {
+        // A table of 16 messages and a hundred distinct ones: the state carries pruned counts
+        // and a sample of dropped messages too.
         let config = Config {
             threads: 1,
             latency: true,
             traces: true,
             mergeable: true,
             trace_idle_secs: 60,
+            message_cap: 16,
             ..Config::default()
         };
+        let mut text = SAMPLE.to_string();
+        for i in 0..100 {
+            text.push_str(&format!(
+                "{{\"level\":\"info\",\"ts\":\"2026-02-06T10:01:{:02}Z\",\"msg\":\"tool t-{i} completed in session s-{}\"}}\n",
+                i % 60,
+                i * 7919
+            ));
+        }
         let input = Input::Stream(SharedReader::new(
             "sample",
-            Box::new(std::io::Cursor::new(SAMPLE.as_bytes().to_vec())),
+            Box::new(std::io::Cursor::new(text.into_bytes())),
         ));
         let a = logtriage::analyze(&[input], catalog(), &config, None).expect("sample analyses");
         serde_json::to_vec(&a.report).expect("report serialises")

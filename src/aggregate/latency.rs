@@ -220,8 +220,9 @@ impl SlowestK {
     fn compact(&mut self) {
         self.items.sort_by(SlowEvent::cmp_slowest);
         self.items.truncate(self.k);
-        if self.items.len() == self.k {
-            self.floor = self.items[self.k - 1].duration_ms;
+        // `k` is 0 only when a merge state says so (the CLI wants `--top` ≥ 1).
+        if let Some(last) = self.items.last().filter(|_| self.items.len() == self.k) {
+            self.floor = last.duration_ms;
         }
     }
 
@@ -681,6 +682,29 @@ mod tests {
             chunk: 0,
             line,
         }
+    }
+
+    #[test]
+    fn slowest_k_of_zero_keeps_nothing_and_merges() {
+        let ev = |ms: f64| SlowEvent {
+            duration_ms: ms,
+            pos: pos(1),
+            time_us: None,
+            request_id: None,
+            message: None,
+        };
+        let mut a = SlowestK::new(0);
+        a.offer(ev(5.0));
+        let mut b = SlowestK::new(0);
+        b.items.push(ev(7.0)); // as a merge state could hand it over
+        a.merge(b);
+        assert!(a.sorted().is_empty());
+        let mut c = SlowestK::new(2);
+        for ms in [1.0, 9.0, 4.0, 8.0, 3.0] {
+            c.offer(ev(ms));
+        }
+        let kept: Vec<f64> = c.sorted().iter().map(|e| e.duration_ms).collect();
+        assert_eq!(kept, [9.0, 8.0]);
     }
 
     #[test]
