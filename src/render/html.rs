@@ -305,7 +305,11 @@ fn templates(r: &Report, h: &mut String) {
     if r.templates.is_empty() {
         return;
     }
-    h.push_str("<h2>Unknown messages, as templates</h2><div class=\"mute\">No catalog pattern matched these; errors and warnings first.</div>\
+    h.push_str("<h2>Unknown messages, as templates</h2><div class=\"mute\">No catalog pattern matched these; errors and warnings first.");
+    if r.templates.iter().any(|t| !t.exact) {
+        h.push_str(" Counts marked ≈ are estimated: the log had more distinct messages than the tables keep.");
+    }
+    h.push_str("</div>\
 <table class=\"sortable\"><thead><tr><th class=\"n\">count</th><th>levels</th><th>template</th><th>example</th></tr></thead><tbody>");
     for t in &r.templates {
         let levels: Vec<String> = t
@@ -322,8 +326,9 @@ fn templates(r: &Report, h: &mut String) {
             .collect();
         let _ = write!(
             h,
-            "<tr><td class=\"n\" data-v=\"{}\">{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+            "<tr><td class=\"n\" data-v=\"{}\">{}{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
             t.count,
+            if t.exact { "" } else { "≈" },
             thousands(t.count),
             levels.join(" "),
             esc(&t.template),

@@ -367,10 +367,20 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
                 "Unknown messages, as templates (no catalog pattern; errors and warnings first)"
             )
         )?;
+        if r.templates.iter().any(|t| !t.exact) {
+            writeln!(
+                out,
+                "  {}",
+                style.dim(
+                    "≈ counts estimated: the log had more distinct messages than the tables keep"
+                )
+            )?;
+        }
+        // An estimated count is marked `≈` (one column).
         let cw = r
             .templates
             .iter()
-            .map(|t| thousands(t.count).len())
+            .map(|t| thousands(t.count).len() + usize::from(!t.exact))
             .max()
             .unwrap_or(1);
         for t in &r.templates {
@@ -383,7 +393,8 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
                 Some("warn") => style.severity("warn", &text),
                 _ => text,
             };
-            writeln!(out, "  {:>cw$}  {:<5}  {}", thousands(t.count), tag, text)?;
+            let count = format!("{}{}", if t.exact { "" } else { "≈" }, thousands(t.count));
+            writeln!(out, "  {:>cw$}  {:<5}  {}", count, tag, text)?;
         }
         writeln!(out)?;
     }
