@@ -447,7 +447,6 @@ fn unknown_templates(
 ) -> Vec<TemplateEntry> {
     use crate::aggregate::messages::{sampled, DroppedForms, DROPPED_SAMPLE};
     use crate::mine::{Miner, MinerConfig};
-    use std::borrow::Cow;
     // Combine the shards by sorting each on the stored hash (in parallel) and merging the
     // sorted runs: much cheaper than hashing every message into one map.
     use rayon::prelude::*;
@@ -493,6 +492,16 @@ fn unknown_templates(
         dropped.merge(shard.dropped().clone());
     }
     let exact = messages.pruned() == 0 && dropped.is_empty() && unknown.len() <= MAX_MINED_MESSAGES;
+    // One row per message to mine: (hash, text, weight, levels). A sampled row stands for
+    // `DROPPED_SAMPLE` times its counts (saturating: a merge state can say anything).
+    type Weighted<'a> = (u64, &'a [u8], u64, [u64; 6]);
+    fn weighted((h, t, c, l): Row<'_>) -> Weighted<'_> {
+        (h, t, c, l.map(u64::from))
+    }
+    fn scaled((h, t, c, l): Weighted<'_>) -> Weighted<'_> {
+        let k = DROPPED_SAMPLE;
+        (h, t, c.saturating_mul(k), l.map(|x| x.saturating_mul(k)))
+    }
     // Error and warning messages first (the section lists their templates first), then the
     // most frequent: a rare error must not lose its place to a common info message.
     let class = |l: &[u64; 6]| {
@@ -507,29 +516,13 @@ fn unknown_templates(
     // Ties (most messages of a big log are seen once) are broken by the stored hash, the same
     // in every shard: ordering them by text cost a comparison of two texts for nearly every
     // pair, and picked the alphabetically first messages where the hash picks an even sample.
-    // One row per message to mine: (hash, text, weight, levels); a sampled one stands for
-    // `DROPPED_SAMPLE` times its counts.
-    type Weighted<'a> = (u64, Cow<'a, [u8]>, u64, [u64; 6]);
-    fn weighted(r: (u64, &[u8], u64, [u32; 6])) -> (u64, Cow<'_, [u8]>, u64, [u64; 6]) {
-        (r.0, Cow::Borrowed(r.1), r.2, r.3.map(u64::from))
-    }
     let order = |a: &Weighted, b: &Weighted| {
         class(&b.3)
             .cmp(&class(&a.3))
             .then(b.2.cmp(&a.2))
             .then(a.0.cmp(&b.0))
-            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.1.cmp(b.1))
     };
-    fn scaled(r: (u64, Cow<'_, [u8]>, u64, [u64; 6])) -> (u64, Cow<'_, [u8]>, u64, [u64; 6]) {
-        // Saturating: a merge state can say anything.
-        let k = DROPPED_SAMPLE;
-        (
-            r.0,
-            r.1,
-            r.2.saturating_mul(k),
-            r.3.map(|x| x.saturating_mul(k)),
-        )
-    }
     let mut rows: Vec<Weighted> = Vec::new();
     if unknown.len() > MAX_MINED_MESSAGES {
         unknown.select_nth_unstable_by(MAX_MINED_MESSAGES - 1, |a, b| {
@@ -544,18 +537,17 @@ fn unknown_templates(
     }
     rows.extend(unknown.into_iter().map(weighted));
     for (_, f) in dropped.iter() {
-        let row = (
+        rows.push(scaled((
             f.example_hash,
-            Cow::Borrowed(f.example.as_bytes()),
+            f.example.as_bytes(),
             f.count,
             f.levels,
-        );
-        rows.push(scaled(row));
+        )));
     }
     rows.sort_unstable_by(order);
     let mut first = Miner::new(MinerConfig::default());
     for (_, text, count, lv) in rows {
-        first.add_n(&String::from_utf8_lossy(&text), count, lv, None);
+        first.add_n(&String::from_utf8_lossy(text), count, lv, None);
     }
     let (templates, _) = first.templates();
     let rank = |l: &BTreeMap<String, u64>| match worst_level(l) {
