@@ -851,6 +851,16 @@ impl MessageTally {
 mod tests {
     use super::*;
 
+    /// A deterministic xorshift stream for the model tests.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     fn count(c: &mut MessageCounter, s: &str, n: usize) {
         for _ in 0..n {
             c.observe(s.as_bytes(), &mut Vec::new(), |_| Vec::new());
@@ -883,13 +893,7 @@ mod tests {
     /// `floor` times. Memoised hits and levels follow their message through prunes and merges.
     #[test]
     fn counts_stay_within_their_bounds_through_prunes_and_merges() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         for round in 0..20 {
             let cap = 16 + (round * 7) % 48;
             let mut parts = [MessageCounter::new(cap), MessageCounter::new(cap)];
@@ -961,13 +965,7 @@ mod tests {
     #[test]
     fn dropped_samples_account_for_every_occurrence_once() {
         use crate::mine::mask::mask_into;
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         let form_of = |m: &str| {
             let mut f = String::new();
             mask_into(m, &mut f);
