@@ -347,6 +347,7 @@ fn latency_and_traces_match_an_independent_count() {
     let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 40_000, 12);
     let bytes = std::fs::read(&path).unwrap();
     let mut durations: Vec<f64> = Vec::new();
+    let mut by_service: std::collections::HashMap<String, Vec<f64>> = Default::default();
     let mut ids: std::collections::HashSet<String> = Default::default();
     let mut failing: std::collections::HashSet<String> = Default::default();
     // Byte lines: a line with invalid UTF-8 is not an event (serde_json rejects it too).
@@ -356,6 +357,10 @@ fn latency_and_traces_match_an_independent_count() {
         };
         if let Some(d) = v["duration_ms"].as_f64() {
             durations.push(d);
+            // The generator's services log under `logger`.
+            if let Some(s) = v["logger"].as_str() {
+                by_service.entry(s.to_string()).or_default().push(d);
+            }
         }
         if let Some(id) = v["request_id"].as_str() {
             ids.insert(id.to_string());
@@ -391,6 +396,28 @@ fn latency_and_traces_match_an_independent_count() {
         assert!((got - want).abs() <= 0.01 * want, "{key}: {got} vs {want}");
     }
     assert_eq!(l["max"].as_f64().unwrap(), *durations.last().unwrap());
+    // Per group too, where small groups make a one-rank slip a different value altogether.
+    let mut checked = 0;
+    for g in r["latency"]["groups"].as_array().unwrap() {
+        if g["by"] != "service" {
+            continue;
+        }
+        let key = g["key"].as_str().unwrap();
+        let mut d: Vec<f64> = by_service.get(key).cloned().unwrap_or_default();
+        d.sort_by(f64::total_cmp);
+        assert_eq!(g["count"], d.len() as u64, "{key}");
+        for (name, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
+            let want = d[((q * d.len() as f64).ceil() as usize).max(1) - 1];
+            let got = g[name].as_f64().unwrap();
+            assert!(
+                (got - want).abs() <= 0.005 * want,
+                "{key} {name}: {got} vs {want} (n = {})",
+                d.len()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} service groups");
     let slowest: Vec<f64> = r["latency"]["slowest"]
         .as_array()
         .unwrap()

@@ -149,6 +149,35 @@ fn new_sketch() -> DDSketch {
     DDSketch::new(sketch_config())
 }
 
+/// The 1-based nearest rank of percentile `q` (0–1) among `n` values: `⌈q·n⌉`, at least 1.
+/// Computed on integers (`q` to a millionth), so `0.9 × 10` is rank 9, never 10 by rounding.
+pub fn nearest_rank(q: f64, n: u64) -> u64 {
+    let millionths = (q.clamp(0.0, 1.0) * 1e6).round() as u128;
+    let rank = (millionths * u128::from(n)).div_ceil(1_000_000);
+    (rank as u64).clamp(1, n.max(1))
+}
+
+/// Percentile `q` of a sketch by the nearest-rank definition: the value at rank `⌈q·n⌉`, within
+/// the sketch's relative accuracy; the top rank is `max` when the caller knows the exact
+/// maximum (a sketch fed binned counts knows only its bin).
+///
+/// `DDSketch::quantile` reads the 0-based rank `⌊q·(n−1)⌋`, which is one rank lower for most
+/// `q` and `n`: harmless in a dense distribution, but in a sparse tail (the p99.9 of a group of
+/// a thousand events) the next lower value can be a fraction of the right one.
+pub fn sketch_quantile(sketch: &DDSketch, q: f64, max: Option<f64>) -> Option<f64> {
+    let n = sketch.count() as u64;
+    if n == 0 {
+        return None;
+    }
+    let rank = nearest_rank(q, n) - 1;
+    if rank + 1 >= n {
+        return max.or_else(|| sketch.max());
+    }
+    // The midpoint between two ranks: the sketch's `⌊q'·(n−1)⌋` is `rank` whatever the rounding.
+    let q = (rank as f64 + 0.5) / (n - 1) as f64;
+    sketch.quantile(q).ok().flatten()
+}
+
 /// `ln γ` of the sketches, computed as `SketchConfig::new` does, so [`Latency::bin`] finds the
 /// same keys as `DDSketch::add`.
 fn gamma_ln() -> f64 {
@@ -377,10 +406,10 @@ impl GroupLatency {
         (self.count > 0).then(|| self.sum_ns as f64 / self.count as f64 / 1e6)
     }
 
-    /// Percentile `q` (0–1) in ms.
+    /// Percentile `q` (0–1) in ms, nearest rank (see [`sketch_quantile`]).
     pub fn quantile(&self, q: f64) -> Option<f64> {
         debug_assert!(self.touched.is_empty(), "quantile of an unsettled group");
-        self.sketch.quantile(q).ok().flatten()
+        sketch_quantile(&self.sketch, q, (self.count > 0).then_some(self.max))
     }
 }
 
@@ -785,6 +814,48 @@ mod tests {
     }
 
     #[test]
+    fn percentiles_are_nearest_rank_even_in_a_sparse_tail() {
+        assert_eq!(nearest_rank(0.9, 10), 9);
+        assert_eq!(nearest_rank(0.95, 10), 10);
+        assert_eq!(nearest_rank(0.999, 1000), 999);
+        assert_eq!(nearest_rank(0.999, 1397), 1396);
+        assert_eq!(nearest_rank(0.5, 0), 1);
+        assert_eq!(nearest_rank(0.0, 7), 1);
+        // Ten events, 100 … 1000 ms: p95, p99 and p99.9 are rank 10, the maximum, exactly
+        // (the sketch's own rank ⌊q·(n−1)⌋ reads rank 9 for them: 900).
+        let mut l = Latency::new(1, None);
+        for i in 1..=10 {
+            l.observe(f64::from(i) * 100.0, &[], blank_event);
+        }
+        l.settle();
+        let q = |p| l.overall.quantile(p).unwrap();
+        for p in [0.95, 0.99, 0.999] {
+            assert_eq!(q(p), 1000.0, "p {p}");
+        }
+        for (p, want) in [(0.5, 500.0), (0.9, 900.0), (0.1, 100.0)] {
+            assert!(
+                ((q(p) - want) / want).abs() <= SKETCH_ALPHA,
+                "p {p}: {}",
+                q(p)
+            );
+        }
+        // A heavy tail of 1,397 events (the shape a caller group had): p99.9 is the second
+        // largest value, not the third.
+        let mut values: Vec<f64> = (0..1394).map(|i| 10.0 + f64::from(i % 50)).collect();
+        values.extend([3_595_211.0, 26_224_027.0, 40_000_000.0]);
+        let mut l = Latency::new(1, None);
+        for &v in &values {
+            l.observe(v, &[], blank_event);
+        }
+        l.settle();
+        let got = l.overall.quantile(0.999).unwrap();
+        assert!(
+            ((got - 26_224_027.0) / 26_224_027.0).abs() <= SKETCH_ALPHA,
+            "{got}"
+        );
+    }
+
+    #[test]
     fn binned_adds_give_the_sketch_the_same_bins_as_adding_each_value() {
         let mut values: Vec<f64> = (0..20_000)
             .map(|i| 1e-7 * 1.0013f64.powi(i) + (i % 7) as f64 * 1e-9)
@@ -811,7 +882,11 @@ mod tests {
         l.settle();
         assert_eq!(l.overall.count, values.len() as u64);
         for q in [0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999] {
-            assert_eq!(l.overall.quantile(q), direct.quantile(q).unwrap(), "q {q}");
+            assert_eq!(
+                l.overall.quantile(q),
+                sketch_quantile(&direct, q, Some(l.overall.max)),
+                "q {q}"
+            );
         }
     }
 

@@ -909,7 +909,7 @@ fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
         if total == 0 {
             return None;
         }
-        let want = ((q * total as f64).ceil() as u64).max(1);
+        let want = crate::aggregate::latency::nearest_rank(q, total);
         let mut seen = 0;
         for (&events, &n) in &events_hist {
             seen += n;
@@ -921,10 +921,7 @@ fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
     };
     let max_span = t.slowest.first().and_then(|f| f.state.span_ms());
     let span_q = |q: f64| {
-        t.span
-            .quantile(q)
-            .ok()
-            .flatten()
+        crate::aggregate::latency::sketch_quantile(&t.span, q, max_span)
             .map(|v| max_span.map_or(v, |m| v.min(m)))
     };
     let mut groups: Vec<ErrorGroup> = t
