@@ -430,7 +430,7 @@ impl<'s> Worker<'s> {
         Worker {
             shared,
             merger,
-            fragment: Fragment::new(0, 0),
+            fragment: Fragment::new(0, 0, shared.trace_idle_us),
             next_fragment: None,
             line_order: (0, 0),
             last_fragment_len: 0,
@@ -478,7 +478,11 @@ impl<'s> Worker<'s> {
                     f.renumber(global_seq);
                     f
                 }
-                None => Fragment::new(global_seq, self.last_fragment_len.max(64) * 5 / 4),
+                None => Fragment::new(
+                    global_seq,
+                    self.last_fragment_len.max(64) * 5 / 4,
+                    shared.trace_idle_us,
+                ),
             };
         }
         let mut start = 0;
@@ -504,7 +508,10 @@ impl<'s> Worker<'s> {
         }
         // Every chunk's fragment goes to the merger, empty or not: it merges in chunk order.
         if shared.traces {
-            let fragment = std::mem::replace(&mut self.fragment, Fragment::new(0, 0));
+            let fragment = std::mem::replace(
+                &mut self.fragment,
+                Fragment::new(0, 0, shared.trace_idle_us),
+            );
             self.last_fragment_len = fragment.len();
             let mut merger = self.merger.lock().expect("no poisoned lock");
             merger.push(fragment);
@@ -874,10 +881,7 @@ fn observe_request(
     hits: &[u16],
     order: (u64, u64),
 ) {
-    let mut event = fragment.event(id);
-    if let Some(t) = time {
-        event.time(t);
-    }
+    let mut event = fragment.event(id, time);
     if event.wants_service() {
         if let Some(svc) = rec.bytes(Slot::Service) {
             event.service(&svc);

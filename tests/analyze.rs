@@ -176,6 +176,84 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
     }
 }
 
+/// A request with no event for longer than `--trace-idle` is finished; its next event starts a
+/// new trace. Where the chunks fall must not matter.
+#[test]
+fn traces_split_at_idle_gaps_whatever_the_chunking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idle.log");
+    // 300 requests over an hour, events 0–40 s apart: with a 20 s window some requests split,
+    // some more than once; errors land before and after the gaps.
+    let mut lines = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut events: Vec<(u64, usize, bool)> = Vec::new();
+    for r in 0..300usize {
+        let mut t = next() % 3_000_000;
+        for _ in 0..(2 + next() % 8) {
+            events.push((t, r, next() % 11 == 0));
+            t += next() % 40_000;
+        }
+    }
+    events.sort();
+    let (mut traces, mut failing) = (0u64, 0u64);
+    let mut open: std::collections::HashMap<usize, (u64, bool)> = Default::default();
+    for &(t, r, err) in &events {
+        let ms = t;
+        lines.push(format!(
+            r#"{{"ts":{},"level":"{}","msg":"step","request_id":"req-{r}"}}"#,
+            1_770_000_000_000u64 + ms,
+            if err { "error" } else { "info" }
+        ));
+        match open.get_mut(&r) {
+            Some((last, e)) if ms - *last <= 20_000 => {
+                *last = ms;
+                *e |= err;
+            }
+            slot => {
+                if let Some((_, true)) = slot.as_deref() {
+                    failing += 1;
+                }
+                traces += 1;
+                open.insert(r, (ms, err));
+            }
+        }
+    }
+    failing += open.values().filter(|(_, e)| *e).count() as u64;
+    assert!(traces > 400, "the log splits requests: {traces}");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    for (threads, chunk) in [
+        ("1", "64"),
+        ("2", "1000"),
+        ("2", "65536"),
+        ("1", "16777216"),
+    ] {
+        let out = run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--traces",
+            "--trace-idle",
+            "20s",
+            "--threads",
+            threads,
+            "--chunk-size",
+            chunk,
+            path_str(&path),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        let r = json(&out);
+        let ctx = format!("threads {threads}, chunk size {chunk}");
+        assert_eq!(r["traces"]["count"], traces, "{ctx}");
+        assert_eq!(r["traces"]["with_errors"], failing, "{ctx}");
+    }
+}
+
 #[test]
 fn gzip_and_multi_member_gzip_equal_plain() {
     use std::io::Write;

@@ -268,6 +268,10 @@ const MAX_SERVICE_NAMES: usize = 4096;
 pub struct Fragment {
     seq: u64,
     table: HashTable<FragEntry>,
+    /// Earlier traces of ids in `table` that went idle within the chunk (an event more than
+    /// `idle_us` after the trace's last one), in the order they ended.
+    closed: Vec<FragEntry>,
+    idle_us: i64,
     /// The ids and slowest messages of the chunk, back to back.
     text: Vec<u8>,
     /// Service names seen in the chunk.
@@ -277,11 +281,14 @@ pub struct Fragment {
 
 impl Fragment {
     /// An empty fragment for the chunk with global sequence number `seq`, with room for
-    /// `capacity` request ids (sized from the previous chunk to avoid regrowth).
-    pub fn new(seq: u64, capacity: usize) -> Fragment {
+    /// `capacity` request ids (sized from the previous chunk to avoid regrowth); a request
+    /// whose next event comes more than `idle_us` after its last one starts a new trace.
+    pub fn new(seq: u64, capacity: usize, idle_us: i64) -> Fragment {
         Fragment {
             seq,
             table: HashTable::with_capacity(capacity),
+            closed: Vec::new(),
+            idle_us,
             text: Vec::with_capacity(capacity * 24),
             services: Vec::new(),
             hasher: hasher(),
@@ -301,13 +308,15 @@ impl Fragment {
 
     /// Returns true if and only if the chunk had no request id.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        self.table.is_empty() && self.closed.is_empty()
     }
 
-    /// Counts an event of request `id` (bytes that are not UTF-8 are replaced, as in every
-    /// id shown) and returns it, to add what else the event says.
+    /// Counts an event of request `id` at `time` (bytes that are not UTF-8 are replaced, as in
+    /// every id shown) and returns it, to add what else the event says. An event more than the
+    /// idle window after the latest one of its request so far ends that trace and starts the
+    /// next one.
     #[inline]
-    pub fn event(&mut self, id: &[u8]) -> Event<'_> {
+    pub fn event(&mut self, id: &[u8], time: Option<i64>) -> Event<'_> {
         use std::hash::BuildHasher;
         // An inlined ASCII test, then `from_utf8`: both much faster than `from_utf8_lossy` on
         // valid (short) text.
@@ -320,13 +329,27 @@ impl Fragment {
         let hash = self.hasher.hash_one(id);
         let Fragment {
             table,
+            closed,
+            idle_us,
             text,
             services,
             ..
         } = self;
         let found = table.find_entry(hash, |e| e.hash == hash && span_of(text, e.id) == id);
         let state = match found {
-            Ok(occupied) => &mut occupied.into_mut().state,
+            Ok(occupied) => {
+                let e = occupied.into_mut();
+                if let (Some(t), Some(last)) = (time, e.state.last_us) {
+                    if t.saturating_sub(last) > *idle_us {
+                        closed.push(FragEntry {
+                            hash,
+                            id: e.id,
+                            state: std::mem::take(&mut e.state),
+                        });
+                    }
+                }
+                &mut e.state
+            }
             Err(absent) => {
                 let id = push_span(text, id);
                 let entry = FragEntry {
@@ -342,6 +365,10 @@ impl Fragment {
             }
         };
         state.events += 1;
+        if let Some(t) = time {
+            state.first_us = Some(state.first_us.map_or(t, |f| f.min(t)));
+            state.last_us = Some(state.last_us.map_or(t, |l| l.max(t)));
+        }
         Event {
             state,
             text,
@@ -358,14 +385,6 @@ pub struct Event<'f> {
 }
 
 impl Event<'_> {
-    /// Its time (µs).
-    #[inline]
-    pub fn time(&mut self, t: i64) {
-        let s = &mut *self.state;
-        s.first_us = Some(s.first_us.map_or(t, |f| f.min(t)));
-        s.last_us = Some(s.last_us.map_or(t, |l| l.max(t)));
-    }
-
     /// Returns true if and only if the request has room for another service name.
     #[inline]
     pub fn wants_service(&self) -> bool {
@@ -857,71 +876,15 @@ impl Merger {
 
     fn merge(&mut self, mut f: Fragment) {
         let services: Vec<u16> = f.services.iter().map(|n| self.name_id(n)).collect();
+        let mut closed = std::mem::take(&mut f.closed);
         let Fragment {
             table, text: ftext, ..
         } = &mut f;
-        for e in table.drain() {
-            self.max_time = max_opt(self.max_time, e.state.last_us);
-            self.min_time = min_opt(self.min_time, e.state.first_us);
-            // Fragments and the merger hash ids with the same fixed hasher.
-            let hash = e.hash;
-            let id = span_of(ftext, e.id);
-            let text = &mut self.text;
-            let slots = &mut self.slots;
-            let found = self.open.find_mut(hash, |r| {
-                r.hash == hash && span_of(text, slots[r.slot as usize].id) == id
-            });
-            let moved_to = match found {
-                Some(r) => {
-                    let o = &mut slots[r.slot as usize];
-                    let before = o.state.last_us;
-                    let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
-                    o.state
-                        .absorb(e.state, &services, |m| push_span(text, span_of(ftext, m)));
-                    if let Some(old) = slowest {
-                        if o.state.slowest.as_ref().map(|(_, m)| *m) != Some(old) {
-                            self.garbage += old.1;
-                        }
-                    }
-                    r.last_us = o.state.last_us.unwrap_or(i64::MIN);
-                    o.state.last_us.filter(|_| o.state.last_us != before)
-                }
-                None => {
-                    let id = push_span(text, id);
-                    let mut state = Open::default();
-                    state.absorb(e.state, &services, |m| push_span(text, span_of(ftext, m)));
-                    let last = state.last_us;
-                    let entry = Entry { hash, id, state };
-                    let i = match self.free.pop() {
-                        Some(i) => {
-                            // A freed slot holds `Entry::default()` (see `take_slot`), which
-                            // owns nothing: overwriting it without a drop spares a read of
-                            // its cold cache line (a plain assignment loaded it to drop it).
-                            std::mem::forget(std::mem::replace(&mut slots[i as usize], entry));
-                            i
-                        }
-                        None => {
-                            slots.push(entry);
-                            (slots.len() - 1) as u32
-                        }
-                    };
-                    let r = OpenRef {
-                        hash,
-                        last_us: last.unwrap_or(i64::MIN),
-                        slot: i,
-                    };
-                    self.open.insert_unique(hash, r, |x| x.hash);
-                    last
-                }
-            };
-            if let Some(t) = moved_to {
-                let bucket = t.div_euclid(self.expiry_width());
-                match self.expiry.last_entry() {
-                    Some(mut last) if *last.key() == bucket => last.get_mut().push((t, hash)),
-                    _ => self.expiry.entry(bucket).or_default().push((t, hash)),
-                }
-            }
+        // A request's traces that ended within the chunk come before its open one.
+        for e in closed.drain(..).chain(table.drain()) {
+            self.merge_piece(e, ftext, &services);
         }
+        f.closed = closed;
         if self.spares.len() < MAX_SPARE_FRAGMENTS {
             f.text.clear();
             f.services.clear();
@@ -933,6 +896,106 @@ impl Merger {
         }
         if self.garbage > (1 << 20) && self.garbage * 2 > self.text.len() {
             self.compact();
+        }
+    }
+
+    /// Adds what a chunk says about one request to its open trace; a request idle for longer
+    /// than the window since that trace's last event starts a new trace instead.
+    fn merge_piece(&mut self, e: FragEntry, ftext: &[u8], services: &[u16]) {
+        self.max_time = max_opt(self.max_time, e.state.last_us);
+        self.min_time = min_opt(self.min_time, e.state.first_us);
+        // Fragments and the merger hash ids with the same fixed hasher.
+        let hash = e.hash;
+        let id = span_of(ftext, e.id);
+        let text = &mut self.text;
+        let slots = &mut self.slots;
+        let found = self.open.find_mut(hash, |r| {
+            r.hash == hash && span_of(text, slots[r.slot as usize].id) == id
+        });
+        let part = e.state;
+        let idle_slot = match found {
+            Some(r)
+                if matches!((slots[r.slot as usize].state.last_us, part.first_us),
+                    (Some(l), Some(first)) if first.saturating_sub(l) > self.idle_us) =>
+            {
+                Some(r.slot)
+            }
+            Some(r) => {
+                let o = &mut slots[r.slot as usize];
+                let before = o.state.last_us;
+                let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
+                o.state
+                    .absorb(part, services, |m| push_span(text, span_of(ftext, m)));
+                if let Some(old) = slowest {
+                    if o.state.slowest.as_ref().map(|(_, m)| *m) != Some(old) {
+                        self.garbage += old.1;
+                    }
+                }
+                r.last_us = o.state.last_us.unwrap_or(i64::MIN);
+                let moved_to = o.state.last_us.filter(|_| o.state.last_us != before);
+                self.expire_at(moved_to, hash);
+                return;
+            }
+            None => None,
+        };
+        if let Some(slot) = idle_slot {
+            if let Ok(r) = self.open.find_entry(hash, |r| r.slot == slot) {
+                r.remove();
+            }
+            let old = self.take_slot(slot);
+            self.retire(old, false);
+        }
+        let last = self.open_trace(hash, id, part, ftext, services);
+        self.expire_at(last, hash);
+    }
+
+    /// Opens a trace for request `id` with what a fragment says of it; returns its last event
+    /// time.
+    fn open_trace(
+        &mut self,
+        hash: u64,
+        id: &[u8],
+        part: Open<Span>,
+        ftext: &[u8],
+        services: &[u16],
+    ) -> Option<i64> {
+        let text = &mut self.text;
+        let id = push_span(text, id);
+        let mut state = Open::default();
+        state.absorb(part, services, |m| push_span(text, span_of(ftext, m)));
+        let last = state.last_us;
+        let entry = Entry { hash, id, state };
+        let slots = &mut self.slots;
+        let i = match self.free.pop() {
+            Some(i) => {
+                // A freed slot holds `Entry::default()` (see `take_slot`), which owns nothing:
+                // overwriting it without a drop spares a read of its cold cache line (a plain
+                // assignment loaded it to drop it).
+                std::mem::forget(std::mem::replace(&mut slots[i as usize], entry));
+                i
+            }
+            None => {
+                slots.push(entry);
+                (slots.len() - 1) as u32
+            }
+        };
+        let r = OpenRef {
+            hash,
+            last_us: last.unwrap_or(i64::MIN),
+            slot: i,
+        };
+        self.open.insert_unique(hash, r, |x| x.hash);
+        last
+    }
+
+    /// Files the trace of `hash` under its new last event time `t` for the idle sweep.
+    fn expire_at(&mut self, t: Option<i64>, hash: u64) {
+        if let Some(t) = t {
+            let bucket = t.div_euclid(self.expiry_width());
+            match self.expiry.last_entry() {
+                Some(mut last) if *last.key() == bucket => last.get_mut().push((t, hash)),
+                _ => self.expiry.entry(bucket).or_default().push((t, hash)),
+            }
         }
     }
 
@@ -1196,8 +1259,7 @@ mod tests {
     use super::*;
 
     fn event(f: &mut Fragment, id: &str, t: i64, error: bool) {
-        let mut e = f.event(id.as_bytes());
-        e.time(t);
+        let mut e = f.event(id.as_bytes(), Some(t));
         if error {
             e.error(Some(t), (0, 0), || FirstError {
                 time_us: Some(t),
@@ -1213,22 +1275,20 @@ mod tests {
     #[test]
     fn services_slowest_message_and_patterns_survive_the_merge() {
         let mut m = Merger::new(300_000_000, 100);
-        let mut f0 = Fragment::new(0, 4);
-        let mut e = f0.event(b"a");
-        e.time(1_000);
+        let mut f0 = Fragment::new(0, 4, 300_000_000);
+        let mut e = f0.event(b"a", Some(1_000));
         e.service(b"api");
         e.slowest(5.0, "fast");
         e.pattern(3);
-        let mut f1 = Fragment::new(1, 4);
+        let mut f1 = Fragment::new(1, 4, 300_000_000);
         for (svc, ms, msg, p) in [("db", 9.0, "slow one", 1), ("api", 7.0, "middle", 3)] {
-            let mut e = f1.event(b"a");
-            e.time(2_000);
+            let mut e = f1.event(b"a", Some(2_000));
             e.service(svc.as_bytes());
             e.slowest(ms, msg);
             e.pattern(p);
         }
         // Another request in between: its names must not mix with a's.
-        f1.event(b"b").service(b"queue");
+        f1.event(b"b", None).service(b"queue");
         m.push(f1);
         m.push(f0);
         let s = m.finish();
@@ -1259,7 +1319,7 @@ mod tests {
     fn traces_spanning_chunks_merge_in_order_whatever_the_arrival() {
         let sec = 1_000_000;
         let mk = |seq: u64| {
-            let mut f = Fragment::new(seq, 4);
+            let mut f = Fragment::new(seq, 4, 300 * sec);
             match seq {
                 0 => {
                     event(&mut f, "a", 0, false);
@@ -1288,11 +1348,52 @@ mod tests {
     }
 
     #[test]
+    fn a_request_idle_past_the_window_is_two_traces_however_it_is_chunked() {
+        let sec = 1_000_000;
+        // "a" pauses 20 s between its second and third event; the window is 10 s.
+        let events = [
+            ("a", 0),
+            ("b", sec),
+            ("a", 2 * sec),
+            ("a", 22 * sec),
+            ("a", 23 * sec),
+        ];
+        for cuts in [
+            vec![5],
+            vec![1, 1, 1, 1, 1],
+            vec![2, 3],
+            vec![3, 2],
+            vec![4, 1],
+        ] {
+            let mut m = Merger::new(10 * sec, 100);
+            let mut next = events.iter();
+            for (seq, n) in cuts.iter().enumerate() {
+                let mut f = Fragment::new(seq as u64, 4, 10 * sec);
+                for &(id, t) in next.by_ref().take(*n) {
+                    event(&mut f, id, t, id == "a" && t == 22 * sec);
+                }
+                m.push(f);
+            }
+            let s = m.finish();
+            assert_eq!(s.count, 3, "cuts {cuts:?}");
+            assert_eq!(s.with_errors, 1, "cuts {cuts:?}");
+            assert_eq!(s.events_histogram()[&2], 2, "cuts {cuts:?}");
+            let mut spans: Vec<_> = s.slowest.iter().map(|f| f.state.span_ms()).collect();
+            spans.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            assert_eq!(
+                spans,
+                [Some(0.0), Some(1000.0), Some(2000.0)],
+                "cuts {cuts:?}"
+            );
+        }
+    }
+
+    #[test]
     fn idle_traces_finish_and_the_cap_evicts_oldest() {
         let sec = 1_000_000;
         let mut m = Merger::new(10 * sec, 4);
         for i in 0..40u64 {
-            let mut f = Fragment::new(i, 4);
+            let mut f = Fragment::new(i, 4, 10 * sec);
             event(&mut f, &format!("r{i}"), i as i64 * sec, false);
             m.push(f);
             assert!(m.open.len() <= 12, "bounded by idle window and cap");
