@@ -113,9 +113,10 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         for _ in 0..threads {
             let rx = rx.clone();
             let (parser, finder, found, units) = (&parser, &finder, &found, &units);
+            let max_line = config.max_line_bytes;
             scope.spawn(move |_| {
                 for chunk in rx.iter() {
-                    let f = search_chunk(&chunk, id, finder, parser, units);
+                    let f = search_chunk(&chunk, id, finder, parser, units, max_line);
                     found.lock().expect("no poisoned lock").push(f);
                 }
             });
@@ -165,6 +166,7 @@ fn search_chunk(
     finder: &memchr::memmem::Finder<'_>,
     parser: &Parser,
     units: &[Unit],
+    max_line_bytes: usize,
 ) -> Found {
     let data = chunk.bytes();
     let mut events = Vec::new();
@@ -180,6 +182,10 @@ fn search_chunk(
         let mut line = &data[start..end];
         if line.last() == Some(&b'\r') {
             line = &line[..line.len() - 1];
+        }
+        if line.len() > max_line_bytes {
+            // Skipped, as every command skips a line over the cap.
+            continue;
         }
         let format = match parser.parse(line, &mut fields) {
             Parsed::Record(f) => f,

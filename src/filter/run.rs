@@ -7,14 +7,14 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel as chan;
 
 use super::{trim_eol, FilterPattern};
 use crate::record::{time, Fields, Parsed, Parser, Slot};
-use crate::source::chunk::{Chunk, Chunker};
+use crate::source::chunk::{runs_within, Chunk, Chunker};
 use crate::source::{self, Input};
 
 /// How `filter` prints what it selects.
@@ -96,6 +96,8 @@ pub fn run(
     let (done_tx, done_rx) = chan::bounded::<Done>(threads * 4);
     let (buf_tx, buf_rx) = chan::unbounded::<Vec<u8>>();
     let stop = AtomicBool::new(false);
+    // Lines over the cap that fitted in a chunk (the chunker counts the others).
+    let long_lines = AtomicU64::new(0);
     let mut outcome = FilterOutcome::default();
     let parser = Parser::new(crate::record::fields::FieldSpec::with_defaults());
     let mode = opts.mode;
@@ -105,30 +107,34 @@ pub fn run(
             let rx = work_rx.clone();
             let done_tx = done_tx.clone();
             let buf_tx = buf_tx.clone();
-            let parser = &parser;
+            let (parser, long_lines) = (&parser, &long_lines);
             scope.spawn(move || {
                 for chunk in rx.iter() {
                     let mut fields = Fields::new(parser.spec().slot_count());
                     let mut buf = Vec::new();
                     let mut selected = 0u64;
-                    pattern.select_lines(chunk.bytes(), opts.invert, |lines, n| {
-                        selected += n;
-                        match mode {
-                            OutputMode::Count => {}
-                            OutputMode::Lines => {
-                                buf.extend_from_slice(lines);
-                                if lines.last() != Some(&b'\n') {
-                                    buf.push(b'\n');
+                    // Lines over the cap are never selected, not even with `-v`.
+                    let oversize = runs_within(chunk.bytes(), opts.max_line_bytes, |run| {
+                        pattern.select_lines(run, opts.invert, |lines, n| {
+                            selected += n;
+                            match mode {
+                                OutputMode::Count => {}
+                                OutputMode::Lines => {
+                                    buf.extend_from_slice(lines);
+                                    if lines.last() != Some(&b'\n') {
+                                        buf.push(b'\n');
+                                    }
+                                }
+                                OutputMode::Json => {
+                                    for line in lines.split_inclusive(|&b| b == b'\n') {
+                                        let line = trim_eol(line);
+                                        json_event(parser, &mut fields, line, &mut buf);
+                                    }
                                 }
                             }
-                            OutputMode::Json => {
-                                for line in lines.split_inclusive(|&b| b == b'\n') {
-                                    let line = trim_eol(line);
-                                    json_event(parser, &mut fields, line, &mut buf);
-                                }
-                            }
-                        }
+                        })
                     });
+                    long_lines.fetch_add(oversize, Ordering::Relaxed);
                     let seq = chunk.global_seq;
                     let _ = buf_tx.send(chunk.data);
                     if done_tx
@@ -224,6 +230,7 @@ pub fn run(
         drop(work_tx);
         writer.join().expect("writer thread does not panic")
     });
+    outcome.oversize += long_lines.into_inner();
     match write_result {
         Ok(selected) => outcome.selected = selected,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => outcome.closed = true,

@@ -102,6 +102,13 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
                 out.lines += 1;
+                if line.len() > opts.max_line_bytes {
+                    // Over the cap but short enough to reach a chunk: skipped all the same.
+                    if opts.assignments {
+                        per_line.push(None);
+                    }
+                    continue;
+                }
                 let key = mine_line(
                     utf8,
                     &parser,

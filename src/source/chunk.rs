@@ -275,9 +275,63 @@ pub fn count_lines(data: &[u8]) -> u64 {
     n + u64::from(!data.is_empty() && data.last() != Some(&b'\n'))
 }
 
+/// Calls `f` with each maximal run of whole lines of `data` no longer than `max_line_bytes`
+/// (without their line ending), skipping the longer ones; returns how many it skipped.
+///
+/// The chunker drops only the lines that do not fit in a chunk; a line over the cap that does
+/// fit reaches the worker, which must skip it the same way (see `Config::max_line_bytes`).
+pub fn runs_within<'d>(data: &'d [u8], max_line_bytes: usize, mut f: impl FnMut(&'d [u8])) -> u64 {
+    if data.len() <= max_line_bytes {
+        if !data.is_empty() {
+            f(data);
+        }
+        return 0;
+    }
+    let (mut run, mut pos, mut skipped) = (0, 0, 0);
+    while pos < data.len() {
+        let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
+        let line = &data[pos..end];
+        let len = line.len() - usize::from(line.last() == Some(&b'\r'));
+        let next = (end + 1).min(data.len());
+        if len > max_line_bytes {
+            if run < pos {
+                f(&data[run..pos]);
+            }
+            skipped += 1;
+            run = next;
+        }
+        pos = next;
+    }
+    if run < data.len() {
+        f(&data[run..]);
+    }
+    skipped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_within_skips_only_the_long_lines() {
+        let runs = |data: &[u8], max| {
+            let mut v: Vec<String> = Vec::new();
+            let n = runs_within(data, max, |r| v.push(String::from_utf8_lossy(r).into()));
+            (v, n)
+        };
+        assert_eq!(
+            runs(b"a\nbbbb\ncc\n", 100),
+            (vec!["a\nbbbb\ncc\n".into()], 0)
+        );
+        assert_eq!(
+            runs(b"a\nbbbb\ncc\n", 3),
+            (vec!["a\n".into(), "cc\n".into()], 1)
+        );
+        assert_eq!(runs(b"bbbb\r\nbbb\r\nx", 3), (vec!["bbb\r\nx".into()], 1));
+        assert_eq!(runs(b"bbbb\nbbbb", 3), (vec![], 2));
+        assert_eq!(runs(b"", 0), (vec![], 0));
+        assert_eq!(runs(b"\n\nxx\n", 1), (vec!["\n\n".into()], 1));
+    }
 
     /// Runs the chunker and resolves line numbers as the pipeline does.
     fn chunks(
