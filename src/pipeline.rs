@@ -309,16 +309,17 @@ pub fn analyze(
                     let emit = |mut chunk: Chunk| {
                         chunk.global_seq = *global_seq;
                         *global_seq += 1;
-                        if let Some(c) = &config.cancel {
-                            if c.load(Ordering::Relaxed) {
-                                return false;
-                            }
-                        }
                         done += chunk.len as u64;
                         if let Some(p) = progress {
                             p(done);
                         }
+                        // Lines read before an interrupt are still analysed (the report says
+                        // what was read); reading stops there.
                         work_tx.send(chunk).is_ok()
+                            && !config
+                                .cancel
+                                .as_ref()
+                                .is_some_and(|c| c.load(Ordering::Relaxed))
                     };
                     let (stats, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
                     summary.bytes = stats.bytes;

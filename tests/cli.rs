@@ -233,6 +233,80 @@ fn sigint_prints_a_partial_report_and_exits_130() {
     );
 }
 
+/// An interrupt while the reader waits for more input keeps what was read: every line of a
+/// short input is in the report (or counted by `filter`), not dropped with its chunk.
+#[test]
+fn sigint_keeps_every_line_read_before_it() {
+    use std::io::Write;
+    let data = std::fs::read("samples/app.log").unwrap();
+    let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    let interrupted = |args: &[&str]| {
+        let mut child = bin()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&data).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "{args:?}");
+        out
+    };
+    let r = json(&interrupted(&["analyze", "-f", "json"]));
+    assert_eq!(r["partial"], true);
+    assert_eq!(r["input"]["lines"], lines);
+    assert_eq!(r["input"]["bytes"], data.len() as u64);
+    let out = interrupted(&["filter", "-c", "request_id"]);
+    let want = data
+        .split(|&b| b == b'\n')
+        .filter(|l| l.windows(10).any(|w| w == b"request_id"))
+        .count();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        want.to_string()
+    );
+}
+
+/// A line over `--max-line-bytes` is skipped by every command, also when it is short enough to
+/// sit whole in a chunk (the reader drops only the longer ones).
+#[test]
+fn every_command_skips_lines_over_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.log");
+    let long = format!("{} req-x long\n", "y".repeat(5000));
+    std::fs::write(&path, format!("{long}short req-x line\n{long}")).unwrap();
+    let p = path_str(&path);
+    let cap = ["--max-line-bytes", "1000"];
+    let out = run(&[&["filter", "-c", "req-x"][..], &cap, &[p]].concat());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    let out = run(&[&["filter", "-c", "-v", "nothing-like-this"][..], &cap, &[p]].concat());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    let out = run(&[&["trace", "-f", "json", "req-x"][..], &cap, &[p]].concat());
+    assert_eq!(json(&out)["events"].as_array().unwrap().len(), 1);
+    let out = run(&[&["mine", "-f", "json", "--text"][..], &cap, &[p]].concat());
+    let mined = json(&out);
+    let counts: Vec<u64> = mined["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, [1], "{mined}");
+    let out = run(&[&["analyze", "-f", "json"][..], &cap, &[p]].concat());
+    assert_eq!(json(&out)["input"]["oversize"], 2);
+}
+
 #[test]
 fn trace_lists_one_requests_events_in_time_order() {
     let dir = tempfile::tempdir().unwrap();

@@ -208,12 +208,13 @@ pub fn run(
                             .unwrap_or_else(|_| Vec::with_capacity(opts.chunk_size))
                     };
                     let emit = |mut chunk: Chunk| {
-                        if cancelled() {
+                        if stop.load(Ordering::Relaxed) {
                             return false;
                         }
                         chunk.global_seq = global_seq;
                         global_seq += 1;
-                        work_tx.send(chunk).is_ok()
+                        // Lines read before an interrupt are still searched; reading stops.
+                        work_tx.send(chunk).is_ok() && !cancelled()
                     };
                     let (stats, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
                     outcome.oversize += stats.oversize;
