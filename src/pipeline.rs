@@ -647,6 +647,8 @@ impl<'s> Worker<'s> {
 pub struct Tap {
     min_severity: crate::matching::Severity,
     events: Vec<TapEvent>,
+    /// A timed line has been seen (and [`TapEvent::Start`] sent).
+    started: bool,
 }
 
 /// One line worth a live alert, or an error line for the spike detector.
@@ -681,6 +683,11 @@ pub enum TapEvent {
         /// Event time (µs).
         time_us: Option<i64>,
     },
+    /// The first line with a time, whatever its level: where the error-rate history starts.
+    Start {
+        /// Event time (µs).
+        time_us: i64,
+    },
 }
 
 impl Tap {
@@ -693,6 +700,12 @@ impl Tap {
         hits: &[u16],
         pos: Position,
     ) {
+        if !self.started {
+            if let Some(t) = time_us {
+                self.started = true;
+                self.events.push(TapEvent::Start { time_us: t });
+            }
+        }
         let is_error = level.is_some_and(crate::record::Level::is_error);
         if is_error {
             self.events.push(TapEvent::Error { time_us });
@@ -761,6 +774,7 @@ pub fn live<R>(
     worker.tap = Some(Tap {
         min_severity,
         events: Vec::new(),
+        started: false,
     });
     let mut live = Live {
         worker,

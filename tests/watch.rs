@@ -309,3 +309,69 @@ fn text_alerts_are_one_clean_line_and_a_closed_pipe_is_quiet() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+/// Three quiet minutes (info lines, no errors) are a minute's history and more: a burst of 30
+/// errors after them is a spike. Thirty quiet seconds are not.
+#[test]
+fn an_error_spike_after_a_quiet_start_alerts() {
+    let log = |quiet_secs: u32| {
+        let mut s = String::new();
+        for i in 0..quiet_secs {
+            s += &format!(
+                "{{\"level\":\"info\",\"ts\":\"2026-02-06T14:{:02}:{:02}Z\",\"msg\":\"ok\"}}\n",
+                i / 60,
+                i % 60
+            );
+        }
+        for i in 0..30 {
+            let t = quiet_secs + i / 10;
+            s += &format!(
+                "{{\"level\":\"error\",\"ts\":\"2026-02-06T14:{:02}:{:02}Z\",\"msg\":\"boom\"}}\n",
+                t / 60,
+                t % 60
+            );
+        }
+        s
+    };
+    let spikes = |text: String| {
+        let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["kind"] == "error_spike")
+            .count()
+    };
+    assert_eq!(spikes(log(180)), 1);
+    assert_eq!(spikes(log(30)), 0);
+}
+
+/// A burst of a new unknown error is five within a minute of event time: a replayed log whose
+/// errors are an hour apart has none, however fast it is read.
+#[test]
+fn unknown_error_bursts_are_counted_in_event_time() {
+    let log = |step_secs: u32| {
+        (0..6)
+            .map(|i| {
+                let t = i * step_secs;
+                format!(
+                    "{{\"level\":\"error\",\"ts\":\"2026-02-06T{:02}:{:02}:{:02}Z\",\"msg\":\"disk {i} gone\"}}\n",
+                    10 + t / 3600,
+                    t / 60 % 60,
+                    t % 60
+                )
+            })
+            .collect::<String>()
+    };
+    let bursts = |text: String| {
+        let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["kind"] == "unknown_errors")
+            .count()
+    };
+    assert_eq!(bursts(log(3600)), 0);
+    assert_eq!(bursts(log(5)), 1);
+}

@@ -8,10 +8,11 @@
 //!   baseline is an exponentially weighted mean m and variance v of the previous buckets
 //!   (weight 0.1, so roughly the last 10; empty buckets count as 0). The current bucket alerts
 //!   once when its count reaches max(10, 3·m, m + 4·√v) after at least 6 buckets (one minute)
-//!   of history. Lines without a timestamp count at the latest event time seen.
+//!   of history, counted from the first timed line of any level (a quiet start is history).
+//!   Lines without a timestamp count at the latest event time seen.
 //! - **Bursts of unknown errors.** Error events that no pattern matched are grouped by their
 //!   masked message (numbers, ids, addresses → `<*>`, the miner's masking). A group never
-//!   seen before that reaches 5 events within 60 s alerts once. At most 1,000 groups are
+//!   seen before that reaches 5 events within 60 s of event time alerts once. At most 1,000 groups are
 //!   remembered (the least recently seen is forgotten).
 
 use std::collections::HashMap;
@@ -123,6 +124,15 @@ impl Spike {
         self.history = self.history.saturating_add(1);
     }
 
+    /// Starts the history at `secs` (the first timed line, of any level): a log whose first
+    /// errors come minutes in has that much quiet history behind them.
+    fn start(&mut self, secs: i64) {
+        if self.bucket.is_none() {
+            self.bucket = Some(secs.div_euclid(SPIKE_BUCKET_SECS));
+            self.latest_secs = Some(secs);
+        }
+    }
+
     /// Counts an error at `secs`; returns the bucket's count and threshold when it crosses.
     fn observe(&mut self, secs: Option<i64>) -> Option<(i64, u64, f64)> {
         let secs = match secs.or(self.latest_secs) {
@@ -161,7 +171,8 @@ impl Spike {
 
 #[derive(Debug)]
 struct UnknownGroup {
-    seen: Vec<Instant>,
+    /// When its recent events happened (µs): event time, see [`Alerter::unknown_error`].
+    seen: Vec<i64>,
     alerted: bool,
     last: Instant,
 }
@@ -258,6 +269,9 @@ impl Alerter {
                         });
                     }
                 }
+                TapEvent::Start { time_us } => {
+                    self.spike.start(time_us.div_euclid(MICROS_PER_SEC));
+                }
                 TapEvent::UnknownError { time_us, message } => {
                     let mut masked = std::mem::take(&mut self.masked);
                     crate::mine::mask::mask_into(&message, &mut masked);
@@ -296,13 +310,23 @@ impl Alerter {
                 },
             );
         }
+        // The window is in event time, as for spikes (a replayed log's errors hours apart are
+        // no burst); an event without a time counts at the latest time seen, and before any
+        // at the wall clock.
+        let at = time_us.or(self.spike.latest_secs.map(|s| s * MICROS_PER_SEC));
+        let at = at.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as i64)
+        });
+        let window = UNKNOWN_WINDOW.as_micros() as i64;
         let g = self.unknown.get_mut(masked)?;
         g.last = now;
         if g.alerted {
             return None;
         }
-        g.seen.retain(|t| now.duration_since(*t) <= UNKNOWN_WINDOW);
-        g.seen.push(now);
+        g.seen.retain(|&t| at.abs_diff(t) <= window as u64);
+        g.seen.push(at);
         if g.seen.len() < UNKNOWN_BURST {
             return None;
         }
@@ -387,5 +411,14 @@ mod tests {
         // No history: nothing alerts, however many.
         let mut fresh = Spike::default();
         assert!((0..100).all(|_| fresh.observe(Some(5)).is_none()));
+        // Three quiet minutes (lines, but no errors) are history: 30 errors then alert at the
+        // floor of 10. Thirty quiet seconds are not enough.
+        let mut quiet = Spike::default();
+        quiet.start(1_000);
+        let first = (0..30).position(|_| quiet.observe(Some(1_180)).is_some());
+        assert_eq!(first, Some(9));
+        let mut short = Spike::default();
+        short.start(1_000);
+        assert!((0..30).all(|_| short.observe(Some(1_030)).is_none()));
     }
 }
