@@ -167,6 +167,20 @@ fn mask_token(tok: &str, out: &mut String) {
     let mut last_var_end: Option<usize> = None; // out position after the last <*>
     while i < b.len() {
         let c = b[i];
+        if let Some(end) = iso_datetime_end(b, i) {
+            // `2026-02-06T14:00:05.001Z`: the `T` would otherwise split it into pieces.
+            match last_var_end {
+                // `<*>` + one connector + this: one variable (an interval `a/b`).
+                Some(e) if out.len() == e + 1 && is_connector(out.as_bytes()[e]) => {
+                    out.truncate(e)
+                }
+                _ => out.push_str(WILDCARD),
+            }
+            any_var = true;
+            last_var_end = Some(out.len());
+            i = end;
+            continue;
+        }
         if c.is_ascii_alphanumeric() {
             let s = i;
             while i < b.len() && b[i].is_ascii_alphanumeric() {
@@ -221,6 +235,43 @@ fn mask_token(tok: &str, out: &mut String) {
         out.truncate(mark);
         out.push_str(WILDCARD);
     }
+}
+
+/// An ISO 8601 / RFC 3339 date and time starting at `b[i]` (and not inside a longer word):
+/// `YYYY-MM-DDThh:mm`, optional `:ss`, fraction, and `Z` or `±hh[:]mm`. Returns its end.
+fn iso_datetime_end(b: &[u8], i: usize) -> Option<usize> {
+    let digits = |at: usize, n: usize| {
+        b.get(at..at + n)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let at = |k: usize, c: u8| b.get(k) == Some(&c);
+    if (i > 0 && b[i - 1].is_ascii_alphanumeric())
+        || !(digits(i, 4) && at(i + 4, b'-') && digits(i + 5, 2) && at(i + 7, b'-'))
+        || !(digits(i + 8, 2) && matches!(b.get(i + 10), Some(b'T' | b't')))
+        || !(digits(i + 11, 2) && at(i + 13, b':') && digits(i + 14, 2))
+    {
+        return None;
+    }
+    let mut k = i + 16;
+    if at(k, b':') && digits(k + 1, 2) {
+        k += 3;
+        if at(k, b'.') || at(k, b',') {
+            let frac = b[k + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if frac > 0 {
+                k += 1 + frac;
+            }
+        }
+    }
+    if matches!(b.get(k), Some(b'Z' | b'z')) {
+        k += 1;
+    } else if matches!(b.get(k), Some(b'+' | b'-')) && digits(k + 1, 2) {
+        let colon = usize::from(at(k + 3, b':'));
+        if digits(k + 3 + colon, 2) {
+            k += 5 + colon;
+        }
+    }
+    // Not the start of a longer word (`…Zulu`).
+    (!b.get(k).is_some_and(u8::is_ascii_alphanumeric)).then_some(k)
 }
 
 /// `_` followed by an optional `-` and digits, possibly more `_`-joined alphanumeric parts with
@@ -374,6 +425,21 @@ mod tests {
             "uploaded <*>"
         );
         assert_eq!(mask("id 01JHMV8YPCNDBSP12Z75RTN230 ok"), "id <*> ok");
+    }
+
+    #[test]
+    fn iso_timestamps_are_one_variable() {
+        let m = |s: &str| {
+            let mut out = String::new();
+            mask_into(s, &mut out);
+            out
+        };
+        assert_eq!(m("2026-02-06T14:00:05.001Z started job 5"), "<*> started job <*>");
+        assert_eq!(m("at 2026-02-06T14:00:05+01:00, retry"), "at <*>, retry");
+        assert_eq!(m("since=2026-02-06T14:00Z"), "since=<*>");
+        assert_eq!(m("[2026-02-06t14:00:05,123-0700]"), "[<*>]");
+        assert_eq!(m("2026-02-06T14:00:05.001Z/2026-02-07T00:00:00Z"), "<*>");
+        assert_eq!(m("2026-02-06 14:00:05"), "<*> <*>");
     }
 
     #[test]
