@@ -72,11 +72,20 @@ fn usage_error(e: clap::Error) -> ExitCode {
         );
     }
     let rendered = e.render().to_string();
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let mut first = lines
+        .next()
         .unwrap_or("invalid arguments")
-        .trim_start_matches("error: ");
+        .trim_start_matches("error: ")
+        .to_string();
+    // "the following required arguments were not provided:" lists them on indented lines.
+    if first.ends_with(':') {
+        let named: Vec<&str> = lines
+            .take_while(|l| l.starts_with(' '))
+            .map(str::trim)
+            .collect();
+        first = format!("{} {}", first, named.join(", "));
+    }
     eprintln!("logtriage: error: {first} (see 'logtriage --help')");
     ExitCode::from(exit::ERROR)
 }

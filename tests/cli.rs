@@ -21,6 +21,33 @@ fn bad_usage_is_a_one_line_error_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    // Values that overflowed or exhausted memory are refused up front, in one line.
+    for (args, needle) in [
+        (
+            &["analyze", "--bucket", "288230376151711744s", "-"][..],
+            "too long",
+        ),
+        (
+            &["analyze", "--trace-idle", "18014398509481984d", "-"],
+            "too long",
+        ),
+        (
+            &["analyze", "--chunk-size", "18446744073709551615", "-"],
+            "chunk-size",
+        ),
+        (&["filter", "--chunk-size", "0", "x", "-"], "chunk-size"),
+        (&["analyze", "-j", "5000", "-"], "threads"),
+        (&["analyze", "--bucket", "1.5s", "-"], "whole numbers"),
+        // A missing argument is named.
+        (&["trace"], "<ID>"),
+        (&["check", "x.log"], "--baseline"),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

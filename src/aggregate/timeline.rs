@@ -52,7 +52,9 @@ impl Timeline {
     /// A timeline at `res_secs` resolution (`--bucket`), or 1 s when `None`.
     pub fn new(res_secs: Option<i64>) -> Timeline {
         Timeline {
-            res_secs: res_secs.unwrap_or(1).max(1),
+            // At most ~292,000 years, so `res_secs` µs fit in an i64 (library callers; the CLI
+            // refuses durations over 100 years).
+            res_secs: res_secs.unwrap_or(1).clamp(1, i64::MAX / MICROS_PER_SEC),
             buckets: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(1)),
             last_key: i64::MIN,
             last: BucketCount::default(),

@@ -160,7 +160,7 @@ pub struct InputArgs {
     #[command(flatten)]
     pub catalog: CatalogArgs,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
     /// Read durations from this field, optionally with its unit (`took:s`).
     #[arg(long, value_name = "NAME[:UNIT]")]
@@ -322,7 +322,7 @@ pub struct FilterArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
     /// Lines longer than this are skipped (and counted on stderr).
     #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
@@ -331,7 +331,8 @@ pub struct FilterArgs {
     #[arg(long, default_value_t = 64 << 30, value_name = "BYTES")]
     pub max_decompressed_bytes: u64,
     /// Bytes per parallel work unit (tuning and tests).
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", hide_short_help = true,
+          value_parser = chunk_size_arg())]
     pub chunk_size: usize,
     #[command(flatten)]
     pub cloudwatch: CloudWatchArgs,
@@ -355,7 +356,7 @@ pub struct TraceArgs {
     #[arg(long, value_name = "PATH")]
     pub request_id_field: Option<String>,
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
     /// Lines longer than this are skipped by the reader.
     #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
@@ -528,7 +529,7 @@ pub struct AnalyzeArgs {
     pub catalog: CatalogArgs,
 
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
 
     /// Lines longer than this are counted as oversize and skipped.
@@ -540,7 +541,8 @@ pub struct AnalyzeArgs {
     pub max_decompressed_bytes: u64,
 
     /// Bytes per parallel work unit (tuning and tests).
-    #[arg(long, default_value_t = 2 << 20, value_name = "BYTES", hide_short_help = true)]
+    #[arg(long, default_value_t = 2 << 20, value_name = "BYTES", hide_short_help = true,
+          value_parser = chunk_size_arg())]
     pub chunk_size: usize,
 
     /// Distinct messages counted exactly per worker before the least frequent are dropped.
@@ -618,12 +620,27 @@ pub enum PatternsCommand {
     },
 }
 
+/// `--threads`: 1 to 1024 (more threads than that only cost memory and start-up time).
+fn threads_arg() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=1024)
+}
+
+/// `--chunk-size`: 1 byte (tests) to 1 GiB; several chunks are in flight at once.
+fn chunk_size_arg() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..=(1 << 30))
+}
+
+/// Longest duration accepted: 100 years, in seconds (a longer one is a typo, and µs
+/// arithmetic on it would overflow).
+pub const MAX_DURATION_SECS: i64 = 100 * 366 * 86_400;
+
 /// Parses `500ms`, `30s`, `5m`, `2h` into milliseconds.
 pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
     let t = s.trim();
     if let Some(ms) = t.strip_suffix("ms") {
         return match ms.parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
+            Ok(n) if n > 0 && n <= MAX_DURATION_SECS as u64 * 1000 => Ok(n),
+            Ok(n) if n > 0 => Err(format!("duration too long: {s:?} (at most 100 years)")),
             _ => Err(format!("invalid duration {s:?} (examples: 500ms, 30s, 5m)")),
         };
     }
@@ -637,20 +654,28 @@ pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, "s"),
     };
+    let examples = "examples: 30s, 1m, 1h, 1d";
     let n: i64 = num
         .parse()
-        .map_err(|_| format!("invalid duration {s:?} (examples: 30s, 1m, 1h, 1d)"))?;
+        .map_err(|_| format!("invalid duration {s:?} ({examples})"))?;
     let mult = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
+        u if u.starts_with(['.', ',']) => {
+            return Err(format!(
+                "invalid duration {s:?}: whole numbers only ({examples})"
+            ))
+        }
         _ => return Err(format!("invalid duration unit in {s:?} (use s, m, h or d)")),
     };
     if n <= 0 {
         return Err(format!("duration must be positive: {s:?}"));
     }
-    Ok(n * mult)
+    n.checked_mul(mult)
+        .filter(|&secs| secs <= MAX_DURATION_SECS)
+        .ok_or_else(|| format!("duration too long: {s:?} (at most 100 years)"))
 }
 
 #[cfg(test)]
@@ -668,6 +693,13 @@ mod tests {
         assert_eq!(parse_duration_ms("250ms"), Ok(250));
         assert_eq!(parse_duration_ms("2s"), Ok(2000));
         assert!(parse_duration_ms("0ms").is_err());
+        assert!(parse_duration_secs("288230376151711744s").is_err());
+        assert!(parse_duration_secs("18014398509481984d").is_err());
+        assert!(parse_duration_secs("9223372036854775807s").is_err());
+        assert_eq!(parse_duration_secs("36500d"), Ok(36_500 * 86_400));
+        assert!(parse_duration_secs("1.5s")
+            .unwrap_err()
+            .contains("whole numbers"));
     }
 
     #[test]
