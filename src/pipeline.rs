@@ -219,7 +219,10 @@ impl Shared {
             Raw::Str { .. } => parse_duration_text(&raw.to_text(), unit),
             _ => None,
         };
-        Some(ms.filter(|v| v.is_finite() && *v >= 0.0).ok_or(()))
+        Some(
+            ms.filter(|v| (0.0..=crate::aggregate::latency::MAX_DURATION_MS).contains(v))
+                .ok_or(()),
+        )
     }
 }
 

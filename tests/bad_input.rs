@@ -299,3 +299,37 @@ fn messages_that_differ_inside_a_multi_byte_character_are_mined() {
     );
     assert_eq!(json(&out)["templates"][0]["template"], "user <*> logged in");
 }
+
+/// A duration past the sketches' range (or NaN-like text) is counted as unparsable instead of
+/// wrecking the percentiles, the mean or the merge state.
+#[test]
+fn absurd_durations_are_unparsable_not_poison() {
+    let mut input = String::new();
+    for d in ["1", "2", "3", "4", "5", "1e308", "1e19", "-3", "\"NaN\""] {
+        input += &format!("{{\"msg\":\"m\",\"duration_ms\":{d}}}\n");
+    }
+    let out = run_stdin(
+        &["analyze", "-f", "json", "--latency", "--mergeable"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 5);
+    assert_eq!(l["unparsable"], 4);
+    assert_eq!(l["overall"]["max"], 5.0);
+    assert!((l["overall"]["mean"].as_f64().unwrap() - 3.0).abs() < 1e-9);
+    assert!((l["overall"]["p50"].as_f64().unwrap() - 3.0).abs() < 0.03);
+    // The report's own merge state merges.
+    let dir = tempfile::tempdir().unwrap();
+    let shard = dir.path().join("r.json");
+    std::fs::write(&shard, &out.stdout).unwrap();
+    let merged = run(&["merge", "-f", "json", path_str(&shard), path_str(&shard)]);
+    assert_eq!(
+        merged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(json(&merged)["latency"]["overall"]["count"], 10);
+}

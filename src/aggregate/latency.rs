@@ -27,6 +27,10 @@ use super::Position;
 pub const SKETCH_ALPHA: f64 = 0.005;
 /// Most bins per sketch (covers 1 ns … 10⁷ s at 0.5 %).
 const SKETCH_MAX_BINS: u32 = 4096;
+/// Longest duration taken (ms), about three years: the sketches' bins span 1 ns to ~6·10¹¹ ms,
+/// and a longer value would make them merge their lowest bins (and the exact sum overflow).
+/// A field holding more is counted as unparsable.
+pub const MAX_DURATION_MS: f64 = 1e11;
 /// Durations below this (ms) count as zero in the sketch.
 const SKETCH_MIN_MS: f64 = 1e-6;
 /// Slowest events kept per group.

@@ -171,9 +171,7 @@ fn mask_token(tok: &str, out: &mut String) {
             // `2026-02-06T14:00:05.001Z`: the `T` would otherwise split it into pieces.
             match last_var_end {
                 // `<*>` + one connector + this: one variable (an interval `a/b`).
-                Some(e) if out.len() == e + 1 && is_connector(out.as_bytes()[e]) => {
-                    out.truncate(e)
-                }
+                Some(e) if out.len() == e + 1 && is_connector(out.as_bytes()[e]) => out.truncate(e),
                 _ => out.push_str(WILDCARD),
             }
             any_var = true;
@@ -434,7 +432,10 @@ mod tests {
             mask_into(s, &mut out);
             out
         };
-        assert_eq!(m("2026-02-06T14:00:05.001Z started job 5"), "<*> started job <*>");
+        assert_eq!(
+            m("2026-02-06T14:00:05.001Z started job 5"),
+            "<*> started job <*>"
+        );
         assert_eq!(m("at 2026-02-06T14:00:05+01:00, retry"), "at <*>, retry");
         assert_eq!(m("since=2026-02-06T14:00Z"), "since=<*>");
         assert_eq!(m("[2026-02-06t14:00:05,123-0700]"), "[<*>]");
