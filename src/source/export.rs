@@ -1,7 +1,10 @@
 //! Files written by `aws logs filter-log-events` and `aws logs get-log-events`: one JSON
-//! document `{"events": [{"timestamp": …, "message": …}, …], …}` rather than lines. Such an
-//! input is recognised by its start (a `{` and then an `"events"`, `"nextToken"`,
-//! `"nextForwardToken"` or `"searchedLogStreams"` key) and turned into CloudWatch export lines,
+//! document `{"events": [{"timestamp": …, "message": …}, …], …}` rather than lines (or several
+//! such documents one after another, pages appended to one file). Such an input is recognised
+//! by its start (a `{` and then an `"events"`, `"nextToken"`, `"nextForwardToken"` or
+//! `"searchedLogStreams"` key) unless its first line is a whole JSON object that is not such a
+//! page: that is a JSON-lines log whose first event has such a key. Documents are turned
+//! into CloudWatch export lines,
 //! `<RFC 3339 time> <message>`, the shape S3 exports have (a JSON object message gets its
 //! stream name as the field `@logStream`, as when reading the log group), so every subcommand
 //! reads both the same way. Anything else passes through untouched.
@@ -14,6 +17,8 @@ use crate::record::time::format_rfc3339;
 
 /// Bytes looked at to recognise an events document.
 const SNIFF: usize = 256;
+/// Longest first line read to tell a JSON-lines log from a one-line document.
+const FIRST_LINE: usize = 1 << 20;
 /// Largest events document read (it is parsed whole).
 pub const MAX_EVENTS_JSON: u64 = 4 << 30;
 
@@ -23,10 +28,28 @@ struct Document {
     events: Vec<Event>,
 }
 
+/// A page as the AWS CLI writes it, nothing else: tells a one-line page from a log event that
+/// happens to have such a key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct StrictPage {
+    events: Option<Vec<Event>>,
+    #[serde(rename = "nextToken")]
+    next_token: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "nextForwardToken")]
+    next_forward_token: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "nextBackwardToken")]
+    next_backward_token: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "searchedLogStreams")]
+    searched_log_streams: Option<serde::de::IgnoredAny>,
+}
+
 #[derive(Deserialize)]
 struct Event {
+    /// A number of ms; anything else (a damaged event) is ignored, the event kept untimed.
     #[serde(default)]
-    timestamp: Option<i64>,
+    timestamp: Option<serde_json::Value>,
     #[serde(default)]
     message: String,
     #[serde(default, rename = "logStreamName")]
@@ -73,18 +96,40 @@ pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Rea
     if !looks_like_events(&head) {
         return Ok(Box::new(io::Cursor::new(head).chain(r)));
     }
+    // A JSON-lines log can start with `{"events": …` too: its first line is a whole object
+    // that is not a page. (A document is pretty-printed, or pages one per line.)
     let mut whole = head;
+    while !whole.contains(&b'\n') && whole.len() < FIRST_LINE {
+        let mut buf = [0u8; 8192];
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => whole.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let first = &whole[..memchr::memchr(b'\n', &whole).unwrap_or(whole.len())];
+    let event_line = serde_json::from_slice::<serde::de::IgnoredAny>(first).is_ok()
+        && serde_json::from_slice::<StrictPage>(first).is_err();
+    if event_line {
+        return Ok(Box::new(io::Cursor::new(whole).chain(r)));
+    }
     r.take(MAX_EVENTS_JSON).read_to_end(&mut whole)?;
-    let doc: Document = serde_json::from_slice(&whole).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("looks like `aws logs` JSON output but does not parse: {e}"),
-        )
-    })?;
+    // Pages appended to one file are documents one after another.
+    let mut events = Vec::new();
+    for doc in serde_json::Deserializer::from_slice(&whole).into_iter::<Document>() {
+        let doc = doc.map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("looks like `aws logs` JSON output but does not parse: {e}"),
+            )
+        })?;
+        events.extend(doc.events);
+    }
     drop(whole);
     let mut out = Vec::new();
-    for e in doc.events {
-        if let Some(t) = e.timestamp {
+    for e in events {
+        if let Some(t) = e.timestamp.as_ref().and_then(serde_json::Value::as_i64) {
             out.extend_from_slice(format_rfc3339(t.saturating_mul(1000)).as_bytes());
             out.push(b' ');
         }
@@ -167,9 +212,28 @@ mod tests {
     }
 
     #[test]
+    fn appended_pages_and_damaged_timestamps_are_read() {
+        let two = "{\"events\":[{\"timestamp\":1770372000000,\"message\":\"a\"}]}\n{\"events\":[{\"timestamp\":\"x\",\"message\":\"b\"}]}";
+        assert_eq!(lines(two), "2026-02-06T10:00:00.000Z a\nb\n");
+        let one_line = "{\"events\":[{\"message\":\"only\"}],\"searchedLogStreams\":[]}\n\n";
+        assert_eq!(lines(one_line), "only\n");
+    }
+
+    #[test]
     fn other_inputs_pass_through() {
         let log = "{\"level\":\"info\",\"events\":3}\nnext\n";
         assert_eq!(lines(log), log);
+        // A JSON-lines log whose first event starts with an `events` key.
+        let log = "{\"events\":[\"login\"],\"level\":\"info\",\"msg\":\"x\"}\n{\"level\":\"error\",\"msg\":\"second\"}\n";
+        assert_eq!(lines(log), log);
+        let log = "{\"nextToken\":\"t\",\"msg\":\"x\"}\n\n{\"msg\":\"y\"}\n";
+        assert_eq!(lines(log), log);
+        for log in [
+            "{\"events\":[\"a\"],\"msg\":\"only line\"}\n",
+            "{\"events\":[\"a\"],\"msg\":\"no newline\"}",
+        ] {
+            assert_eq!(lines(log), log);
+        }
         assert_eq!(lines(""), "");
         let broken = "{\"events\": [ {\"message\": ";
         let e = unwrap_events_json(Box::new(io::Cursor::new(broken.as_bytes().to_vec())));
