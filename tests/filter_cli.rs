@@ -141,6 +141,8 @@ fn json_output_is_one_object_per_line() {
         "\n2026-02-06T10:00:01Z {\"level\":\"error\",\"msg\":\"export\"}\n",
         "ERROR plain text\n",
         "level=error msg=\"logfmt line\"\n",
+        // Raw control bytes inside strings (the scanner tolerates them), escaped on output.
+        "{\"level\":\"error\",\"msg\":\"tab\there\\\\\",\"x\":\"\u{1}\"}\n",
     );
     let out = run_stdin(&["filter", "-f", "json", "?error ?ERROR"], input.as_bytes());
     assert_eq!(out.status.code(), Some(0));
@@ -149,7 +151,7 @@ fn json_output_is_one_object_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(objs.len(), 4);
+    assert_eq!(objs.len(), 5);
     assert_eq!(objs[0]["format"], "json");
     assert_eq!(objs[0]["event"]["request_id"], "r1");
     assert_eq!(objs[0]["message"], "db down");
@@ -161,6 +163,8 @@ fn json_output_is_one_object_per_line() {
     assert_eq!(objs[2]["line"], "ERROR plain text");
     assert_eq!(objs[3]["format"], "logfmt");
     assert_eq!(objs[3]["message"], "logfmt line");
+    assert_eq!(objs[4]["event"]["msg"], "tab\there\\");
+    assert_eq!(objs[4]["event"]["x"], "\u{1}");
 }
 
 #[test]

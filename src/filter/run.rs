@@ -240,6 +240,32 @@ pub fn run(
     Ok(outcome)
 }
 
+/// Copies a JSON value the scanner accepted, escaping the raw control bytes it tolerates inside
+/// strings (a tab in a message), so the output is strict JSON. Outside strings only
+/// whitespace can occur, which is copied.
+fn push_raw_json(v: &[u8], out: &mut Vec<u8>) {
+    if !v.iter().any(|&b| b < 0x20) {
+        out.extend_from_slice(v);
+        return;
+    }
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in v {
+        if in_string && b < 0x20 {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            escaped = false;
+            continue;
+        }
+        out.push(b);
+        if escaped {
+            escaped = false;
+        } else if in_string && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            in_string = !in_string;
+        }
+    }
+}
+
 /// Writes one selected line as a JSON object and a newline:
 /// `{"format", "ts", "level", "message", "event"}` where `event` is the line's JSON object for
 /// JSON and CloudWatch-export lines (embedded as written, it was validated) and `null`
@@ -276,7 +302,7 @@ pub fn json_event<'a>(parser: &Parser, fields: &mut Fields<'a>, line: &'a [u8], 
     push_opt(out, message.as_deref());
     out.extend_from_slice(b",\"event\":");
     match event {
-        Some(e) => out.extend_from_slice(e),
+        Some(e) => push_raw_json(e, out),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"line\":");
