@@ -149,6 +149,7 @@ impl Chunker {
         let mut filled = 0usize;
         let mut skipping = false;
         let mut skipped = 0u64;
+        let mut bom_pending = true;
         // Reads are never tiny, whatever the chunk size (tests use very small chunks).
         let min_read = (self.chunk_size / 4).clamp(4096, 64 << 10);
         loop {
@@ -172,10 +173,19 @@ impl Chunker {
                     return (stats, Err(e));
                 }
             };
-            let old = filled;
+            let mut old = filled;
             filled += n;
             stats.bytes += n as u64;
             let eof = n == 0;
+            if bom_pending && (filled >= 3 || eof) {
+                // A UTF-8 byte order mark (Windows editors write one) is not part of line 1.
+                bom_pending = false;
+                if buf[..filled].starts_with(b"\xEF\xBB\xBF") {
+                    buf.copy_within(3..filled, 0);
+                    filled -= 3;
+                    old = old.saturating_sub(3);
+                }
+            }
             if skipping {
                 match memchr::memchr(b'\n', &buf[old..filled]) {
                     Some(i) => {
@@ -361,6 +371,23 @@ mod tests {
             .collect();
         let total = lines.lines_in(0) + stats.skipped_at_end;
         (out, stats, total)
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_line() {
+        let (out, stats, total) = chunks(b"\xEF\xBB\xBF{\"a\":1}\nx\n", 4, 100);
+        let all: Vec<u8> = out.into_iter().flat_map(|(_, b)| b).collect();
+        assert_eq!(all, b"{\"a\":1}\nx\n");
+        assert_eq!(
+            (stats.bytes, total),
+            (13, 2),
+            "the mark counts as bytes read"
+        );
+        // Only at the very start of a source.
+        let (out, _, _) = chunks(b"a\n\xEF\xBB\xBFb\n", 1 << 10, 100);
+        assert_eq!(out[0].1, b"a\n\xEF\xBB\xBFb\n");
+        let (out, _, _) = chunks(b"\xEF\xBB", 1 << 10, 100);
+        assert_eq!(out[0].1, b"\xEF\xBB");
     }
 
     #[test]
