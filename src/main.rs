@@ -23,6 +23,15 @@ use cli::args::{
 };
 use cli::exit;
 
+/// `eprintln!` with the `logtriage: ` prefix and control characters escaped: messages quote
+/// file names and report contents, which are untrusted (a name with an escape sequence must not
+/// recolour the terminal).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("logtriage: {}", logtriage::render::sanitize(&format!($($arg)*)))
+    };
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -46,7 +55,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("logtriage: error: {e:#}");
+            say!("error: {e:#}");
             ExitCode::from(exit::ERROR)
         }
     }
@@ -86,7 +95,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
             .collect();
         first = format!("{} {}", first, named.join(", "));
     }
-    eprintln!("logtriage: error: {first} (see 'logtriage --help')");
+    say!("error: {first} (see 'logtriage --help')");
     ExitCode::from(exit::ERROR)
 }
 
@@ -223,7 +232,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         counters,
     } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
     for (name, e) in &missing {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
 
     // Progress only for a person watching stderr, and never alongside machine output.
@@ -248,7 +257,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let mut report = analysis.report;
     for (name, e) in &analysis.failures {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     for (name, e) in &missing {
         report.input.sources.push(logtriage::report::SourceSummary {
@@ -362,7 +371,7 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         counters,
     } = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
     for (name, e) in &missing {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     let spinner = cli::cloudwatch::fetch_spinner(&counters, true);
     let mut out = io::BufWriter::with_capacity(256 << 10, io::stdout());
@@ -372,11 +381,11 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         return Ok(exit::OK);
     }
     for (name, e) in &outcome.failures {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     if outcome.oversize > 0 {
-        eprintln!(
-            "logtriage: {} line(s) longer than --max-line-bytes were skipped",
+        say!(
+            "{} line(s) longer than --max-line-bytes were skipped",
             outcome.oversize
         );
     }
@@ -428,13 +437,13 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         counters,
     } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
     for (name, e) in &missing {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     let spinner = cli::cloudwatch::fetch_spinner(&counters, false);
     let mined = mine(&inputs, &opts);
     drop(spinner);
     for (name, e) in &mined.failures {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     if let Some(path) = &a.assignments {
         write_output(Some(path), |out, _| {
@@ -509,13 +518,13 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
         counters,
     } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
     for (name, e) in &missing {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     let spinner = cli::cloudwatch::fetch_spinner(&counters, false);
     let timeline = logtriage::trace::find_request(&inputs, &t.id, &config)?;
     drop(spinner);
     for (name, e) in &timeline.failures {
-        eprintln!("logtriage: {name}: {e}");
+        say!("{name}: {e}");
     }
     write_output(None, |out, is_tty| match t.format {
         FormatArg::Json => {
@@ -689,18 +698,15 @@ fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
             };
             let (inputs, missing) = source::expand(&paths);
             for (name, e) in &missing {
-                eprintln!("logtriage: {name}: {e}");
+                say!("{name}: {e}");
             }
             let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
             for (name, e) in &analysis.failures {
-                eprintln!("logtriage: {name}: {e}");
+                say!("{name}: {e}");
             }
             let (text, skipped) = logtriage::matching::suggest::stubs(&analysis.report.templates);
             for (t, why) in &skipped {
-                eprintln!(
-                    "logtriage: skipped template {:?}: {why}",
-                    render::sanitize(t)
-                );
+                say!("skipped template {:?}: {why}", render::sanitize(t));
             }
             write_output(output.as_ref(), |out, _| out.write_all(text.as_bytes()))?;
             if !missing.is_empty() || !analysis.failures.is_empty() {
@@ -718,20 +724,22 @@ fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
             }
             let failures = check_examples(&catalog);
             for f in &failures {
-                eprintln!("logtriage: {f}");
+                say!("{f}");
             }
             for p in catalog.patterns() {
                 if p.spec.regex.is_some() && p.spec.contains.is_empty() && p.spec.message.is_empty()
                 {
-                    eprintln!(
-                        "logtriage: warning: {}:{}: pattern \"{}\": regex without a `contains` literal runs on every line (slow)",
+                    say!(
+                        "warning: {}:{}: pattern \"{}\": regex without a `contains` literal runs on every line (slow)",
                         p.file, p.line, p.id
                     );
                 }
                 if p.examples_match.is_empty() {
-                    eprintln!(
-                        "logtriage: warning: {}:{}: pattern \"{}\": no examples.match",
-                        p.file, p.line, p.id
+                    say!(
+                        "warning: {}:{}: pattern \"{}\": no examples.match",
+                        p.file,
+                        p.line,
+                        p.id
                     );
                 }
             }

@@ -333,3 +333,18 @@ fn absurd_durations_are_unparsable_not_poison() {
     );
     assert_eq!(json(&merged)["latency"]["overall"]["count"], 10);
 }
+
+/// Messages on stderr quote file names, which can hold escape sequences: they are escaped.
+#[test]
+fn file_names_on_stderr_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/nonexistent", dir.path().join("bad\x1b[31mlink")).unwrap();
+    let out = run(&["analyze", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !out.stderr.contains(&0x1b),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad\\x1b[31mlink"));
+}
