@@ -348,3 +348,23 @@ fn file_names_on_stderr_are_escaped() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad\\x1b[31mlink"));
 }
+
+/// A symbolic link back up a directory tree is followed once, not forty times.
+#[test]
+fn a_directory_link_loop_reads_each_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    std::fs::write(d.join("a.log"), "{\"level\":\"error\",\"msg\":\"x\"}\n").unwrap();
+    std::os::unix::fs::symlink("..", d.join("sub").join("loop")).unwrap();
+    let out = run(&["analyze", "-f", "json", path_str(&d)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json(&out);
+    assert_eq!(r["levels"]["error"], 1);
+    assert_eq!(r["input"]["sources"].as_array().unwrap().len(), 1);
+}

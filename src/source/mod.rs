@@ -78,12 +78,14 @@ impl PartialEq for SharedReader {
 impl Eq for SharedReader {}
 
 /// Expands user arguments: `-` is stdin, directories are walked recursively (entries sorted
-/// by name, hidden entries skipped), files are taken as given. No argument means stdin.
+/// by name, hidden entries skipped; symbolic links followed, each directory read once, so a
+/// link back up the tree is no loop), files are taken as given. No argument means stdin.
 /// Paths that cannot be read are returned separately with their error, so the caller can report
 /// them and go on with the rest.
 pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, io::Error)>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     if args.is_empty() {
         inputs.push(Input::Stdin);
     }
@@ -93,7 +95,7 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, io::Error)>) {
             continue;
         }
         match std::fs::metadata(a) {
-            Ok(m) if m.is_dir() => walk(a, &mut inputs, &mut errors),
+            Ok(m) if m.is_dir() => walk(a, &mut inputs, &mut errors, &mut seen),
             Ok(_) => inputs.push(Input::File(a.clone())),
             Err(e) => errors.push((a.display().to_string(), e)),
         }
@@ -101,7 +103,18 @@ pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, io::Error)>) {
     (inputs, errors)
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, io::Error)>) {
+fn walk(
+    dir: &Path,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<(String, io::Error)>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
+    // The real path names a directory however it is reached.
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            return;
+        }
+    }
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
@@ -117,7 +130,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, io::Error
     entries.sort();
     for p in entries {
         match std::fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, inputs, errors),
+            Ok(m) if m.is_dir() => walk(&p, inputs, errors, seen),
             Ok(m) if m.is_file() => inputs.push(Input::File(p)),
             Ok(_) => {}
             Err(e) => errors.push((p.display().to_string(), e)),
