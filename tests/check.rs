@@ -346,3 +346,41 @@ fn diff_shows_what_changed() {
         "{text}"
     );
 }
+
+/// A report is a report however it comes: on stdin or gzipped, it is read (the same report
+/// passes against itself), not analysed as log lines; two reports at once are refused.
+#[test]
+fn a_report_on_stdin_or_gzipped_is_read_as_a_report() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let base = baseline(dir.path(), 21);
+    let gz = dir.path().join("base.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&std::fs::read(&base).unwrap()).unwrap();
+    enc.finish().unwrap();
+    let (code, v) = check(&base, &gz);
+    assert_eq!((code, failed_rules(&v)), (0, Vec::<String>::new()));
+    let out = common::run_stdin(
+        &["check", "-b", path_str(&base), "-f", "json", "-"],
+        &std::fs::read(&base).unwrap(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(failed_rules(&json(&out)).is_empty());
+    let out = run(&[
+        "check",
+        "-b",
+        path_str(&base),
+        path_str(&base),
+        path_str(&gz),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give one report"));
+}

@@ -35,19 +35,50 @@ fn read_report_file(path: &Path) -> anyhow::Result<Report> {
     }
 }
 
-/// Whether `paths` name one report file: a single regular file that starts like a report.
-fn single_report(paths: &[PathBuf]) -> Option<&Path> {
-    let [p] = paths else { return None };
-    let mut head = [0u8; 512];
-    let mut f = std::fs::File::open(p).ok()?;
-    if !f.metadata().ok()?.is_file() {
-        return None;
+/// Whether `head` (the first bytes of an input) starts like a logtriage JSON report.
+fn starts_like_report(head: &[u8]) -> bool {
+    head.iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .is_some_and(|start| head[start] == b'{')
+        && memchr::memmem::find(head, b"\"logtriage.report/").is_some()
+}
+
+/// Largest report read whole (decompressed).
+const MAX_REPORT_BYTES: u64 = 4 << 30;
+
+/// An input of `check` or `diff`, sniffed: a report (its bytes), or logs.
+enum Sniffed {
+    Report(Vec<u8>),
+    Logs(source::Input),
+}
+
+/// Opens `input` (gzip or not, stdin too) and reads enough of it to tell a report from logs;
+/// logs are handed back as a stream that still starts at their first byte.
+fn sniff(input: source::Input) -> anyhow::Result<Sniffed> {
+    let name = input.name();
+    let mut opened =
+        source::open(&input, MAX_REPORT_BYTES).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let mut head = Vec::with_capacity(512);
+    (&mut opened.reader)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    if starts_like_report(&head) {
+        opened
+            .reader
+            .take(MAX_REPORT_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        return Ok(Sniffed::Report(head));
     }
-    let n = f.read(&mut head).ok()?;
-    let head = &head[..n];
-    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
-    (head[start] == b'{' && memchr::memmem::find(head, b"\"logtriage.report/").is_some())
-        .then_some(p.as_path())
+    if matches!(input, source::Input::File(_)) && !opened.gzip {
+        // A plain file is read again from its start by the analysis.
+        return Ok(Sniffed::Logs(input));
+    }
+    let rest = io::Cursor::new(head).chain(opened.reader);
+    Ok(Sniffed::Logs(source::Input::Stream(
+        source::SharedReader::new(name, Box::new(rest)),
+    )))
 }
 
 /// The report of `paths`: read when they are one report, else the logs analysed with the
@@ -62,13 +93,30 @@ fn report_of(
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    if let Some(p) = single_report(paths) {
-        let bytes = std::fs::read(p).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-        match compare::parse_report(&bytes) {
-            Some(Ok(r)) => return Ok((name, r)),
-            Some(Err(e)) => anyhow::bail!("{name}: {e}"),
-            // A log that happens to mention the schema: analyse it.
-            None => {}
+    let (expanded, missing) = source::expand(paths);
+    if let Some((n, e)) = missing.first() {
+        anyhow::bail!("{n}: {e}");
+    }
+    // A report is read, from a file, a gzip file or stdin; logs are analysed. Several inputs
+    // are logs, all of them: a report among them is a mistake, not a log.
+    let several = expanded.len() > 1;
+    let mut inputs = Vec::with_capacity(expanded.len());
+    for input in expanded {
+        let input_name = input.name();
+        match sniff(input)? {
+            Sniffed::Report(bytes) => match compare::parse_report(&bytes) {
+                Some(_) if several => anyhow::bail!(
+                    "{input_name} is a logtriage report: give one report, or log files (not both)"
+                ),
+                Some(Ok(r)) => return Ok((name, r)),
+                Some(Err(e)) => anyhow::bail!("{name}: {e}"),
+                // A log that happens to mention the schema: analyse it.
+                None => inputs.push(source::Input::Stream(source::SharedReader::new(
+                    input_name,
+                    Box::new(io::Cursor::new(bytes)),
+                ))),
+            },
+            Sniffed::Logs(i) => inputs.push(i),
         }
     }
     let catalog = load_catalog(&args.catalog)?;
@@ -115,10 +163,6 @@ fn report_of(
         config
             .field_overrides
             .push((logtriage::record::Slot::RequestId, f.clone()));
-    }
-    let (inputs, missing) = source::expand(paths);
-    if let Some((n, e)) = missing.first() {
-        anyhow::bail!("{n}: {e}");
     }
     let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
     if let Some((n, e)) = analysis.failures.first() {
