@@ -373,6 +373,9 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
+    // Standard input may be a live pipe (`tail -f app.log | logtriage filter ERROR`): lines are
+    // passed on as they arrive. (A redirected file still reads in whole chunks.)
+    opts.streaming = inputs.iter().any(|i| matches!(i, source::Input::Stdin));
     let spinner = cli::cloudwatch::fetch_spinner(&counters, true);
     let mut out = io::BufWriter::with_capacity(256 << 10, io::stdout());
     let outcome = logtriage::filter::run(&inputs, &pattern, &opts, &mut out)?;

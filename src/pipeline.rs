@@ -283,6 +283,7 @@ pub fn analyze(
         let chunker = Chunker {
             chunk_size: config.chunk_size.max(1),
             max_line_bytes: config.max_line_bytes,
+            eager: false,
         };
         let chunk_size = config.chunk_size;
         let mut total_read = 0u64;
@@ -1055,6 +1056,7 @@ impl<'c> BytesAnalyzer<'c> {
         let chunker = Chunker {
             chunk_size: config.chunk_size.max(1),
             max_line_bytes: config.max_line_bytes,
+            eager: false,
         };
         let mut reader = bytes;
         let (stats, _) = chunker.run(0, &mut reader, Vec::new, |mut c| {

@@ -106,6 +106,7 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
     let chunker = Chunker {
         chunk_size: config.chunk_size.max(1),
         max_line_bytes: config.max_line_bytes,
+        eager: false,
     };
     // Bounded hand-off, as in `analyze`: memory stays at a few chunks in flight.
     let (tx, rx) = crossbeam_channel::bounded::<Chunk>(threads * 2);

@@ -221,3 +221,33 @@ fn analyze_filter_analyses_only_matching_events() {
     let r2 = String::from_utf8_lossy(&out.stdout);
     assert!(!r2.contains("filter "), "no filter line without --filter");
 }
+
+/// `tail -f app.log | logtriage filter ERROR`: a selected line is printed while the pipe stays
+/// open, not when a chunk fills or the input ends.
+#[test]
+fn lines_from_a_live_pipe_come_out_as_they_arrive() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = common::bin()
+        .args(["filter", "ERROR"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    for i in 0..3 {
+        writeln!(stdin, "INFO quiet {i}\nERROR loud {i}").unwrap();
+        stdin.flush().unwrap();
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(got.as_deref(), Ok(format!("ERROR loud {i}").as_str()));
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

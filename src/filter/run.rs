@@ -46,6 +46,9 @@ pub struct FilterOptions {
     pub max_decompressed_bytes: u64,
     /// Set from outside (SIGINT) to stop early.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Input arrives over time (`tail -f … |`): pass lines on as they come, and flush the
+    /// output after each batch, instead of filling whole chunks first.
+    pub streaming: bool,
 }
 
 impl Default for FilterOptions {
@@ -58,6 +61,7 @@ impl Default for FilterOptions {
             max_line_bytes: 64 << 20,
             max_decompressed_bytes: 64 << 30,
             cancel: None,
+            streaming: false,
         }
     }
 }
@@ -165,7 +169,14 @@ pub fn run(
                     next += 1;
                     selected += d.selected;
                     if failed.is_none() && !d.out.is_empty() {
-                        if let Err(e) = out.write_all(&d.out) {
+                        let written = out.write_all(&d.out).and_then(|()| {
+                            if opts.streaming {
+                                out.flush()
+                            } else {
+                                Ok(())
+                            }
+                        });
+                        if let Err(e) = written {
                             failed = Some(e);
                             stop.store(true, Ordering::Relaxed);
                         }
@@ -186,6 +197,7 @@ pub fn run(
         let chunker = Chunker {
             chunk_size: opts.chunk_size.max(1),
             max_line_bytes: opts.max_line_bytes,
+            eager: opts.streaming,
         };
         let mut global_seq = 0u64;
         let cancelled = || {

@@ -71,6 +71,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
     let chunker = Chunker {
         chunk_size: 1 << 20,
         max_line_bytes: opts.max_line_bytes.max(1),
+        eager: false,
     };
     let cancelled = || {
         opts.cancel

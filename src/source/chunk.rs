@@ -129,6 +129,10 @@ pub struct Chunker {
     pub chunk_size: usize,
     /// Longest line kept.
     pub max_line_bytes: usize,
+    /// Emit the whole lines read so far whenever a read returns less than it asked for (a
+    /// pipe with nothing more to give yet), instead of waiting for a full chunk: `tail -f |
+    /// logtriage filter` shows lines as they come. No effect on regular files.
+    pub eager: bool,
 }
 
 impl Chunker {
@@ -157,6 +161,7 @@ impl Chunker {
                 let grow = self.chunk_size.max(min_read);
                 buf.resize(filled + grow.max(buf.len() - filled), 0);
             }
+            let asked = buf.len() - filled;
             let n = loop {
                 match reader.read(&mut buf[filled..]) {
                     Ok(n) => break Ok(n),
@@ -211,7 +216,7 @@ impl Chunker {
                 self.finish(source, buf, filled, &mut stats, false, skipped, &mut emit);
                 return (stats, Ok(()));
             }
-            if filled < self.chunk_size {
+            if filled < self.chunk_size && !(self.eager && n < asked) {
                 continue;
             }
             match memchr::memrchr(b'\n', &buf[..filled]) {
@@ -352,6 +357,7 @@ mod tests {
         let c = Chunker {
             chunk_size,
             max_line_bytes: max_line,
+            eager: false,
         };
         let mut raw = Vec::new();
         let mut r = input;

@@ -56,6 +56,20 @@ struct Event {
     log_stream_name: String,
 }
 
+/// Whether `head` holds enough of the input to tell whether it is an events document: its
+/// first non-blank byte is not `{`, or the first key (or the end of its line) is there.
+fn sniff_decided(head: &[u8]) -> bool {
+    let mut it = head.iter().skip_while(|b| b.is_ascii_whitespace());
+    match it.next() {
+        None => false,
+        Some(&b'{') => {
+            let rest: Vec<u8> = it.copied().skip_while(u8::is_ascii_whitespace).collect();
+            rest.len() >= b"\"searchedLogStreams\"".len() || rest.contains(&b'\n')
+        }
+        Some(_) => true,
+    }
+}
+
 fn looks_like_events(head: &[u8]) -> bool {
     let mut i = 0;
     let skip = |i: &mut usize| {
@@ -84,7 +98,9 @@ fn looks_like_events(head: &[u8]) -> bool {
 /// The events of an events document as lines; other inputs unchanged.
 pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let mut head = Vec::with_capacity(SNIFF);
-    while head.len() < SNIFF {
+    // Read only until the start decides it: a live pipe's first line must not wait for
+    // `SNIFF` bytes to arrive.
+    while head.len() < SNIFF && !sniff_decided(&head) {
         let mut buf = [0u8; SNIFF];
         match r.read(&mut buf[..SNIFF - head.len()]) {
             Ok(0) => break,
@@ -217,6 +233,18 @@ mod tests {
         assert_eq!(lines(two), "2026-02-06T10:00:00.000Z a\nb\n");
         let one_line = "{\"events\":[{\"message\":\"only\"}],\"searchedLogStreams\":[]}\n\n";
         assert_eq!(lines(one_line), "only\n");
+    }
+
+    #[test]
+    fn the_sniff_stops_as_soon_as_the_start_decides() {
+        assert!(!sniff_decided(b""));
+        assert!(!sniff_decided(b"  \n"));
+        assert!(sniff_decided(b"E"));
+        assert!(sniff_decided(b"{\"a\":1}\n"));
+        assert!(!sniff_decided(b"{\n"));
+        assert!(!sniff_decided(b"{\"eve"));
+        assert!(sniff_decided(b"{\n  \"events\": [\n"));
+        assert!(sniff_decided(b"{\"searchedLogStreams\""));
     }
 
     #[test]
