@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The path involved.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
+        /// The cause: part of the message, not a `source()`, so an error chain printed whole
+        /// (`{:#}`) does not say it twice.
+        cause: std::io::Error,
     },
     /// A pattern catalog is invalid.
     #[error("{file}:{line}: {}{message}", pattern.as_ref().map(|p| format!("pattern \"{p}\": ")).unwrap_or_default())]
@@ -34,10 +34,10 @@ pub enum Error {
 
 impl Error {
     /// An I/O error on `path`.
-    pub fn io(path: &Path, source: std::io::Error) -> Error {
+    pub fn io(path: &Path, cause: std::io::Error) -> Error {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         }
     }
 }

@@ -368,3 +368,14 @@ fn a_directory_link_loop_reads_each_file_once() {
     assert_eq!(r["levels"]["error"], 1);
     assert_eq!(r["input"]["sources"].as_array().unwrap().len(), 1);
 }
+
+/// An unreadable catalog is one clear line that names it and says why once.
+#[test]
+fn a_missing_catalog_is_named_once() {
+    let out = run(&["analyze", "--patterns", "/nonexistent/cat.toml", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/cat.toml"), "{err}");
+}
