@@ -394,6 +394,10 @@ mod tests {
         assert_eq!(out[0].1, b"a\n\xEF\xBB\xBFb\n");
         let (out, _, _) = chunks(b"\xEF\xBB", 1 << 10, 100);
         assert_eq!(out[0].1, b"\xEF\xBB");
+        // A file of only the mark has no line.
+        let (out, stats, total) = chunks(b"\xEF\xBB\xBF", 1 << 10, 100);
+        assert!(out.is_empty());
+        assert_eq!((stats.bytes, total), (3, 0));
     }
 
     #[test]
