@@ -38,6 +38,7 @@ fn bad_usage_is_a_one_line_error_with_exit_2() {
         (&["filter", "--chunk-size", "0", "x", "-"], "chunk-size"),
         (&["analyze", "-j", "5000", "-"], "threads"),
         (&["analyze", "--bucket", "1.5s", "-"], "whole numbers"),
+        (&["analyze", "--trace-idle", "-5m", "-"], "positive"),
         // A missing argument is named.
         (&["trace"], "<ID>"),
         (&["check", "x.log"], "--baseline"),

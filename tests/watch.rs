@@ -296,6 +296,11 @@ fn text_alerts_are_one_clean_line_and_a_closed_pipe_is_quiet() {
         !text.contains('\u{1b}') && !text.contains('\u{202e}'),
         "log content escaped: {text}"
     );
+    // Escaped once, not twice by a debug format on top.
+    assert!(
+        first.contains(r#"msg="OOMKilled \x1b[31m\u{202e}""#),
+        "{first}"
+    );
 
     // A reader that goes away: quiet, exit 0.
     let dir = tempfile::tempdir().unwrap();

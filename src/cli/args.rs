@@ -81,7 +81,7 @@ pub enum CloudwatchCommand {
         #[arg(long, value_name = "URL")]
         endpoint_url: Option<String>,
         /// Longest one AWS request may take, retries included.
-        #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, hide_short_help = true)]
+        #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, allow_hyphen_values = true, hide_short_help = true)]
         aws_timeout: u64,
     },
 }
@@ -99,7 +99,7 @@ pub struct WatchArgs {
     #[arg(long, value_enum, default_value_t = SeverityArg::Warn, value_name = "SEVERITY")]
     pub min_severity: SeverityArg,
     /// Write a summary this often (`30s`, `5m`, `500ms`); the final one is always written.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, allow_hyphen_values = true)]
     pub every: Option<u64>,
     /// Output: aligned text, or NDJSON (one object per alert or summary).
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
@@ -145,7 +145,7 @@ pub struct MergeArgs {
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
     /// Timeline bucket width (default: chosen from the merged time range).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, allow_hyphen_values = true)]
     pub bucket: Option<i64>,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
@@ -432,7 +432,7 @@ pub struct CloudWatchArgs {
     #[arg(long)]
     pub follow: bool,
     /// Time between polls with --follow.
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration_ms, hide_short_help = true)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration_ms, allow_hyphen_values = true, hide_short_help = true)]
     pub poll_interval: u64,
     /// AWS region (default: AWS_REGION, then the profile's).
     #[arg(long, value_name = "REGION")]
@@ -444,7 +444,7 @@ pub struct CloudWatchArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// Longest one AWS request may take, retries included.
-    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, hide_short_help = true)]
+    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, allow_hyphen_values = true, hide_short_help = true)]
     pub aws_timeout: u64,
 }
 
@@ -482,7 +482,7 @@ pub struct AnalyzeArgs {
     pub top: usize,
 
     /// Timeline bucket width (`30s`, `1m`, `1h`, `1d`); default: chosen from the time range.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, allow_hyphen_values = true)]
     pub bucket: Option<i64>,
 
     /// Add latency percentiles (overall and per service, caller, route, pattern), the slowest
@@ -508,7 +508,7 @@ pub struct AnalyzeArgs {
     pub traces: bool,
 
     /// A trace ends after this much event time without an event of it (default 5m).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, default_value = "5m")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, allow_hyphen_values = true, default_value = "5m")]
     pub trace_idle: i64,
 
     /// Analyse only the lines that match this CloudWatch Logs filter pattern (see
@@ -650,6 +650,9 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
 /// Parses `90`, `30s`, `5m`, `2h`, `1d` into seconds.
 pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
     let s = s.trim();
+    if s.starts_with('-') {
+        return Err(format!("duration must be positive: {s:?}"));
+    }
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => (&s[..i], &s[i..]),
         None => (s, "s"),
@@ -700,6 +703,8 @@ mod tests {
         assert!(parse_duration_secs("1.5s")
             .unwrap_err()
             .contains("whole numbers"));
+        assert!(parse_duration_secs("-5m").unwrap_err().contains("positive"));
+        assert!(parse_duration_ms("-500ms").unwrap_err().contains("invalid"));
     }
 
     #[test]

@@ -43,10 +43,12 @@ fn alert_line(a: &Alert, color: bool, width: usize) -> String {
     if let Some(r) = &a.request_id {
         fields.push(format!("req={}", short(r, 40)));
     }
+    // Quoted as written, already escaped for the terminal (`{:?}` would escape the escapes).
+    let quoted = |s: &str| format!("\"{}\"", short(s, 60).replace('"', "\\\""));
     if let Some(e) = &a.error {
-        fields.push(format!("err={:?}", short(e, 60)));
+        fields.push(format!("err={}", quoted(e)));
     } else if let (Some(m), AlertKind::UnknownErrors | AlertKind::Pattern) = (&a.message, a.kind) {
-        fields.push(format!("msg={:?}", short(m, 60)));
+        fields.push(format!("msg={}", quoted(m)));
     }
     let head = format!("{time} {} {text}", paint(color, sev.1, sev.0));
     let mut line = if fields.is_empty() {
