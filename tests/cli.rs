@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use common::*;
 use logtriage::synth::SynthFormat;
 
@@ -223,24 +221,14 @@ fn sigint_prints_a_partial_report_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let (path, truth) = corpus(dir.path(), "c.log", SynthFormat::Json, 60_000, 3);
     let data = std::fs::read(&path).unwrap();
-    let mut child = bin()
-        .args(["analyze", "-f", "json", "--chunk-size", "65536", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["analyze", "-f", "json", "--chunk-size", "65536", "-"]);
     let mut stdin = child.stdin.take().unwrap();
     // Enough for a few chunks, then interrupt while the reader waits for more input.
     let half = data.len() / 2;
     stdin.write_all(&data[..half]).unwrap();
     stdin.flush().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sigint(&child);
     // More input wakes the blocked read; the interrupted run stops at the next chunk.
     let _ = stdin.write_all(&data[half..]);
     drop(stdin);
@@ -269,22 +257,12 @@ fn sigint_keeps_every_line_read_before_it() {
     let data = std::fs::read("samples/app.log").unwrap();
     let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
     let interrupted = |args: &[&str]| {
-        let mut child = bin()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_piped(args);
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(&data).unwrap();
         stdin.flush().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(300));
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        sigint(&child);
         std::thread::sleep(std::time::Duration::from_millis(200));
         drop(stdin);
         let out = child.wait_with_output().unwrap();

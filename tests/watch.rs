@@ -75,11 +75,7 @@ impl Watch {
     }
 
     fn interrupt(&mut self) -> (i32, Value) {
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        common::sigint(&self.child);
         let fin = self.wait_summary("the final summary", |s| s["final"] == true);
         let code = self.child.wait().unwrap().code().unwrap();
         (code, fin)
@@ -338,17 +334,8 @@ fn an_error_spike_after_a_quiet_start_alerts() {
         }
         s
     };
-    let spikes = |text: String| {
-        let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
-        assert_eq!(out.status.code(), Some(0));
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["kind"] == "error_spike")
-            .count()
-    };
-    assert_eq!(spikes(log(180)), 1);
-    assert_eq!(spikes(log(30)), 0);
+    assert_eq!(alerts_of_kind(&log(180), "error_spike"), 1);
+    assert_eq!(alerts_of_kind(&log(30), "error_spike"), 0);
 }
 
 /// A burst of a new unknown error is five within a minute of event time: a replayed log whose
@@ -368,15 +355,17 @@ fn unknown_error_bursts_are_counted_in_event_time() {
             })
             .collect::<String>()
     };
-    let bursts = |text: String| {
-        let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
-        assert_eq!(out.status.code(), Some(0));
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["kind"] == "unknown_errors")
-            .count()
-    };
-    assert_eq!(bursts(log(3600)), 0);
-    assert_eq!(bursts(log(5)), 1);
+    assert_eq!(alerts_of_kind(&log(3600), "unknown_errors"), 0);
+    assert_eq!(alerts_of_kind(&log(5), "unknown_errors"), 1);
+}
+
+/// The alerts of `kind` that `watch -f json` gives for `text` on stdin.
+fn alerts_of_kind(text: &str, kind: &str) -> usize {
+    let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["kind"] == kind)
+        .count()
 }

@@ -427,20 +427,15 @@ mod tests {
 
     #[test]
     fn iso_timestamps_are_one_variable() {
-        let m = |s: &str| {
-            let mut out = String::new();
-            mask_into(s, &mut out);
-            out
-        };
         assert_eq!(
-            m("2026-02-06T14:00:05.001Z started job 5"),
+            mask("2026-02-06T14:00:05.001Z started job 5"),
             "<*> started job <*>"
         );
-        assert_eq!(m("at 2026-02-06T14:00:05+01:00, retry"), "at <*>, retry");
-        assert_eq!(m("since=2026-02-06T14:00Z"), "since=<*>");
-        assert_eq!(m("[2026-02-06t14:00:05,123-0700]"), "[<*>]");
-        assert_eq!(m("2026-02-06T14:00:05.001Z/2026-02-07T00:00:00Z"), "<*>");
-        assert_eq!(m("2026-02-06 14:00:05"), "<*> <*>");
+        assert_eq!(mask("at 2026-02-06T14:00:05+01:00, retry"), "at <*>, retry");
+        assert_eq!(mask("since=2026-02-06T14:00Z"), "since=<*>");
+        assert_eq!(mask("[2026-02-06t14:00:05,123-0700]"), "[<*>]");
+        assert_eq!(mask("2026-02-06T14:00:05.001Z/2026-02-07T00:00:00Z"), "<*>");
+        assert_eq!(mask("2026-02-06 14:00:05"), "<*> <*>");
     }
 
     #[test]
