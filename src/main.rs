@@ -170,7 +170,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let mut config = logtriage::Config {
         chunk_size: a.chunk_size.max(1),
-        max_line_bytes: a.max_line_bytes.max(1),
+        max_line_bytes: a.max_line_bytes,
         max_decompressed_bytes: a.max_decompressed_bytes,
         message_cap: a.max_distinct_messages,
         top: a.top,
@@ -357,7 +357,7 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
             OutputMode::Lines
         },
         chunk_size: f.chunk_size.max(1),
-        max_line_bytes: f.max_line_bytes.max(1),
+        max_line_bytes: f.max_line_bytes,
         max_decompressed_bytes: f.max_decompressed_bytes,
         cancel: Some(cancel.clone()),
         ..Default::default()
@@ -422,7 +422,7 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
             (None, false) => MineText::Message,
         },
         assignments: a.assignments.is_some(),
-        max_line_bytes: a.max_line_bytes.max(1),
+        max_line_bytes: a.max_line_bytes,
         max_decompressed_bytes: 64 << 30,
         cancel: Some(interrupt_flag()),
         ..Default::default()
@@ -506,7 +506,7 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
         anyhow::bail!("--threads must be at least 1");
     }
     let mut config = logtriage::Config {
-        max_line_bytes: t.max_line_bytes.max(1),
+        max_line_bytes: t.max_line_bytes,
         ..Default::default()
     };
     if let Some(n) = t.threads {
@@ -745,6 +745,22 @@ fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
                         p.id
                     );
                 }
+            }
+            let builtin = Catalog::builtin();
+            let shared: Vec<&str> = catalog
+                .patterns()
+                .iter()
+                .filter(|p| builtin.get(&p.id).is_some())
+                .map(|p| p.id.as_str())
+                .collect();
+            if let Some(first) = shared.first() {
+                say!(
+                    "warning: {} pattern id{} also built in (\"{first}\"{}): `analyze --patterns` takes {} only with `--no-builtin`",
+                    shared.len(),
+                    if shared.len() == 1 { " is" } else { "s are" },
+                    if shared.len() > 1 { ", …" } else { "" },
+                    if shared.len() == 1 { "it" } else { "them" },
+                );
             }
             if !failures.is_empty() {
                 anyhow::bail!("{} example(s) failed", failures.len());

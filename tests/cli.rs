@@ -181,6 +181,42 @@ fn patterns_check_accepts_the_builtin_files_and_names_errors() {
 }
 
 #[test]
+fn patterns_check_warns_of_an_id_analyze_would_refuse_as_a_duplicate() {
+    let builtin = json(&run(&["patterns", "list", "-f", "json"]));
+    let id = builtin[0]["id"]
+        .as_str()
+        .expect("a built-in id")
+        .to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("mine.toml");
+    std::fs::write(
+        &cat,
+        format!("[[pattern]]\nid = \"{id}\"\ntitle = \"Mine\"\nseverity = \"warn\"\n[pattern.match]\ncontains = [\"boom\"]\n[pattern.examples]\nmatch = ['{{\"msg\":\"boom\"}}']\n"),
+    )
+    .unwrap();
+    let out = run(&["patterns", "check", path_str(&cat)]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("also built in") && err.contains(&id), "{err}");
+    // The warning is true: analyze refuses it, and takes it with --no-builtin.
+    let input = b"{\"msg\":\"boom\"}\n";
+    let out = run_stdin(&["analyze", "--patterns", path_str(&cat)], input);
+    assert_eq!(out.status.code(), Some(2));
+    let r = json(&run_stdin(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "--no-builtin",
+            "--patterns",
+            path_str(&cat),
+        ],
+        input,
+    ));
+    assert_eq!(r["patterns"][0]["id"], id.as_str());
+}
+
+#[test]
 fn user_catalog_adds_patterns_to_analyze() {
     let tmp = tempfile::tempdir().unwrap();
     let cat = tmp.path().join("mine.toml");

@@ -114,7 +114,7 @@ pub struct WatchArgs {
     #[arg(long)]
     pub latency: bool,
     /// Lines longer than this are counted as oversize and skipped.
-    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
     /// Distinct messages counted exactly before the least frequent are dropped (memory bound).
     #[arg(
@@ -288,7 +288,7 @@ pub struct MineArgs {
     #[arg(long, default_value_t = 50_000, value_name = "N")]
     pub max_clusters: usize,
     /// Lines longer than this are skipped.
-    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
     /// Similarity needed to join a cluster (tuning and experiments; the default is the one
     /// generic setting).
@@ -325,14 +325,14 @@ pub struct FilterArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
     /// Lines longer than this are skipped (and counted on stderr).
-    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
     /// Largest decompressed size accepted from one gzip input.
-    #[arg(long, default_value_t = 64 << 30, value_name = "BYTES")]
+    #[arg(long, default_value = "64GiB", value_name = "BYTES", value_parser = parse_bytes)]
     pub max_decompressed_bytes: u64,
     /// Bytes per parallel work unit (tuning and tests).
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES", hide_short_help = true,
-          value_parser = chunk_size_arg())]
+    #[arg(long, default_value = "1MiB", value_name = "BYTES", hide_short_help = true,
+          value_parser = chunk_size_arg)]
     pub chunk_size: usize,
     #[command(flatten)]
     pub cloudwatch: CloudWatchArgs,
@@ -359,7 +359,7 @@ pub struct TraceArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
     /// Lines longer than this are skipped by the reader.
-    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
     #[command(flatten)]
     pub cloudwatch: CloudWatchArgs,
@@ -533,16 +533,16 @@ pub struct AnalyzeArgs {
     pub threads: Option<usize>,
 
     /// Lines longer than this are counted as oversize and skipped.
-    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
 
     /// Largest decompressed size accepted from one gzip input.
-    #[arg(long, default_value_t = 64 << 30, value_name = "BYTES")]
+    #[arg(long, default_value = "64GiB", value_name = "BYTES", value_parser = parse_bytes)]
     pub max_decompressed_bytes: u64,
 
     /// Bytes per parallel work unit (tuning and tests).
-    #[arg(long, default_value_t = 2 << 20, value_name = "BYTES", hide_short_help = true,
-          value_parser = chunk_size_arg())]
+    #[arg(long, default_value = "2MiB", value_name = "BYTES", hide_short_help = true,
+          value_parser = chunk_size_arg)]
     pub chunk_size: usize,
 
     /// Distinct messages counted exactly per worker before the least frequent are dropped.
@@ -626,8 +626,54 @@ fn threads_arg() -> clap::builder::RangedU64ValueParser<usize> {
 }
 
 /// `--chunk-size`: 1 byte (tests) to 1 GiB; several chunks are in flight at once.
-fn chunk_size_arg() -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::new().range(1..=(1 << 30))
+fn chunk_size_arg(s: &str) -> Result<usize, String> {
+    match parse_bytes(s)? {
+        0 => Err(format!("{s:?} is not a chunk size (at least 1 byte)")),
+        n if n > 1 << 30 => Err(format!("chunk size {s:?} is over 1GiB")),
+        n => Ok(n as usize),
+    }
+}
+
+/// `--max-line-bytes`: at least one byte.
+fn line_bytes_arg(s: &str) -> Result<usize, String> {
+    match parse_bytes(s)? {
+        0 => Err(format!("{s:?} is not a line length (at least 1 byte)")),
+        n => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+    }
+}
+
+/// Parses a byte count: `4096`, `64K`/`64KiB` (×1024), `64KB` (×1000), and the same with `M`,
+/// `G`, `T`; case-insensitive, an optional space before the unit. Bare `K`, `M`, `G`, `T` are
+/// binary, as in `dd`, `ripgrep` and `sort -S`.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = (&t[..split], t[split..].trim_start());
+    let examples = "examples: 65536, 64KiB, 16MiB, 2GB";
+    if num.is_empty() {
+        return Err(format!("invalid size {s:?} ({examples})"));
+    }
+    let mult: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        u if u.starts_with(['.', ',']) => {
+            return Err(format!(
+                "invalid size {s:?}: whole numbers only ({examples})"
+            ))
+        }
+        _ => return Err(format!("invalid size unit in {s:?} ({examples})")),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("size too large: {s:?}"))
 }
 
 /// Longest duration accepted: 100 years, in seconds (a longer one is a typo, and µs
@@ -684,6 +730,33 @@ pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_sizes() {
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("64K"), Ok(64 << 10));
+        assert_eq!(parse_bytes("64kib"), Ok(64 << 10));
+        assert_eq!(parse_bytes("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_bytes("16 MiB"), Ok(16 << 20));
+        assert_eq!(parse_bytes("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_bytes("64GiB"), Ok(64 << 30));
+        assert_eq!(parse_bytes("7b"), Ok(7));
+        for bad in [
+            "",
+            "MiB",
+            "1.5MiB",
+            "-1",
+            "12 furlongs",
+            "99999999999999999999",
+        ] {
+            assert!(parse_bytes(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_bytes("20000000T").is_err(), "overflow is refused");
+        assert_eq!(chunk_size_arg("1GiB"), Ok(1 << 30));
+        assert!(chunk_size_arg("0").is_err());
+        assert!(chunk_size_arg("2GiB").is_err());
+        assert!(line_bytes_arg("0").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -109,7 +109,7 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
         threads: 1,
         top: a.top,
         latency: a.latency,
-        max_line_bytes: a.max_line_bytes.max(1),
+        max_line_bytes: a.max_line_bytes,
         message_cap: a.max_distinct_messages,
         ..Default::default()
     };
