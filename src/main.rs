@@ -11,9 +11,8 @@ use std::sync::Arc;
 
 use clap::Parser as _;
 
-use logtriage::aggregate::latency::{parse_duration_text, Unit};
+use logtriage::aggregate::latency::{parse_duration_text, parse_field_spec, Unit};
 use logtriage::matching::{check_examples, Catalog, Severity};
-use logtriage::record::Slot;
 use logtriage::render::{self, terminal::Style};
 use logtriage::source;
 
@@ -155,19 +154,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     if a.top == 0 {
         anyhow::bail!("--top must be at least 1");
     }
-    let mut field_overrides = Vec::new();
-    for (slot, v) in [
-        (Slot::Time, &a.time_field),
-        (Slot::Level, &a.level_field),
-        (Slot::Message, &a.message_field),
-        (Slot::RequestId, &a.request_id_field),
-        (Slot::Error, &a.error_field),
-        (Slot::Service, &a.service_field),
-    ] {
-        if let Some(path) = v {
-            field_overrides.push((slot, path.clone()));
-        }
-    }
+    let field_overrides = a.fields.overrides();
     let mut config = logtriage::Config {
         chunk_size: a.chunk_size.max(1),
         max_line_bytes: a.max_line_bytes,
@@ -187,18 +174,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     config.trace_idle_secs = a.trace_idle;
     config.latency_by = a.latency_by.clone();
     if let Some(spec) = &a.latency_field {
-        let (name, unit) = match spec.rsplit_once(':') {
-            Some((n, u)) => {
-                let unit = Unit::parse(u).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "--latency-field {spec:?}: unknown unit {u:?} (use ns, us, ms or s)"
-                    )
-                })?;
-                (n.to_string(), Some(unit))
-            }
-            None => (spec.clone(), None),
-        };
-        config.latency_field = Some((name, unit));
+        config.latency_field = Some(parse_field_spec(spec).map_err(anyhow::Error::msg)?);
     }
     if let Some(slow) = &a.slow {
         let ms = parse_duration_text(slow, Unit::Ms).ok_or_else(|| {
@@ -512,9 +488,7 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     if let Some(n) = t.threads {
         config.threads = n;
     }
-    if let Some(f) = &t.request_id_field {
-        config.field_overrides.push((Slot::RequestId, f.clone()));
-    }
+    config.field_overrides = t.fields.overrides();
     let cli::cloudwatch::Inputs {
         inputs,
         missing,

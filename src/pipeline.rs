@@ -24,7 +24,7 @@ use crate::record::fields::DEFAULT_ALIASES;
 use crate::record::time::TimeCache;
 use crate::record::Raw;
 use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, Record, Slot};
-use crate::report::{Report, ReportOptions, SourceSummary};
+use crate::report::{Report, ReportOptions, Settings, SourceSummary};
 use crate::source::chunk::{Chunk, Chunker};
 use crate::source::{self, Input};
 
@@ -384,7 +384,7 @@ pub fn analyze(
         partial,
         &opts,
     );
-    report.input.filter = filter_summary(config, &agg);
+    describe_run(config, &agg, &mut report);
     if shared.mergeable {
         let messages = std::mem::replace(&mut agg.messages, MessageTally::new(16)).into_counter();
         let state = crate::aggregate::state::capture(
@@ -399,14 +399,75 @@ pub fn analyze(
     Ok(Analysis { report, failures })
 }
 
-fn filter_summary(config: &Config, agg: &Aggregators) -> Option<crate::report::FilterSummary> {
-    config
+/// Records in the report how the run was analysed: `--filter` and the [`Settings`].
+fn describe_run(config: &Config, agg: &Aggregators, report: &mut Report) {
+    report.input.filter = config
         .filter
         .as_ref()
         .map(|f| crate::report::FilterSummary {
             pattern: f.source().to_string(),
             excluded: agg.counts.filtered_out,
-        })
+        });
+    report.settings = Some(config.settings());
+}
+
+impl Config {
+    /// The options of this run a report records (see [`Settings`]).
+    pub fn settings(&self) -> Settings {
+        Settings {
+            top: self.top,
+            fields: self
+                .field_overrides
+                .iter()
+                .map(|(slot, path)| (slot.name().to_string(), path.clone()))
+                .collect(),
+            latency_field: self.latency_field.as_ref().map(|(name, unit)| match unit {
+                Some(u) => format!("{name}:{}", u.name()),
+                None => name.clone(),
+            }),
+            latency_by: self.latency_by.clone(),
+            trace_idle_secs: self.traces.then_some(self.trace_idle_secs),
+        }
+    }
+
+    /// Takes the analyses and options of the run `report` describes (latency, traces, filter,
+    /// `--slow`, `--top`, field overrides, latency fields, trace idle window), so that logs
+    /// analysed with this config compare like with like against it.
+    pub fn follow(&mut self, report: &Report) -> Result<(), String> {
+        self.latency = report.latency.is_some();
+        self.traces = report.traces.is_some();
+        self.top = report.messages.len().max(report.templates.len()).max(20);
+        if let Some(f) = &report.input.filter {
+            let pattern = crate::filter::FilterPattern::parse(&f.pattern).map_err(|e| {
+                format!(
+                    "the baseline's --filter {:?}: column {}: {}",
+                    f.pattern, e.column, e.message
+                )
+            })?;
+            self.filter = Some(Arc::new(pattern));
+        }
+        if let Some(s) = report.latency.as_ref().and_then(|l| l.slow.as_ref()) {
+            self.slow_ms = Some(s.threshold_ms);
+        }
+        let Some(s) = &report.settings else {
+            return Ok(());
+        };
+        self.top = s.top.max(1);
+        for (name, path) in &s.fields {
+            let slot = Slot::from_name(name)
+                .ok_or_else(|| format!("the baseline's settings name an unknown field {name:?}"))?;
+            self.field_overrides.retain(|(s, _)| *s != slot);
+            self.field_overrides.push((slot, path.clone()));
+        }
+        if let Some(spec) = &s.latency_field {
+            self.latency_field = Some(crate::aggregate::latency::parse_field_spec(spec)?);
+        }
+        self.latency_by = s.latency_by.clone();
+        if let Some(idle) = s.trace_idle_secs.filter(|&i| i > 0) {
+            self.trace_idle_secs = idle;
+        }
+        Ok(())
+    }
 }
 
 /// One worker's state and scratch space.
@@ -882,7 +943,7 @@ impl Live<'_> {
             partial,
             &opts,
         );
-        report.input.filter = filter_summary(self.config, agg);
+        describe_run(self.config, agg, &mut report);
         report
     }
 }
@@ -1093,7 +1154,7 @@ impl<'c> BytesAnalyzer<'c> {
             false,
             &opts,
         );
-        report.input.filter = filter_summary(config, &agg);
+        describe_run(config, &agg, &mut report);
         report
     }
 }

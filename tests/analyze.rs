@@ -426,7 +426,7 @@ fn latency_and_traces_match_an_independent_count() {
     let bytes = std::fs::read(&path).unwrap();
     let mut durations: Vec<f64> = Vec::new();
     let mut by_service: std::collections::HashMap<String, Vec<f64>> = Default::default();
-    let mut ids: std::collections::HashSet<String> = Default::default();
+    let mut ids: std::collections::HashMap<String, u64> = Default::default();
     let mut failing: std::collections::HashSet<String> = Default::default();
     // Byte lines: a line with invalid UTF-8 is not an event (serde_json rejects it too).
     for line in bytes.split(|&b| b == b'\n') {
@@ -441,7 +441,7 @@ fn latency_and_traces_match_an_independent_count() {
             }
         }
         if let Some(id) = v["request_id"].as_str() {
-            ids.insert(id.to_string());
+            *ids.entry(id.to_string()).or_default() += 1;
             if matches!(v["level"].as_str(), Some("error" | "fatal")) {
                 failing.insert(id.to_string());
             }
@@ -506,6 +506,10 @@ fn latency_and_traces_match_an_independent_count() {
     assert_eq!(slowest, want);
     assert_eq!(r["traces"]["count"], ids.len() as u64);
     assert_eq!(r["traces"]["with_errors"], failing.len() as u64);
+    // Events per trace are counts: integers in the JSON, the largest one exact.
+    let most = ids.values().max().copied();
+    assert_eq!(r["traces"]["events_per_trace"]["max"].as_u64(), most);
+    assert!(r["traces"]["events_per_trace"]["p50"].is_u64());
     let grouped: u64 = r["traces"]["error_groups"]
         .as_array()
         .unwrap()

@@ -384,3 +384,184 @@ fn a_report_on_stdin_or_gzipped_is_read_as_a_report() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("give one report"));
 }
+
+fn analyze_to(out: &Path, args: &[&str], log: &Path) {
+    let mut all = vec!["analyze", "-f", "json", "-o", path_str(out)];
+    all.extend_from_slice(args);
+    all.push(path_str(log));
+    let r = run(&all);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}
+
+fn status_of<'v>(v: &'v Value, rule: &str) -> &'v Value {
+    &v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == rule)
+        .unwrap_or_else(|| panic!("no rule {rule} in {v}"))["status"]
+}
+
+/// The logs given to `check` and `diff` are read the way the baseline was: its field
+/// overrides and its `--top` (a log checked against its own report passes; before, renamed
+/// fields were not read at all, and a short list made every extra template "new").
+#[test]
+fn logs_are_read_with_the_baselines_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = corpus(dir.path(), "run.log", SynthFormat::Json, 20_000, 5);
+    let renamed = dir.path().join("renamed.log");
+    rewrite(&log, &renamed, |_, l| {
+        vec![l
+            .replacen("\"level\":", "\"sev\":", 1)
+            .replacen("\"msg\":", "\"body\":", 1)
+            .replacen("\"ts\":", "\"when\":", 1)]
+    });
+    let base = dir.path().join("renamed.json");
+    let fields = [
+        "--level-field",
+        "sev",
+        "--message-field",
+        "body",
+        "--time-field",
+        "when",
+        "--top",
+        "5",
+    ];
+    analyze_to(&base, &fields, &renamed);
+    let b: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    assert_eq!(b["settings"]["fields"]["level"], "sev");
+    assert_eq!(b["settings"]["top"], 5);
+    let base_errors = b["levels"]["error"].as_u64().unwrap();
+    assert!(base_errors > 0);
+
+    let (code, v) = check(&base, &renamed);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["current"]["errors"], v["baseline"]["errors"], "{v}");
+    assert_eq!(status_of(&v, "new_templates"), "pass", "{v}");
+
+    // diff: identical data is identical, levels included.
+    let out = run(&["diff", "-f", "json", path_str(&base), path_str(&renamed)]);
+    assert_eq!(out.status.code(), Some(0));
+    let d = json(&out);
+    for l in d["levels"].as_array().unwrap() {
+        assert_eq!(l["a"], l["b"], "{l}");
+    }
+    assert!(d["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] != "new"));
+}
+
+/// An empty run compares nothing: every rule is skipped and the verdict says so.
+#[test]
+fn an_empty_run_is_skipped_not_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = baseline(dir.path(), 31);
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    let (code, v) = check(&base, &empty);
+    assert_eq!(code, 0);
+    for o in v["outcomes"].as_array().unwrap() {
+        assert_eq!(o["status"], "skip", "{o}");
+    }
+    let out = run(&["check", "-b", path_str(&base), path_str(&empty)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("NOTHING CHECKED"), "{text}");
+
+    // A current report without latency: skipped, and the reason names the current run.
+    let plain = dir.path().join("plain.json");
+    let (log, _) = corpus(dir.path(), "p.log", SynthFormat::Json, 5_000, 32);
+    analyze_to(&plain, &[], &log);
+    let (_, v) = check(&base, &plain);
+    let lat = v["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "latency")
+        .unwrap();
+    assert_eq!(lat["status"], "skip");
+    assert!(
+        lat["summary"].as_str().unwrap().contains("current"),
+        "{lat}"
+    );
+}
+
+/// What a cut template list cannot say is not held against the new run, and a template of
+/// wildcards only (messages that are bare numbers) does not hide every new template.
+#[test]
+fn new_templates_rule_keeps_to_what_the_baseline_knows() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |i: usize, level: &str, msg: &str| {
+        format!(
+            r#"{{"level":"{level}","ts":"2026-02-06T10:{:02}:{:02}.{:03}Z","msg":"{msg}"}}"#,
+            i / 6000 % 60,
+            i / 100 % 60,
+            i % 100 * 10
+        )
+    };
+    // 25 error templates (3 events each) fill the baseline's list of 20; a warning template
+    // of 200 events is therefore not listed at all. The current run has fewer errors.
+    let write = |name: &str, errors: usize| {
+        let mut v = Vec::new();
+        for k in 0..errors {
+            for _ in 0..3 {
+                v.push((
+                    "error",
+                    format!("job{k} handler aborted with status{k} in stage{k}"),
+                ));
+            }
+        }
+        v.extend((0..200).map(|_| ("warn", "disk usage high on volume data".to_string())));
+        v.extend((0..4000).map(|_| ("info", "heartbeat ok".to_string())));
+        // A fixed interleaving (no RNG): spread the rare lines through the filler.
+        v.sort_by_key(|(_, m)| m.len() * 7919 % 101);
+        let text: String = v
+            .iter()
+            .enumerate()
+            .map(|(i, (l, m))| line(i, l, m) + "\n")
+            .collect();
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let base_log = write("c_base.log", 25);
+    let better = write("c_better.log", 10);
+    let base = dir.path().join("c_base.json");
+    analyze_to(&base, &[], &base_log);
+    let (code, v) = check(&base, &better);
+    assert_eq!(code, 0, "an improvement passes: {v}");
+
+    // Bare numbers mine as `<*>`; a new error template is still new.
+    let (mut b, mut c) = (String::new(), String::new());
+    for i in 0..20_000 {
+        let (level, msg) = if i % 100 == 0 {
+            ("debug", format!("{}", 1_000_000 + i * 7919))
+        } else {
+            ("info", "request completed".to_string())
+        };
+        b += &(line(i, level, &msg) + "\n");
+        let (level, msg) = if i % 100 == 50 {
+            (
+                "error",
+                format!("ledger reconciliation mismatch for account {i}"),
+            )
+        } else {
+            (level, msg)
+        };
+        c += &(line(i, level, &msg) + "\n");
+    }
+    let (wb, wc) = (dir.path().join("w_base.log"), dir.path().join("w_cur.log"));
+    std::fs::write(&wb, b).unwrap();
+    std::fs::write(&wc, c).unwrap();
+    let base = dir.path().join("w_base.json");
+    analyze_to(&base, &[], &wb);
+    let (code, v) = check(&base, &wc);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(status_of(&v, "new_templates"), "fail", "{v}");
+}

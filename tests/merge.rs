@@ -212,3 +212,62 @@ fn merge_refuses_reports_it_cannot_merge() {
     let out = run(&["analyze", "--mergeable", path_str(&whole)]);
     assert_eq!(out.status.code(), Some(2), "--mergeable needs JSON output");
 }
+
+/// The merged report lists as many entries as the shards were asked for (`--top`), even when
+/// one shard had fewer distinct messages than that (it used to fall back to 20).
+#[test]
+fn merge_keeps_the_shards_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let small: String = (0..60)
+        .map(|i| {
+            format!(
+                "{{\"level\":\"info\",\"ts\":\"2026-02-06T09:00:{:02}Z\",\"msg\":\"ping {}\"}}\n",
+                i % 60,
+                i % 3
+            )
+        })
+        .collect();
+    let (big, _) = corpus(dir.path(), "big.log", SynthFormat::Json, 8_000, 12);
+    let whole = dir.path().join("whole.log");
+    let mut text = small.into_bytes();
+    let small_len = text.len();
+    text.extend(std::fs::read(&big).unwrap());
+    std::fs::write(&whole, &text).unwrap();
+    let mut reports = Vec::new();
+    for (i, piece) in [&text[..small_len], &text[small_len..]].iter().enumerate() {
+        let (p, r) = (
+            dir.path().join(format!("s{i}.log")),
+            dir.path().join(format!("s{i}.json")),
+        );
+        std::fs::write(&p, piece).unwrap();
+        let out = run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--mergeable",
+            "--top",
+            "25",
+            "-o",
+            path_str(&r),
+            path_str(&p),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        reports.push(r);
+    }
+    let merged = json(&run(&[
+        "merge",
+        path_str(&reports[0]),
+        path_str(&reports[1]),
+    ]));
+    let one = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--top",
+        "25",
+        path_str(&whole),
+    ]));
+    assert_eq!(merged["messages"].as_array().unwrap().len(), 25);
+    assert_eq!(merged["settings"]["top"], 25);
+    assert_eq!(comparable(merged), comparable(one));
+}

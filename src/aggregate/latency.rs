@@ -68,6 +68,16 @@ impl Unit {
         }
     }
 
+    /// The unit's short name, as [`Unit::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Ns => "ns",
+            Unit::Us => "us",
+            Unit::Ms => "ms",
+            Unit::S => "s",
+        }
+    }
+
     /// Parses `ns`, `us`/`µs`, `ms`, `s`.
     pub fn parse(s: &str) -> Option<Unit> {
         Some(match s {
@@ -107,6 +117,21 @@ impl Unit {
             }
         }
         Unit::Ms
+    }
+}
+
+/// Parses a `--latency-field` value, `NAME` or `NAME:UNIT` (`took:s`).
+pub fn parse_field_spec(spec: &str) -> Result<(String, Option<Unit>), String> {
+    match spec.rsplit_once(':') {
+        Some((name, u)) => match Unit::parse(u) {
+            Some(unit) if !name.is_empty() => Ok((name.to_string(), Some(unit))),
+            Some(_) => Err(format!("--latency-field {spec:?}: no field name")),
+            None => Err(format!(
+                "--latency-field {spec:?}: unknown unit {u:?} (use ns, us, ms or s)"
+            )),
+        },
+        None if spec.is_empty() => Err("--latency-field: no field name".to_string()),
+        None => Ok((spec.to_string(), None)),
     }
 }
 

@@ -194,14 +194,16 @@ impl Timeline {
 /// Most buckets a report lists.
 pub const MAX_REPORT_BUCKETS: i64 = 100_000;
 
-/// The bucket width for a time range: the smallest ladder step (and multiple of the
-/// resolution) that gives at most [`TARGET_BUCKETS`] buckets.
-pub fn auto_width(range_secs: i64, res_secs: i64) -> i64 {
+/// The bucket width for the seconds `first..=last`: the smallest ladder step (and multiple of
+/// the resolution) whose aligned buckets over them are fewer than [`TARGET_BUCKETS`].
+pub fn auto_width(first_secs: i64, last_secs: i64, res_secs: i64) -> i64 {
+    // Buckets are aligned to multiples of the width, so a range can straddle one more.
+    let buckets = |w: i64| last_secs.div_euclid(w) - first_secs.div_euclid(w) + 1;
     LADDER
         .iter()
         .copied()
         .filter(|w| w % res_secs == 0)
-        .find(|&w| range_secs / w < TARGET_BUCKETS)
+        .find(|&w| buckets(w) < TARGET_BUCKETS)
         .unwrap_or(*LADDER.last().expect("ladder"))
         .max(res_secs)
 }
@@ -301,9 +303,12 @@ mod tests {
 
     #[test]
     fn auto_width_picks_a_readable_step() {
-        assert_eq!(auto_width(3600, 1), 60);
-        assert_eq!(auto_width(600, 1), 10);
-        assert_eq!(auto_width(86_400, 1), 1800);
-        assert_eq!(auto_width(10, 1), 1);
+        assert_eq!(auto_width(0, 3600, 1), 60);
+        assert_eq!(auto_width(0, 600, 1), 10);
+        assert_eq!(auto_width(0, 86_400, 1), 1800);
+        assert_eq!(auto_width(0, 10, 1), 1);
+        // 10:00:15 to 11:00:14 straddles 121 half-minutes: one-minute buckets.
+        assert_eq!(auto_width(36_015, 39_614, 1), 60);
+        assert_eq!(auto_width(36_000, 39_569, 1), 30);
     }
 }

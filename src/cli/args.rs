@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use logtriage::record::Slot;
 
 /// Structured log triage: recognise documented failure patterns, count what happened, and say
 /// what to do about it.
@@ -125,6 +126,8 @@ pub struct WatchArgs {
     )]
     pub max_distinct_messages: usize,
     #[command(flatten)]
+    pub fields: FieldArgs,
+    #[command(flatten)]
     pub catalog: CatalogArgs,
     #[command(flatten)]
     pub cloudwatch: CloudWatchArgs,
@@ -165,9 +168,56 @@ pub struct InputArgs {
     /// Read durations from this field, optionally with its unit (`took:s`).
     #[arg(long, value_name = "NAME[:UNIT]")]
     pub latency_field: Option<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+/// Which field each well-known slot is read from, when not one of the usual aliases.
+#[derive(Debug, Args, Default)]
+pub struct FieldArgs {
+    /// Read the event time from this field (dotted path) instead of the usual aliases.
+    #[arg(long, value_name = "PATH")]
+    pub time_field: Option<String>,
+    /// Read the level from this field.
+    #[arg(long, value_name = "PATH")]
+    pub level_field: Option<String>,
+    /// Read the message from this field.
+    #[arg(long, value_name = "PATH")]
+    pub message_field: Option<String>,
     /// Read the request id from this field.
     #[arg(long, value_name = "PATH")]
     pub request_id_field: Option<String>,
+    /// Read the error text from this field.
+    #[arg(long, value_name = "PATH")]
+    pub error_field: Option<String>,
+    /// Read the service name from this field.
+    #[arg(long, value_name = "PATH")]
+    pub service_field: Option<String>,
+}
+
+impl FieldArgs {
+    /// The overrides given, as (slot, path).
+    pub fn overrides(&self) -> Vec<(Slot, String)> {
+        [
+            (Slot::Time, &self.time_field),
+            (Slot::Level, &self.level_field),
+            (Slot::Message, &self.message_field),
+            (Slot::RequestId, &self.request_id_field),
+            (Slot::Error, &self.error_field),
+            (Slot::Service, &self.service_field),
+        ]
+        .into_iter()
+        .filter_map(|(slot, path)| path.clone().map(|p| (slot, p)))
+        .collect()
+    }
+
+    /// Sets the overrides given in `overrides`, replacing any for the same slots.
+    pub fn apply(&self, overrides: &mut Vec<(Slot, String)>) {
+        for (slot, path) in self.overrides() {
+            overrides.retain(|(s, _)| *s != slot);
+            overrides.push((slot, path));
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -352,9 +402,8 @@ pub struct TraceArgs {
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
-    /// Read the request id from this field instead of the usual aliases.
-    #[arg(long, value_name = "PATH")]
-    pub request_id_field: Option<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", value_parser = threads_arg())]
     pub threads: Option<usize>,
@@ -554,24 +603,8 @@ pub struct AnalyzeArgs {
     )]
     pub max_distinct_messages: usize,
 
-    /// Read the event time from this field (dotted path) instead of the usual aliases.
-    #[arg(long, value_name = "PATH")]
-    pub time_field: Option<String>,
-    /// Read the level from this field.
-    #[arg(long, value_name = "PATH")]
-    pub level_field: Option<String>,
-    /// Read the message from this field.
-    #[arg(long, value_name = "PATH")]
-    pub message_field: Option<String>,
-    /// Read the request id from this field.
-    #[arg(long, value_name = "PATH")]
-    pub request_id_field: Option<String>,
-    /// Read the error text from this field.
-    #[arg(long, value_name = "PATH")]
-    pub error_field: Option<String>,
-    /// Read the service name from this field.
-    #[arg(long, value_name = "PATH")]
-    pub service_field: Option<String>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
 
     /// Never show a progress bar.
     #[arg(long)]

@@ -2,7 +2,6 @@
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use logtriage::compare::{self, check::Rules, render as crender};
 use logtriage::render::{self, terminal::Style};
@@ -128,42 +127,17 @@ fn report_of(
         config.threads = t;
     }
     if let Some(like) = like {
-        config.latency = like.latency.is_some();
-        config.traces = like.traces.is_some();
-        config.top = like.messages.len().max(like.templates.len()).max(20);
-        if let Some(f) = &like.input.filter {
-            config.filter = Some(Arc::new(crate::parse_filter(
-                &f.pattern,
-                "the baseline's --filter",
-            )?));
-        }
-        if let Some(s) = like.latency.as_ref().and_then(|l| l.slow.as_ref()) {
-            config.slow_ms = Some(s.threshold_ms);
-        }
+        config.follow(like).map_err(anyhow::Error::msg)?;
     } else {
         config.latency = true;
     }
     if let Some(spec) = &args.latency_field {
-        use logtriage::aggregate::latency::Unit;
-        let (name, unit) = match spec.rsplit_once(':') {
-            Some((n, u)) => (
-                n.to_string(),
-                Some(Unit::parse(u).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "--latency-field {spec:?}: unknown unit {u:?} (use ns, us, ms or s)"
-                    )
-                })?),
-            ),
-            None => (spec.clone(), None),
-        };
-        config.latency_field = Some((name, unit));
+        config.latency_field = Some(
+            logtriage::aggregate::latency::parse_field_spec(spec).map_err(anyhow::Error::msg)?,
+        );
         config.latency = true;
     }
-    if let Some(f) = &args.request_id_field {
-        config
-            .field_overrides
-            .push((logtriage::record::Slot::RequestId, f.clone()));
-    }
+    args.fields.apply(&mut config.field_overrides);
     let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
     if let Some((n, e)) = analysis.failures.first() {
         anyhow::bail!("{n}: {e}");
@@ -299,8 +273,7 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
         anyhow::bail!("--top must be at least 1");
     }
     let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input)?;
-    let like = (ra.latency.is_some() || ra.traces.is_some()).then_some(&ra);
-    let (nb, rb) = report_of(std::slice::from_ref(&a.b), like, &a.input)?;
+    let (nb, rb) = report_of(std::slice::from_ref(&a.b), Some(&ra), &a.input)?;
     let d = compare::diff::diff((&na, &ra), (&nb, &rb), a.top);
     write_output(None, |out, is_tty| match a.format {
         DiffFormatArg::Text => {

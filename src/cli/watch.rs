@@ -111,6 +111,7 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
         latency: a.latency,
         max_line_bytes: a.max_line_bytes,
         message_cap: a.max_distinct_messages,
+        field_overrides: a.fields.overrides(),
         ..Default::default()
     };
     let cancel = interrupt_flag();

@@ -193,8 +193,8 @@ pub struct Finding {
     pub regressed: bool,
     /// Why it passed or failed, in words.
     pub reason: String,
-    /// Lines from the current run that show it (examples, slow events).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Lines from the current run that show it (examples, slow events); empty when none.
+    #[serde(default)]
     pub evidence: Vec<String>,
 }
 
@@ -267,6 +267,22 @@ fn pct(v: f64) -> String {
     format!("{:.3}%", v * 100.0)
 }
 
+/// A probability or threshold for people: three significant digits, scientific when small
+/// (`0.00417`, `1.7e-4`), never a run of sixteen digits.
+fn prob(p: f64) -> String {
+    if p == 0.0 || p >= 0.001 {
+        let s = format!("{p:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s.is_empty() || s == "0" && p > 0.0 {
+            format!("{p:.1e}")
+        } else {
+            s.to_string()
+        }
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
 fn ratio(b: f64, c: f64) -> Option<f64> {
     (b > 0.0).then(|| c / b)
 }
@@ -301,7 +317,13 @@ fn outcome(rule: &str, mut findings: Vec<Finding>, skip: Option<String>) -> Rule
         summary: if failed > 0 {
             format!("{failed} of {checked} checked regressed")
         } else if checked == 0 {
-            "nothing to compare".into()
+            match rule {
+                "new_patterns" => "no new pattern",
+                "pattern_rates" => "no pattern in both runs",
+                "new_templates" => "no new template",
+                _ => "nothing to compare",
+            }
+            .into()
         } else {
             format!("{checked} checked, none regressed")
         },
@@ -320,6 +342,20 @@ pub fn check(baseline: (&str, &Report), current: (&str, &Report), rules: &Rules)
         new_templates(b, c, rules),
         malformed(b, c, rules),
     ];
+    // A run without lines has nothing to compare, whatever the rule (an empty log is what a
+    // broken log collection gives: it must not read as a pass).
+    let empty = match (exposure(b), exposure(c)) {
+        (0, _) => Some("no lines in the baseline"),
+        (_, 0) => Some("no lines in the current run"),
+        _ => None,
+    };
+    let outcomes = match empty {
+        Some(why) => outcomes
+            .into_iter()
+            .map(|o| outcome(&o.rule, Vec::new(), Some(why.into())))
+            .collect(),
+        None => outcomes,
+    };
     let failed_rules = outcomes.iter().filter(|o| o.status == Status::Fail).count();
     CheckReport {
         schema: CHECK_SCHEMA.into(),
@@ -349,20 +385,22 @@ fn share_finding(
     let regressed = big_abs && big_rel && significant;
     let reason = if regressed {
         format!(
-            "{} → {} (+{} points, p = {:.1e} < {alpha})",
+            "{} → {} (+{} points, p = {} < {})",
             pct(pb),
             pct(pc),
             format_args!("{:.3}", (pc - pb) * 100.0),
-            p
+            prob(p),
+            prob(alpha)
         )
     } else if !big_abs || !big_rel {
         format!("{} → {}: within the allowed change", pct(pb), pct(pc))
     } else {
         format!(
-            "{} → {}: not significant (p = {:.2} ≥ {alpha})",
+            "{} → {}: not significant (p = {} ≥ {})",
             pct(pb),
             pct(pc),
-            p
+            prob(p),
+            prob(alpha)
         )
     };
     Finding {
@@ -524,13 +562,18 @@ pub fn ms(v: f64) -> String {
 }
 
 fn latency(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
-    let (Some(bl), Some(cl)) = (&b.latency, &c.latency) else {
-        return outcome(
-            "latency",
-            Vec::new(),
-            Some("no latency section in the baseline (analyze --latency)".into()),
-        );
+    let skip = |why: &str| outcome("latency", Vec::new(), Some(why.into()));
+    let (bl, cl) = match (&b.latency, &c.latency) {
+        (None, _) => return skip("no latency section in the baseline (analyze --latency)"),
+        (_, None) => return skip("no latency section in the current report (analyze --latency)"),
+        (Some(bl), Some(cl)) => (bl, cl),
     };
+    if bl.overall.count == 0 {
+        return skip("no durations in the baseline");
+    }
+    if cl.overall.count == 0 {
+        return skip("no durations in the current run");
+    }
     // Bonferroni: m comparisons, each at alpha / m, keep the rule's false-alarm rate ≤ alpha.
     let base: BTreeMap<(&str, &str), &LatencyStats> = bl
         .groups
@@ -576,6 +619,12 @@ fn latency(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         }
         findings.extend(fs);
     }
+    if findings.is_empty() {
+        return skip(&format!(
+            "too few durations to compare (each run needs {} in a group)",
+            rules.min_samples
+        ));
+    }
     outcome("latency", findings, None)
 }
 
@@ -597,11 +646,17 @@ fn count_finding(
     let big = r.is_none_or(|r| r > min_ratio);
     let regressed = big && p < alpha && ck > 0;
     let reason = match (bk, regressed) {
-        (0, true) => format!("new: {ck} hits (p = {p:.1e} < {alpha})"),
-        (0, false) => format!("new: {ck} hits, not yet significant (p = {p:.2})"),
+        (0, true) => format!("new: {ck} hits (p = {} < {})", prob(p), prob(alpha)),
+        (0, false) => format!(
+            "new: {ck} hits, not yet significant (p = {} ≥ {})",
+            prob(p),
+            prob(alpha)
+        ),
         (_, true) => format!(
-            "{bk} → {ck} hits, rate ×{:.2} (p = {p:.1e} < {alpha})",
-            r.unwrap_or(f64::INFINITY)
+            "{bk} → {ck} hits, rate ×{:.2} (p = {} < {})",
+            r.unwrap_or(f64::INFINITY),
+            prob(p),
+            prob(alpha)
         ),
         (_, false) => format!("{bk} → {ck} hits, rate ×{:.2}", r.unwrap_or(0.0)),
     };
@@ -707,29 +762,50 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         }
     };
     let lowest = b.templates.iter().map(class).min().unwrap_or(0);
+    let top = b.settings.as_ref().map_or(20, |s| s.top);
+    let cut = b.templates.len() >= top;
+    // What the baseline says of a template of class `k` absent from its list: seen at most
+    // `Some(n)` times (`Some(0)`: the class is listed whole), or `None` when the list was
+    // filled by worse classes before any of class `k`, which bounds nothing.
     let cut_off = |k: u8| -> Option<u64> {
-        (b.templates.len() >= 20 && lowest >= k)
-            .then(|| {
-                b.templates
-                    .iter()
-                    .filter(|t| class(t) == k)
-                    .map(|t| t.count)
-                    .min()
-            })
-            .flatten()
+        if !cut || lowest < k {
+            return Some(0);
+        }
+        b.templates
+            .iter()
+            .filter(|t| class(t) == k)
+            .map(|t| t.count)
+            .min()
+    };
+    // A template of wildcards only (`<*>`, from messages that are bare numbers or ids) fits
+    // every message: it says nothing of what is new, and would hide every new template.
+    let specific = |template: &str| {
+        template
+            .split("<*>")
+            .any(|part| part.chars().any(char::is_alphanumeric))
     };
     // Mining two runs can keep a constant in one template and generalise it in the other:
     // a template that overlaps a baseline template is not new.
     // Nor is one whose example fits a baseline template, or that a baseline example fits.
     let is_new = |t: &&crate::report::TemplateEntry| {
         use crate::mine::{template_matches, templates_overlap};
-        !known.contains(t.template.as_str())
-            && !b.templates.iter().any(|x| {
-                templates_overlap(&x.template, &t.template)
-                    || template_matches(&x.template, &t.example)
-                    || template_matches(&t.template, &x.example)
+        let covered = || {
+            b.templates.iter().any(|x| {
+                specific(&x.template)
+                    && (templates_overlap(&x.template, &t.template)
+                        || template_matches(&x.template, &t.example)
+                        || template_matches(&t.template, &x.example))
             })
+        };
+        !known.contains(t.template.as_str()) && (!specific(&t.template) || !covered())
     };
+    let unbounded = c
+        .templates
+        .iter()
+        .filter(is_new)
+        .filter(|t| cut_off(class(t)).is_none())
+        .count();
+    let is_new = |t: &&crate::report::TemplateEntry| is_new(t) && cut_off(class(t)).is_some();
     let candidates = c.templates.iter().filter(is_new).count();
     let alpha = rules.alpha / candidates.max(1) as f64;
     let findings = c
@@ -739,7 +815,7 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         .filter_map(|t| {
             let n: u64 = levels.iter().map(|l| t.levels.get(*l).copied().unwrap_or(0)).sum();
             // Absent from a list that was cut: its baseline count is at most the cut-off.
-            let bound = cut_off(class(t)).unwrap_or(0);
+            let bound = cut_off(class(t)).unwrap_or_default();
             (n > 0).then(|| {
                 let mut f = count_finding(
                     format!("template {}", t.template),
@@ -758,7 +834,13 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
             })
         })
         .collect();
-    outcome("new_templates", findings, None)
+    let mut o = outcome("new_templates", findings, None);
+    if unbounded > 0 {
+        o.summary.push_str(&format!(
+            "; {unbounded} not compared (the baseline's list of {top} was filled by more severe templates: raise its --top)"
+        ));
+    }
+    o
 }
 
 #[cfg(test)]

@@ -19,6 +19,12 @@ fn status_word(s: Status) -> &'static str {
 
 use crate::render::{fit_sanitized as cut, paint};
 
+/// Every rule was skipped (an empty run, reports without the data): the gate passed on
+/// nothing, which a person should see at a glance.
+fn nothing_checked(r: &CheckReport) -> bool {
+    r.outcomes.iter().all(|o| o.status == Status::Skip)
+}
+
 /// The check result for people: one line per rule, then each regression with its evidence.
 pub fn check_text(
     r: &CheckReport,
@@ -26,7 +32,9 @@ pub fn check_text(
     width: usize,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let verdict = if r.passed {
+    let verdict = if r.passed && nothing_checked(r) {
+        paint(color, "1;33", "NOTHING CHECKED")
+    } else if r.passed {
         paint(color, "1;32", "PASS")
     } else {
         paint(color, "1;31", "REGRESSION")
@@ -110,7 +118,9 @@ fn md(s: &str) -> String {
 
 /// The check result as GitHub-flavoured Markdown.
 pub fn check_markdown(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
-    let head = if r.passed {
+    let head = if r.passed && nothing_checked(r) {
+        "⚠️ logtriage check compared nothing"
+    } else if r.passed {
         "✅ logtriage check passed"
     } else {
         "❌ logtriage check found a regression"
@@ -451,6 +461,8 @@ pub fn diff_markdown(d: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         Ok(())
     };
     changes(out, change_rows(&d.totals, true, false))?;
+    writeln!(out, "\n#### Levels (per 10,000 lines)\n")?;
+    changes(out, change_rows(&d.levels, false, false))?;
     for (title, rows) in [
         ("Catalog patterns", &d.patterns),
         ("Unknown templates", &d.templates),

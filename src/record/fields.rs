@@ -28,6 +28,39 @@ pub enum Slot {
     Service = 7,
 }
 
+impl Slot {
+    /// Every well-known slot, in slot order.
+    pub const ALL: [Slot; WELL_KNOWN] = [
+        Slot::Time,
+        Slot::Level,
+        Slot::Message,
+        Slot::RequestId,
+        Slot::Duration,
+        Slot::Error,
+        Slot::Caller,
+        Slot::Service,
+    ];
+
+    /// The slot's name in reports (`request_id`), as in the `--request-id-field` flag.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Time => "time",
+            Slot::Level => "level",
+            Slot::Message => "message",
+            Slot::RequestId => "request_id",
+            Slot::Duration => "duration",
+            Slot::Error => "error",
+            Slot::Caller => "caller",
+            Slot::Service => "service",
+        }
+    }
+
+    /// The slot [`Slot::name`] names.
+    pub fn from_name(name: &str) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
 /// Number of well-known slots; extra slots are numbered from here.
 pub const WELL_KNOWN: usize = 8;
 

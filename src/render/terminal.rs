@@ -558,7 +558,7 @@ fn write_traces(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::
             }
         ))
     )?;
-    let d = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
+    let d = |x: Option<u64>| x.map(thousands).unwrap_or_else(|| "-".into());
     let e = &t.events_per_trace;
     writeln!(
         out,

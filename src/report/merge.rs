@@ -15,7 +15,7 @@ use crate::matching::Catalog;
 use crate::record::time::parse_rfc3339;
 use crate::source::chunk::ResolvedLines;
 
-use super::{FilterSummary, Report, ReportOptions, SCHEMA};
+use super::{FilterSummary, Report, ReportOptions, Settings, SCHEMA};
 
 /// How to merge.
 #[derive(Clone, Debug, Default)]
@@ -61,12 +61,28 @@ pub fn merge(
     let has_latency = first.1.latency.is_some();
     let has_traces = first.1.traces.is_some();
     let filter_pattern = first.1.input.filter.as_ref().map(|f| f.pattern.clone());
+    // Each report's `--top` (reports without settings: what they list, at least the default).
     let top = opts.top.unwrap_or_else(|| {
         reports
             .iter()
-            .map(|(_, r)| r.messages.len().max(r.templates.len()).max(20))
+            .map(|(_, r)| match &r.settings {
+                Some(s) => s.top,
+                None => r.messages.len().max(r.templates.len()).max(20),
+            })
             .min()
             .unwrap_or(20)
+    });
+    // The shards' settings, when they agree (shards of different services may have been read
+    // with different field overrides: then the merged report cannot say which).
+    let settings = first.1.settings.clone().filter(|s0| {
+        reports.iter().all(|(_, r)| {
+            r.settings.as_ref().is_some_and(|s| {
+                s.fields == s0.fields
+                    && s.latency_field == s0.latency_field
+                    && s.latency_by == s0.latency_by
+                    && s.trace_idle_secs == s0.trace_idle_secs
+            })
+        })
     });
     let ids = PatternIndex::new(catalog);
     let mut merged: Option<Aggregators> = None;
@@ -156,6 +172,7 @@ pub fn merge(
         &ropts,
     );
     report.input.filter = filter_pattern.map(|pattern| FilterSummary { pattern, excluded });
+    report.settings = settings.map(|s| Settings { top, ..s });
     let counter = agg.messages.into_counter();
     let st = state::capture(
         &counter,

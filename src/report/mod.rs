@@ -36,6 +36,10 @@ pub struct Report {
     pub partial: bool,
     /// What was read.
     pub input: InputSummary,
+    /// How it was analysed, so that `check`, `diff` and `merge` treat other logs alike (absent
+    /// from reports written before this key was added).
+    #[serde(default)]
+    pub settings: Option<Settings>,
     /// Structured events per level (`trace` … `fatal`; every level present, zero if unseen).
     pub levels: BTreeMap<String, u64>,
     /// Levels recognised in plain-text lines (same keys).
@@ -74,6 +78,33 @@ pub struct Distribution {
     pub p99: Option<f64>,
     /// Largest value.
     pub max: Option<f64>,
+}
+
+/// A distribution of exact counts: [`Distribution`] with integers. Reads the floats (`6.0`) that
+/// reports before it wrote.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CountDistribution {
+    /// Median.
+    #[serde(default, deserialize_with = "count_from_number")]
+    pub p50: Option<u64>,
+    /// 90th percentile.
+    #[serde(default, deserialize_with = "count_from_number")]
+    pub p90: Option<u64>,
+    /// 99th percentile.
+    #[serde(default, deserialize_with = "count_from_number")]
+    pub p99: Option<u64>,
+    /// Largest value.
+    #[serde(default, deserialize_with = "count_from_number")]
+    pub max: Option<u64>,
+}
+
+fn count_from_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v = Option::<f64>::deserialize(d)?;
+    match v {
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 1.8e19 => Ok(Some(x as u64)),
+        Some(x) => Err(serde::de::Error::custom(format!("{x} is not a count"))),
+        None => Ok(None),
+    }
 }
 
 /// The first error of a trace.
@@ -147,8 +178,8 @@ pub struct TracesReport {
     pub with_errors: u64,
     /// Traces finished early because too many were open.
     pub evicted: u64,
-    /// Events per trace.
-    pub events_per_trace: Distribution,
+    /// Events per trace (exact counts).
+    pub events_per_trace: CountDistribution,
     /// Span per trace, ms (0.5 % sketch).
     pub span_ms: Distribution,
     /// The longest traces, longest first.
@@ -323,6 +354,22 @@ pub struct InputSummary {
     /// The `--filter` pattern and how many non-blank lines it left out (absent without one).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub filter: Option<FilterSummary>,
+}
+
+/// The options of a run that shape its numbers, beyond `input.filter` and `latency.slow`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    /// `--top`: entries listed per section.
+    pub top: usize,
+    /// Field overrides (`--time-field` …): slot name (`time`, `level`, `message`, `request_id`,
+    /// `error`, `service`) to the dotted path read instead of the aliases.
+    pub fields: BTreeMap<String, String>,
+    /// `--latency-field`, as `NAME` or `NAME:UNIT`.
+    pub latency_field: Option<String>,
+    /// `--latency-by` fields.
+    pub latency_by: Vec<String>,
+    /// `--trace-idle` in seconds, with `--traces`.
+    pub trace_idle_secs: Option<i64>,
 }
 
 /// What `--filter` did.
@@ -676,11 +723,13 @@ impl Report {
         let width = match opts.bucket_secs {
             Some(w) => w.max(res),
             None => {
-                let range = match (agg.first_us, agg.last_us) {
-                    (Some(f), Some(l)) => (l - f) / MICROS_PER_SEC,
-                    _ => 0,
+                let (first, last) = match (agg.first_us, agg.last_us) {
+                    (Some(f), Some(l)) => {
+                        (f.div_euclid(MICROS_PER_SEC), l.div_euclid(MICROS_PER_SEC))
+                    }
+                    _ => (0, 0),
                 };
-                timeline::auto_width(range, res)
+                timeline::auto_width(first, last, res)
             }
         };
         let (width, buckets) = agg.timeline.buckets(width);
@@ -731,6 +780,7 @@ impl Report {
                     _ => None,
                 },
             },
+            settings: None,
             levels: level_map(&agg.levels),
             text_levels: level_map(&agg.text_levels),
             patterns,
@@ -905,7 +955,7 @@ fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
     // Nearest-rank percentiles from the exact events-per-trace histogram.
     let events_hist = t.events_histogram();
     let total: u64 = events_hist.values().sum();
-    let rank = |q: f64| -> Option<f64> {
+    let rank = |q: f64| -> Option<u64> {
         if total == 0 {
             return None;
         }
@@ -914,7 +964,7 @@ fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
         for (&events, &n) in &events_hist {
             seen += n;
             if seen >= want {
-                return Some(events as f64);
+                return Some(events);
             }
         }
         None
@@ -953,11 +1003,11 @@ fn traces_report(t: &TraceStats, catalog: &Catalog) -> TracesReport {
         count: t.count,
         with_errors: t.with_errors,
         evicted: t.evicted,
-        events_per_trace: Distribution {
+        events_per_trace: CountDistribution {
             p50: rank(0.5),
             p90: rank(0.9),
             p99: rank(0.99),
-            max: events_hist.keys().next_back().map(|&v| v as f64),
+            max: events_hist.keys().next_back().copied(),
         },
         span_ms: Distribution {
             p50: span_q(0.5),
