@@ -187,7 +187,12 @@ fn a_gzip_bomb_stops_at_the_cap_with_a_clear_error() {
         err.contains("bomb.gz") && err.contains("--max-decompressed-bytes"),
         "{err}"
     );
-    assert_eq!(json(&out)["partial"], true);
+    let r = json(&out);
+    assert_eq!(r["partial"], true);
+    // The lines up to the cap are analysed (they used to be dropped with the read that
+    // crossed it).
+    assert_eq!(r["input"]["bytes"], 1_000_000);
+    assert_eq!(r["input"]["blank"], 1_000_000);
 }
 
 #[test]

@@ -194,7 +194,8 @@ pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
     }
 }
 
-/// Fails a read once more than the cap has been produced.
+/// Gives the first `left` bytes, then fails if there is more: everything up to the cap is
+/// read (and analysed), not just what preceded the read that crossed it.
 struct Capped<R> {
     inner: R,
     left: u64,
@@ -202,13 +203,21 @@ struct Capped<R> {
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n as u64 > self.left {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "gzip input decompresses past --max-decompressed-bytes (possible gzip bomb)",
-            ));
+        if buf.is_empty() {
+            return Ok(0);
         }
+        if self.left == 0 {
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "gzip input decompresses past --max-decompressed-bytes (possible gzip bomb)",
+                )),
+            };
+        }
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
         Ok(n)
     }
@@ -248,6 +257,14 @@ mod tests {
         let mut v = Vec::new();
         let e = o.reader.read_to_end(&mut v).unwrap_err();
         assert!(e.to_string().contains("gzip bomb"));
+        assert_eq!(v.len(), 1000, "everything up to the cap is read");
+        // Exactly at the cap is not past it.
+        let p = dir.path().join("exact");
+        std::fs::write(&p, gz(&[b'a'; 1000])).unwrap();
+        let mut o = open(&Input::File(p), 1000).unwrap();
+        let mut v = Vec::new();
+        o.reader.read_to_end(&mut v).unwrap();
+        assert_eq!(v.len(), 1000);
     }
 
     #[test]
