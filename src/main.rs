@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use clap::Parser as _;
 
-use logtriage::aggregate::latency::{parse_duration_text, parse_field_spec, Unit};
+use logtriage::aggregate::latency::parse_field_spec;
 use logtriage::matching::{check_examples, Catalog, Severity};
 use logtriage::render::{self, terminal::Style};
 use logtriage::source;
@@ -176,12 +176,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     if let Some(spec) = &a.latency_field {
         config.latency_field = Some(parse_field_spec(spec).map_err(anyhow::Error::msg)?);
     }
-    if let Some(slow) = &a.slow {
-        let ms = parse_duration_text(slow, Unit::Ms).ok_or_else(|| {
-            anyhow::anyhow!("--slow {slow:?}: not a duration (examples: 500ms, 1.5s, 2m)")
-        })?;
-        config.slow_ms = Some(ms);
-    }
+    config.slow_ms = a.slow;
     // First Ctrl-C: stop reading and print what was read, marked partial (exit 130).
     // A second one: exit at once.
     let cancel = Arc::new(AtomicBool::new(false));

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use logtriage::aggregate::latency::{parse_duration_text, Unit};
 use logtriage::record::Slot;
 
 /// Structured log triage: recognise documented failure patterns, count what happened, and say
@@ -548,9 +549,10 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FIELD")]
     pub latency_by: Vec<String>,
 
-    /// List every event slower than this (`500ms`, `1.5s`; implies --latency).
-    #[arg(long, value_name = "DURATION")]
-    pub slow: Option<String>,
+    /// List every event slower than this (`500ms`, `1.5s`; a bare number is milliseconds;
+    /// implies --latency).
+    #[arg(long, value_name = "DURATION", value_parser = parse_threshold_ms, allow_hyphen_values = true)]
+    pub slow: Option<f64>,
 
     /// Group events into request traces by request id. Opt-in for now, like --latency.
     #[arg(long)]
@@ -713,51 +715,56 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 /// arithmetic on it would overflow).
 pub const MAX_DURATION_SECS: i64 = 100 * 366 * 86_400;
 
-/// Parses `500ms`, `30s`, `5m`, `2h` into milliseconds.
-pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
+/// The one duration grammar of every flag: `500ms`, `30s`, `1.5s`, `5m`, `2min`, `1m30s`,
+/// `2h45m`, `1d`, `350us`; a bare number is in `bare` units. Returns milliseconds: positive,
+/// at most 100 years.
+pub fn parse_duration(s: &str, bare: Unit) -> Result<f64, String> {
     let t = s.trim();
-    if let Some(ms) = t.strip_suffix("ms") {
-        return match ms.parse::<u64>() {
-            Ok(n) if n > 0 && n <= MAX_DURATION_SECS as u64 * 1000 => Ok(n),
-            Ok(n) if n > 0 => Err(format!("duration too long: {s:?} (at most 100 years)")),
-            _ => Err(format!("invalid duration {s:?} (examples: 500ms, 30s, 5m)")),
-        };
+    let examples = "examples: 500ms, 30s, 1m30s, 2h, 1d";
+    if t.starts_with('-') {
+        return Err(format!("duration must be positive: {s:?}"));
     }
-    parse_duration_secs(t).map(|secs| secs as u64 * 1000)
+    let ms = match t.strip_suffix('d') {
+        Some(days) if !days.is_empty() && days.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+            days.parse::<f64>().ok().map(|d| d * 86_400_000.0)
+        }
+        _ => parse_duration_text(t, bare),
+    }
+    .ok_or_else(|| format!("invalid duration {s:?} ({examples})"))?;
+    if ms.is_nan() || ms <= 0.0 {
+        return Err(format!("duration must be positive: {s:?}"));
+    }
+    if ms > MAX_DURATION_SECS as f64 * 1000.0 {
+        return Err(format!("duration too long: {s:?} (at most 100 years)"));
+    }
+    Ok(ms)
 }
 
-/// Parses `90`, `30s`, `5m`, `2h`, `1d` into seconds.
+/// A duration in whole milliseconds (a bare number is seconds): `--every`, `--poll-interval`,
+/// `--aws-timeout`.
+pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
+    let ms = parse_duration(s, Unit::S)?;
+    if ms < 1.0 {
+        return Err(format!("duration too short: {s:?} (at least 1ms)"));
+    }
+    Ok(ms.round() as u64)
+}
+
+/// A duration in whole seconds (a bare number is seconds): `--bucket`, `--trace-idle`.
 pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    if s.starts_with('-') {
-        return Err(format!("duration must be positive: {s:?}"));
+    let ms = parse_duration(s, Unit::S)?;
+    if ms % 1000.0 != 0.0 {
+        return Err(format!(
+            "{s:?} is not a whole number of seconds (examples: 30s, 1m30s, 1h)"
+        ));
     }
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, "s"),
-    };
-    let examples = "examples: 30s, 1m, 1h, 1d";
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration {s:?} ({examples})"))?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        u if u.starts_with(['.', ',']) => {
-            return Err(format!(
-                "invalid duration {s:?}: whole numbers only ({examples})"
-            ))
-        }
-        _ => return Err(format!("invalid duration unit in {s:?} (use s, m, h or d)")),
-    };
-    if n <= 0 {
-        return Err(format!("duration must be positive: {s:?}"));
-    }
-    n.checked_mul(mult)
-        .filter(|&secs| secs <= MAX_DURATION_SECS)
-        .ok_or_else(|| format!("duration too long: {s:?} (at most 100 years)"))
+    Ok((ms / 1000.0) as i64)
+}
+
+/// `--slow`: a latency threshold in milliseconds (a bare number is milliseconds, like the
+/// `duration_ms` fields it is compared with).
+pub fn parse_threshold_ms(s: &str) -> Result<f64, String> {
+    parse_duration(s, Unit::Ms)
 }
 
 #[cfg(test)]
@@ -808,9 +815,28 @@ mod tests {
         assert_eq!(parse_duration_secs("36500d"), Ok(36_500 * 86_400));
         assert!(parse_duration_secs("1.5s")
             .unwrap_err()
-            .contains("whole numbers"));
+            .contains("whole number of seconds"));
+        assert!(parse_duration_secs("500ms").is_err());
         assert!(parse_duration_secs("-5m").unwrap_err().contains("positive"));
-        assert!(parse_duration_ms("-500ms").unwrap_err().contains("invalid"));
+        assert!(parse_duration_ms("-500ms")
+            .unwrap_err()
+            .contains("positive"));
+        // One grammar for every flag: compound, fractional, `min`, days.
+        assert_eq!(parse_duration_secs("1m30s"), Ok(90));
+        assert_eq!(parse_duration_secs("1.5m"), Ok(90));
+        assert_eq!(parse_duration_secs("2min"), Ok(120));
+        assert_eq!(parse_duration_secs("1d"), Ok(86_400));
+        assert_eq!(parse_duration_ms("1.5s"), Ok(1500));
+        assert_eq!(parse_duration_ms("1m30s"), Ok(90_000));
+        assert_eq!(parse_duration_ms("90"), Ok(90_000), "bare: seconds");
+        assert!(parse_duration_ms("10us").is_err(), "under a millisecond");
+        assert_eq!(parse_threshold_ms("10"), Ok(10.0), "bare: milliseconds");
+        assert_eq!(parse_threshold_ms("1.5s"), Ok(1500.0));
+        assert_eq!(parse_threshold_ms("350us"), Ok(0.35));
+        assert_eq!(parse_threshold_ms("1d"), Ok(86_400_000.0));
+        for bad in ["", "d", "1y", "1.5.5s", "s10", "NaN", "inf", "1e400"] {
+            assert!(parse_threshold_ms(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
