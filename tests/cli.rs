@@ -96,6 +96,55 @@ fn text_report_shows_meaning_and_action() {
     }
 }
 
+/// The text report shows what `--latency --traces --slow` found, not only the JSON: the
+/// groups' percentiles, the events over the threshold, and failing requests with an id that
+/// is whole (it is pasted into `trace`).
+#[test]
+fn text_report_shows_latency_groups_slow_events_and_whole_request_ids() {
+    let sample = env!("CARGO_MANIFEST_DIR").to_string() + "/samples/incident.log";
+    let out = run(&[
+        "analyze",
+        "--latency",
+        "--traces",
+        "--slow",
+        "5s",
+        "--color",
+        "never",
+        &sample,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8(out.stdout).unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        "--slow",
+        "5s",
+        &sample,
+    ]));
+    assert!(s.contains("slowest groups"), "{s}");
+    let group = &r["latency"]["groups"][0];
+    assert!(s.contains(group["key"].as_str().unwrap()), "{s}");
+    let slow = &r["latency"]["slow"];
+    assert!(
+        s.contains(&format!("{} events slower than 5.000 s", slow["count"])),
+        "{s}"
+    );
+    let first = slow["events"][0]["request_id"].as_str().unwrap();
+    assert!(s.contains(first), "{s}");
+    for g in r["traces"]["error_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(8)
+    {
+        let id = g["example"]["request_id"].as_str().unwrap();
+        assert!(s.contains(&format!(" {id} ")), "{id} cut in\n{s}");
+    }
+}
+
 #[test]
 fn log_content_cannot_inject_terminal_escapes() {
     let input = b"{\"level\":\"error\",\"msg\":\"\\u001b]0;pwned\\u0007 \\u202e database connection failed\"}\n\x1b[2J plain ERROR line\n";

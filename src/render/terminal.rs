@@ -476,23 +476,27 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
     if let Some(mean) = o.mean {
         writeln!(out, "  {:>6} {:>12}", "mean", human_ms(mean))?;
     }
+    let event_line = |out: &mut dyn Write, e: &crate::report::SlowEntry| -> io::Result<()> {
+        let what = format!(
+            "{}  {}",
+            e.request_id.as_deref().unwrap_or("-"),
+            e.message.as_deref().unwrap_or("-")
+        );
+        writeln!(
+            out,
+            "  {:>12}  {}  {}",
+            human_ms(e.duration_ms),
+            style.dim(&e.ts.as_deref().map(short_time).unwrap_or_default()),
+            fit(&sanitize(&what), w.saturating_sub(32))
+        )
+    };
     if !l.slowest.is_empty() {
         writeln!(out, "  {}", style.dim("slowest:"))?;
         for e in l.slowest.iter().take(10) {
-            let what = format!(
-                "{}  {}",
-                e.request_id.as_deref().unwrap_or("-"),
-                e.message.as_deref().unwrap_or("-")
-            );
-            writeln!(
-                out,
-                "  {:>12}  {}  {}",
-                human_ms(e.duration_ms),
-                style.dim(&e.ts.as_deref().map(short_time).unwrap_or_default()),
-                fit(&sanitize(&what), w.saturating_sub(32))
-            )?;
+            event_line(out, e)?;
         }
     }
+    write_latency_groups(l, style, w, out)?;
     let out_of_line: Vec<_> = l.groups.iter().filter(|g| g.out_of_line).collect();
     if !out_of_line.is_empty() {
         writeln!(
@@ -523,18 +527,111 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
         )?;
     }
     if let Some(s) = &l.slow {
+        const SHOWN: usize = 10;
+        let more = if s.count as usize > SHOWN.min(s.events.len()) {
+            format!(
+                "; the first {} here, the first {} in the JSON report",
+                SHOWN.min(s.events.len()),
+                thousands(s.events.len() as u64)
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "  {}",
             style.dim(&format!(
-                "{} events slower than {} (first {} in the JSON report)",
+                "{} events slower than {} (--slow), in input order{more}:",
                 thousands(s.count),
-                human_ms(s.threshold_ms),
-                s.events.len()
+                human_ms(s.threshold_ms).trim(),
             ))
         )?;
+        for e in s.events.iter().take(SHOWN) {
+            event_line(out, e)?;
+        }
     }
     writeln!(out)
+}
+
+/// Per dimension (service, caller, route, pattern, `--latency-by`), the groups with the
+/// highest p99: an aligned table of their percentiles.
+fn write_latency_groups(
+    l: &crate::report::LatencyReport,
+    style: Style,
+    w: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    const PER_DIMENSION: usize = 3;
+    let mut rows: Vec<&crate::report::GroupReport> = Vec::new();
+    let mut dims: Vec<&str> = Vec::new();
+    for g in &l.groups {
+        if !dims.contains(&g.by.as_str()) {
+            dims.push(&g.by);
+        }
+    }
+    for dim in dims {
+        let mut of: Vec<_> = l
+            .groups
+            .iter()
+            .filter(|g| g.by == dim && g.key != crate::aggregate::latency::OTHER)
+            .collect();
+        of.sort_by(|a, b| {
+            b.stats
+                .p99
+                .unwrap_or(0.0)
+                .total_cmp(&a.stats.p99.unwrap_or(0.0))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        rows.extend(of.into_iter().take(PER_DIMENSION));
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  {}",
+        style.dim(&format!(
+            "slowest groups (highest p99, {PER_DIMENSION} per dimension; all in the JSON report):"
+        ))
+    )?;
+    let by_w = rows.iter().map(|g| g.by.len()).max().unwrap_or(0);
+    let count_w = rows
+        .iter()
+        .map(|g| thousands(g.stats.count).len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let key_w = w.saturating_sub(by_w + count_w + 4 * 12 + 10).clamp(12, 48);
+    let cell = |v: Option<f64>| v.map(human_ms).unwrap_or_else(|| "-".into());
+    writeln!(
+        out,
+        "    {}",
+        style.dim(&format!(
+            "{:<by_w$}  {:<key_w$}  {:>count_w$}  {:>10}  {:>10}  {:>10}  {:>10}",
+            "by", "group", "events", "p50", "p95", "p99", "max"
+        ))
+    )?;
+    for g in rows {
+        let key = fit(&sanitize(&g.key), key_w);
+        let pad = key_w.saturating_sub(key.chars().count());
+        let key = if g.out_of_line {
+            style.paint("33", &key)
+        } else {
+            key
+        };
+        writeln!(
+            out,
+            "    {:<by_w$}  {key}{:pad$}  {:>count_w$}  {:>10}  {:>10}  {:>10}  {:>10}",
+            g.by,
+            "",
+            thousands(g.stats.count),
+            cell(g.stats.p50),
+            cell(g.stats.p95),
+            cell(g.stats.p99),
+            cell(g.stats.max),
+        )?;
+    }
+    Ok(())
 }
 
 /// The traces section: counts, the distributions, the longest traces and failing traces
@@ -597,7 +694,19 @@ fn write_traces(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::
     }
     if !t.error_groups.is_empty() {
         writeln!(out, "  {}", style.dim("failing requests by first error:"))?;
-        for g in t.error_groups.iter().take(8) {
+        let shown = &t.error_groups[..t.error_groups.len().min(8)];
+        let key_w = shown
+            .iter()
+            .map(|g| sanitize(&g.key).chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        let id_w = shown
+            .iter()
+            .map(|g| sanitize(&g.example.request_id).chars().count())
+            .max()
+            .unwrap_or(0);
+        for g in shown {
             let place = g
                 .example
                 .first_error
@@ -613,14 +722,19 @@ fn write_traces(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::
                     )
                 })
                 .unwrap_or_default();
+            // The example request id is never cut: it is what one pastes into `trace`.
+            let id = sanitize(&g.example.request_id);
+            let key = fit(&sanitize(&g.key), key_w);
+            let pad = key_w.saturating_sub(key.chars().count());
             writeln!(
                 out,
-                "  {:>7}  {}  {}",
+                "  {:>7}  {}{:pad$}  {id:<id_w$}  {}",
                 thousands(g.count),
-                style.paint("31", &fit(&sanitize(&g.key), 40)),
+                style.paint("31", &key),
+                "",
                 style.dim(&fit(
-                    &sanitize(&format!("at {place}, e.g. {}", g.example.request_id)),
-                    w.saturating_sub(54).max(20)
+                    &sanitize(&format!("at {place}")),
+                    w.saturating_sub(15 + key_w + id_w).max(16)
                 ))
             )?;
         }
