@@ -406,17 +406,30 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let b = &r.timeline.buckets;
     if !b.is_empty() {
         let width = human_secs(r.timeline.bucket_seconds);
+        let errors: Vec<u64> = b.iter().map(|x| x.errors).collect();
+        let spark_w = w.saturating_sub(4).max(1);
+        // At most four rows of chart: past that, each column sums `per` consecutive buckets
+        // (a week at `--bucket 1s` was a thousand rows).
+        const MAX_ROWS: usize = 4;
+        let per = errors.len().div_ceil(spark_w * MAX_ROWS).max(1);
+        let shown = if per > 1 {
+            format!(
+                "; each column sums {per} buckets ({})",
+                human_secs(r.timeline.bucket_seconds.saturating_mul(per as i64))
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
             "{} {}",
             style.bold("Errors over time"),
-            style.dim(&format!("(per {width}, {} buckets)", b.len()))
+            style.dim(&format!("(per {width}, {} buckets{shown})", b.len()))
         )?;
-        let errors: Vec<u64> = b.iter().map(|x| x.errors).collect();
-        let spark_w = w.saturating_sub(4);
-        let max = errors.iter().copied().max().unwrap_or(0);
-        for (row, chunk) in errors.chunks(spark_w).enumerate() {
-            let start = &b[row * spark_w].start;
+        let columns: Vec<u64> = errors.chunks(per).map(|c| c.iter().sum()).collect();
+        let max = columns.iter().copied().max().unwrap_or(0);
+        for (row, chunk) in columns.chunks(spark_w).enumerate() {
+            let start = &b[row * spark_w * per].start;
             writeln!(out, "  {}", style.paint("31", &sparkline(chunk, max)))?;
             writeln!(out, "  {}", style.dim(&format!("from {start}")))?;
         }
