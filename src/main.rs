@@ -1,6 +1,15 @@
 //! The `logtriage` binary: a thin shell over the library. It parses arguments, builds a
 //! [`logtriage::Config`], calls the library, renders, and maps the outcome to an exit code.
 
+/// `eprintln!` with the `logtriage: ` prefix and control characters escaped: messages quote
+/// file names and report contents, which are untrusted (a name with an escape sequence must not
+/// recolour the terminal). Defined before `mod cli` so that the CLI modules can use it.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("logtriage: {}", logtriage::render::sanitize(&format!($($arg)*)))
+    };
+}
+
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
@@ -21,15 +30,6 @@ use cli::args::{
     PatternsCommand, ReportFormatArg, SeverityArg, TraceArgs,
 };
 use cli::exit;
-
-/// `eprintln!` with the `logtriage: ` prefix and control characters escaped: messages quote
-/// file names and report contents, which are untrusted (a name with an escape sequence must not
-/// recolour the terminal).
-macro_rules! say {
-    ($($arg:tt)*) => {
-        eprintln!("logtriage: {}", logtriage::render::sanitize(&format!($($arg)*)))
-    };
-}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -51,6 +51,10 @@ pub fn inputs(paths: &[PathBuf], cw: &CloudWatchArgs) -> anyhow::Result<Inputs> 
             anyhow::bail!("{flag} needs --log-group");
         }
         let (inputs, missing) = source::expand(paths);
+        if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            // Otherwise a bare `logtriage analyze` at a prompt waits in silence.
+            say!("reading standard input (give a path, or end the input with Ctrl-D)");
+        }
         return Ok(Inputs {
             inputs,
             missing,

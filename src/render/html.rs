@@ -489,7 +489,7 @@ fn histogram(b: &[crate::report::HistogramBucket], h: &mut String) {
     );
 }
 
-fn trace_details(t: &TraceSummary, h: &mut String) {
+fn trace_details(t: &TraceSummary, paths: &str, h: &mut String) {
     let _ = write!(
         h,
         "<details><summary class=\"mono\">{} <span class=\"mute\">{} events, {} errors, {}</span></summary><div>",
@@ -532,16 +532,52 @@ fn trace_details(t: &TraceSummary, h: &mut String) {
     }
     let _ = write!(
         h,
-        "<div class=\"mute\">every event of this request, in order: <code>logtriage trace {}</code></div>",
-        esc(&t.request_id)
+        "<div class=\"mute\">every event of this request, in order: <code>logtriage trace {} {}</code></div>",
+        esc(&shell_word(&t.request_id)),
+        esc(paths)
     );
     h.push_str("</div></details>");
+}
+
+/// The inputs of the report as shell words, for a command line to copy (`FILE` for standard
+/// input and streams, which cannot be read again).
+fn source_words(r: &Report) -> String {
+    let mut words: Vec<String> = r
+        .input
+        .sources
+        .iter()
+        .map(|s| {
+            if s.name == "-" {
+                "FILE".to_string()
+            } else {
+                shell_word(&s.name)
+            }
+        })
+        .collect();
+    words.dedup();
+    if words.is_empty() {
+        words.push("FILE".into());
+    }
+    words.join(" ")
+}
+
+/// `s` as one POSIX shell word: as is when it is plain, else single-quoted.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn traces(r: &Report, h: &mut String) {
     let Some(t) = &r.traces else {
         return;
     };
+    let paths = source_words(r);
     let _ = write!(
         h,
         "<h2>Request traces</h2><div class=\"cards\"><div class=\"card\"><b>{}</b>traces</div><div class=\"card\"><b>{}</b>with errors</div><div class=\"card\"><b>{}</b>evicted early</div><div class=\"card\"><b>{}</b>span p99</div></div>",
@@ -560,7 +596,7 @@ fn traces(r: &Report, h: &mut String) {
                 thousands(g.count),
                 esc(&g.key)
             );
-            trace_details(&g.example, h);
+            trace_details(&g.example, &paths, h);
             h.push_str("</td></tr>");
         }
         h.push_str("</tbody></table>");
@@ -568,7 +604,7 @@ fn traces(r: &Report, h: &mut String) {
     if !t.slowest.is_empty() {
         h.push_str("<h2>Longest requests</h2>");
         for s in &t.slowest {
-            trace_details(s, h);
+            trace_details(s, &paths, h);
         }
     }
 }
@@ -589,6 +625,23 @@ mod tests {
         );
         assert_eq!(esc("a\"b'c&"), "a&quot;b&#39;c&amp;");
         assert_eq!(esc("x\u{1b}[31my\u{202e}"), "x\\u{1b}[31my\\u{202e}");
+    }
+
+    #[test]
+    fn trace_commands_name_the_inputs_as_shell_words() {
+        assert_eq!(shell_word("logs/app.log"), "logs/app.log");
+        assert_eq!(shell_word("my logs/a b.log"), "'my logs/a b.log'");
+        assert_eq!(shell_word("it's;rm -rf"), "'it'\\''s;rm -rf'");
+        assert_eq!(shell_word(""), "''");
+        let mut r =
+            crate::analyze_str("{\"level\":\"error\",\"msg\":\"boom\",\"request_id\":\"req-1\"}\n");
+        assert_eq!(
+            source_words(&r),
+            "FILE",
+            "standard input cannot be read again"
+        );
+        r.input.sources[0].name = "/var/log/app one.log".into();
+        assert_eq!(source_words(&r), "'/var/log/app one.log'");
     }
 
     #[test]
