@@ -51,9 +51,14 @@ pub struct TraceEvent {
     order: (u32, u64, u64),
 }
 
+/// Schema identifier of `trace --format json`.
+pub const TRACE_SCHEMA: &str = "logtriage.trace/v1";
+
 /// A request's timeline.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Timeline {
+    /// Always [`TRACE_SCHEMA`].
+    pub schema: &'static str,
     /// The request id searched for.
     pub request_id: String,
     /// Events in time order (untimed events keep their input position, after timed ones).
@@ -273,6 +278,7 @@ fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String
         .filter(|e| matches!(e.level.as_deref(), Some("error" | "fatal")))
         .count() as u64;
     Timeline {
+        schema: TRACE_SCHEMA,
         request_id: id.to_string(),
         span_ms: first.zip(last).map(|(f, l)| (l - f) as f64 / 1000.0),
         events,

@@ -424,6 +424,7 @@ fn trace_lists_one_requests_events_in_time_order() {
         String::from_utf8_lossy(&out.stderr)
     );
     let t = json(&out);
+    assert_eq!(t["schema"], "logtriage.trace/v1");
     let events = t["events"].as_array().unwrap();
     assert_eq!(events.len(), *n);
     let times: Vec<&str> = events.iter().map(|e| e["ts"].as_str().unwrap()).collect();
