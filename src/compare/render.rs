@@ -47,7 +47,7 @@ pub fn check_text(
     )?;
     writeln!(
         out,
-        "  baseline {} lines, {} errors · current {} lines, {} errors",
+        "  baseline {} non-blank lines, {} error lines · current {} non-blank lines, {} error lines",
         crate::render::thousands(r.baseline.lines),
         crate::render::thousands(r.baseline.errors),
         crate::render::thousands(r.current.lines),
@@ -116,6 +116,19 @@ fn md(s: &str) -> String {
     out
 }
 
+/// A finding's value as a person reads it: shares as percentages, counts as integers,
+/// durations and other measures to four significant digits.
+fn finding_value(metric: &str, v: f64) -> String {
+    if metric.ends_with("_rate") || metric.ends_with("_share") {
+        format!("{:.3}%", v * 100.0)
+    } else if v.fract() == 0.0 && (0.0..1e15).contains(&v) {
+        crate::render::thousands(v as u64)
+    } else {
+        let digits = (4 - v.abs().log10().floor() as i32 - 1).clamp(0, 6) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
 /// The check result as GitHub-flavoured Markdown.
 pub fn check_markdown(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     let head = if r.passed && nothing_checked(r) {
@@ -128,7 +141,7 @@ pub fn check_markdown(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### {head}\n")?;
     writeln!(
         out,
-        "Current `{}` ({} lines) against baseline `{}` ({} lines).\n",
+        "Current `{}` ({} non-blank lines) against baseline `{}` ({} non-blank lines).\n",
         md(&r.current.name),
         r.current.lines,
         md(&r.baseline.name),
@@ -160,8 +173,9 @@ pub fn check_markdown(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} |",
                 md(&cut(&f.metric, 120)),
-                f.baseline.map_or("–".into(), |v| format!("{v:.4}")),
-                format_args!("{:.4}", f.current),
+                f.baseline
+                    .map_or("–".into(), |v| finding_value(&f.metric, v)),
+                finding_value(&f.metric, f.current),
                 md(&f.reason)
             )?;
         }
@@ -319,7 +333,12 @@ fn change_rows(rows: &[Change], share: bool, latency: bool) -> Vec<[String; 4]> 
                     String::new()
                 }
             };
-            [sanitize(&c.metric).into_owned(), f(c.a), f(c.b), delta]
+            // `lines` are the non-blank lines rates are counted per (the JSON key stays).
+            let label = match c.metric.as_str() {
+                "lines" => "non-blank lines".to_string(),
+                m => sanitize(m).into_owned(),
+            };
+            [label, f(c.a), f(c.b), delta]
         })
         .collect()
 }

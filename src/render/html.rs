@@ -140,7 +140,7 @@ fn header(r: &Report, h: &mut String) {
     let _ = write!(
         h,
         "<div class=\"cards\"><div class=\"card\"><b>{}</b>lines</div><div class=\"card\"><b>{}</b>events</div>\
-<div class=\"card\"><b>{}</b>errors</div><div class=\"card\"><b>{rate}</b>error rate</div>\
+<div class=\"card\"><b>{}</b>errors</div><div class=\"card\"><b>{rate}</b>of events are errors</div>\
 <div class=\"card\"><b class=\"{}\">{}</b>worst severity</div><div class=\"card\"><b>{}</b>malformed</div></div>",
         thousands(i.lines),
         thousands(i.events),

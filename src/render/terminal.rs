@@ -217,7 +217,10 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     let errors = r.error_events();
     let rate = if i.events > 0 {
-        format!("error rate {:.2}%", errors as f64 * 100.0 / i.events as f64)
+        format!(
+            "errors {:.2}% of events",
+            errors as f64 * 100.0 / i.events as f64
+        )
     } else {
         String::new()
     };
