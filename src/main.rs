@@ -347,6 +347,7 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
     // Standard input may be a live pipe (`tail -f app.log | logtriage filter ERROR`): lines are
     // passed on as they arrive. (A redirected file still reads in whole chunks.)
     opts.streaming = inputs.iter().any(|i| matches!(i, source::Input::Stdin));
+    opts.with_source = f.with_filename || (inputs.len() > 1 && !f.no_filename);
     let spinner = cli::cloudwatch::fetch_spinner(&counters, true);
     let mut out = io::BufWriter::with_capacity(256 << 10, io::stdout());
     let outcome = logtriage::filter::run(&inputs, &pattern, &opts, &mut out)?;

@@ -33,34 +33,51 @@ fn prints_matching_lines_in_input_order_for_any_threads_and_chunk_size() {
         // lossily, so compare against the library on the raw bytes instead.
         let raw = std::fs::read(&a).unwrap();
         let p = FilterPattern::parse(pattern).unwrap();
-        let mut want = Vec::new();
+        // Several files: each line starts with its file's name, as with grep (and
+        // `--no-filename` leaves the lines as they are).
+        let (mut want, mut plain) = (Vec::new(), Vec::new());
         for line in raw.split_inclusive(|&c| c == b'\n') {
             let l = line.strip_suffix(b"\n").unwrap_or(line);
             let l = l.strip_suffix(b"\r").unwrap_or(l);
             if p.is_match(l) {
-                want.extend_from_slice(l);
-                want.push(b'\n');
+                want.extend_from_slice(format!("{}:", path_str(&a)).as_bytes());
+                for v in [&mut want, &mut plain] {
+                    v.extend_from_slice(l);
+                    v.push(b'\n');
+                }
             }
         }
-        want.extend_from_slice(expected(pattern, &text_b, false).as_bytes());
+        for l in expected(pattern, &text_b, false).lines() {
+            want.extend_from_slice(format!("{}:{l}\n", path_str(&b)).as_bytes());
+            plain.extend_from_slice(format!("{l}\n").as_bytes());
+        }
         assert!(!want.is_empty(), "{pattern} selects something");
         for (threads, chunk) in [("1", "1048576"), ("4", "97"), ("2", "4096")] {
-            let out = run(&[
-                "filter",
-                "-e",
-                pattern,
-                "-j",
-                threads,
-                "--chunk-size",
-                chunk,
-                path_str(&a),
-                path_str(&b),
-            ]);
+            let args = |names: &'static str| {
+                let mut v = vec![
+                    "filter",
+                    "-e",
+                    pattern,
+                    "-j",
+                    threads,
+                    "--chunk-size",
+                    chunk,
+                    path_str(&a),
+                    path_str(&b),
+                ];
+                if !names.is_empty() {
+                    v.push(names);
+                }
+                v
+            };
+            let out = run(&args(""));
             assert_eq!(out.status.code(), Some(0), "{pattern}");
             assert!(
                 out.stdout == want,
                 "{pattern} threads={threads} chunk={chunk}"
             );
+            let out = run(&args("--no-filename"));
+            assert!(out.stdout == plain, "{pattern} --no-filename");
         }
     }
 }
@@ -156,6 +173,7 @@ fn json_output_is_one_object_per_line() {
     assert_eq!(objs[0]["event"]["request_id"], "r1");
     assert_eq!(objs[0]["message"], "db down");
     assert_eq!(objs[0]["level"], "error");
+    assert_eq!(objs[0]["source"], "-", "standard input");
     assert_eq!(objs[1]["format"], "cloudwatch");
     assert_eq!(objs[1]["event"]["msg"], "export");
     assert_eq!(objs[2]["format"], "text");

@@ -369,6 +369,13 @@ pub struct FilterArgs {
     /// Select the lines that do not match.
     #[arg(short = 'v', long)]
     pub invert_match: bool,
+    /// Start each line with its file's name and a colon (the default when several files are
+    /// read, as with grep).
+    #[arg(short = 'H', long, conflicts_with = "no_filename")]
+    pub with_filename: bool,
+    /// Never start lines with their file's name.
+    #[arg(long)]
+    pub no_filename: bool,
     /// Output: the lines unchanged (`text`), or one JSON object per selected line (`json`).
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,

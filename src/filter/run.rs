@@ -49,6 +49,9 @@ pub struct FilterOptions {
     /// Input arrives over time (`tail -f … |`): pass lines on as they come, and flush the
     /// output after each batch, instead of filling whole chunks first.
     pub streaming: bool,
+    /// Start each printed line with its input's name and a colon, like `grep -H` (the JSON
+    /// output always names it).
+    pub with_source: bool,
 }
 
 impl Default for FilterOptions {
@@ -62,6 +65,7 @@ impl Default for FilterOptions {
             max_decompressed_bytes: 64 << 30,
             cancel: None,
             streaming: false,
+            with_source: false,
         }
     }
 }
@@ -105,24 +109,36 @@ pub fn run(
     let mut outcome = FilterOutcome::default();
     let parser = Parser::new(crate::record::fields::FieldSpec::with_defaults());
     let mode = opts.mode;
+    let names: Vec<String> = inputs.iter().map(Input::name).collect();
 
     let write_result = std::thread::scope(|scope| {
         for _ in 0..threads {
             let rx = work_rx.clone();
             let done_tx = done_tx.clone();
             let buf_tx = buf_tx.clone();
-            let (parser, long_lines) = (&parser, &long_lines);
+            let (parser, long_lines, names) = (&parser, &long_lines, &names);
             scope.spawn(move || {
                 for chunk in rx.iter() {
                     let mut fields = Fields::new(parser.spec().slot_count());
                     let mut buf = Vec::new();
                     let mut selected = 0u64;
+                    let source = names.get(chunk.source as usize).map_or("-", String::as_str);
                     // Lines over the cap are never selected, not even with `-v`.
                     let oversize = runs_within(chunk.bytes(), opts.max_line_bytes, |run| {
                         pattern.select_lines(run, opts.invert, |lines, n| {
                             selected += n;
                             match mode {
                                 OutputMode::Count => {}
+                                OutputMode::Lines if opts.with_source => {
+                                    for line in lines.split_inclusive(|&b| b == b'\n') {
+                                        buf.extend_from_slice(source.as_bytes());
+                                        buf.push(b':');
+                                        buf.extend_from_slice(line);
+                                        if line.last() != Some(&b'\n') {
+                                            buf.push(b'\n');
+                                        }
+                                    }
+                                }
                                 OutputMode::Lines => {
                                     buf.extend_from_slice(lines);
                                     if lines.last() != Some(&b'\n') {
@@ -132,7 +148,7 @@ pub fn run(
                                 OutputMode::Json => {
                                     for line in lines.split_inclusive(|&b| b == b'\n') {
                                         let line = trim_eol(line);
-                                        json_event(parser, &mut fields, line, &mut buf);
+                                        json_event(parser, &mut fields, line, source, &mut buf);
                                     }
                                 }
                             }
@@ -279,10 +295,17 @@ fn push_raw_json(v: &[u8], out: &mut Vec<u8>) {
 }
 
 /// Writes one selected line as a JSON object and a newline:
-/// `{"format", "ts", "level", "message", "event"}` where `event` is the line's JSON object for
-/// JSON and CloudWatch-export lines (embedded as written, it was validated) and `null`
-/// otherwise, and `line` is the whole line as a string (lossy UTF-8).
-pub fn json_event<'a>(parser: &Parser, fields: &mut Fields<'a>, line: &'a [u8], out: &mut Vec<u8>) {
+/// `{"format", "ts", "level", "message", "event", "line", "source"}` where `event` is the line's
+/// JSON object for JSON and CloudWatch-export lines (embedded as written, it was validated) and
+/// `null` otherwise, `line` is the whole line as a string (lossy UTF-8) and `source` the name of
+/// the input it came from.
+pub fn json_event<'a>(
+    parser: &Parser,
+    fields: &mut Fields<'a>,
+    line: &'a [u8],
+    source: &str,
+    out: &mut Vec<u8>,
+) {
     let parsed = parser.parse(line, fields);
     let (format, name) = match parsed {
         Parsed::Record(f) => (f, f.name()),
@@ -319,6 +342,8 @@ pub fn json_event<'a>(parser: &Parser, fields: &mut Fields<'a>, line: &'a [u8], 
     }
     out.extend_from_slice(b",\"line\":");
     push_json_str(out, &String::from_utf8_lossy(line));
+    out.extend_from_slice(b",\"source\":");
+    push_json_str(out, source);
     out.extend_from_slice(b"}\n");
 }
 
