@@ -690,6 +690,18 @@ impl<'s> Worker<'s> {
         } else {
             if parsed == Parsed::Record(Format::Text) {
                 agg.counts.text += 1;
+                // A plain-text line's message (after its time and level) is counted and mined
+                // like an event's: plain-text logs get top messages and templates too.
+                if let Some(msg) = crate::record::text::message(line) {
+                    let matcher = &shared.matcher;
+                    self.msg_hits.clear();
+                    agg.messages
+                        .observe_level(msg, level, &mut self.msg_hits, |m| {
+                            let mut v = Vec::new();
+                            matcher.text_hits(m, true, &mut v);
+                            v
+                        });
+                }
             }
             if let Some(l) = level {
                 agg.text_levels[l as usize] += 1;

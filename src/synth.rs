@@ -90,7 +90,8 @@ pub struct Truth {
     pub blank: u64,
     /// Events per level.
     pub levels: BTreeMap<String, u64>,
-    /// Count of every distinct message.
+    /// Count of every distinct message: of events, and of plain-text lines (the text after a
+    /// leading time and level word).
     pub messages: BTreeMap<String, u64>,
     /// Error events (error, fatal) per UTC minute, keyed `YYYY-MM-DDTHH:MM`.
     pub errors_per_minute: BTreeMap<String, u64>,
@@ -377,29 +378,39 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
         if cfg.format == SynthFormat::Mixed {
             let u = r.below(1000);
             if u < 6 {
-                let line = match u {
-                    0 => format!(
-                        "{} INFO  starting agent version 2.{}.{}",
-                        &ts[..19].replace('T', " "),
-                        r.below(9),
-                        r.below(30)
+                // The line, and its message: what follows a leading time and level word.
+                let (line, msg) = match u {
+                    0 => {
+                        let msg =
+                            format!("starting agent version 2.{}.{}", r.below(9), r.below(30));
+                        (format!("{} INFO  {msg}", &ts[..19].replace('T', " ")), msg)
+                    }
+                    1 => (
+                        "Listening on :8080".to_string(),
+                        "Listening on :8080".to_string(),
                     ),
-                    1 => "Listening on :8080".to_string(),
-                    2 => format!(
-                        "npm WARN deprecated glob@{}.0.0: this version is no longer supported",
-                        r.below(9)
-                    ),
-                    3 => format!(
-                        "{} [warn] worker {} exited with status 1, restarting",
-                        &ts[..19].replace('T', " "),
-                        r.below(64)
-                    ),
-                    _ => format!(
-                        "Downloading model weights: {}% ({} MB)",
-                        r.below(100),
-                        r.below(900)
-                    ),
+                    2 => {
+                        let l = format!(
+                            "npm WARN deprecated glob@{}.0.0: this version is no longer supported",
+                            r.below(9)
+                        );
+                        (l.clone(), l)
+                    }
+                    3 => {
+                        let msg =
+                            format!("worker {} exited with status 1, restarting", r.below(64));
+                        (format!("{} [warn] {msg}", &ts[..19].replace('T', " ")), msg)
+                    }
+                    _ => {
+                        let l = format!(
+                            "Downloading model weights: {}% ({} MB)",
+                            r.below(100),
+                            r.below(900)
+                        );
+                        (l.clone(), l)
+                    }
                 };
+                *truth.messages.entry(msg).or_default() += 1;
                 truth.non_json += 1;
                 emit(&mut truth, &mut buf, line.as_bytes(), out)?;
                 continue;
@@ -418,6 +429,7 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                     "\t/app/main.go:42 +0x1d".to_string(),
                     "exit status 2".to_string(),
                 ] {
+                    *truth.messages.entry(line.trim().to_string()).or_default() += 1;
                     truth.non_json += 1;
                     emit(&mut truth, &mut buf, line.as_bytes(), out)?;
                     buf.clear();

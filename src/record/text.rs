@@ -36,6 +36,33 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     }
 }
 
+/// The message of a text line: what follows a leading timestamp and a leading level word
+/// (`ERROR`, `[warn]`, `INFO:`), trimmed; `None` when nothing is left. A level word further in
+/// (`npm WARN deprecated`) stays part of the message.
+pub fn message(line: &[u8]) -> Option<&[u8]> {
+    let mut rest = line;
+    if let Some((_, used)) = time::parse_rfc3339_prefix(line) {
+        rest = &line[used..];
+    }
+    rest = rest.trim_ascii_start();
+    if let Some(word) = level_word(rest) {
+        // Only a level at the very start (after an opening bracket) is a prefix.
+        let offset = word.as_ptr() as usize - rest.as_ptr() as usize;
+        if offset <= 1 {
+            let mut after = &rest[offset + word.len()..];
+            if let [b']' | b'>' | b')', tail @ ..] = after {
+                after = tail;
+            }
+            if let [b':', tail @ ..] = after {
+                after = tail;
+            }
+            rest = after;
+        }
+    }
+    let m = rest.trim_ascii();
+    (!m.is_empty()).then_some(m)
+}
+
 fn level_word(s: &[u8]) -> Option<&[u8]> {
     let window = &s[..s.len().min(LEVEL_WINDOW)];
     let mut i = 0;
@@ -87,6 +114,27 @@ mod tests {
         assert_eq!(level("[warn] worker exited").as_deref(), Some("warn"));
         assert_eq!(level("npm WARN deprecated glob").as_deref(), Some("WARN"));
         assert_eq!(level("E: FATAL failure").as_deref(), Some("FATAL"));
+    }
+
+    #[test]
+    fn the_message_is_what_follows_time_and_level() {
+        let m = |s: &str| message(s.as_bytes()).map(|w| String::from_utf8_lossy(w).into_owned());
+        assert_eq!(
+            m("2026-02-06 10:02:26 DEBUG pool stats").as_deref(),
+            Some("pool stats")
+        );
+        assert_eq!(
+            m("2026-02-06T10:02:26.120Z [warn] worker exited ").as_deref(),
+            Some("worker exited")
+        );
+        assert_eq!(m("INFO:     GET /health").as_deref(), Some("GET /health"));
+        assert_eq!(
+            m("npm WARN deprecated glob").as_deref(),
+            Some("npm WARN deprecated glob")
+        );
+        assert_eq!(m("exit status 2").as_deref(), Some("exit status 2"));
+        assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+        assert_eq!(m("   "), None);
     }
 
     #[test]
