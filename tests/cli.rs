@@ -35,8 +35,14 @@ fn bad_usage_is_a_one_line_error_with_exit_2() {
         ),
         (&["filter", "--chunk-size", "0", "x", "-"], "chunk-size"),
         (&["analyze", "-j", "5000", "-"], "threads"),
-        (&["analyze", "--bucket", "1.5s", "-"], "whole number of seconds"),
-        (&["analyze", "--max-line-bytes", "1.5M", "-"], "whole numbers"),
+        (
+            &["analyze", "--bucket", "1.5s", "-"],
+            "whole number of seconds",
+        ),
+        (
+            &["analyze", "--max-line-bytes", "1.5M", "-"],
+            "whole numbers",
+        ),
         (&["analyze", "--trace-idle", "-5m", "-"], "positive"),
         // A missing argument is named.
         (&["trace"], "<ID>"),

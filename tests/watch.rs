@@ -369,3 +369,40 @@ fn alerts_of_kind(text: &str, kind: &str) -> usize {
         .filter(|v| v["kind"] == kind)
         .count()
 }
+
+/// A replayed file folds a pattern's repeats into one line, which says when they happened
+/// (event time), not "in the last 10s" of arrival.
+#[test]
+fn repeats_say_when_they_happened() {
+    let text: String = (0..5)
+        .map(|i| {
+            format!(
+                "{{\"level\":\"fatal\",\"ts\":\"2026-02-06T10:{:02}:00Z\",\"msg\":\"OOMKilled\"}}\n",
+                i * 10
+            )
+        })
+        .collect();
+    let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
+    let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "alert")
+        .collect();
+    let repeat = alerts
+        .iter()
+        .find(|a| a["kind"] == "repeat")
+        .expect("a repeat");
+    assert_eq!(repeat["count"], 4);
+    assert_eq!(repeat["first_ts"], "2026-02-06T10:10:00.000Z");
+    assert_eq!(repeat["ts"], "2026-02-06T10:40:00.000Z");
+    let out = common::run_stdin(&["watch", "--color", "never"], text.as_bytes());
+    let human = String::from_utf8_lossy(&out.stdout);
+    let line = human
+        .lines()
+        .find(|l| l.contains('×'))
+        .expect("a repeat line");
+    assert!(
+        line.starts_with("10:40:00.000 CRIT  ×4 more from 10:10:00.000"),
+        "{line}"
+    );
+}

@@ -27,11 +27,12 @@ fn alert_line(a: &Alert, color: bool, width: usize) -> String {
     let mut text = String::new();
     match a.kind {
         AlertKind::Repeat => {
-            text.push_str(&format!(
-                "×{} in the last {}s  ",
-                a.count,
-                a.window_secs.unwrap_or(10)
-            ));
+            // The line's time is the last repeat's; say when the first one was.
+            let first = a.first_ts.as_deref().and_then(|t| t.get(11..23));
+            match first {
+                Some(f) if a.count > 1 => text.push_str(&format!("×{} more from {f}  ", a.count)),
+                _ => text.push_str(&format!("×{} more  ", a.count)),
+            }
         }
         AlertKind::ErrorSpike | AlertKind::UnknownErrors | AlertKind::Pattern => {}
     }

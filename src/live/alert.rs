@@ -1,9 +1,12 @@
 //! Turning tapped lines into alerts a person can follow during an incident.
 //!
 //! - **Catalog hits** at `--min-severity` or worse alert at once. **Folding:** after a pattern
-//!   alerted, its further hits within the fold window (10 s) are counted, not printed; when the
-//!   window ends a single `×N in the last 10s` line reports them and a new window starts, so a
-//!   storm prints one line per pattern per 10 s.
+//!   alerted, its further hits arriving within the fold window (10 s) are counted, not
+//!   printed; when the window ends a single `×N more from <time>` line reports them (the event
+//!   times of the first and last of them) and a new window starts, so a storm prints one line
+//!   per pattern per 10 s. The window is in arrival time, to pace live output: a file replayed
+//!   at once folds all its repeats, whatever their event times, and the line says when they
+//!   happened.
 //! - **Error-rate spikes.** Error lines are counted in 10-second buckets of event time. The
 //!   baseline is an exponentially weighted mean m and variance v of the previous buckets
 //!   (weight 0.1, so roughly the last 10; empty buckets count as 0). The current bucket alerts
@@ -87,15 +90,21 @@ pub struct Alert {
     pub line: Option<u64>,
     /// Events the alert stands for (folded repeats, errors in the bucket, burst size).
     pub count: u64,
-    /// Over how many seconds `count` was seen (for repeats, spikes and bursts).
+    /// Over how many seconds `count` was seen (for repeats, spikes and bursts; for repeats in
+    /// arrival time, the fold window).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_secs: Option<u64>,
+    /// For repeats: the event time of the first folded repeat (`ts` is the last one's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_ts: Option<String>,
 }
 
 #[derive(Debug)]
 struct Fold {
     until: Instant,
     repeats: u64,
+    /// Event time of the first repeat folded in this window.
+    first_ts: Option<String>,
     last: Option<Alert>,
 }
 
@@ -223,10 +232,14 @@ impl Alerter {
                         line: Some(pos.line),
                         count: 1,
                         window_secs: None,
+                        first_ts: None,
                     };
                     match self.folds.get_mut(&pattern) {
                         Some(f) if now < f.until => {
                             f.repeats += 1;
+                            if f.repeats == 1 {
+                                f.first_ts = alert.ts.clone();
+                            }
                             f.last = Some(alert);
                         }
                         _ => {
@@ -235,6 +248,7 @@ impl Alerter {
                                 Fold {
                                     until: now + FOLD,
                                     repeats: 0,
+                                    first_ts: None,
                                     last: None,
                                 },
                             );
@@ -266,6 +280,7 @@ impl Alerter {
                             line: None,
                             count,
                             window_secs: Some(SPIKE_BUCKET_SECS as u64),
+                            first_ts: None,
                         });
                     }
                 }
@@ -350,6 +365,7 @@ impl Alerter {
             line: None,
             count,
             window_secs: Some(UNKNOWN_WINDOW.as_secs()),
+            first_ts: None,
         })
     }
 
@@ -369,6 +385,7 @@ impl Alerter {
                 a.kind = AlertKind::Repeat;
                 a.count = f.repeats;
                 a.window_secs = Some(FOLD.as_secs());
+                a.first_ts = f.first_ts.take();
                 out.push(a);
             }
             f.repeats = 0;
