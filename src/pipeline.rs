@@ -68,6 +68,9 @@ pub struct Config {
     pub filter: Option<Arc<crate::filter::FilterPattern>>,
     /// Put the merge state into the report (`--mergeable`), for `logtriage merge`.
     pub mergeable: bool,
+    /// Count the messages of plain-text lines that have a timestamp or a level word (off only
+    /// to compare with reports written before they were counted).
+    pub text_messages: bool,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             max_open_traces: crate::aggregate::requests::DEFAULT_MAX_OPEN,
             filter: None,
             mergeable: false,
+            text_messages: true,
         }
     }
 }
@@ -131,6 +135,7 @@ struct Shared {
     filter: Option<Arc<crate::filter::FilterPattern>>,
     traces: bool,
     mergeable: bool,
+    text_messages: bool,
 }
 
 impl Shared {
@@ -183,6 +188,7 @@ impl Shared {
             filter: config.filter.clone().filter(|f| !f.matches_all()),
             traces: config.traces,
             mergeable: config.mergeable,
+            text_messages: config.text_messages,
         }
     }
 
@@ -427,6 +433,7 @@ impl Config {
             }),
             latency_by: self.latency_by.clone(),
             trace_idle_secs: self.traces.then_some(self.trace_idle_secs),
+            text_messages: self.text_messages,
         }
     }
 
@@ -450,8 +457,12 @@ impl Config {
             self.slow_ms = Some(s.threshold_ms);
         }
         let Some(s) = &report.settings else {
+            // Written before reports recorded settings, and before plain-text lines had
+            // messages: read the other logs as it was read.
+            self.text_messages = false;
             return Ok(());
         };
+        self.text_messages = s.text_messages;
         self.top = s.top.max(1);
         for (name, path) in &s.fields {
             let slot = Slot::from_name(name)
@@ -691,8 +702,14 @@ impl<'s> Worker<'s> {
             if parsed == Parsed::Record(Format::Text) {
                 agg.counts.text += 1;
                 // A plain-text line's message (after its time and level) is counted and mined
-                // like an event's: plain-text logs get top messages and templates too.
-                if let Some(msg) = crate::record::text::message(line) {
+                // like an event's: plain-text logs get top messages and templates too. Only
+                // lines with a timestamp or a level word: not stack frames and banners.
+                let message = if shared.text_messages && (level.is_some() || time.is_some()) {
+                    crate::record::text::message(line)
+                } else {
+                    None
+                };
+                if let Some(msg) = message {
                     let matcher = &shared.matcher;
                     self.msg_hits.clear();
                     agg.messages

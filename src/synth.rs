@@ -90,8 +90,8 @@ pub struct Truth {
     pub blank: u64,
     /// Events per level.
     pub levels: BTreeMap<String, u64>,
-    /// Count of every distinct message: of events, and of plain-text lines (the text after a
-    /// leading time and level word).
+    /// Count of every distinct message: of events, and of plain-text lines with a time or a
+    /// level word (the text after them).
     pub messages: BTreeMap<String, u64>,
     /// Error events (error, fatal) per UTC minute, keyed `YYYY-MM-DDTHH:MM`.
     pub errors_per_minute: BTreeMap<String, u64>,
@@ -378,39 +378,45 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
         if cfg.format == SynthFormat::Mixed {
             let u = r.below(1000);
             if u < 6 {
-                // The line, and its message: what follows a leading time and level word.
+                // The line, and its message when it has a time or a level word: what follows
+                // them.
                 let (line, msg) = match u {
                     0 => {
                         let msg =
                             format!("starting agent version 2.{}.{}", r.below(9), r.below(30));
-                        (format!("{} INFO  {msg}", &ts[..19].replace('T', " ")), msg)
+                        (
+                            format!("{} INFO  {msg}", &ts[..19].replace('T', " ")),
+                            Some(msg),
+                        )
                     }
-                    1 => (
-                        "Listening on :8080".to_string(),
-                        "Listening on :8080".to_string(),
-                    ),
+                    1 => ("Listening on :8080".to_string(), None),
                     2 => {
                         let l = format!(
                             "npm WARN deprecated glob@{}.0.0: this version is no longer supported",
                             r.below(9)
                         );
-                        (l.clone(), l)
+                        (l.clone(), Some(l))
                     }
                     3 => {
                         let msg =
                             format!("worker {} exited with status 1, restarting", r.below(64));
-                        (format!("{} [warn] {msg}", &ts[..19].replace('T', " ")), msg)
+                        (
+                            format!("{} [warn] {msg}", &ts[..19].replace('T', " ")),
+                            Some(msg),
+                        )
                     }
-                    _ => {
-                        let l = format!(
+                    _ => (
+                        format!(
                             "Downloading model weights: {}% ({} MB)",
                             r.below(100),
                             r.below(900)
-                        );
-                        (l.clone(), l)
-                    }
+                        ),
+                        None,
+                    ),
                 };
-                *truth.messages.entry(msg).or_default() += 1;
+                if let Some(msg) = msg {
+                    *truth.messages.entry(msg).or_default() += 1;
+                }
                 truth.non_json += 1;
                 emit(&mut truth, &mut buf, line.as_bytes(), out)?;
                 continue;
@@ -429,7 +435,6 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                     "\t/app/main.go:42 +0x1d".to_string(),
                     "exit status 2".to_string(),
                 ] {
-                    *truth.messages.entry(line.trim().to_string()).or_default() += 1;
                     truth.non_json += 1;
                     emit(&mut truth, &mut buf, line.as_bytes(), out)?;
                     buf.clear();

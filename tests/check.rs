@@ -565,3 +565,56 @@ fn new_templates_rule_keeps_to_what_the_baseline_knows() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(status_of(&v, "new_templates"), "fail", "{v}");
 }
+
+/// A baseline written before reports recorded their settings (and before plain-text lines had
+/// messages) is compared with logs read as it was: its log checked against it passes, although
+/// the log's plain-text error lines would now mine into templates it does not list.
+#[test]
+fn an_old_baseline_is_compared_like_with_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..3000 {
+        text += &format!(
+            "{{\"level\":\"info\",\"ts\":\"2026-02-06T10:{:02}:{:02}Z\",\"msg\":\"request completed\"}}\n",
+            i / 60 % 60,
+            i % 60
+        );
+        if i % 50 == 0 {
+            text += &format!(
+                "2026-02-06T10:{:02}:{:02}Z ERROR payment gateway refused card {i}\n",
+                i / 60 % 60,
+                i % 60
+            );
+        }
+    }
+    let log = dir.path().join("mixed.log");
+    std::fs::write(&log, text).unwrap();
+    let base = dir.path().join("new.json");
+    analyze_to(&base, &[], &log);
+    let mut old: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    assert_eq!(old["settings"]["text_messages"], true);
+    assert!(old["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["template"].as_str().unwrap().contains("payment gateway")));
+    // What the previous version wrote: no settings, no plain-text messages.
+    let o = old.as_object_mut().unwrap();
+    o.remove("settings");
+    for key in ["templates", "messages"] {
+        o.get_mut(key)
+            .unwrap()
+            .as_array_mut()
+            .unwrap()
+            .retain(|t| !t.to_string().contains("payment gateway"));
+    }
+    // Written as logtriage writes it, the schema first (serde_json's map sorts the keys).
+    let schema = o.remove("schema").unwrap();
+    let rest = serde_json::to_string(&old).unwrap();
+    let old_path = dir.path().join("old.json");
+    std::fs::write(&old_path, format!("{{\"schema\":{schema},{}", &rest[1..])).unwrap();
+    let (code, v) = check(&old_path, &log);
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = check(&base, &log);
+    assert_eq!(code, 0, "{v}");
+}

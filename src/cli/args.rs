@@ -558,7 +558,7 @@ pub struct AnalyzeArgs {
 
     /// List every event slower than this (`500ms`, `1.5s`; a bare number is milliseconds;
     /// implies --latency).
-    #[arg(long, value_name = "DURATION", value_parser = parse_threshold_ms, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_threshold_ms)]
     pub slow: Option<f64>,
 
     /// Group events into request traces by request id. Opt-in for now, like --latency.
@@ -760,12 +760,14 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
 /// A duration in whole seconds (a bare number is seconds): `--bucket`, `--trace-idle`.
 pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
     let ms = parse_duration(s, Unit::S)?;
-    if ms % 1000.0 != 0.0 {
+    let secs = (ms / 1000.0).round();
+    // `4.1m` is 246 s, whatever the binary fraction makes of 4.1 × 60,000.
+    if (ms - secs * 1000.0).abs() > 1e-6 * ms.max(1.0) || secs < 1.0 {
         return Err(format!(
             "{s:?} is not a whole number of seconds (examples: 30s, 1m30s, 1h)"
         ));
     }
-    Ok((ms / 1000.0) as i64)
+    Ok(secs as i64)
 }
 
 /// `--slow`: a latency threshold in milliseconds (a bare number is milliseconds, like the
@@ -833,6 +835,8 @@ mod tests {
         assert_eq!(parse_duration_secs("1.5m"), Ok(90));
         assert_eq!(parse_duration_secs("2min"), Ok(120));
         assert_eq!(parse_duration_secs("1d"), Ok(86_400));
+        assert_eq!(parse_duration_secs("4.1m"), Ok(246));
+        assert_eq!(parse_duration_secs("1.1h"), Ok(3960));
         assert_eq!(parse_duration_ms("1.5s"), Ok(1500));
         assert_eq!(parse_duration_ms("1m30s"), Ok(90_000));
         assert_eq!(parse_duration_ms("90"), Ok(90_000), "bare: seconds");

@@ -799,11 +799,17 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         };
         !known.contains(t.template.as_str()) && (!specific(&t.template) || !covered())
     };
+    let at_levels = |t: &crate::report::TemplateEntry| -> u64 {
+        levels
+            .iter()
+            .map(|l| t.levels.get(*l).copied().unwrap_or(0))
+            .sum()
+    };
     let unbounded = c
         .templates
         .iter()
         .filter(is_new)
-        .filter(|t| cut_off(class(t)).is_none())
+        .filter(|t| cut_off(class(t)).is_none() && at_levels(t) > 0)
         .count();
     let is_new = |t: &&crate::report::TemplateEntry| is_new(t) && cut_off(class(t)).is_some();
     let candidates = c.templates.iter().filter(is_new).count();
@@ -813,7 +819,7 @@ fn new_templates(b: &Report, c: &Report, rules: &Rules) -> RuleOutcome {
         .iter()
         .filter(is_new)
         .filter_map(|t| {
-            let n: u64 = levels.iter().map(|l| t.levels.get(*l).copied().unwrap_or(0)).sum();
+            let n = at_levels(t);
             // Absent from a list that was cut: its baseline count is at most the cut-off.
             let bound = cut_off(class(t)).unwrap_or_default();
             (n > 0).then(|| {

@@ -119,7 +119,7 @@ fn md(s: &str) -> String {
 /// A finding's value as a person reads it: shares as percentages, counts as integers,
 /// durations and other measures to four significant digits.
 fn finding_value(metric: &str, v: f64) -> String {
-    if metric.ends_with("_rate") || metric.ends_with("_share") {
+    if metric == "error_rate" || metric == "malformed_share" {
         format!("{:.3}%", v * 100.0)
     } else if v.fract() == 0.0 && (0.0..1e15).contains(&v) {
         crate::render::thousands(v as u64)

@@ -43,6 +43,13 @@ pub fn message(line: &[u8]) -> Option<&[u8]> {
     let mut rest = line;
     if let Some((_, used)) = time::parse_rfc3339_prefix(line) {
         rest = &line[used..];
+    } else if let Some(inner) = line.strip_prefix(b"[") {
+        // `[2026-02-06T10:00:00Z] …`
+        if let Some((_, used)) = time::parse_rfc3339_prefix(inner) {
+            if inner.get(used) == Some(&b']') {
+                rest = &inner[used + 1..];
+            }
+        }
     }
     rest = rest.trim_ascii_start();
     if let Some(word) = level_word(rest) {
@@ -133,6 +140,10 @@ mod tests {
             Some("npm WARN deprecated glob")
         );
         assert_eq!(m("exit status 2").as_deref(), Some("exit status 2"));
+        assert_eq!(
+            m("[2026-02-06T10:02:26Z] [ERROR] card refused").as_deref(),
+            Some("card refused")
+        );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
         assert_eq!(m("   "), None);
     }

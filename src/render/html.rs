@@ -532,22 +532,24 @@ fn trace_details(t: &TraceSummary, paths: &str, h: &mut String) {
     }
     let _ = write!(
         h,
-        "<div class=\"mute\">every event of this request, in order: <code>logtriage trace {} {}</code></div>",
+        "<div class=\"mute\">every event of this request, in order: <code>logtriage trace -- {} {}</code></div>",
         esc(&shell_word(&t.request_id)),
         esc(paths)
     );
     h.push_str("</div></details>");
 }
 
-/// The inputs of the report as shell words, for a command line to copy (`FILE` for standard
-/// input and streams, which cannot be read again).
+/// The inputs of the report as shell words, for a command line to copy (after `--`): `FILE`
+/// for standard input, which cannot be read again, and for CloudWatch log groups (`trace`
+/// reads them with `--log-group`, which cannot follow `--`); past four files, `FILE…`.
 fn source_words(r: &Report) -> String {
+    const MAX_WORDS: usize = 4;
     let mut words: Vec<String> = r
         .input
         .sources
         .iter()
         .map(|s| {
-            if s.name == "-" {
+            if s.name == "-" || s.name.starts_with("cloudwatch:") {
                 "FILE".to_string()
             } else {
                 shell_word(&s.name)
@@ -555,8 +557,8 @@ fn source_words(r: &Report) -> String {
         })
         .collect();
     words.dedup();
-    if words.is_empty() {
-        words.push("FILE".into());
+    if words.is_empty() || words.len() > MAX_WORDS {
+        return "FILE…".into();
     }
     words.join(" ")
 }
@@ -642,6 +644,15 @@ mod tests {
         );
         r.input.sources[0].name = "/var/log/app one.log".into();
         assert_eq!(source_words(&r), "'/var/log/app one.log'");
+        r.input.sources = (0..5).map(|_| r.input.sources[0].clone()).collect();
+        for (i, s) in r.input.sources.iter_mut().enumerate() {
+            s.name = format!("a{i}.log");
+        }
+        assert_eq!(
+            source_words(&r),
+            "FILE…",
+            "a long list is not repeated in every trace"
+        );
     }
 
     #[test]

@@ -524,7 +524,7 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
             writeln!(
                 out,
                 "    {:<8} {}  p50 {}  p99 {}  ({} events)",
-                g.by,
+                sanitize(&g.by),
                 style.paint("33", &fit(&sanitize(&g.key), 48)),
                 human_ms(g.stats.p50.unwrap_or(0.0)),
                 human_ms(g.stats.p99.unwrap_or(0.0)),
@@ -610,7 +610,11 @@ fn write_latency_groups(
             "slowest groups (highest p99, {PER_DIMENSION} per dimension; all in the JSON report):"
         ))
     )?;
-    let by_w = rows.iter().map(|g| g.by.len()).max().unwrap_or(0);
+    let by_w = rows
+        .iter()
+        .map(|g| sanitize(&g.by).chars().count())
+        .max()
+        .unwrap_or(0);
     let count_w = rows
         .iter()
         .map(|g| thousands(g.stats.count).len())
@@ -638,7 +642,7 @@ fn write_latency_groups(
         writeln!(
             out,
             "    {:<by_w$}  {key}{:pad$}  {:>count_w$}  {:>10}  {:>10}  {:>10}  {:>10}",
-            g.by,
+            sanitize(&g.by),
             "",
             thousands(g.stats.count),
             cell(g.stats.p50),

@@ -81,6 +81,7 @@ pub fn merge(
                     && s.latency_field == s0.latency_field
                     && s.latency_by == s0.latency_by
                     && s.trace_idle_secs == s0.trace_idle_secs
+                    && s.text_messages == s0.text_messages
             })
         })
     });

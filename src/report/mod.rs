@@ -358,6 +358,7 @@ pub struct InputSummary {
 
 /// The options of a run that shape its numbers, beyond `input.filter` and `latency.slow`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Settings {
     /// `--top`: entries listed per section.
     pub top: usize,
@@ -370,6 +371,9 @@ pub struct Settings {
     pub latency_by: Vec<String>,
     /// `--trace-idle` in seconds, with `--traces`.
     pub trace_idle_secs: Option<i64>,
+    /// Plain-text lines with a timestamp or level word count as messages (and templates);
+    /// reports written before they did read `false`.
+    pub text_messages: bool,
 }
 
 /// What `--filter` did.
