@@ -585,20 +585,14 @@ fn write_latency_groups(
             dims.push(&g.by);
         }
     }
+    // The report lists each dimension's groups by p99, highest first.
     for dim in dims {
-        let mut of: Vec<_> = l
-            .groups
-            .iter()
-            .filter(|g| g.by == dim && g.key != crate::aggregate::latency::OTHER)
-            .collect();
-        of.sort_by(|a, b| {
-            b.stats
-                .p99
-                .unwrap_or(0.0)
-                .total_cmp(&a.stats.p99.unwrap_or(0.0))
-                .then_with(|| a.key.cmp(&b.key))
-        });
-        rows.extend(of.into_iter().take(PER_DIMENSION));
+        rows.extend(
+            l.groups
+                .iter()
+                .filter(|g| g.by == dim && g.key != crate::aggregate::latency::OTHER)
+                .take(PER_DIMENSION),
+        );
     }
     if rows.is_empty() {
         return Ok(());
