@@ -207,7 +207,9 @@ impl<T> Open<T> {
 
     /// Adds a later part of the same request; `services` maps the part's service indices
     /// (`u16::MAX`: no room left for the name) and `text` makes its slowest message ours.
-    fn absorb<U>(&mut self, o: Open<U>, services: &[u16], text: impl FnOnce(U) -> T) {
+    /// The part is borrowed, not moved (a move copies the whole state): its first error is
+    /// taken out of it.
+    fn absorb<U>(&mut self, o: &mut Open<U>, services: &[u16], text: impl FnOnce(&U) -> T) {
         self.first_us = min_opt(self.first_us, o.first_us);
         self.last_us = max_opt(self.last_us, o.last_us);
         self.events += o.events;
@@ -218,12 +220,12 @@ impl<T> Open<T> {
                 _ => {}
             }
         }
-        if let Some((ms, m)) = o.slowest {
-            if self.slowest.as_ref().is_none_or(|(x, _)| ms > *x) {
-                self.slowest = Some((ms, text(m)));
+        if let Some((ms, m)) = &o.slowest {
+            if self.slowest.as_ref().is_none_or(|(x, _)| ms > x) {
+                self.slowest = Some((*ms, text(m)));
             }
         }
-        if let Some(e) = o.first_error {
+        if let Some(e) = o.first_error.take() {
             if self.first_error.as_ref().is_none_or(|f| e.earlier_than(f)) {
                 self.first_error = Some(e);
             }
@@ -880,10 +882,14 @@ impl Merger {
         let Fragment {
             table, text: ftext, ..
         } = &mut f;
-        // A request's traces that ended within the chunk come before its open one.
-        for e in closed.drain(..).chain(table.drain()) {
+        // A request's traces that ended within the chunk come before its open one. The
+        // pieces are merged where they lie and the table is cleared after: draining moved each
+        // state out first.
+        for e in closed.iter_mut().chain(table.iter_mut()) {
             self.merge_piece(e, ftext, &services);
         }
+        table.clear();
+        closed.clear();
         f.closed = closed;
         if self.spares.len() < MAX_SPARE_FRAGMENTS {
             f.text.clear();
@@ -901,7 +907,7 @@ impl Merger {
 
     /// Adds what a chunk says about one request to its open trace; a request idle for longer
     /// than the window since that trace's last event starts a new trace instead.
-    fn merge_piece(&mut self, e: FragEntry, ftext: &[u8], services: &[u16]) {
+    fn merge_piece(&mut self, e: &mut FragEntry, ftext: &[u8], services: &[u16]) {
         self.max_time = max_opt(self.max_time, e.state.last_us);
         self.min_time = min_opt(self.min_time, e.state.first_us);
         // Fragments and the merger hash ids with the same fixed hasher.
@@ -912,7 +918,7 @@ impl Merger {
         let found = self.open.find_mut(hash, |r| {
             r.hash == hash && span_of(text, slots[r.slot as usize].id) == id
         });
-        let part = e.state;
+        let part = &mut e.state;
         let idle_slot = match found {
             Some(r)
                 if matches!((slots[r.slot as usize].state.last_us, part.first_us),
@@ -925,7 +931,7 @@ impl Merger {
                 let before = o.state.last_us;
                 let slowest = o.state.slowest.as_ref().map(|(_, m)| *m);
                 o.state
-                    .absorb(part, services, |m| push_span(text, span_of(ftext, m)));
+                    .absorb(part, services, |m| push_span(text, span_of(ftext, *m)));
                 if let Some(old) = slowest {
                     if o.state.slowest.as_ref().map(|(_, m)| *m) != Some(old) {
                         self.garbage += old.1;
@@ -942,8 +948,7 @@ impl Merger {
             if let Ok(r) = self.open.find_entry(hash, |r| r.slot == slot) {
                 r.remove();
             }
-            let old = self.take_slot(slot);
-            self.retire(old, false);
+            self.retire_slot(slot);
         }
         let last = self.open_trace(hash, id, part, ftext, services);
         self.expire_at(last, hash);
@@ -955,30 +960,29 @@ impl Merger {
         &mut self,
         hash: u64,
         id: &[u8],
-        part: Open<Span>,
+        part: &mut Open<Span>,
         ftext: &[u8],
         services: &[u16],
     ) -> Option<i64> {
         let text = &mut self.text;
         let id = push_span(text, id);
-        let mut state = Open::default();
-        state.absorb(part, services, |m| push_span(text, span_of(ftext, m)));
-        let last = state.last_us;
-        let entry = Entry { hash, id, state };
         let slots = &mut self.slots;
         let i = match self.free.pop() {
-            Some(i) => {
-                // A freed slot holds `Entry::default()` (see `take_slot`), which owns nothing:
-                // overwriting it without a drop spares a read of its cold cache line (a plain
-                // assignment loaded it to drop it).
-                std::mem::forget(std::mem::replace(&mut slots[i as usize], entry));
-                i
-            }
+            // A freed slot holds `Entry::default()` (see `take_slot`): the state is built in
+            // place there.
+            Some(i) => i,
             None => {
-                slots.push(entry);
+                slots.push(Entry::default());
                 (slots.len() - 1) as u32
             }
         };
+        let entry = &mut slots[i as usize];
+        entry.hash = hash;
+        entry.id = id;
+        entry
+            .state
+            .absorb(part, services, |m| push_span(text, span_of(ftext, *m)));
+        let last = entry.state.last_us;
         let r = OpenRef {
             hash,
             last_us: last.unwrap_or(i64::MIN),
@@ -1047,8 +1051,8 @@ impl Merger {
             while let Some(&(hash, t)) = rest.first() {
                 let same_hash = rest.iter().take_while(|&&(h, _)| h == hash).count();
                 if same_hash == 1 {
-                    if let Some(e) = self.take_idle(hash, t) {
-                        self.retire(e, false);
+                    if let Some(slot) = self.take_idle_slot(hash, t) {
+                        self.retire_slot(slot);
                     }
                 } else {
                     // Different ids with one hash (or stale duplicates): by id.
@@ -1085,11 +1089,45 @@ impl Merger {
     /// Removes the open trace of `hash` whose last event is at `t`, if there is one (a trace
     /// that has had a later event since is not idle: its entry in `expiry` is stale).
     fn take_idle(&mut self, hash: u64, t: i64) -> Option<Entry> {
+        let slot = self.take_idle_slot(hash, t)?;
+        Some(self.take_slot(slot))
+    }
+
+    /// [`Merger::take_idle`], leaving the trace in its slot: see [`Merger::retire_slot`].
+    fn take_idle_slot(&mut self, hash: u64, t: i64) -> Option<u32> {
         let found = self
             .open
             .find_entry(hash, |r| r.hash == hash && r.last_us == t);
-        let r = found.ok()?.remove().0;
-        Some(self.take_slot(r.slot))
+        Some(found.ok()?.remove().0.slot)
+    }
+
+    /// [`Merger::retire`] of the trace in slot `i` (no longer in the open table), which is
+    /// freed. Most traces leave only their counts behind: those are read where they lie, and
+    /// only a trace the report keeps is moved out (moving every one cost a copy of the whole
+    /// state).
+    fn retire_slot(&mut self, i: u32) {
+        let e = &self.slots[i as usize];
+        let head = match (e.state.first_us, self.min_time) {
+            (Some(f), Some(min)) => f < min.saturating_add(self.idle_us),
+            _ => true,
+        };
+        let span = e.state.span_ms();
+        let kept = (self.hold && head)
+            || e.state.errors > 0
+            || self.stats.keeps(span, span_of(&self.text, e.id));
+        if kept {
+            let e = self.take_slot(i);
+            self.retire(e, false);
+            return;
+        }
+        self.garbage += e.text_len();
+        let events = e.state.events;
+        self.stats
+            .finish_lazy(events, span, 0, false, || unreachable!("not kept"));
+        // The slot is rebuilt in place by `open_trace`; its one owned part goes now.
+        let e = &mut self.slots[i as usize];
+        e.state = Open::default();
+        self.free.push(i);
     }
 
     /// Moves the trace out of slot `i` and frees the slot.
