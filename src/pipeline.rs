@@ -19,7 +19,7 @@ use crate::aggregate::latency::{
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
 use crate::aggregate::{Aggregators, MessageTally, Position};
 use crate::error::Error;
-use crate::matching::{Catalog, Matcher};
+use crate::matching::{Catalog, LiteralFilter, Matcher};
 use crate::record::fields::DEFAULT_ALIASES;
 use crate::record::time::TimeCache;
 use crate::record::Raw;
@@ -495,6 +495,8 @@ struct Worker<'s> {
     last_fragment_len: usize,
     agg: Aggregators,
     msg_hits: Vec<u16>,
+    /// Skips the literal automaton for messages that cannot hold a literal.
+    literal_filter: LiteralFilter,
     scratch: Vec<u16>,
     hits: Vec<u16>,
     time_cache: TimeCache,
@@ -513,6 +515,7 @@ impl<'s> Worker<'s> {
             last_fragment_len: 0,
             agg: shared.new_state(),
             msg_hits: Vec::new(),
+            literal_filter: shared.matcher.literal_filter(),
             scratch: Vec::new(),
             hits: Vec::new(),
             time_cache: TimeCache::default(),
@@ -651,11 +654,11 @@ impl<'s> Worker<'s> {
             agg.observe_event(format, level, time.is_some());
             self.msg_hits.clear();
             if let Some(msg) = rec.bytes(Slot::Message) {
-                let matcher = &shared.matcher;
+                let (matcher, filter) = (&shared.matcher, &mut self.literal_filter);
                 agg.messages
                     .observe_level(&msg, level, &mut self.msg_hits, |m| {
                         let mut v = Vec::new();
-                        matcher.text_hits(m, true, &mut v);
+                        matcher.message_hits(m, filter, &mut v);
                         v
                     });
             }
@@ -710,12 +713,12 @@ impl<'s> Worker<'s> {
                     None
                 };
                 if let Some(msg) = message {
-                    let matcher = &shared.matcher;
+                    let (matcher, filter) = (&shared.matcher, &mut self.literal_filter);
                     self.msg_hits.clear();
                     agg.messages
                         .observe_level(msg, level, &mut self.msg_hits, |m| {
                             let mut v = Vec::new();
-                            matcher.text_hits(m, true, &mut v);
+                            matcher.message_hits(m, filter, &mut v);
                             v
                         });
                 }

@@ -8,15 +8,20 @@
 //!
 //! Matching is split so the caller can cache the expensive part: [`Matcher::text_hits`] depends
 //! on a text alone (the aggregator memoises it per distinct message), and
-//! [`Matcher::event_hits`] adds the error field and the per-event conditions.
+//! [`Matcher::event_hits`] adds the error field and the per-event conditions. For messages,
+//! [`Matcher::message_hits`] first asks a per-thread [`LiteralFilter`] whether the message can
+//! hold a literal at all: most cannot, and the filter tells so at half the automaton's cost.
 
 pub mod catalog;
+pub mod grams;
 pub mod suggest;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 pub use catalog::{Catalog, CmpOp, CondValue, FieldCond, Pattern, Severity};
+
+pub use grams::LiteralFilter;
 
 use crate::record::{FieldSpec, Level, Record, Slot};
 
@@ -38,6 +43,8 @@ struct CompiledCond {
 #[derive(Debug)]
 pub struct Matcher {
     ac: Option<AhoCorasick>,
+    /// The automaton's literals (lowercase), for [`LiteralFilter`]s.
+    literals: Vec<Box<[u8]>>,
     /// For each automaton pattern: the catalog patterns using that literal.
     lit_refs: Vec<Vec<(u16, LitKind)>>,
     messages: Vec<Vec<String>>,
@@ -72,6 +79,7 @@ impl Matcher {
         };
         let mut m = Matcher {
             ac: None,
+            literals: Vec::new(),
             lit_refs: Vec::new(),
             messages: Vec::with_capacity(n),
             regexes: Vec::with_capacity(n),
@@ -137,8 +145,29 @@ impl Matcher {
                     .expect("literal automaton builds"),
             );
         }
+        m.literals = lits.into_iter().map(|l| l.into_bytes().into()).collect();
         m.lit_refs = lit_refs;
         m
+    }
+
+    /// A filter for [`Matcher::message_hits`], one per thread.
+    pub fn literal_filter(&self) -> LiteralFilter {
+        if self.ac.is_none() {
+            return LiteralFilter::off();
+        }
+        LiteralFilter::new(self.literals.iter().map(|l| &l[..]))
+    }
+
+    /// [`Matcher::text_hits`] of a message, with the literal automaton skipped when `filter`
+    /// shows the message holds no literal (the hits are the same).
+    pub fn message_hits(&self, text: &[u8], filter: &mut LiteralFilter, out: &mut Vec<u16>) {
+        let literals = || self.literals.iter().map(|l| &l[..]);
+        if filter.may_match(text, literals) {
+            self.text_hits(text, true, out);
+        } else {
+            let start = out.len();
+            self.regex_only_hits(text, start, out);
+        }
     }
 
     /// Patterns whose text clause holds for `text`, sorted and deduplicated, appended to `out`.
@@ -176,6 +205,12 @@ impl Matcher {
             w += 1;
         }
         out.truncate(w);
+        self.regex_only_hits(text, start, out);
+    }
+
+    /// Adds the patterns with a regex and no literal that match `text`; keeps `out[start..]`
+    /// sorted.
+    fn regex_only_hits(&self, text: &[u8], start: usize, out: &mut Vec<u16>) {
         if !self.regex_only.is_empty() {
             for &p in &self.regex_only {
                 if self.regexes[p as usize]
@@ -395,6 +430,56 @@ mod tests {
     fn every_builtin_example_behaves() {
         let failures = check_examples(&Catalog::builtin());
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The gram filter only skips work: after it has learnt (from messages that hold no
+    /// literal, the worst case for a literal among the test messages), every message has the
+    /// hits the automaton alone gives, whatever the case of its letters.
+    #[test]
+    fn filtered_message_hits_equal_the_automatons() {
+        let catalog = Catalog::builtin();
+        let mut spec = FieldSpec::with_defaults();
+        let m = Matcher::new(&catalog, &mut spec);
+        let mut filter = m.literal_filter();
+        let filler = |i: u32| format!("request {i} served for tenant t-{} in {}ms", i % 7, i % 90);
+        let mut got = Vec::new();
+        for i in 0..grams::LEARN_TEXTS {
+            got.clear();
+            m.message_hits(filler(i).as_bytes(), &mut filter, &mut got);
+        }
+        let mut texts: Vec<String> = (0..200).map(|i| filler(i + 7919)).collect();
+        for (i, lit) in m.literals.iter().enumerate() {
+            let lit = String::from_utf8_lossy(lit);
+            texts.push(lit.to_string());
+            texts.push(format!("op {i} failed: {}", lit.to_ascii_uppercase()));
+            let mixed: String = lit
+                .chars()
+                .enumerate()
+                .map(|(j, c)| {
+                    if j % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            texts.push(format!("{mixed} (attempt {i})"));
+        }
+        let mut want = Vec::new();
+        for t in &texts {
+            got.clear();
+            want.clear();
+            m.message_hits(t.as_bytes(), &mut filter, &mut got);
+            m.text_hits(t.as_bytes(), true, &mut want);
+            assert_eq!(got, want, "{t}");
+        }
+        // And it does skip: the filler messages, mostly.
+        let literals = || m.literals.iter().map(|l| &l[..]);
+        let skipped = texts[..200]
+            .iter()
+            .filter(|t| !filter.may_match(t.as_bytes(), literals))
+            .count();
+        assert!(skipped > 150, "{skipped}");
     }
 
     #[test]
