@@ -810,12 +810,17 @@ impl MessageTally {
             (count, err)
         };
         // Phase 1: τ from the shards' own top n.
-        let mut sums: Vec<u64> = Vec::new();
-        for s in &live {
-            for e in s.top_entries(n) {
-                sums.push(total(s.bytes_of(e)).0);
-            }
-        }
+        // Each shard's top is a selection over all its entries: one shard per thread.
+        use rayon::prelude::*;
+        let mut sums: Vec<u64> = live
+            .par_iter()
+            .flat_map_iter(|s| {
+                s.top_entries(n)
+                    .into_iter()
+                    .map(|e| total(s.bytes_of(e)).0)
+                    .collect::<Vec<u64>>()
+            })
+            .collect();
         sums.sort_unstable_by(|a, b| b.cmp(a));
         // A message in several shards' lists appears several times: deduplicating the values
         // can only lower τ, which keeps it a lower bound (more candidates, never fewer).

@@ -218,6 +218,19 @@ impl Miner {
         key
     }
 
+    /// [`Miner::add_n`] for a message already masked with [`mask::mask_into`] (callers
+    /// with many messages mask them in parallel; the miner itself is sequential).
+    pub fn add_n_masked(
+        &mut self,
+        masked: &str,
+        msg: &str,
+        n: u64,
+        levels: [u64; 6],
+        time_us: Option<i64>,
+    ) -> LineKey {
+        self.add_masked(masked, msg, n, levels, time_us)
+    }
+
     fn add_masked(
         &mut self,
         masked: &str,

@@ -595,10 +595,23 @@ fn unknown_templates(
             f.levels,
         )));
     }
-    rows.sort_unstable_by(order);
+    rows.par_sort_unstable_by(order);
+    // Decoding and masking are per message: done in parallel, in chunks so that the masked
+    // forms of all rows are never held at once. Mining itself is sequential (order matters).
     let mut first = Miner::new(MinerConfig::default());
-    for (_, text, count, lv) in rows {
-        first.add_n(&String::from_utf8_lossy(text), count, lv, None);
+    for block in rows.chunks(8192) {
+        let masked: Vec<(std::borrow::Cow<'_, str>, String)> = block
+            .par_iter()
+            .map(|&(_, text, _, _)| {
+                let text = crate::record::text_of(text);
+                let mut m = String::new();
+                crate::mine::mask::mask_into(&text, &mut m);
+                (text, m)
+            })
+            .collect();
+        for ((text, m), &(_, _, count, lv)) in masked.iter().zip(block) {
+            first.add_n_masked(m, text, count, lv, None);
+        }
     }
     let (templates, _) = first.templates();
     let rank = |l: &BTreeMap<String, u64>| match worst_level(l) {
@@ -713,16 +726,25 @@ impl Report {
                 .then(b.count.cmp(&a.count))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        let messages = agg
-            .messages
-            .top(opts.top)
-            .into_iter()
-            .map(|m| MessageEntry {
-                message: m.text,
-                count: m.count,
-                exact: m.exact,
-            })
-            .collect();
+        // Mining the templates is the longest step here: the top messages and the latency
+        // report are built meanwhile on the other thread.
+        let (templates, (messages, latency)) = rayon::join(
+            || unknown_templates(&agg.messages, opts.top),
+            || {
+                let messages: Vec<MessageEntry> = agg
+                    .messages
+                    .top(opts.top)
+                    .into_iter()
+                    .map(|m| MessageEntry {
+                        message: m.text,
+                        count: m.count,
+                        exact: m.exact,
+                    })
+                    .collect();
+                let latency = latency.then(|| latency_report(agg, lines, &sources, opts.top));
+                (messages, latency)
+            },
+        );
         let res = agg.timeline.resolution_secs();
         let width = match opts.bucket_secs {
             Some(w) => w.max(res),
@@ -745,7 +767,6 @@ impl Report {
                 errors: b.errors,
             })
             .collect();
-        let latency = latency.then(|| latency_report(agg, lines, &sources, opts.top));
         let bytes = sources.iter().map(|s| s.bytes).sum();
         let lines = sources.iter().map(|s| s.lines).sum();
         Report {
@@ -789,7 +810,7 @@ impl Report {
             text_levels: level_map(&agg.text_levels),
             patterns,
             messages,
-            templates: unknown_templates(&agg.messages, opts.top),
+            templates,
             timeline: TimelineReport {
                 bucket_seconds: width,
                 buckets,
