@@ -14,7 +14,7 @@ use crossbeam_channel as chan;
 use std::borrow::Cow;
 
 use crate::aggregate::latency::{
-    parse_duration_text, route_of, Dimension, Latency, SlowEvent, Unit,
+    parse_duration_text, route_into, Dimension, Latency, SlowEvent, Unit,
 };
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
 use crate::aggregate::{Aggregators, MessageTally, Position};
@@ -500,6 +500,8 @@ struct Worker<'s> {
     msg_hits: Vec<u16>,
     /// Skips the literal automaton for messages that cannot hold a literal.
     literal_filter: LiteralFilter,
+    /// The HTTP route of the event being timed, reused.
+    route_buf: String,
     scratch: Vec<u16>,
     hits: Vec<u16>,
     time_cache: TimeCache,
@@ -519,6 +521,7 @@ impl<'s> Worker<'s> {
             agg: shared.new_state(),
             msg_hits: Vec::new(),
             literal_filter: shared.matcher.literal_filter(),
+            route_buf: String::new(),
             scratch: Vec::new(),
             hits: Vec::new(),
             time_cache: TimeCache::default(),
@@ -683,7 +686,16 @@ impl<'s> Worker<'s> {
                     }
                     Some(Ok(ms)) => {
                         if shared.latency {
-                            observe_latency(shared, agg, &rec, &self.hits, ms, time, pos);
+                            observe_latency(
+                                shared,
+                                agg,
+                                &rec,
+                                &self.hits,
+                                ms,
+                                time,
+                                pos,
+                                &mut self.route_buf,
+                            );
                         }
                         Some(ms)
                     }
@@ -1028,6 +1040,7 @@ fn observe_request(
 
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog
 /// pattern hit and the `--latency-by` fields. Keys are the logged bytes (no decoding).
+#[allow(clippy::too_many_arguments)]
 fn observe_latency(
     shared: &Shared,
     agg: &mut Aggregators,
@@ -1036,6 +1049,7 @@ fn observe_latency(
     ms: f64,
     time: Option<i64>,
     pos: Position,
+    route_buf: &mut String,
 ) {
     let bytes_of = |slot: u16| rec.fields.get(slot as usize).map(|r| r.to_bytes());
     let first = |slots: &[u16]| slots.iter().find_map(|&s| bytes_of(s));
@@ -1049,7 +1063,8 @@ fn observe_latency(
         None => first(&shared.route_slots[1]).map(|p| {
             let method = first(&shared.route_slots[0]);
             let method = method.as_deref().map(crate::record::text_of);
-            Cow::Owned(route_of(method.as_deref(), &crate::record::text_of(&p)).into_bytes())
+            route_into(method.as_deref(), &crate::record::text_of(&p), route_buf);
+            Cow::Borrowed(route_buf.as_bytes())
         }),
     };
     let by: Vec<Vec<u8>> = shared

@@ -693,8 +693,15 @@ impl Latency {
 /// Masks the variable parts of a URL path so requests group by route: path segments with a
 /// digit, or long hex/ULID/UUID-like tokens, become `:id`; the query string is dropped.
 pub fn route_of(method: Option<&str>, path: &str) -> String {
-    let path = path.split(['?', '#']).next().unwrap_or("");
     let mut out = String::with_capacity(path.len() + 8);
+    route_into(method, path, &mut out);
+    out
+}
+
+/// [`route_of`] written into `out` (cleared first): the hot path reuses one buffer.
+pub fn route_into(method: Option<&str>, path: &str, out: &mut String) {
+    out.clear();
+    let path = path.split(['?', '#']).next().unwrap_or("");
     if let Some(m) = method {
         out.push_str(m);
         out.push(' ');
@@ -712,7 +719,6 @@ pub fn route_of(method: Option<&str>, path: &str) -> String {
             seg
         });
     }
-    out
 }
 
 #[cfg(test)]
