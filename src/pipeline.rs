@@ -379,17 +379,20 @@ pub fn analyze(
         bucket_secs: config.bucket_secs,
     };
     let partial = cancelled || !failures.is_empty();
-    let mut report = Report::build(
-        &agg,
-        &lines,
-        traces.as_ref(),
-        shared.latency,
-        catalog,
-        sources,
-        oversize + agg.counts.oversize,
-        partial,
-        &opts,
-    );
+    // On the run's pool: the report's parallel steps use `--threads` threads, not all cores.
+    let mut report = pool.install(|| {
+        Report::build(
+            &agg,
+            &lines,
+            traces.as_ref(),
+            shared.latency,
+            catalog,
+            sources,
+            oversize + agg.counts.oversize,
+            partial,
+            &opts,
+        )
+    });
     describe_run(config, &agg, &mut report);
     if shared.mergeable {
         let messages = std::mem::replace(&mut agg.messages, MessageTally::new(16)).into_counter();
@@ -402,9 +405,9 @@ pub fn analyze(
         );
         report.state = Some(Box::new(state));
     }
-    // Freeing the tables of a big run takes a while (10-20 ms for 1 GB, on one thread); the
-    // report does not wait for it.
-    rayon::spawn(move || drop((agg, traces, lines, trace_shard)));
+    // Freeing the tables of a big run takes a while (10-20 ms for 1 GB); the report does not
+    // wait for it. Dropping the pool lets its threads finish this job first.
+    pool.spawn(move || drop((agg, traces, lines, trace_shard)));
     Ok(Analysis { report, failures })
 }
 
@@ -1134,7 +1137,8 @@ pub fn analyze_str(text: &str) -> Report {
     analyze_bytes(text.as_bytes(), &catalog, &config)
 }
 
-/// Analyses in-memory bytes as one source named `-`, on the calling thread.
+/// Analyses in-memory bytes as one source named `-`, on the calling thread (the report's
+/// template mining may use rayon's global pool).
 ///
 /// Compiles the catalog on every call; to analyse many small inputs with one catalog, build a
 /// [`BytesAnalyzer`] once.
@@ -1147,6 +1151,8 @@ pub struct BytesAnalyzer<'c> {
     shared: Shared,
     catalog: &'c Catalog,
     config: Config,
+    /// The literal filter, kept from one input to the next: it learns once, not per input.
+    literal_filter: std::sync::Mutex<Option<LiteralFilter>>,
 }
 
 impl<'c> BytesAnalyzer<'c> {
@@ -1156,6 +1162,7 @@ impl<'c> BytesAnalyzer<'c> {
             shared: Shared::new(catalog, config),
             catalog,
             config: config.clone(),
+            literal_filter: std::sync::Mutex::new(None),
         }
     }
 
@@ -1164,6 +1171,10 @@ impl<'c> BytesAnalyzer<'c> {
         let config = &self.config;
         let merger = std::sync::Mutex::new(self.shared.new_merger());
         let mut worker = Worker::new(&self.shared, &merger);
+        let kept = self.literal_filter.lock().ok().and_then(|mut f| f.take());
+        if let Some(f) = kept {
+            worker.literal_filter = f;
+        }
         let chunker = Chunker {
             chunk_size: config.chunk_size.max(1),
             max_line_bytes: config.max_line_bytes,
@@ -1175,6 +1186,12 @@ impl<'c> BytesAnalyzer<'c> {
             worker.process(&c);
             true
         });
+        if let Ok(mut f) = self.literal_filter.lock() {
+            *f = Some(std::mem::replace(
+                &mut worker.literal_filter,
+                LiteralFilter::off(),
+            ));
+        }
         let mut agg = worker.into_state();
         let lines = std::mem::take(&mut agg.lines).finish();
         let traces = self

@@ -156,3 +156,38 @@ fn utf16_and_binary_files_do_not_stop_the_run() {
     let r = json(&out);
     assert_eq!(r["levels"]["warn"], 1, "the good file is still analysed");
 }
+
+/// A `BytesAnalyzer` keeps its literal filter from one input to the next (it has learnt after
+/// the first): the reports are still exactly those of a fresh analyzer.
+#[test]
+fn a_reused_analyzer_reports_what_a_fresh_one_does() {
+    let catalog = Catalog::builtin();
+    let config = Config {
+        threads: 1,
+        ..Config::default()
+    };
+    let line = |i: usize, msg: &str| {
+        format!("{{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"{msg} #{i}\"}}\n")
+    };
+    // Enough distinct messages for the filter to finish learning on the first input.
+    let first: String = (0..3000).map(|i| line(i, "request served")).collect();
+    let second: String = (0..400)
+        .map(|i| match i % 4 {
+            0 => line(i, "database connection failed"),
+            1 => line(i, "task stopped: exit code 137"),
+            2 => line(i, "Connection Refused by upstream"),
+            _ => line(i, "request served"),
+        })
+        .collect();
+    let reused = BytesAnalyzer::new(&catalog, &config);
+    for input in [&first, &second, &first, &second] {
+        let got = reused.analyze(input.as_bytes());
+        let want = BytesAnalyzer::new(&catalog, &config).analyze(input.as_bytes());
+        assert_eq!(
+            serde_json::to_value(&got).unwrap(),
+            serde_json::to_value(&want).unwrap()
+        );
+    }
+    let r = reused.analyze(second.as_bytes());
+    assert!(r.patterns.len() >= 2, "{:?}", r.patterns);
+}

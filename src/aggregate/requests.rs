@@ -968,8 +968,8 @@ impl Merger {
         let id = push_span(text, id);
         let slots = &mut self.slots;
         let i = match self.free.pop() {
-            // A freed slot holds `Entry::default()` (see `take_slot`): the state is built in
-            // place there.
+            // A freed slot holds a default state (see `take_slot` and `retire_slot`; its old
+            // hash and id are overwritten below): the trace is built in place there.
             Some(i) => i,
             None => {
                 slots.push(Entry::default());
