@@ -1,6 +1,6 @@
 //! A per-thread filter in front of the literal automaton: most distinct messages of a real log
-//! contain no catalog literal at all, and telling so from a few rare 3-byte grams is about
-//! twice as fast as running the automaton over them.
+//! contain no catalog literal at all, and a few rare 3-byte grams tell so in well under the
+//! automaton's time (79 against 133 ns a message on the project's corpus, filter included).
 //!
 //! Every literal contains each of its own 3-byte grams, so a text that contains none of the
 //! chosen grams (one per literal, in any ASCII case) cannot contain any literal: skipping the

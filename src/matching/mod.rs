@@ -10,7 +10,8 @@
 //! on a text alone (the aggregator memoises it per distinct message), and
 //! [`Matcher::event_hits`] adds the error field and the per-event conditions. For messages,
 //! [`Matcher::message_hits`] first asks a per-thread [`LiteralFilter`] whether the message can
-//! hold a literal at all: most cannot, and the filter tells so at half the automaton's cost.
+//! hold a literal at all: most cannot, and the filter tells so in well under the automaton's
+//! time.
 
 pub mod catalog;
 pub mod grams;
