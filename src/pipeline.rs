@@ -663,13 +663,14 @@ impl<'s> Worker<'s> {
             agg.observe_event(format, level, time.is_some());
             self.msg_hits.clear();
             if let Some(msg) = rec.bytes(Slot::Message) {
-                let (matcher, filter) = (&shared.matcher, &mut self.literal_filter);
-                agg.messages
-                    .observe_level(&msg, level, &mut self.msg_hits, |m| {
-                        let mut v = Vec::new();
-                        matcher.message_hits(m, filter, &mut v);
-                        v
-                    });
+                observe_message(
+                    agg,
+                    &shared.matcher,
+                    &mut self.literal_filter,
+                    &msg,
+                    level,
+                    &mut self.msg_hits,
+                );
             }
             shared.matcher.event_hits(
                 &rec,
@@ -731,14 +732,15 @@ impl<'s> Worker<'s> {
                     None
                 };
                 if let Some(msg) = message {
-                    let (matcher, filter) = (&shared.matcher, &mut self.literal_filter);
                     self.msg_hits.clear();
-                    agg.messages
-                        .observe_level(msg, level, &mut self.msg_hits, |m| {
-                            let mut v = Vec::new();
-                            matcher.message_hits(m, filter, &mut v);
-                            v
-                        });
+                    observe_message(
+                        agg,
+                        &shared.matcher,
+                        &mut self.literal_filter,
+                        msg,
+                        level,
+                        &mut self.msg_hits,
+                    );
                 }
             }
             if let Some(l) = level {
@@ -1039,6 +1041,23 @@ fn observe_request(
             caller: rec.text(Slot::Caller).map(|m| m.into()),
         });
     }
+}
+
+/// Counts a message (an event's, or a plain-text line's) and appends its catalog text hits to
+/// `hits`: memoised per distinct message, computed through `filter` the first time.
+fn observe_message(
+    agg: &mut Aggregators,
+    matcher: &Matcher,
+    filter: &mut LiteralFilter,
+    msg: &[u8],
+    level: Option<crate::record::Level>,
+    hits: &mut Vec<u16>,
+) {
+    agg.messages.observe_level(msg, level, hits, |m| {
+        let mut v = Vec::new();
+        matcher.message_hits(m, filter, &mut v);
+        v
+    });
 }
 
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog

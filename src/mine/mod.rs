@@ -213,7 +213,7 @@ impl Miner {
     pub fn add_n(&mut self, msg: &str, n: u64, levels: [u64; 6], time_us: Option<i64>) -> LineKey {
         let mut masked = std::mem::take(&mut self.masked);
         mask::mask_into(msg, &mut masked);
-        let key = self.add_masked(&masked, msg, n, levels, time_us);
+        let key = self.add_n_masked(&masked, msg, n, levels, time_us);
         self.masked = masked;
         key
     }
@@ -221,17 +221,6 @@ impl Miner {
     /// [`Miner::add_n`] for a message already masked with [`mask::mask_into`] (callers
     /// with many messages mask them in parallel; the miner itself is sequential).
     pub fn add_n_masked(
-        &mut self,
-        masked: &str,
-        msg: &str,
-        n: u64,
-        levels: [u64; 6],
-        time_us: Option<i64>,
-    ) -> LineKey {
-        self.add_masked(masked, msg, n, levels, time_us)
-    }
-
-    fn add_masked(
         &mut self,
         masked: &str,
         msg: &str,
@@ -296,7 +285,7 @@ impl Miner {
             let masked = &*v.masked;
             let s = &v.stats;
             let example = s.example.as_deref().unwrap_or("");
-            let key = self.add_masked(masked, example, s.count, s.levels, s.first_us);
+            let key = self.add_n_masked(masked, example, s.count, s.levels, s.first_us);
             if let (Some(last), true) = (s.last_us, key.0 & CLUSTER_KEY == 0) {
                 let st = &mut self.variants[key.0 as usize].stats;
                 st.last_us = crate::aggregate::max_opt(st.last_us, Some(last));
