@@ -1,9 +1,10 @@
 //! Drives the stages: sources → chunks → parse → match → aggregate → report.
 //!
 //! The calling thread reads every source in order and cuts it into chunks
-//! ([`crate::source::chunk`]); a rayon pool of `threads` workers takes chunks from a bounded
-//! channel, and each worker folds its chunks into its own [`Aggregators`] with no locks. When
-//! the sources are exhausted the per-worker states are merged. Buffers return to a pool, so
+//! ([`crate::source::chunk`]); chunk *n* goes through a bounded channel to worker *n* mod
+//! `threads` of a rayon pool, and each worker folds its chunks into its own [`Aggregators`]
+//! with no locks. When the sources are exhausted the per-worker states are merged in worker
+//! order, so a run's report does not depend on thread timing. Buffers return to a pool, so
 //! memory is bounded by `threads × 2 + 2` chunks whatever the input size.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -250,20 +251,25 @@ pub fn analyze(
         .build()
         .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
 
-    let (work_tx, work_rx) = chan::bounded::<Chunk>(threads * 2);
+    // Chunk `n` goes to worker `n % threads`, and the workers' states merge in worker order:
+    // each bounded table (messages, latency groups) then sees the same lines in the same order
+    // on every run, so the same input and flags always give the same report. Taking chunks
+    // from one shared queue balanced load a little better, but made the estimated template
+    // counts differ from run to run.
+    let (work_txs, work_rxs): (Vec<_>, Vec<_>) =
+        (0..threads).map(|_| chan::bounded::<Chunk>(2)).unzip();
     let (buf_tx, buf_rx) = chan::unbounded::<Vec<u8>>();
     let mut sources = Vec::with_capacity(inputs.len());
     let mut failures = Vec::new();
     let mut oversize = 0u64;
     let mut cancelled = false;
-    let states: std::sync::Mutex<Vec<Aggregators>> = std::sync::Mutex::new(Vec::new());
+    let states: std::sync::Mutex<Vec<(usize, Aggregators)>> = std::sync::Mutex::new(Vec::new());
     let merger = std::sync::Mutex::new(shared.new_merger());
     let mut global_seq = 0u64;
 
     let recycle_limit = config.chunk_size.saturating_mul(4).max(1 << 20);
     pool.in_place_scope(|scope| {
-        for _ in 0..threads {
-            let rx = work_rx.clone();
+        for (w, rx) in work_rxs.into_iter().enumerate() {
             let buf_tx = buf_tx.clone();
             let shared = &shared;
             let states = &states;
@@ -281,10 +287,9 @@ pub fn analyze(
                 states
                     .lock()
                     .expect("no poisoned lock")
-                    .push(worker.into_state());
+                    .push((w, worker.into_state()));
             });
         }
-        drop(work_rx);
 
         let chunker = Chunker {
             chunk_size: config.chunk_size.max(1),
@@ -325,7 +330,8 @@ pub fn analyze(
                         }
                         // Lines read before an interrupt are still analysed (the report says
                         // what was read); reading stops there.
-                        work_tx.send(chunk).is_ok()
+                        let worker = &work_txs[(chunk.global_seq % threads as u64) as usize];
+                        worker.send(chunk).is_ok()
                             && !config
                                 .cancel
                                 .as_ref()
@@ -353,11 +359,13 @@ pub fn analyze(
                 break;
             }
         }
-        drop(work_tx);
+        drop(work_txs);
     });
 
     let mut states = states.into_inner().expect("no poisoned lock");
-    let mut agg = states.pop().unwrap_or_else(|| shared.new_state());
+    states.sort_unstable_by_key(|&(w, _)| w);
+    let mut states = states.into_iter().map(|(_, s)| s);
+    let mut agg = states.next().unwrap_or_else(|| shared.new_state());
     for s in states {
         agg.merge(s);
     }
