@@ -167,6 +167,38 @@ fn truncated_gzip_reports_what_it_read_and_exits_2() {
 }
 
 #[test]
+fn a_cut_aws_logs_document_reports_the_events_before_the_cut() {
+    // A download of `aws logs filter-log-events` output that broke off mid-event.
+    let dir = tempfile::tempdir().unwrap();
+    let event = |i: usize| {
+        let msg = GOOD.trim_end().replace('"', "\\\"");
+        format!(
+            "    {{\"timestamp\": {}, \"message\": \"{msg}\"}}",
+            1770372000000u64 + i as u64
+        )
+    };
+    let events: Vec<String> = (0..500).map(event).collect();
+    let doc = format!("{{\n  \"events\": [\n{}\n  ]\n}}\n", events.join(",\n"));
+    let cut = &doc[..doc.find(&events[300]).unwrap() + 30];
+    std::fs::write(dir.path().join("a-cut.json"), cut).unwrap();
+    std::fs::write(dir.path().join("b.log"), GOOD).unwrap();
+    let out = run(&["analyze", "-f", "json", path_str(dir.path())]);
+    assert_eq!(out.status.code(), Some(2), "report and continue");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a-cut.json") && err.contains("the 300 events before"),
+        "{err}"
+    );
+    let r = json(&out);
+    assert_eq!(r["partial"], true);
+    assert_eq!(
+        r["levels"]["error"], 301,
+        "the 300 whole events and the good file"
+    );
+    assert!(r["input"]["sources"][0]["error"].is_string());
+}
+
+#[test]
 fn a_gzip_bomb_stops_at_the_cap_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let bomb = gz(&vec![b'\n'; 64 << 20]);

@@ -22,10 +22,87 @@ const FIRST_LINE: usize = 1 << 20;
 /// Largest events document read (it is parsed whole).
 pub const MAX_EVENTS_JSON: u64 = 4 << 30;
 
-#[derive(Deserialize)]
-struct Document {
-    #[serde(default)]
-    events: Vec<Event>,
+/// One page, read event by event into a shared list: when the document is cut or damaged, the
+/// events before the damage are kept (see [`read_pages`]).
+struct Page<'v>(&'v mut Vec<Event>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Page<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Page<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an `aws logs` page: an object with `events`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "events" {
+                map.next_value_seed(Events(&mut *self.0))?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `events` array of a [`Page`], pushed one by one.
+struct Events<'v>(&'v mut Vec<Event>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Events<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Events<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of events")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<Event>()? {
+            self.0.push(e);
+        }
+        Ok(())
+    }
+}
+
+/// The events of the pages in `doc` (pages appended to one file are documents one after
+/// another), and the error where the input stops being one: the events before it are kept.
+fn read_pages(doc: &[u8]) -> (Vec<Event>, Option<serde_json::Error>) {
+    use serde::de::DeserializeSeed;
+    let mut events = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(doc);
+    while de.end().is_err() {
+        if let Err(e) = Page(&mut events).deserialize(&mut de) {
+            return (events, Some(e));
+        }
+    }
+    (events, None)
+}
+
+/// A reader that fails once with `error` (the end of a damaged document's events).
+struct FailWith(Option<io::Error>);
+
+impl Read for FailWith {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 /// A page as the AWS CLI writes it, nothing else: tells a one-line page from a log event that
@@ -131,18 +208,20 @@ pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Rea
         return Ok(Box::new(io::Cursor::new(whole).chain(r)));
     }
     r.take(MAX_EVENTS_JSON).read_to_end(&mut whole)?;
-    // Pages appended to one file are documents one after another.
-    let mut events = Vec::new();
-    for doc in serde_json::Deserializer::from_slice(&whole).into_iter::<Document>() {
-        let doc = doc.map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("looks like `aws logs` JSON output but does not parse: {e}"),
-            )
-        })?;
-        events.extend(doc.events);
-    }
+    let (events, damage) = read_pages(&whole);
     drop(whole);
+    // A cut or damaged document is read up to the damage, then fails like any input that
+    // breaks off: the events before it are analysed and the input is reported as failed.
+    let damage = damage.map(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "looks like `aws logs` JSON output but does not parse ({e}); the {} events \
+                 before that were read",
+                events.len()
+            ),
+        )
+    });
     let mut out = Vec::new();
     for e in events {
         if let Some(t) = e.timestamp.as_ref().and_then(serde_json::Value::as_i64) {
@@ -156,7 +235,7 @@ pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Rea
         );
         out.push(b'\n');
     }
-    Ok(Box::new(io::Cursor::new(out)))
+    Ok(Box::new(io::Cursor::new(out).chain(FailWith(damage))))
 }
 
 /// Appends an event's message; a JSON object message gets the stream name as its first field,
@@ -263,8 +342,41 @@ mod tests {
             assert_eq!(lines(log), log);
         }
         assert_eq!(lines(""), "");
-        let broken = "{\"events\": [ {\"message\": ";
-        let e = unwrap_events_json(Box::new(io::Cursor::new(broken.as_bytes().to_vec())));
-        assert!(e.is_err());
+    }
+
+    /// What a reader yields before it fails, and its error.
+    fn read_until_error(input: &str) -> (String, Option<String>) {
+        let mut r = unwrap_events_json(Box::new(io::Cursor::new(input.as_bytes().to_vec())))
+            .expect("the sniff reads nothing that fails");
+        let mut got = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return (String::from_utf8(got).unwrap(), None),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => return (String::from_utf8(got).unwrap(), Some(e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn a_cut_or_damaged_document_keeps_the_events_before_the_damage() {
+        let cut = "{\"events\": [\n {\"timestamp\": 1770372000000, \"message\": \"first\"},\n {\"message\": \"second\"},\n {\"message\": \"thi";
+        let (lines, err) = read_until_error(cut);
+        assert_eq!(lines, "2026-02-06T10:00:00.000Z first\nsecond\n");
+        let err = err.expect("the cut is reported");
+        assert!(err.contains("the 2 events before"), "{err}");
+        // A damaged second page: the first page and the second's good events are kept.
+        let pages = "{\"events\":[{\"message\":\"a\"}]}\n{\"events\":[{\"message\":\"b\"},{\"message\":7}]}";
+        let (lines, err) = read_until_error(pages);
+        assert_eq!(lines, "a\nb\n");
+        assert!(err.is_some());
+        let (lines, err) = read_until_error("{\"events\": [ {\"message\": ");
+        assert_eq!(lines, "");
+        assert!(err.unwrap().contains("the 0 events before"));
+        // Whole documents read to the end without an error.
+        let (lines, err) =
+            read_until_error("{\"events\":[{\"message\":\"a\"}],\"nextToken\":\"x\"}\n");
+        assert_eq!((lines.as_str(), err), ("a\n", None));
     }
 }
