@@ -365,8 +365,19 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         );
     }
     if f.count {
+        // One bare total (what a script gating on it wants), or with -H `name:count` per
+        // input, as `grep -c` prints.
         let mut stdout = io::stdout().lock();
-        writeln!(stdout, "{}", outcome.selected)?;
+        if f.with_filename {
+            for (input, n) in inputs.iter().zip(&outcome.selected_per_input) {
+                if let Some(n) = n {
+                    let name = input.name();
+                    writeln!(stdout, "{name}:{n}")?;
+                }
+            }
+        } else {
+            writeln!(stdout, "{}", outcome.selected)?;
+        }
         stdout.flush()?;
     }
     if cancel.load(Ordering::SeqCst) {

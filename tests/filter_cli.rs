@@ -101,6 +101,30 @@ fn count_invert_and_exit_codes() {
         format!("{want}\n"),
         "one bare total"
     );
+    // With -H, one count per input, as `grep -c` (an unreadable one gets none, and exit 2).
+    let missing = dir.path().join("missing.log");
+    let out = run(&[
+        "filter",
+        "-c",
+        "-H",
+        p,
+        path_str(&a),
+        path_str(&missing),
+        path_str(&b),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let want_a = expected(p, &std::fs::read_to_string(&a).unwrap(), false)
+        .lines()
+        .count();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{}:{want_a}\n{}:{}\n",
+            path_str(&a),
+            path_str(&b),
+            want - want_a
+        )
+    );
     let out = run(&["filter", "-c", "-v", p, path_str(&a), path_str(&b)]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),

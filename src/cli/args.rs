@@ -363,7 +363,8 @@ pub struct FilterArgs {
         allow_hyphen_values = true
     )]
     pub pattern: Option<String>,
-    /// Print only the number of selected lines.
+    /// Print only the number of selected lines: one total, or with -H one `name:count` line
+    /// per input.
     #[arg(short = 'c', long)]
     pub count: bool,
     /// Select the lines that do not match.

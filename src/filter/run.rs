@@ -75,6 +75,8 @@ impl Default for FilterOptions {
 pub struct FilterOutcome {
     /// Lines selected (matching, or not matching with `invert`).
     pub selected: u64,
+    /// Lines selected per input, in input order; `None` for an input that could not be opened.
+    pub selected_per_input: Vec<Option<u64>>,
     /// Lines skipped because they were longer than the cap.
     pub oversize: u64,
     /// Inputs that could not be read (or stopped being readable): name and error.
@@ -87,6 +89,7 @@ pub struct FilterOutcome {
 
 struct Done {
     seq: u64,
+    source: u32,
     out: Vec<u8>,
     selected: u64,
 }
@@ -107,6 +110,7 @@ pub fn run(
     // Lines over the cap that fitted in a chunk (the chunker counts the others).
     let long_lines = AtomicU64::new(0);
     let mut outcome = FilterOutcome::default();
+    let mut opened_inputs = vec![false; inputs.len()];
     let parser = Parser::new(crate::record::fields::FieldSpec::with_defaults());
     let mode = opts.mode;
     let names: Vec<String> = inputs.iter().map(Input::name).collect();
@@ -156,10 +160,12 @@ pub fn run(
                     });
                     long_lines.fetch_add(oversize, Ordering::Relaxed);
                     let seq = chunk.global_seq;
+                    let source = chunk.source;
                     let _ = buf_tx.send(chunk.data);
                     if done_tx
                         .send(Done {
                             seq,
+                            source,
                             out: buf,
                             selected,
                         })
@@ -174,16 +180,19 @@ pub fn run(
         drop(done_tx);
 
         let stop = &stop;
-        let writer = scope.spawn(move || -> io::Result<u64> {
+        let inputs_n = inputs.len();
+        let writer = scope.spawn(move || -> io::Result<Vec<u64>> {
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
-            let mut selected = 0u64;
+            let mut selected = vec![0u64; inputs_n];
             let mut failed: Option<io::Error> = None;
             for done in done_rx.iter() {
                 pending.insert(done.seq, done);
                 while let Some(d) = pending.remove(&next) {
                     next += 1;
-                    selected += d.selected;
+                    if let Some(n) = selected.get_mut(d.source as usize) {
+                        *n += d.selected;
+                    }
                     if failed.is_none() && !d.out.is_empty() {
                         let written = out.write_all(&d.out).and_then(|()| {
                             if opts.streaming {
@@ -216,6 +225,7 @@ pub fn run(
             eager: opts.streaming,
         };
         let mut global_seq = 0u64;
+        let opened_inputs = &mut opened_inputs;
         let cancelled = || {
             stop.load(Ordering::Relaxed)
                 || opts
@@ -230,6 +240,7 @@ pub fn run(
             match source::open(input, opts.max_decompressed_bytes) {
                 Err(e) => outcome.failures.push((input.name(), e.to_string())),
                 Ok(mut opened) => {
+                    opened_inputs[idx] = true;
                     let get_buf = || {
                         buf_rx
                             .try_recv()
@@ -261,7 +272,14 @@ pub fn run(
     });
     outcome.oversize += long_lines.into_inner();
     match write_result {
-        Ok(selected) => outcome.selected = selected,
+        Ok(selected) => {
+            outcome.selected = selected.iter().sum();
+            outcome.selected_per_input = selected
+                .into_iter()
+                .zip(opened_inputs)
+                .map(|(n, opened)| opened.then_some(n))
+                .collect();
+        }
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => outcome.closed = true,
         Err(e) => return Err(e),
     }
