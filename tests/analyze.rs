@@ -603,3 +603,32 @@ fn the_same_input_gives_the_same_report_on_every_run() {
         }
     }
 }
+
+#[test]
+fn syslog_lines_get_times_and_a_timeline() {
+    // BSD syslog has no year: the current one is assumed (see record::time), so only the rest
+    // of the date is checked.
+    let log = "Feb  6 09:59:58 combo sshd[19939]: session opened for user root\n\
+               Feb  6 10:00:01 combo sshd[19939]: ERROR session closed for user root\n\
+               continuation line without a time\n";
+    let r = json(&run_stdin(&["analyze", "-f", "json"], log.as_bytes()));
+    let range = &r["input"]["time_range"];
+    assert!(
+        range["first"]
+            .as_str()
+            .unwrap()
+            .ends_with("-02-06T09:59:58.000Z"),
+        "{range}"
+    );
+    assert!(
+        range["last"]
+            .as_str()
+            .unwrap()
+            .ends_with("-02-06T10:00:01.000Z"),
+        "{range}"
+    );
+    let buckets = r["timeline"]["buckets"].as_array().unwrap();
+    let events: u64 = buckets.iter().map(|b| b["events"].as_u64().unwrap()).sum();
+    let errors: u64 = buckets.iter().map(|b| b["errors"].as_u64().unwrap()).sum();
+    assert_eq!((events, errors), (2, 1), "{buckets:?}");
+}

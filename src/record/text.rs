@@ -1,4 +1,5 @@
-//! Plain text lines: a leading timestamp and a level word, when present.
+//! Plain text lines: a leading timestamp (RFC 3339 or syslog's `Jun 14 15:16:01`) and a level
+//! word, when present.
 //!
 //! Levels come from upper-case words (`ERROR`, `WARN`, `FATAL`, `INFO:`) or bracketed words in
 //! any case (`[warn]`, `<error>`), looked for near the start of the line only, where loggers put
@@ -13,7 +14,7 @@ const LEVEL_WINDOW: usize = 96;
 /// Fills the time and level slots of a text line, when it has them.
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     let mut rest = line;
-    if let Some((_, used)) = time::parse_rfc3339_prefix(line) {
+    if let Some((_, used)) = leading_time(line) {
         out.set(
             Slot::Time as u16,
             0,
@@ -36,12 +37,17 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     }
 }
 
+/// A timestamp the line starts with: RFC 3339 or a syslog time (`Jun 14 15:16:01`).
+fn leading_time(line: &[u8]) -> Option<(i64, usize)> {
+    time::parse_rfc3339_prefix(line).or_else(|| time::parse_syslog_prefix(line))
+}
+
 /// The message of a text line: what follows a leading timestamp and a leading level word
 /// (`ERROR`, `[warn]`, `INFO:`), trimmed; `None` when nothing is left. A level word further in
 /// (`npm WARN deprecated`) stays part of the message.
 pub fn message(line: &[u8]) -> Option<&[u8]> {
     let mut rest = line;
-    if let Some((_, used)) = time::parse_rfc3339_prefix(line) {
+    if let Some((_, used)) = leading_time(line) {
         rest = &line[used..];
     } else if let Some(inner) = line.strip_prefix(b"[") {
         // `[2026-02-06T10:00:00Z] …`
@@ -143,6 +149,10 @@ mod tests {
         assert_eq!(
             m("[2026-02-06T10:02:26Z] [ERROR] card refused").as_deref(),
             Some("card refused")
+        );
+        assert_eq!(
+            m("Jun  4 15:16:01 combo sshd[19939]: session opened").as_deref(),
+            Some("combo sshd[19939]: session opened")
         );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
         assert_eq!(m("   "), None);

@@ -1,4 +1,4 @@
-//! Timestamp parsing: RFC 3339 and its common variants, and epoch numbers.
+//! Timestamp parsing: RFC 3339 and its common variants, BSD syslog times, and epoch numbers.
 //!
 //! Everything becomes microseconds since the Unix epoch, UTC. Parsing is hand-written because it
 //! runs once per line on the hot path; it never allocates and never panics.
@@ -159,16 +159,89 @@ pub fn from_epoch_number(v: f64) -> Option<i64> {
     Some(micros.round() as i64)
 }
 
-/// Parses a timestamp given as text: RFC 3339 or a plain epoch number.
+/// Parses a timestamp given as text: RFC 3339, a syslog time or a plain epoch number.
 pub fn parse_text(s: &[u8]) -> Option<i64> {
     if let Some(t) = parse_rfc3339(s) {
         return Some(t);
+    }
+    if let Some((t, used)) = parse_syslog_prefix(s) {
+        return (used == s.len()).then_some(t);
     }
     if !s.is_empty() && s.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
         let v: f64 = std::str::from_utf8(s).ok()?.parse().ok()?;
         return from_epoch_number(v);
     }
     None
+}
+
+/// Parses a BSD syslog time (RFC 3164: `Jun 14 15:16:01`, `Jun  4 05:06:07`, optionally with a
+/// fraction, `.123`) at the start of `s`, taken as UTC; returns it and the bytes consumed. The
+/// format has no year: it is the current year, or the one before for a time more than a day
+/// ahead of now (a December log read in January), as rsyslog and lnav assume. "Now" is read once
+/// per process, so every line of a run gets the same year.
+pub fn parse_syslog_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let now = *NOW.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
+    parse_syslog_prefix_at(s, now)
+}
+
+/// [`parse_syslog_prefix`] with "now" given (seconds since the epoch).
+fn parse_syslog_prefix_at(s: &[u8], now_secs: i64) -> Option<(i64, usize)> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    // `Mmm dd HH:MM:SS`: 15 bytes, the day padded with a space or a zero.
+    let head = s.get(..15)?;
+    let month = MONTHS.iter().position(|m| head[..3] == m[..])? as u32 + 1;
+    if head[3] != b' ' || head[6] != b' ' || head[9] != b':' || head[12] != b':' {
+        return None;
+    }
+    let day = match head[4] {
+        b' ' => digits(&head[5..6])?,
+        _ => digits(&head[4..6])?,
+    };
+    let (hour, minute, second) = (
+        digits(&head[7..9])?,
+        digits(&head[10..12])?,
+        digits(&head[13..15])?,
+    );
+    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut used = 15;
+    let mut micros = 0i64;
+    if s.get(15) == Some(&b'.') {
+        let frac = s[16..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if frac == 0 {
+            return None;
+        }
+        let mut scale = 100_000;
+        for &b in &s[16..16 + frac.min(6)] {
+            micros += i64::from(b - b'0') * scale;
+            scale /= 10;
+        }
+        used = 16 + frac;
+    }
+    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
+    let at = |year: i64| {
+        days_from_civil(year, month, day) * 86_400
+            + i64::from(hour) * 3600
+            + i64::from(minute) * 60
+            + i64::from(second)
+    };
+    let mut secs = at(this_year);
+    if secs > now_secs + 86_400 {
+        secs = at(this_year - 1);
+    }
+    Some((secs * MICROS_PER_SEC + micros, used))
 }
 
 /// Formats microseconds since the epoch as RFC 3339 UTC with millisecond precision.
@@ -232,6 +305,39 @@ mod tests {
     use super::*;
 
     const T0: i64 = 1_770_372_000 * MICROS_PER_SEC; // 2026-02-06T10:00:00Z
+
+    #[test]
+    fn syslog_times_take_the_year_of_now_or_the_one_before() {
+        let now = 1_770_372_000; // 2026-02-06T10:00:00Z
+        let at = |s: &str| parse_syslog_prefix_at(s.as_bytes(), now);
+        let t = |iso: &str| parse_rfc3339(iso.as_bytes()).unwrap();
+        assert_eq!(
+            at("Feb  6 09:59:58 host app[1]: x"),
+            Some((t("2026-02-06T09:59:58Z"), 15))
+        );
+        assert_eq!(at("Feb 06 09:59:58"), Some((t("2026-02-06T09:59:58Z"), 15)));
+        assert_eq!(
+            at("Jan 31 23:00:00.25 x"),
+            Some((t("2026-01-31T23:00:00.25Z"), 18))
+        );
+        // Tomorrow is still this year; later than that is last year's.
+        assert_eq!(at("Feb  7 09:00:00").unwrap().0, t("2026-02-07T09:00:00Z"));
+        assert_eq!(at("Dec 31 23:59:59").unwrap().0, t("2025-12-31T23:59:59Z"));
+        for bad in [
+            "Feb 6 09:59:58",
+            "Foo  6 09:59:58",
+            "feb  6 09:59:58",
+            "Feb 32 09:59:58",
+            "Feb  6 24:00:00",
+            "Feb  6 09:59:58.",
+            "Feb  6 09:59:589",
+            "Feb  6 09:59",
+        ] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+        assert!(parse_text(b"Feb  6 09:59:58").is_some());
+        assert_eq!(parse_text(b"Feb  6 09:59:58 trailing"), None);
+    }
 
     #[test]
     fn rfc3339_variants_agree() {
