@@ -1,12 +1,12 @@
-//! Any bytes as a timestamp: RFC 3339 and the other text forms, epoch numbers, the per-minute
-//! cache, and formatting back. Never a panic; a parsed RFC 3339 time formats and parses again to
-//! the same millisecond.
+//! Any bytes as a timestamp: RFC 3339, syslog and the other text forms, epoch numbers, the
+//! per-minute cache, and formatting back. Never a panic; a parsed RFC 3339 time formats and
+//! parses again to the same millisecond.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use logtriage::record::time::{
     format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_rfc3339, parse_rfc3339_prefix,
-    parse_text, TimeCache,
+    parse_syslog_prefix, parse_text, TimeCache,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(back.div_euclid(1000), t.div_euclid(1000), "{s}");
     }
     let _ = parse_rfc3339_prefix(data);
+    if let Some((_, used)) = parse_syslog_prefix(data) {
+        assert!(used <= data.len());
+    }
     if let Some(t) = parse_text(data) {
         let _ = format_rfc3339(t);
         let _ = format_rfc3339_secs(t.div_euclid(1_000_000));
