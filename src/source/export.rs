@@ -93,7 +93,8 @@ fn read_pages(doc: &[u8]) -> (Vec<Event>, Option<serde_json::Error>) {
     (events, None)
 }
 
-/// A reader that fails once with `error` (the end of a damaged document's events).
+/// A reader that fails once with its error, if it has one, then reads as empty: put after the
+/// events of a damaged document.
 struct FailWith(Option<io::Error>);
 
 impl Read for FailWith {
@@ -172,7 +173,8 @@ fn looks_like_events(head: &[u8]) -> bool {
     .any(|k| rest.starts_with(k))
 }
 
-/// The events of an events document as lines; other inputs unchanged.
+/// The events of an events document as lines; other inputs unchanged. A document cut short or
+/// damaged yields the events before the damage, then fails with the parse error.
 pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let mut head = Vec::with_capacity(SNIFF);
     // Read only until the start decides it: a live pipe's first line must not wait for
@@ -213,13 +215,13 @@ pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Rea
     // A cut or damaged document is read up to the damage, then fails like any input that
     // breaks off: the events before it are analysed and the input is reported as failed.
     let damage = damage.map(|e| {
+        let read = match events.len() {
+            1 => "the 1 event before that was read".to_string(),
+            n => format!("the {n} events before that were read"),
+        };
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "looks like `aws logs` JSON output but does not parse ({e}); the {} events \
-                 before that were read",
-                events.len()
-            ),
+            format!("looks like `aws logs` JSON output but does not parse ({e}); {read}"),
         )
     });
     let mut out = Vec::new();
