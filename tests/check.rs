@@ -385,6 +385,40 @@ fn a_report_on_stdin_or_gzipped_is_read_as_a_report() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("give one report"));
 }
 
+#[test]
+fn a_report_with_sorted_keys_is_still_a_report() {
+    // `jq -S` (pretty) and `jq -S -c` (one line) put `schema` near the end, far past the
+    // first bytes; read as logs, the report would "regress" against itself.
+    let dir = tempfile::tempdir().unwrap();
+    let base = baseline(dir.path(), 22);
+    // serde_json's map is ordered by key: a Value writes its keys sorted.
+    let sorted: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    let pretty = dir.path().join("sorted.json");
+    std::fs::write(&pretty, serde_json::to_vec_pretty(&sorted).unwrap()).unwrap();
+    let compact = dir.path().join("sorted-compact.json");
+    std::fs::write(&compact, serde_json::to_vec(&sorted).unwrap()).unwrap();
+    for report in [&pretty, &compact] {
+        let text = std::fs::read(report).unwrap();
+        assert!(!String::from_utf8_lossy(&text[..512]).contains("logtriage.report/"));
+        let (code, v) = check(&base, report);
+        assert_eq!(
+            (code, failed_rules(&v)),
+            (0, Vec::<String>::new()),
+            "{report:?}"
+        );
+        assert_eq!(
+            v["current"]["errors"], v["baseline"]["errors"],
+            "{report:?}"
+        );
+        let (code, v) = check(report, &base);
+        assert_eq!(
+            (code, failed_rules(&v)),
+            (0, Vec::<String>::new()),
+            "{report:?}"
+        );
+    }
+}
+
 fn analyze_to(out: &Path, args: &[&str], log: &Path) {
     let mut all = vec!["analyze", "-f", "json", "-o", path_str(out)];
     all.extend_from_slice(args);

@@ -34,12 +34,40 @@ fn read_report_file(path: &Path) -> anyhow::Result<Report> {
     }
 }
 
-/// Whether `head` (the first bytes of an input) starts like a logtriage JSON report.
-fn starts_like_report(head: &[u8]) -> bool {
-    head.iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .is_some_and(|start| head[start] == b'{')
-        && memchr::memmem::find(head, b"\"logtriage.report/").is_some()
+/// The schema marker every report holds.
+const REPORT_MARKER: &[u8] = b"\"logtriage.report/";
+
+/// Longest first line read to look for the schema in a one-line report with sorted keys.
+const MAX_FIRST_LINE: u64 = 64 << 20;
+
+/// What the first bytes of an input say about it being a logtriage JSON report.
+#[derive(Debug, PartialEq)]
+enum Start {
+    /// Not JSON, or JSON lines: logs.
+    Logs,
+    /// A report, or one JSON document that may be one (pretty-printed, its first line a lone
+    /// `{`, as `jq -S` writes a report with sorted keys): read it whole.
+    Document,
+    /// One JSON object on a line longer than `head`: a compact report with sorted keys, or a
+    /// long log line. Its whole first line tells.
+    LongLine,
+}
+
+fn start_of(head: &[u8]) -> Start {
+    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Start::Logs;
+    };
+    if head[start] != b'{' {
+        return Start::Logs;
+    }
+    if memchr::memmem::find(head, REPORT_MARKER).is_some() {
+        return Start::Document;
+    }
+    match memchr::memchr(b'\n', &head[start..]) {
+        Some(end) if head[start..start + end].trim_ascii() == b"{" => Start::Document,
+        Some(_) => Start::Logs,
+        None => Start::LongLine,
+    }
 }
 
 /// Largest report read whole (decompressed).
@@ -62,7 +90,29 @@ fn sniff(input: source::Input) -> anyhow::Result<Sniffed> {
         .take(512)
         .read_to_end(&mut head)
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    if starts_like_report(&head) {
+    let mut start = start_of(&head);
+    if start == Start::LongLine {
+        // Read the rest of the first line (bounded) and look for the schema in it.
+        let line_start = head.len();
+        let mut first_line = (&mut opened.reader).take(MAX_FIRST_LINE);
+        let mut buf = [0u8; 64 << 10];
+        loop {
+            let n = match first_line.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(anyhow::anyhow!("{name}: {e}")),
+            };
+            head.extend_from_slice(&buf[..n]);
+            if n == 0 || memchr::memchr(b'\n', &buf[..n]).is_some() {
+                break;
+            }
+        }
+        let end = memchr::memchr(b'\n', &head[line_start..]).map_or(head.len(), |i| line_start + i);
+        if memchr::memmem::find(&head[..end], REPORT_MARKER).is_some() {
+            start = Start::Document;
+        }
+    }
+    if start == Start::Document {
         opened
             .reader
             .take(MAX_REPORT_BYTES)
@@ -286,4 +336,26 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
         }
     })?;
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_told_from_logs_by_their_start() {
+        assert_eq!(
+            start_of(b"{\"schema\":\"logtriage.report/v1\",\"x\":1}"),
+            Start::Document
+        );
+        assert_eq!(start_of(b"  {\n  \"input\": {"), Start::Document);
+        assert_eq!(start_of(b"{\r\n  \"input\": {"), Start::Document);
+        assert_eq!(
+            start_of(b"{\"level\":\"info\"}\n{\"level\":\"warn\"}\n"),
+            Start::Logs
+        );
+        assert_eq!(start_of(b"plain text\n"), Start::Logs);
+        assert_eq!(start_of(b""), Start::Logs);
+        assert_eq!(start_of(b"{\"input\":{\"blank\":0"), Start::LongLine);
+    }
 }

@@ -10,15 +10,15 @@ pub mod stats;
 
 use crate::report::{Report, SCHEMA};
 
-/// Reads `bytes` as a JSON report if it looks like one (a JSON object naming a
-/// `logtriage.report/` schema near its start). `None`: not a report (treat it as logs).
+/// Reads `bytes` as a JSON report if it is one: a single JSON object whose `schema` is a
+/// `logtriage.report/` schema, wherever that key is (a report passed through `jq -S` has it
+/// near the end). `None`: not a report (treat it as logs).
 pub fn parse_report(bytes: &[u8]) -> Option<Result<Report, String>> {
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
     if bytes[start] != b'{' {
         return None;
     }
-    let head = &bytes[start..bytes.len().min(start + 512)];
-    memchr::memmem::find(head, b"\"logtriage.report/")?;
+    memchr::memmem::find(bytes, b"\"logtriage.report/")?;
     let value: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         // A log line that mentions the schema is still a log line.
@@ -47,6 +47,12 @@ mod tests {
         assert_eq!(parse_report(&json).unwrap().unwrap(), r);
         assert!(parse_report(b"{\"level\":\"info\",\"msg\":\"logtriage.report/v1\"}\n").is_none());
         assert!(parse_report(b"plain text").is_none());
+        // Keys in any order, as `jq -S` writes them: the schema comes late.
+        let mut sorted: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        sorted.sort_all_objects();
+        let sorted = serde_json::to_vec_pretty(&sorted).unwrap();
+        assert!(memchr::memmem::find(&sorted[..512], b"logtriage.report/").is_none());
+        assert_eq!(parse_report(&sorted).unwrap().unwrap(), r);
         let v2 = br#"{"schema":"logtriage.report/v2"}"#;
         assert!(parse_report(v2).unwrap().unwrap_err().contains("v2"));
     }
