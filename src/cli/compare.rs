@@ -1,6 +1,6 @@
 //! `merge`, `check` and `diff`: the commands that read reports.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use logtriage::compare::{self, check::Rules, render as crender};
@@ -92,25 +92,15 @@ fn sniff(input: source::Input) -> anyhow::Result<Sniffed> {
         .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let mut start = start_of(&head);
     if start == Start::LongLine {
-        // Read the rest of the first line (bounded) and look for the schema in it.
-        let line_start = head.len();
-        let mut first_line = (&mut opened.reader).take(MAX_FIRST_LINE);
-        let mut buf = [0u8; 64 << 10];
-        loop {
-            let n = match first_line.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(anyhow::anyhow!("{name}: {e}")),
-            };
-            head.extend_from_slice(&buf[..n]);
-            if n == 0 || memchr::memchr(b'\n', &buf[..n]).is_some() {
-                break;
-            }
-        }
-        let end = memchr::memchr(b'\n', &head[line_start..]).map_or(head.len(), |i| line_start + i);
-        if memchr::memmem::find(&head[..end], REPORT_MARKER).is_some() {
+        // Read the rest of the first line (bounded) and look for the schema in it; what the
+        // buffer read past the line is kept, so the input can still be replayed whole.
+        let mut rest = io::BufReader::new((&mut opened.reader).take(MAX_FIRST_LINE));
+        rest.read_until(b'\n', &mut head)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if memchr::memmem::find(&head, REPORT_MARKER).is_some() {
             start = Start::Document;
         }
+        head.extend_from_slice(rest.buffer());
     }
     if start == Start::Document {
         opened

@@ -225,7 +225,6 @@ pub fn run(
             eager: opts.streaming,
         };
         let mut global_seq = 0u64;
-        let opened_inputs = &mut opened_inputs;
         let cancelled = || {
             stop.load(Ordering::Relaxed)
                 || opts

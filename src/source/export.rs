@@ -85,6 +85,7 @@ fn read_pages(doc: &[u8]) -> (Vec<Event>, Option<serde_json::Error>) {
     use serde::de::DeserializeSeed;
     let mut events = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(doc);
+    // `end` fails while more than whitespace is left: the next page.
     while de.end().is_err() {
         if let Err(e) = Page(&mut events).deserialize(&mut de) {
             return (events, Some(e));
