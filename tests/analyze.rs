@@ -632,3 +632,39 @@ fn syslog_lines_get_times_and_a_timeline() {
     let errors: u64 = buckets.iter().map(|b| b["errors"].as_u64().unwrap()).sum();
     assert_eq!((events, errors), (2, 1), "{buckets:?}");
 }
+
+#[test]
+fn bracketed_slash_dated_and_access_log_times_are_read() {
+    let log = "[2026-02-06 10:00:00,250] ERROR kafka.server: broker 3 fenced\n\
+               2026/02/06 10:00:01 dial tcp 10.0.0.9:5432: connect: connection refused\n\
+               [2026-02-06 12:00:02 +0200] [7] [INFO] Booting worker with pid: 7\n\
+               10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] \"GET /ERROR HTTP/1.1\" 500 12\n\
+               10.0.0.2 - - [06/Feb/2026:05:00:04 -0500] \"GET /health HTTP/1.1\" 200 2\n\
+               \tat com.example.Main.run(Main.java:12)\n";
+    let r = json(&run_stdin(
+        &["analyze", "-f", "json", "--bucket", "1s"],
+        log.as_bytes(),
+    ));
+    let range = &r["input"]["time_range"];
+    assert_eq!(range["first"], "2026-02-06T10:00:00.250Z", "{range}");
+    assert_eq!(range["last"], "2026-02-06T10:00:04.000Z", "{range}");
+    let buckets = r["timeline"]["buckets"].as_array().unwrap();
+    let starts: Vec<&str> = buckets
+        .iter()
+        .filter(|b| b["events"].as_u64().unwrap() > 0)
+        .map(|b| b["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-02-06T10:00:00Z",
+            "2026-02-06T10:00:01Z",
+            "2026-02-06T10:00:02Z",
+            "2026-02-06T10:00:03Z",
+            "2026-02-06T10:00:04Z"
+        ]
+    );
+    // The kafka line's ERROR counts; the access log's `/ERROR` path does not.
+    let errors: u64 = buckets.iter().map(|b| b["errors"].as_u64().unwrap()).sum();
+    assert_eq!(errors, 1, "{buckets:?}");
+}

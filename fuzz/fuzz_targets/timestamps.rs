@@ -1,12 +1,13 @@
-//! Any bytes as a timestamp: RFC 3339, syslog and the other text forms, epoch numbers, the
-//! per-minute cache, and formatting back. Never a panic; a parsed RFC 3339 time formats and
+//! Any bytes as a timestamp: RFC 3339, slash-dated, Common Log Format, syslog and the other
+//! text forms, a text line's time, epoch numbers, the per-minute cache, and formatting back. Never a panic; a parsed RFC 3339 time formats and
 //! parses again to the same millisecond.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use logtriage::record::time::{
-    format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_rfc3339, parse_rfc3339_prefix,
-    parse_syslog_prefix, parse_text, TimeCache,
+    format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_clf_prefix, parse_prefix,
+    parse_rfc3339, parse_rfc3339_prefix, parse_slash_date_prefix, parse_syslog_prefix, parse_text,
+    TimeCache,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -16,8 +17,19 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(back.div_euclid(1000), t.div_euclid(1000), "{s}");
     }
     let _ = parse_rfc3339_prefix(data);
-    if let Some((_, used)) = parse_syslog_prefix(data) {
-        assert!(used <= data.len());
+    for parse in [
+        parse_syslog_prefix,
+        parse_slash_date_prefix,
+        parse_clf_prefix,
+        parse_prefix,
+    ] {
+        if let Some((_, used)) = parse(data) {
+            assert!(used <= data.len());
+        }
+    }
+    if let Some(t) = logtriage::record::text::line_time(data) {
+        assert!(t.start <= t.end && t.end <= data.len() && t.skip <= data.len());
+        assert_eq!(parse_text(&data[t.start..t.end]), Some(t.time_us));
     }
     if let Some(t) = parse_text(data) {
         let _ = format_rfc3339(t);

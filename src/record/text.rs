@@ -1,5 +1,7 @@
-//! Plain text lines: a leading timestamp (RFC 3339 or syslog's `Jun 14 15:16:01`) and a level
-//! word, when present.
+//! Plain text lines: a timestamp and a level word, when present. The timestamp leads the line,
+//! bare or in brackets (RFC 3339 and its variants, Go's `2026/02/06 10:00:00`, syslog's
+//! `Jun 14 15:16:01`), or is an access log's bracketed Common Log Format time after the
+//! client's address (`10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512`).
 //!
 //! Levels come from upper-case words (`ERROR`, `WARN`, `FATAL`, `INFO:`) or bracketed words in
 //! any case (`[warn]`, `<error>`), looked for near the start of the line only, where loggers put
@@ -11,19 +13,40 @@ use super::{time, Fields, Raw};
 /// How far into a line a level word is looked for.
 const LEVEL_WINDOW: usize = 96;
 
+/// How far into a line the bracketed time of an access log is looked for.
+const CLF_WINDOW: usize = 320;
+
+/// Where a text line's timestamp is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineTime {
+    /// The time, µs since the epoch.
+    pub time_us: i64,
+    /// Its bytes in the line (without brackets).
+    pub start: usize,
+    /// End of its bytes.
+    pub end: usize,
+    /// Where the message starts: after a leading time and its brackets; 0 for an access log's
+    /// time, which is not a prefix.
+    pub skip: usize,
+}
+
 /// Fills the time and level slots of a text line, when it has them.
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     let mut rest = line;
-    if let Some((_, used)) = leading_time(line) {
+    if let Some(t) = line_time(line) {
         out.set(
             Slot::Time as u16,
             0,
             Raw::Str {
-                bytes: &line[..used],
+                bytes: &line[t.start..t.end],
                 escaped: false,
             },
         );
-        rest = &line[used..];
+        if t.skip == 0 {
+            // An access log line: no level words, however its request path is spelled.
+            return;
+        }
+        rest = &line[t.skip..];
     }
     if let Some(word) = level_word(rest) {
         out.set(
@@ -37,27 +60,49 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     }
 }
 
-/// A timestamp the line starts with: RFC 3339 or a syslog time (`Jun 14 15:16:01`).
-fn leading_time(line: &[u8]) -> Option<(i64, usize)> {
-    time::parse_rfc3339_prefix(line).or_else(|| time::parse_syslog_prefix(line))
+/// The timestamp of a text line (see the module docs).
+pub fn line_time(line: &[u8]) -> Option<LineTime> {
+    if let Some((time_us, used)) = time::parse_prefix(line) {
+        return Some(LineTime {
+            time_us,
+            start: 0,
+            end: used,
+            skip: used,
+        });
+    }
+    if let Some(inner) = line.strip_prefix(b"[") {
+        // `[2026-02-06 10:00:00,123] …`, `[Jun 14 15:16:01] …`
+        if let Some((time_us, used)) = time::parse_prefix(inner) {
+            if inner.get(used) == Some(&b']') {
+                return Some(LineTime {
+                    time_us,
+                    start: 1,
+                    end: 1 + used,
+                    skip: used + 2,
+                });
+            }
+        }
+        return None;
+    }
+    // `host ident user [06/Feb/2026:10:00:00 +0000] "request" …`: the first ` [` of the line,
+    // when a Common Log Format time and `]` follow.
+    let window = &line[..line.len().min(CLF_WINDOW)];
+    let open = memchr::memmem::find(window, b" [")? + 2;
+    let (time_us, used) = time::parse_clf_prefix(&line[open..])?;
+    (line.get(open + used) == Some(&b']')).then_some(LineTime {
+        time_us,
+        start: open,
+        end: open + used,
+        skip: 0,
+    })
 }
 
 /// The message of a text line: what follows a leading timestamp and a leading level word
 /// (`ERROR`, `[warn]`, `INFO:`), trimmed; `None` when nothing is left. A level word further in
 /// (`npm WARN deprecated`) stays part of the message.
 pub fn message(line: &[u8]) -> Option<&[u8]> {
-    let mut rest = line;
-    if let Some((_, used)) = leading_time(line) {
-        rest = &line[used..];
-    } else if let Some(inner) = line.strip_prefix(b"[") {
-        // `[2026-02-06T10:00:00Z] …`
-        if let Some((_, used)) = time::parse_rfc3339_prefix(inner) {
-            if inner.get(used) == Some(&b']') {
-                rest = &inner[used + 1..];
-            }
-        }
-    }
-    rest = rest.trim_ascii_start();
+    let skip = line_time(line).map_or(0, |t| t.skip);
+    let mut rest = line[skip..].trim_ascii_start();
     if let Some(word) = level_word(rest) {
         // Only a level at the very start (after an opening bracket) is a prefix.
         let offset = word.as_ptr() as usize - rest.as_ptr() as usize;
@@ -154,8 +199,61 @@ mod tests {
             m("Jun  4 15:16:01 combo sshd[19939]: session opened").as_deref(),
             Some("combo sshd[19939]: session opened")
         );
+        assert_eq!(
+            m("[2026-02-06 10:02:26,120] ERROR card refused").as_deref(),
+            Some("card refused")
+        );
+        assert_eq!(
+            m("2026/02/06 10:02:26 dial tcp: connection refused").as_deref(),
+            Some("dial tcp: connection refused")
+        );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
         assert_eq!(m("   "), None);
+    }
+
+    #[test]
+    fn times_lead_the_line_bare_or_bracketed_or_follow_an_access_logs_client() {
+        let t0 = time::parse_rfc3339(b"2026-02-06T10:00:00Z").unwrap();
+        let at = |s: &str| {
+            line_time(s.as_bytes()).map(|t| (t.time_us - t0, s[t.start..t.end].to_string(), t.skip))
+        };
+        assert_eq!(
+            at("2026/02/06 10:00:00 listening on :8080"),
+            Some((0, "2026/02/06 10:00:00".into(), 19))
+        );
+        assert_eq!(
+            at("[2026-02-06 10:00:01,500] WARN slow"),
+            Some((1_500_000, "2026-02-06 10:00:01,500".into(), 25))
+        );
+        assert_eq!(
+            at("[2026-02-06 12:00:02 +0200] [7] [INFO] Booting worker"),
+            Some((2_000_000, "2026-02-06 12:00:02 +0200".into(), 27))
+        );
+        let clf = r#"10.0.0.1 - frank [06/Feb/2026:10:00:03 +0000] "GET /ERROR HTTP/1.1" 500 12"#;
+        assert_eq!(
+            at(clf),
+            Some((3_000_000, "06/Feb/2026:10:00:03 +0000".into(), 0))
+        );
+        for none in [
+            "[INFO] 2026-02-06 10:00:00 starting",
+            "[2026-02-06 10:00:00 no closing bracket",
+            "a [list] of [06/Feb/2026:10:00:03 +0000 things",
+            "stack frame at main.go:12",
+            "",
+            "[",
+        ] {
+            assert_eq!(at(none), None, "{none:?}");
+        }
+    }
+
+    #[test]
+    fn access_log_lines_keep_their_whole_text_and_have_no_level() {
+        let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] "GET /ERROR HTTP/1.1" 500 12"#;
+        assert_eq!(message(clf.as_bytes()), Some(clf.as_bytes()));
+        let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
+        parse(clf.as_bytes(), &mut fields);
+        assert!(fields.get(Slot::Level as usize).is_none());
+        assert!(fields.get(Slot::Time as usize).is_some());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Timestamp parsing: RFC 3339 and its common variants, BSD syslog times, and epoch numbers.
+//! Timestamp parsing: RFC 3339 and its common variants, Go's `2026/02/06 10:00:00`, the Common
+//! Log Format's `06/Feb/2026:10:00:00 +0000`, BSD syslog times, and epoch numbers.
 //!
 //! Everything becomes microseconds since the Unix epoch, UTC. Parsing is hand-written because it
 //! runs once per line on the hot path; it never allocates and never panics.
@@ -73,6 +74,20 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
         }
     }
     let mut offset_secs: i64 = 0;
+    // A zone after a space, as Python's `%z` and gunicorn write it: ` +0200`, four digits.
+    if let [b' ', sign @ (b'+' | b'-'), d @ ..] = &s[i..] {
+        if d.len() >= 4
+            && d[..4].iter().all(u8::is_ascii_digit)
+            && !d.get(4).is_some_and(u8::is_ascii_alphanumeric)
+        {
+            let (h, m) = (digits(&d[0..2])?, digits(&d[2..4])?);
+            if h <= 23 && m <= 59 {
+                let sign = if *sign == b'-' { -1 } else { 1 };
+                let secs = base_secs + second as i64 - sign * (h as i64 * 3600 + m as i64 * 60);
+                return Some((secs * MICROS_PER_SEC + micros, i + 6));
+            }
+        }
+    }
     if i < s.len() {
         match s[i] {
             b'Z' | b'z' => i += 1,
@@ -159,12 +174,16 @@ pub fn from_epoch_number(v: f64) -> Option<i64> {
     Some(micros.round() as i64)
 }
 
-/// Parses a timestamp given as text: RFC 3339, a syslog time or a plain epoch number.
+/// Parses a timestamp given as text: RFC 3339, a slash-dated or Common Log Format time, a
+/// syslog time or a plain epoch number.
 pub fn parse_text(s: &[u8]) -> Option<i64> {
     if let Some(t) = parse_rfc3339(s) {
         return Some(t);
     }
-    if let Some((t, used)) = parse_syslog_prefix(s) {
+    if let Some((t, used)) = parse_slash_date_prefix(s)
+        .or_else(|| parse_clf_prefix(s))
+        .or_else(|| parse_syslog_prefix(s))
+    {
         return (used == s.len()).then_some(t);
     }
     if !s.is_empty() && s.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
@@ -172,6 +191,83 @@ pub fn parse_text(s: &[u8]) -> Option<i64> {
         return from_epoch_number(v);
     }
     None
+}
+
+/// A timestamp at the start of `s` in any of the text forms (RFC 3339, slash-dated, Common Log
+/// Format, syslog); returns it and the bytes consumed.
+pub fn parse_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    parse_rfc3339_prefix(s)
+        .or_else(|| parse_slash_date_prefix(s))
+        .or_else(|| parse_clf_prefix(s))
+        .or_else(|| parse_syslog_prefix(s))
+}
+
+/// Parses a slash-dated time at the start of `s`, as Go's `log` package and many others write
+/// it: `2026/02/06 10:00:00`, with the fraction and zone of RFC 3339 optional, as there.
+pub fn parse_slash_date_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    if s.len() < 19 || s[4] != b'/' || s[7] != b'/' {
+        return None;
+    }
+    // The RFC 3339 parser on a copy with dashes (a fraction and a zone are a few bytes).
+    let mut buf = [0u8; 48];
+    let n = s.len().min(buf.len());
+    buf[..n].copy_from_slice(&s[..n]);
+    buf[4] = b'-';
+    buf[7] = b'-';
+    let (t, used) = parse_rfc3339_prefix(&buf[..n])?;
+    // A time that fills the copy may go on in `s` (a fraction of 28 digits?): not a time.
+    (used < n || n == s.len()).then_some((t, used))
+}
+
+/// Parses a Common Log Format time (Apache and nginx access logs, `$time_local`) at the start
+/// of `s`: `06/Feb/2026:10:00:00 +0000`, the zone optional (UTC without it).
+pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    // `dd/Mon/yyyy:HH:MM:SS`: 20 bytes.
+    let head = s.get(..20)?;
+    if head[2] != b'/' || head[6] != b'/' || head[11] != b':' || head[14] != b':' {
+        return None;
+    }
+    if head[17] != b':' {
+        return None;
+    }
+    let day = digits(&head[0..2])?;
+    let month = MONTHS.iter().position(|m| head[3..6] == m[..])? as u32 + 1;
+    let year = i64::from(digits(&head[7..11])?);
+    let (hour, minute, second) = (
+        digits(&head[12..14])?,
+        digits(&head[15..17])?,
+        digits(&head[18..20])?,
+    );
+    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut used = 20;
+    let mut offset_secs = 0i64;
+    // ` +hhmm` or ` -hhmm`.
+    if let Some(zone) = s.get(20..26) {
+        if zone[0] == b' ' && matches!(zone[1], b'+' | b'-') {
+            let (h, m) = (digits(&zone[2..4])?, digits(&zone[4..6])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let sign = if zone[1] == b'-' { -1 } else { 1 };
+            offset_secs = sign * (i64::from(h) * 3600 + i64::from(m) * 60);
+            used = 26;
+        }
+    }
+    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let secs = days_from_civil(year, month, day) * 86_400
+        + i64::from(hour) * 3600
+        + i64::from(minute) * 60
+        + i64::from(second)
+        - offset_secs;
+    Some((secs * MICROS_PER_SEC, used))
 }
 
 /// Parses a BSD syslog time (RFC 3164: `Jun 14 15:16:01`, `Jun  4 05:06:07`, optionally with a
@@ -340,6 +436,69 @@ mod tests {
     }
 
     #[test]
+    fn slash_dated_times_read_like_rfc3339() {
+        let t = |iso: &str| parse_rfc3339(iso.as_bytes()).unwrap();
+        assert_eq!(
+            parse_slash_date_prefix(b"2026/02/06 10:00:00 server started"),
+            Some((T0, 19))
+        );
+        assert_eq!(
+            parse_slash_date_prefix(b"2026/02/06 10:00:00.123456+02:00 x"),
+            Some((t("2026-02-06T10:00:00.123456+02:00"), 32))
+        );
+        assert_eq!(parse_text(b"2026/02/06 10:00:00"), Some(T0));
+        assert_eq!(parse_text(b"2026/02/06 10:00:00 x"), None);
+        for bad in [
+            "2026/02/06",
+            "2026-02/06 10:00:00",
+            "2026/13/06 10:00:00",
+            "2026/02/06 10:00:0x",
+        ] {
+            assert_eq!(parse_slash_date_prefix(bad.as_bytes()), None, "{bad}");
+        }
+        // A "fraction" longer than any clock's is not a time; no panic either way.
+        let long = format!("2026/02/06 10:00:00.{}", "1".repeat(60));
+        assert_eq!(parse_slash_date_prefix(long.as_bytes()), None);
+        assert!(parse_slash_date_prefix(&long.as_bytes()[..48]).is_some());
+    }
+
+    #[test]
+    fn common_log_format_times_with_and_without_a_zone() {
+        let t = |iso: &str| parse_rfc3339(iso.as_bytes()).unwrap();
+        assert_eq!(
+            parse_clf_prefix(b"06/Feb/2026:10:00:00 +0000] \"GET / HTTP/1.1\""),
+            Some((T0, 26))
+        );
+        assert_eq!(
+            parse_clf_prefix(b"06/Feb/2026:12:30:00 +0230"),
+            Some((t("2026-02-06T10:00:00Z"), 26))
+        );
+        assert_eq!(
+            parse_clf_prefix(b"06/Feb/2026:05:00:00 -0500"),
+            Some((T0, 26))
+        );
+        assert_eq!(parse_clf_prefix(b"06/Feb/2026:10:00:00]"), Some((T0, 20)));
+        assert_eq!(parse_text(b"06/Feb/2026:10:00:00 +0000"), Some(T0));
+        assert_eq!(
+            parse_prefix(b"06/Feb/2026:10:00:00 +0000 x"),
+            Some((T0, 26))
+        );
+        for bad in [
+            "06/feb/2026:10:00:00 +0000",
+            "6/Feb/2026:10:00:00 +0000",
+            "06/Feb/2026 10:00:00 +0000",
+            "32/Feb/2026:10:00:00 +0000",
+            "06/Feb/2026:10:60:00 +0000",
+            "06/Feb/2026:10:00:00 +2400",
+            "06/Feb/2026:10:00:00 +00x0",
+            "06/Feb/2026:10:00:00x",
+            "06/Feb/2026:10:00",
+        ] {
+            assert_eq!(parse_clf_prefix(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn rfc3339_variants_agree() {
         let base = T0 + 45 * MICROS_PER_SEC + 123_000;
         for s in [
@@ -350,9 +509,25 @@ mod tests {
             "2026-02-06T12:00:45.123+0200",
             "2026-02-06T05:00:45.123-05",
             "2026-02-06T10:00:45.123000000Z",
+            "2026-02-06 12:00:45,123 +0200",
+            "2026-02-06 05:00:45.123 -0500",
         ] {
             assert_eq!(parse_rfc3339(s.as_bytes()), Some(base), "{s}");
         }
+        // A space and four digits that are not a zone stay out of the time.
+        let t = T0 + 45 * MICROS_PER_SEC;
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 10:00:45 +12345 rows"),
+            Some((t, 19))
+        );
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 10:00:45 +9999"),
+            Some((t, 19))
+        );
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 10:00:45 -1 retries"),
+            Some((t, 19))
+        );
     }
 
     #[test]
