@@ -36,6 +36,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    if let Some(fields) = cli.command.field_args() {
+        fields.apply_globally();
+    }
     let result = match cli.command {
         Command::Analyze(a) => run_analyze(*a),
         Command::Patterns(p) => run_patterns(p),

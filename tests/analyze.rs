@@ -631,6 +631,15 @@ fn syslog_lines_get_times_and_a_timeline() {
     let events: u64 = buckets.iter().map(|b| b["events"].as_u64().unwrap()).sum();
     let errors: u64 = buckets.iter().map(|b| b["errors"].as_u64().unwrap()).sum();
     assert_eq!((events, errors), (2, 1), "{buckets:?}");
+
+    // An old log: the year is given.
+    let r = json(&run_stdin(
+        &["analyze", "-f", "json", "--syslog-year", "2019"],
+        log.as_bytes(),
+    ));
+    let range = &r["input"]["time_range"];
+    assert_eq!(range["first"], "2019-02-06T09:59:58.000Z", "{range}");
+    assert_eq!(range["last"], "2019-02-06T10:00:01.000Z", "{range}");
 }
 
 #[test]

@@ -44,6 +44,8 @@ fn bad_usage_is_a_one_line_error_with_exit_2() {
             "whole numbers",
         ),
         (&["analyze", "--trace-idle", "-5m", "-"], "positive"),
+        (&["analyze", "--syslog-year", "0", "-"], "syslog-year"),
+        (&["watch", "--syslog-year", "2026x"], "syslog-year"),
         // A missing argument is named.
         (&["trace"], "<ID>"),
         (&["check", "x.log"], "--baseline"),

@@ -63,6 +63,20 @@ Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad conf
     Watch(Box<WatchArgs>),
 }
 
+impl Command {
+    /// The field flags of a command that reads logs, if it has them.
+    pub fn field_args(&self) -> Option<&FieldArgs> {
+        match self {
+            Command::Analyze(a) => Some(&a.fields),
+            Command::Trace(t) => Some(&t.fields),
+            Command::Check(c) => Some(&c.input.fields),
+            Command::Diff(d) => Some(&d.input.fields),
+            Command::Watch(w) => Some(&w.fields),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CloudwatchCommand {
     /// List log groups with their stored bytes and retention.
@@ -194,6 +208,10 @@ pub struct FieldArgs {
     /// Read the service name from this field.
     #[arg(long, value_name = "PATH")]
     pub service_field: Option<String>,
+    /// Year of syslog times (`Jun 14 15:16:01` has none); default: this year, or last year for
+    /// a date more than a day ahead.
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(u16).range(1..=9999))]
+    pub syslog_year: Option<u16>,
 }
 
 impl FieldArgs {
@@ -210,6 +228,13 @@ impl FieldArgs {
         .into_iter()
         .filter_map(|(slot, path)| path.clone().map(|p| (slot, p)))
         .collect()
+    }
+
+    /// Makes the settings that hold for the whole process: the year of syslog times.
+    pub fn apply_globally(&self) {
+        if let Some(year) = self.syslog_year {
+            logtriage::record::time::assume_syslog_year(i64::from(year));
+        }
     }
 
     /// Sets the overrides given in `overrides`, replacing any for the same slots.

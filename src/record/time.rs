@@ -270,23 +270,47 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     Some((secs * MICROS_PER_SEC, used))
 }
 
+/// The year syslog times are taken to be in, when set (see [`assume_syslog_year`]).
+static SYSLOG_YEAR: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+/// Takes every syslog time (which has no year) read from now on in this process to be in
+/// `year`, instead of guessing it from the clock (`--syslog-year`, for an old log). Set it
+/// before the first parse; returns false, changing nothing, if it was set already.
+pub fn assume_syslog_year(year: i64) -> bool {
+    SYSLOG_YEAR.set(year).is_ok()
+}
+
 /// Parses a BSD syslog time (RFC 3164: `Jun 14 15:16:01`, `Jun  4 05:06:07`, optionally with a
 /// fraction, `.123`) at the start of `s`, taken as UTC; returns it and the bytes consumed. The
-/// format has no year: it is the current year, or the one before for a time more than a day
-/// ahead of now (a December log read in January), as rsyslog and lnav assume. "Now" is read once
-/// per process, so every line of a run gets the same year.
+/// format has no year: it is the one given to [`assume_syslog_year`], or else the current year,
+/// or the one before for a time more than a day ahead of now (a December log read in January),
+/// as rsyslog and lnav assume. "Now" is read once per process, so every line of a run gets the
+/// same year.
 pub fn parse_syslog_prefix(s: &[u8]) -> Option<(i64, usize)> {
     static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    if let Some(&year) = SYSLOG_YEAR.get() {
+        return parse_syslog_prefix_at(s, Year::Fixed(year));
+    }
     let now = *NOW.get_or_init(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
     });
-    parse_syslog_prefix_at(s, now)
+    parse_syslog_prefix_at(s, Year::Near(now))
 }
 
-/// [`parse_syslog_prefix`] with "now" given (seconds since the epoch).
-fn parse_syslog_prefix_at(s: &[u8], now_secs: i64) -> Option<(i64, usize)> {
+/// How a syslog time gets its year.
+#[derive(Clone, Copy, Debug)]
+enum Year {
+    /// This one.
+    Fixed(i64),
+    /// The year of this instant (seconds since the epoch), or the one before for a time more
+    /// than a day ahead of it.
+    Near(i64),
+}
+
+/// [`parse_syslog_prefix`] with the year rule given.
+fn parse_syslog_prefix_at(s: &[u8], year: Year) -> Option<(i64, usize)> {
     const MONTHS: [&[u8; 3]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
         b"Dec",
@@ -326,17 +350,24 @@ fn parse_syslog_prefix_at(s: &[u8], now_secs: i64) -> Option<(i64, usize)> {
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
     let at = |year: i64| {
         days_from_civil(year, month, day) * 86_400
             + i64::from(hour) * 3600
             + i64::from(minute) * 60
             + i64::from(second)
     };
-    let mut secs = at(this_year);
-    if secs > now_secs + 86_400 {
-        secs = at(this_year - 1);
-    }
+    let secs = match year {
+        Year::Fixed(y) => at(y),
+        Year::Near(now_secs) => {
+            let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
+            let secs = at(this_year);
+            if secs > now_secs.saturating_add(86_400) {
+                at(this_year - 1)
+            } else {
+                secs
+            }
+        }
+    };
     Some((secs * MICROS_PER_SEC + micros, used))
 }
 
@@ -405,7 +436,7 @@ mod tests {
     #[test]
     fn syslog_times_take_the_year_of_now_or_the_one_before() {
         let now = 1_770_372_000; // 2026-02-06T10:00:00Z
-        let at = |s: &str| parse_syslog_prefix_at(s.as_bytes(), now);
+        let at = |s: &str| parse_syslog_prefix_at(s.as_bytes(), Year::Near(now));
         let t = |iso: &str| parse_rfc3339(iso.as_bytes()).unwrap();
         assert_eq!(
             at("Feb  6 09:59:58 host app[1]: x"),
@@ -433,6 +464,16 @@ mod tests {
         }
         assert!(parse_text(b"Feb  6 09:59:58").is_some());
         assert_eq!(parse_text(b"Feb  6 09:59:58 trailing"), None);
+        // A year given is taken as is, even for a date ahead of now.
+        let fixed = |s: &str, y| parse_syslog_prefix_at(s.as_bytes(), Year::Fixed(y));
+        assert_eq!(
+            fixed("Dec 31 23:59:59", 2026).unwrap().0,
+            t("2026-12-31T23:59:59Z")
+        );
+        assert_eq!(
+            fixed("Feb 29 00:00:00", 2024).unwrap().0,
+            t("2024-02-29T00:00:00Z")
+        );
     }
 
     #[test]
