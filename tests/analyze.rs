@@ -647,8 +647,8 @@ fn bracketed_slash_dated_and_access_log_times_are_read() {
     let log = "[2026-02-06 10:00:00,250] ERROR kafka.server: broker 3 fenced\n\
                2026/02/06 10:00:01 dial tcp 10.0.0.9:5432: connect: connection refused\n\
                [2026-02-06 12:00:02 +0200] [7] [INFO] Booting worker with pid: 7\n\
-               10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] \"GET /ERROR HTTP/1.1\" 500 12\n\
-               10.0.0.2 - - [06/Feb/2026:05:00:04 -0500] \"GET /health HTTP/1.1\" 200 2\n\
+               10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] \"GET /ERROR HTTP/1.1\" 200 12\n\
+               10.0.0.2 - - [06/Feb/2026:05:00:04 -0500] \"GET /health HTTP/1.1\" 503 2\n\
                \tat com.example.Main.run(Main.java:12)\n";
     let r = json(&run_stdin(
         &["analyze", "-f", "json", "--bucket", "1s"],
@@ -673,7 +673,13 @@ fn bracketed_slash_dated_and_access_log_times_are_read() {
             "2026-02-06T10:00:04Z"
         ]
     );
-    // The kafka line's ERROR counts; the access log's `/ERROR` path does not.
+    // The kafka line's ERROR and the access log's 503 are errors; its `/ERROR` path is not.
     let errors: u64 = buckets.iter().map(|b| b["errors"].as_u64().unwrap()).sum();
-    assert_eq!(errors, 1, "{buckets:?}");
+    assert_eq!(errors, 2, "{buckets:?}");
+    let last = buckets.iter().rfind(|b| b["events"].as_u64() > Some(0));
+    assert_eq!(
+        last.unwrap()["errors"],
+        1,
+        "the 503 is the error at 10:00:04"
+    );
 }

@@ -1,7 +1,8 @@
 //! Plain text lines: a timestamp and a level word, when present. The timestamp leads the line,
 //! bare or in brackets (RFC 3339 and its variants, Go's `2026/02/06 10:00:00`, syslog's
 //! `Jun 14 15:16:01`), or is an access log's bracketed Common Log Format time after the
-//! client's address (`10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512`).
+//! client's address (`10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512`),
+//! whose level is its status's: 5xx error, 4xx warn, others info.
 //!
 //! Levels come from upper-case words (`ERROR`, `WARN`, `FATAL`, `INFO:`) or bracketed words in
 //! any case (`[warn]`, `<error>`), looked for near the start of the line only, where loggers put
@@ -43,7 +44,17 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
             },
         );
         if t.skip == 0 {
-            // An access log line: no level words, however its request path is spelled.
+            // An access log line: the level is the status's, whatever words the request holds.
+            if let Some(word) = status_level(&line[t.end..]) {
+                out.set(
+                    Slot::Level as u16,
+                    0,
+                    Raw::Str {
+                        bytes: word,
+                        escaped: false,
+                    },
+                );
+            }
             return;
         }
         rest = &line[t.skip..];
@@ -95,6 +106,28 @@ pub fn line_time(line: &[u8]) -> Option<LineTime> {
         end: open + used,
         skip: 0,
     })
+}
+
+/// The level an access log line's status implies, as lnav reads it: 5xx error, 4xx warn,
+/// others info. `rest` follows the time: `] "GET / HTTP/1.1" 503 12 …`.
+fn status_level(rest: &[u8]) -> Option<&'static [u8]> {
+    let request = rest.strip_prefix(b"] \"")?;
+    // Servers escape a quote inside the request (`\x22` or `\"`); a `"` followed by a space
+    // ends it.
+    let end = memchr::memmem::find(request, b"\" ")?;
+    let status = request[end + 2..]
+        .get(..4)
+        .map_or(&request[end + 2..], |s| s);
+    let (code, tail) = status.split_at_checked(3)?;
+    if !code.iter().all(u8::is_ascii_digit) || !matches!(tail, [] | [b' ']) {
+        return None;
+    }
+    match code[0] {
+        b'5' => Some(b"error"),
+        b'4' => Some(b"warn"),
+        b'1'..=b'3' => Some(b"info"),
+        _ => None,
+    }
 }
 
 /// The message of a text line: what follows a leading timestamp and a leading level word
@@ -247,13 +280,31 @@ mod tests {
     }
 
     #[test]
-    fn access_log_lines_keep_their_whole_text_and_have_no_level() {
-        let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] "GET /ERROR HTTP/1.1" 500 12"#;
+    fn access_log_lines_keep_their_whole_text_and_take_the_level_of_their_status() {
+        let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] "GET /ERROR HTTP/1.1" 200 12"#;
         assert_eq!(message(clf.as_bytes()), Some(clf.as_bytes()));
-        let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
-        parse(clf.as_bytes(), &mut fields);
-        assert!(fields.get(Slot::Level as usize).is_none());
-        assert!(fields.get(Slot::Time as usize).is_some());
+        let level = |line: &str| {
+            let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
+            parse(line.as_bytes(), &mut fields);
+            assert!(fields.get(Slot::Time as usize).is_some(), "{line}");
+            fields
+                .get(Slot::Level as usize)
+                .map(|r| String::from_utf8_lossy(&r.to_bytes()).into_owned())
+        };
+        assert_eq!(level(clf).as_deref(), Some("info"));
+        let with = |status: &str| {
+            format!(r#"10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] "GET /x HTTP/1.1" {status}"#)
+        };
+        assert_eq!(
+            level(&with("503 0 \"-\" \"curl/8\"")).as_deref(),
+            Some("error")
+        );
+        assert_eq!(level(&with("404 0")).as_deref(), Some("warn"));
+        assert_eq!(level(&with("301")).as_deref(), Some("info"));
+        assert_eq!(level(&with("5000 0")), None);
+        assert_eq!(level(&with("-")), None);
+        let quoted = r#"::1 - - [06/Feb/2026:10:00:03 +0000] "GET /a\"b HTTP/1.1" 502 0"#;
+        assert_eq!(level(quoted).as_deref(), Some("error"));
     }
 
     #[test]
