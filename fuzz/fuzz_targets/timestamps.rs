@@ -1,6 +1,7 @@
 //! Any bytes as a timestamp: RFC 3339, slash-dated, Common Log Format, syslog and the other
-//! text forms, a text line's time, epoch numbers, the per-minute cache, and formatting back. Never a panic; a parsed RFC 3339 time formats and
-//! parses again to the same millisecond.
+//! text forms, a text line's time, epoch numbers, the per-minute cache, and formatting back.
+//! Never a panic; a parsed RFC 3339 time formats and parses again to the same millisecond, and a
+//! text line's time bytes parse again to the same time.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
