@@ -33,41 +33,30 @@ pub struct LineTime {
 
 /// Fills the time and level slots of a text line, when it has them.
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
-    let mut rest = line;
-    if let Some(t) = line_time(line) {
+    let set = |out: &mut Fields<'a>, slot: Slot, bytes: &'a [u8]| {
         out.set(
-            Slot::Time as u16,
+            slot as u16,
             0,
             Raw::Str {
-                bytes: &line[t.start..t.end],
+                bytes,
                 escaped: false,
             },
         );
+    };
+    let mut rest = line;
+    if let Some(t) = line_time(line) {
+        set(out, Slot::Time, &line[t.start..t.end]);
         if t.skip == 0 {
             // An access log line: the level is the status's, whatever words the request holds.
             if let Some(word) = status_level(&line[t.end..]) {
-                out.set(
-                    Slot::Level as u16,
-                    0,
-                    Raw::Str {
-                        bytes: word,
-                        escaped: false,
-                    },
-                );
+                set(out, Slot::Level, word);
             }
             return;
         }
         rest = &line[t.skip..];
     }
     if let Some(word) = level_word(rest) {
-        out.set(
-            Slot::Level as u16,
-            0,
-            Raw::Str {
-                bytes: word,
-                escaped: false,
-            },
-        );
+        set(out, Slot::Level, word);
     }
 }
 
@@ -115,11 +104,9 @@ fn status_level(rest: &[u8]) -> Option<&'static [u8]> {
     // Servers escape a quote inside the request (`\x22` or `\"`); a `"` followed by a space
     // ends it.
     let end = memchr::memmem::find(request, b"\" ")?;
-    let status = request[end + 2..]
-        .get(..4)
-        .map_or(&request[end + 2..], |s| s);
-    let (code, tail) = status.split_at_checked(3)?;
-    if !code.iter().all(u8::is_ascii_digit) || !matches!(tail, [] | [b' ']) {
+    let after = &request[end + 2..];
+    let code = after.get(..3)?;
+    if !code.iter().all(u8::is_ascii_digit) || !matches!(after.get(3), None | Some(b' ')) {
         return None;
     }
     match code[0] {

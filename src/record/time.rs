@@ -75,20 +75,16 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     }
     let mut offset_secs: i64 = 0;
     // A zone after a space, as Python's `%z` and gunicorn write it: ` +0200`, four digits.
-    if let [b' ', sign @ (b'+' | b'-'), d @ ..] = &s[i..] {
-        if d.len() >= 4
-            && d[..4].iter().all(u8::is_ascii_digit)
-            && !d.get(4).is_some_and(u8::is_ascii_alphanumeric)
-        {
-            let (h, m) = (digits(&d[0..2])?, digits(&d[2..4])?);
-            if h <= 23 && m <= 59 {
-                let sign = if *sign == b'-' { -1 } else { 1 };
-                let secs = base_secs + second as i64 - sign * (h as i64 * 3600 + m as i64 * 60);
-                return Some((secs * MICROS_PER_SEC + micros, i + 6));
-            }
+    let spaced_zone = match &s[i..] {
+        [b' ', sign, d @ ..] if !d.get(4).is_some_and(u8::is_ascii_alphanumeric) => {
+            hhmm_offset(*sign, d.get(..4).unwrap_or(d))
         }
-    }
-    if i < s.len() {
+        _ => None,
+    };
+    if let Some(off) = spaced_zone {
+        offset_secs = off;
+        i += 6;
+    } else if i < s.len() {
         match s[i] {
             b'Z' | b'z' => i += 1,
             b'+' | b'-' => {
@@ -222,10 +218,6 @@ pub fn parse_slash_date_prefix(s: &[u8]) -> Option<(i64, usize)> {
 /// Parses a Common Log Format time (Apache and nginx access logs, `$time_local`) at the start
 /// of `s`: `06/Feb/2026:10:00:00 +0000`, the zone optional (UTC without it).
 pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
     // `dd/Mon/yyyy:HH:MM:SS`: 20 bytes.
     let head = s.get(..20)?;
     if head[2] != b'/' || head[6] != b'/' || head[11] != b':' || head[14] != b':' {
@@ -235,7 +227,7 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
         return None;
     }
     let day = digits(&head[0..2])?;
-    let month = MONTHS.iter().position(|m| head[3..6] == m[..])? as u32 + 1;
+    let month = month_number(&head[3..6])?;
     let year = i64::from(digits(&head[7..11])?);
     let (hour, minute, second) = (
         digits(&head[12..14])?,
@@ -248,16 +240,9 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     let mut used = 20;
     let mut offset_secs = 0i64;
     // ` +hhmm` or ` -hhmm`.
-    if let Some(zone) = s.get(20..26) {
-        if zone[0] == b' ' && matches!(zone[1], b'+' | b'-') {
-            let (h, m) = (digits(&zone[2..4])?, digits(&zone[4..6])?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let sign = if zone[1] == b'-' { -1 } else { 1 };
-            offset_secs = sign * (i64::from(h) * 3600 + i64::from(m) * 60);
-            used = 26;
-        }
+    if let Some([b' ', sign @ (b'+' | b'-'), d @ ..]) = s.get(20..26) {
+        offset_secs = hhmm_offset(*sign, d)?;
+        used = 26;
     }
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
@@ -311,13 +296,9 @@ enum Year {
 
 /// [`parse_syslog_prefix`] with the year rule given.
 fn parse_syslog_prefix_at(s: &[u8], year: Year) -> Option<(i64, usize)> {
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
     // `Mmm dd HH:MM:SS`: 15 bytes, the day padded with a space or a zero.
     let head = s.get(..15)?;
-    let month = MONTHS.iter().position(|m| head[..3] == m[..])? as u32 + 1;
+    let month = month_number(&head[..3])?;
     if head[3] != b' ' || head[6] != b' ' || head[9] != b':' || head[12] != b':' {
         return None;
     }
@@ -401,6 +382,32 @@ fn digits(s: &[u8]) -> Option<u32> {
         v = v * 10 + (b - b'0') as u32;
     }
     Some(v)
+}
+
+/// The offset (seconds east of UTC) of a `+hhmm` / `-hhmm` zone: `sign` and four digits.
+fn hhmm_offset(sign: u8, d: &[u8]) -> Option<i64> {
+    let sign = match sign {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    if d.len() != 4 {
+        return None;
+    }
+    let (h, m) = (digits(&d[0..2])?, digits(&d[2..4])?);
+    (h <= 23 && m <= 59).then(|| sign * (i64::from(h) * 3600 + i64::from(m) * 60))
+}
+
+/// The month (1–12) of an English three-letter abbreviation, capitalised (`Feb`).
+fn month_number(abbr: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| abbr == &m[..])
+        .map(|i| i as u32 + 1)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
