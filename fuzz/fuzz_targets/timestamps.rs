@@ -1,14 +1,15 @@
-//! Any bytes as a timestamp: RFC 3339, slash-dated, Common Log Format, syslog and the other
-//! text forms, a text line's time, epoch numbers, the per-minute cache, and formatting back.
+//! Any bytes as a timestamp: RFC 3339, slash-dated, Common Log Format, syslog, ctime,
+//! two-digit-year log4j dates and the other text forms, a text line's time, epoch numbers, the
+//! per-minute cache, and formatting back.
 //! Never a panic; a parsed RFC 3339 time formats and parses again to the same millisecond, and a
 //! text line's time bytes parse again to the same time.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use logtriage::record::time::{
-    format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_clf_prefix, parse_prefix,
-    parse_rfc3339, parse_rfc3339_prefix, parse_slash_date_prefix, parse_syslog_prefix, parse_text,
-    TimeCache,
+    format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_clf_prefix, parse_ctime_prefix,
+    parse_prefix, parse_rfc3339, parse_rfc3339_prefix, parse_slash_date_prefix,
+    parse_syslog_prefix, parse_text, parse_two_digit_year_prefix, TimeCache,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -22,6 +23,8 @@ fuzz_target!(|data: &[u8]| {
         parse_syslog_prefix,
         parse_slash_date_prefix,
         parse_clf_prefix,
+        parse_ctime_prefix,
+        parse_two_digit_year_prefix,
         parse_prefix,
     ] {
         if let Some((_, used)) = parse(data) {

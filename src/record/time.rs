@@ -1,5 +1,7 @@
 //! Timestamp parsing: RFC 3339 and its common variants, Go's `2026/02/06 10:00:00`, the Common
-//! Log Format's `06/Feb/2026:10:00:00 +0000`, BSD syslog times, and epoch numbers.
+//! Log Format's `06/Feb/2026:10:00:00 +0000`, BSD syslog times, C's `ctime` (Apache's error
+//! log), log4j's two-digit-year dates (Spark's `26/02/06 10:00:00`, old Hadoop's
+//! `260206 100000`), and epoch numbers.
 //!
 //! Everything becomes microseconds since the Unix epoch, UTC. Parsing is hand-written because it
 //! runs once per line on the hot path; it never allocates and never panics.
@@ -170,16 +172,13 @@ pub fn from_epoch_number(v: f64) -> Option<i64> {
     Some(micros.round() as i64)
 }
 
-/// Parses a timestamp given as text: RFC 3339, a slash-dated or Common Log Format time, a
-/// syslog time or a plain epoch number.
+/// Parses a timestamp given as text: any of the forms of [`parse_prefix`], whole, or a plain
+/// epoch number.
 pub fn parse_text(s: &[u8]) -> Option<i64> {
     if let Some(t) = parse_rfc3339(s) {
         return Some(t);
     }
-    if let Some((t, used)) = parse_slash_date_prefix(s)
-        .or_else(|| parse_clf_prefix(s))
-        .or_else(|| parse_syslog_prefix(s))
-    {
+    if let Some((t, used)) = parse_other_prefix(s) {
         return (used == s.len()).then_some(t);
     }
     if !s.is_empty() && s.iter().all(|b| b.is_ascii_digit() || *b == b'.') {
@@ -190,12 +189,93 @@ pub fn parse_text(s: &[u8]) -> Option<i64> {
 }
 
 /// A timestamp at the start of `s` in any of the text forms (RFC 3339, slash-dated, Common Log
-/// Format, syslog); returns it and the bytes consumed.
+/// Format, syslog, `ctime`, two-digit-year log4j dates); returns it and the bytes consumed.
 pub fn parse_prefix(s: &[u8]) -> Option<(i64, usize)> {
-    parse_rfc3339_prefix(s)
-        .or_else(|| parse_slash_date_prefix(s))
-        .or_else(|| parse_clf_prefix(s))
-        .or_else(|| parse_syslog_prefix(s))
+    parse_rfc3339_prefix(s).or_else(|| parse_other_prefix(s))
+}
+
+/// [`parse_prefix`] without RFC 3339.
+fn parse_other_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    match s.first()? {
+        b'0'..=b'9' => parse_slash_date_prefix(s)
+            .or_else(|| parse_clf_prefix(s))
+            .or_else(|| parse_two_digit_year_prefix(s)),
+        _ => parse_syslog_prefix(s).or_else(|| parse_ctime_prefix(s)),
+    }
+}
+
+/// Parses C's `ctime` format at the start of `s`, as Apache's error log, Python's `asctime` and
+/// `date` write it: `Fri Feb 06 10:00:00 2026`, the day padded with a space or a zero, with an
+/// optional fraction (`10:00:00.123456`, Apache 2.4); taken as UTC.
+pub fn parse_ctime_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    let weekday = s.get(..4)?;
+    if weekday[3] != b' ' || !DAYS.iter().any(|d| weekday[..3] == d[..]) {
+        return None;
+    }
+    let (month, day, secs_of_day, micros, used) = month_day_time(&s[4..])?;
+    let year_at = 4 + used + 1;
+    if s.get(4 + used) != Some(&b' ') {
+        return None;
+    }
+    let year = i64::from(digits(s.get(year_at..year_at + 4)?)?);
+    let end = year_at + 4;
+    if s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let secs = days_from_civil(year, month, day) * 86_400 + secs_of_day;
+    Some((secs * MICROS_PER_SEC + micros, end))
+}
+
+/// Parses log4j's two-digit-year dates at the start of `s`, years 2000–2099, taken as UTC:
+/// `yy/MM/dd HH:mm:ss` (Spark's default layout: `26/02/06 10:00:00`) and `yyMMdd HHmmss` (old
+/// Hadoop's: `260206 100000`), each optionally with a `,SSS` or `.SSS` fraction.
+pub fn parse_two_digit_year_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    let (y, mo, d, h, mi, sec, used) = match s.get(..17) {
+        Some(h)
+            if h[2] == b'/' && h[5] == b'/' && h[8] == b' ' && h[11] == b':' && h[14] == b':' =>
+        {
+            (
+                &h[0..2],
+                &h[3..5],
+                &h[6..8],
+                &h[9..11],
+                &h[12..14],
+                &h[15..17],
+                17,
+            )
+        }
+        _ => {
+            let h = s.get(..13)?;
+            if h[6] != b' ' {
+                return None;
+            }
+            (
+                &h[0..2],
+                &h[2..4],
+                &h[4..6],
+                &h[7..9],
+                &h[9..11],
+                &h[11..13],
+                13,
+            )
+        }
+    };
+    let (year, month, day) = (2000 + i64::from(digits(y)?), digits(mo)?, digits(d)?);
+    let (hour, minute, second) = (digits(h)?, digits(mi)?, digits(sec)?);
+    if !(1..=12).contains(&month) || day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let (micros, used) = fraction_with(s, used, true)?;
+    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let secs = days_from_civil(year, month, day) * 86_400
+        + i64::from(hour) * 3600
+        + i64::from(minute) * 60
+        + i64::from(second);
+    Some((secs * MICROS_PER_SEC + micros, used))
 }
 
 /// Parses a slash-dated time at the start of `s`, as Go's `log` package and many others write
@@ -296,7 +376,29 @@ enum Year {
 
 /// [`parse_syslog_prefix`] with the year rule given.
 fn parse_syslog_prefix_at(s: &[u8], year: Year) -> Option<(i64, usize)> {
-    // `Mmm dd HH:MM:SS`: 15 bytes, the day padded with a space or a zero.
+    let (month, day, secs_of_day, micros, used) = month_day_time(s)?;
+    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let at = |year: i64| days_from_civil(year, month, day) * 86_400 + secs_of_day;
+    let secs = match year {
+        Year::Fixed(y) => at(y),
+        Year::Near(now_secs) => {
+            let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
+            let secs = at(this_year);
+            if secs > now_secs.saturating_add(86_400) {
+                at(this_year - 1)
+            } else {
+                secs
+            }
+        }
+    };
+    Some((secs * MICROS_PER_SEC + micros, used))
+}
+
+/// `Mmm dd HH:MM:SS[.fraction]` at the start of `s` (the day padded with a space or a zero):
+/// month, day, seconds into the day, microseconds and the bytes consumed.
+fn month_day_time(s: &[u8]) -> Option<(u32, u32, i64, i64, usize)> {
     let head = s.get(..15)?;
     let month = month_number(&head[..3])?;
     if head[3] != b' ' || head[6] != b' ' || head[9] != b':' || head[12] != b':' {
@@ -314,42 +416,39 @@ fn parse_syslog_prefix_at(s: &[u8], year: Year) -> Option<(i64, usize)> {
     if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let mut used = 15;
-    let mut micros = 0i64;
-    if s.get(15) == Some(&b'.') {
-        let frac = s[16..].iter().take_while(|b| b.is_ascii_digit()).count();
-        if frac == 0 {
-            return None;
-        }
-        let mut scale = 100_000;
-        for &b in &s[16..16 + frac.min(6)] {
-            micros += i64::from(b - b'0') * scale;
-            scale /= 10;
-        }
-        used = 16 + frac;
+    let (micros, used) = fraction(s, 15)?;
+    let secs_of_day = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+    Some((month, day, secs_of_day, micros, used))
+}
+
+/// An optional fraction of a second at `s[at..]` (`.123`, and `,123` when `comma`): its
+/// microseconds (digits past the sixth are read and ignored) and where it ends; `None` for a
+/// separator without digits.
+fn fraction_with(s: &[u8], at: usize, comma: bool) -> Option<(i64, usize)> {
+    match s.get(at) {
+        Some(b'.') => {}
+        Some(b',') if comma => {}
+        _ => return Some((0, at)),
     }
-    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+    let n = s[at + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if n == 0 {
         return None;
     }
-    let at = |year: i64| {
-        days_from_civil(year, month, day) * 86_400
-            + i64::from(hour) * 3600
-            + i64::from(minute) * 60
-            + i64::from(second)
-    };
-    let secs = match year {
-        Year::Fixed(y) => at(y),
-        Year::Near(now_secs) => {
-            let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
-            let secs = at(this_year);
-            if secs > now_secs.saturating_add(86_400) {
-                at(this_year - 1)
-            } else {
-                secs
-            }
-        }
-    };
-    Some((secs * MICROS_PER_SEC + micros, used))
+    let mut micros = 0i64;
+    let mut scale = 100_000;
+    for &b in &s[at + 1..at + 1 + n.min(6)] {
+        micros += i64::from(b - b'0') * scale;
+        scale /= 10;
+    }
+    Some((micros, at + 1 + n))
+}
+
+/// [`fraction_with`] a dot only.
+fn fraction(s: &[u8], at: usize) -> Option<(i64, usize)> {
+    fraction_with(s, at, false)
 }
 
 /// Formats microseconds since the epoch as RFC 3339 UTC with millisecond precision.
@@ -508,6 +607,68 @@ mod tests {
         let long = format!("2026/02/06 10:00:00.{}", "1".repeat(60));
         assert_eq!(parse_slash_date_prefix(long.as_bytes()), None);
         assert!(parse_slash_date_prefix(&long.as_bytes()[..48]).is_some());
+    }
+
+    #[test]
+    fn ctime_times_as_apache_error_logs_write_them() {
+        let t = |iso: &str| parse_rfc3339(iso.as_bytes()).unwrap();
+        assert_eq!(
+            parse_ctime_prefix(b"Fri Feb 06 10:00:00 2026] [error] x"),
+            Some((T0, 24))
+        );
+        assert_eq!(
+            parse_ctime_prefix(b"Sun Dec  4 04:47:44 2005"),
+            Some((t("2005-12-04T04:47:44Z"), 24))
+        );
+        assert_eq!(
+            parse_ctime_prefix(b"Thu Feb 29 23:59:59.123456 2024 x"),
+            Some((t("2024-02-29T23:59:59.123456Z"), 31))
+        );
+        assert_eq!(parse_text(b"Fri Feb 06 10:00:00 2026"), Some(T0));
+        assert_eq!(parse_prefix(b"Fri Feb 06 10:00:00 2026 x"), Some((T0, 24)));
+        for bad in [
+            "Fri Feb 06 10:00:00",
+            "Fri Feb 06 10:00:00 26",
+            "Fri Feb 06 10:00:00 20261",
+            "Fry Feb 06 10:00:00 2026",
+            "Fri Feb 06 10:00:00  2026",
+            "Fri Feb 06 25:00:00 2026",
+            "Fri",
+        ] {
+            assert_eq!(parse_ctime_prefix(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn two_digit_year_dates_as_spark_and_old_hadoop_write_them() {
+        let t = |iso: &str| parse_rfc3339(iso.as_bytes()).unwrap();
+        assert_eq!(
+            parse_two_digit_year_prefix(b"26/02/06 10:00:00 INFO x"),
+            Some((T0, 17))
+        );
+        assert_eq!(
+            parse_two_digit_year_prefix(b"081109 203615 148 INFO dfs.DataNode: x"),
+            Some((t("2008-11-09T20:36:15Z"), 13))
+        );
+        assert_eq!(
+            parse_two_digit_year_prefix(b"26/02/06 10:00:00,250 WARN"),
+            Some((T0 + 250_000, 21))
+        );
+        assert_eq!(parse_text(b"260206 100000"), Some(T0));
+        assert_eq!(parse_prefix(b"26/02/06 10:00:00"), Some((T0, 17)));
+        for bad in [
+            "26/13/06 10:00:00",
+            "26/02/00 10:00:00",
+            "261306 100000",
+            "260206 240000",
+            "260206 1000001",
+            "260206-100000",
+            "26/02/06 10:00:00,",
+            "123456 rows",
+            "2602",
+        ] {
+            assert_eq!(parse_two_digit_year_prefix(bad.as_bytes()), None, "{bad}");
+        }
     }
 
     #[test]
