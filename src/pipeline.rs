@@ -72,6 +72,10 @@ pub struct Config {
     /// Count the messages of plain-text lines that have a timestamp or a level word (off only
     /// to compare with reports written before they were counted).
     pub text_messages: bool,
+    /// A plain-text line's message is what follows its whole header
+    /// ([`crate::record::text::header`]); off only to compare with reports written before,
+    /// whose messages followed the time and level only.
+    pub text_headers: bool,
 }
 
 impl Default for Config {
@@ -96,6 +100,7 @@ impl Default for Config {
             filter: None,
             mergeable: false,
             text_messages: true,
+            text_headers: true,
         }
     }
 }
@@ -137,6 +142,7 @@ struct Shared {
     traces: bool,
     mergeable: bool,
     text_messages: bool,
+    text_headers: bool,
 }
 
 impl Shared {
@@ -190,6 +196,7 @@ impl Shared {
             traces: config.traces,
             mergeable: config.mergeable,
             text_messages: config.text_messages,
+            text_headers: config.text_headers,
         }
     }
 
@@ -448,6 +455,7 @@ impl Config {
             latency_by: self.latency_by.clone(),
             trace_idle_secs: self.traces.then_some(self.trace_idle_secs),
             text_messages: self.text_messages,
+            text_headers: self.text_headers,
         }
     }
 
@@ -474,9 +482,11 @@ impl Config {
             // Written before reports recorded settings, and before plain-text lines had
             // messages: read the other logs as it was read.
             self.text_messages = false;
+            self.text_headers = false;
             return Ok(());
         };
         self.text_messages = s.text_messages;
+        self.text_headers = s.text_headers;
         self.top = s.top.max(1);
         for (name, path) in &s.fields {
             let slot = Slot::from_name(name)
@@ -731,13 +741,13 @@ impl<'s> Worker<'s> {
         } else {
             if parsed == Parsed::Record(Format::Text) {
                 agg.counts.text += 1;
-                // A plain-text line's message (after its time and level) is counted and mined
+                // A plain-text line's message (after its header: time, level, logger) is counted and mined
                 // like an event's: plain-text logs get top messages and templates too. Only
                 // lines with a timestamp or a level word: not stack frames and banners.
-                let message = if shared.text_messages && (level.is_some() || time.is_some()) {
-                    crate::record::text::message(line)
-                } else {
-                    None
+                let message = match shared.text_messages && (level.is_some() || time.is_some()) {
+                    false => None,
+                    true if shared.text_headers => rec.bytes(Slot::Message),
+                    true => crate::record::text::message_before_headers(line).map(Cow::Borrowed),
                 };
                 if let Some(msg) = message {
                     self.msg_hits.clear();
@@ -745,7 +755,7 @@ impl<'s> Worker<'s> {
                         agg,
                         &shared.matcher,
                         &mut self.literal_filter,
-                        msg,
+                        &msg,
                         level,
                         &mut self.msg_hits,
                     );

@@ -683,3 +683,53 @@ fn bracketed_slash_dated_and_access_log_times_are_read() {
         "the 503 is the error at 10:00:04"
     );
 }
+
+#[test]
+fn plain_text_headers_come_off_the_messages_so_the_same_message_counts_together() {
+    // The same four messages from four loggers, twice each at different times, threads and
+    // pids: the header (time, pid or thread, level, logger, syslog host and program) differs,
+    // the message does not.
+    let log = "17/06/09 20:10:40 INFO storage.BlockManager: Found block rdd_2_0 locally\n\
+               17/06/09 20:10:41 INFO storage.BlockManager: Found block rdd_2_0 locally\n\
+               081109 203615 148 WARN dfs.DataNode$PacketResponder: PacketResponder 1 stalled\n\
+               081109 203807 222 WARN dfs.DataNode$PacketResponder: PacketResponder 1 stalled\n\
+               [Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6\n\
+               [Sun Dec 04 04:51:08 2005] [error] mod_jk child workerEnv in error state 6\n\
+               Dec 10 06:55:46 LabSZ sshd[24200]: Received disconnect from 10.0.0.1: 11: Bye Bye\n\
+               Dec 10 07:02:11 LabSZ sshd[24388]: Received disconnect from 10.0.0.1: 11: Bye Bye\n";
+    let r = json(&run_stdin(
+        &["analyze", "-f", "json", "--syslog-year", "2025"],
+        log.as_bytes(),
+    ));
+    let mut got: Vec<(String, u64)> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["message"].as_str().unwrap().to_string(),
+                m["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("Found block rdd_2_0 locally".to_string(), 2),
+            ("PacketResponder 1 stalled".to_string(), 2),
+            (
+                "Received disconnect from 10.0.0.1: 11: Bye Bye".to_string(),
+                2
+            ),
+            ("mod_jk child workerEnv in error state 6".to_string(), 2),
+        ]
+    );
+    assert_eq!(r["text_levels"]["info"], 2, "{}", r["text_levels"]);
+    assert_eq!(r["text_levels"]["warn"], 2, "{}", r["text_levels"]);
+    assert_eq!(r["text_levels"]["error"], 2, "{}", r["text_levels"]);
+    // Every line has a time: the ctime and two-digit-year forms too.
+    let range = &r["input"]["time_range"];
+    assert_eq!(range["first"], "2005-12-04T04:47:44.000Z", "{range}");
+    assert_eq!(range["last"], "2025-12-10T07:02:11.000Z", "{range}");
+}

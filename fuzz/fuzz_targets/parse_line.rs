@@ -38,4 +38,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = logtriage::record::time::parse_text(data);
     let _ = logtriage::record::unescape(data);
+    // A text line's header parts are pieces of the line, and its time is where the header says.
+    let h = logtriage::record::text::header(data);
+    let range = data.as_ptr_range();
+    for part in [h.level, h.service, h.message].into_iter().flatten() {
+        let p = part.as_ptr_range();
+        assert!(range.start <= p.start && p.end <= range.end);
+    }
+    if let Some(t) = h.time {
+        assert_eq!(logtriage::record::text::line_time(data), Some(t));
+    }
+    let _ = logtriage::record::text::message_before_headers(data);
 });

@@ -342,7 +342,8 @@ pub struct MineArgs {
     /// Log files or directories; `-` or nothing reads standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Mine whole lines (plain-text logs) instead of the message field.
+    /// Mine whole lines, headers included, instead of the message (of a plain-text line: what
+    /// follows its time, level and logger).
     #[arg(long, conflicts_with = "field")]
     pub text: bool,
     /// Mine this field (dotted path) of structured events instead of the message.

@@ -177,7 +177,6 @@ fn mine_line<'a>(
     let time = rec.time_us_cached(times);
     let msg = match text {
         MineText::Line => whole(),
-        MineText::Message if !format.is_structured() => whole(),
         MineText::Message | MineText::Field(_) => match rec.text(Slot::Message) {
             Some(m) => m,
             None if matches!(text, MineText::Message) => whole(),

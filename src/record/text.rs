@@ -1,12 +1,24 @@
-//! Plain text lines: a timestamp and a level word, when present. The timestamp leads the line,
-//! bare or in brackets (RFC 3339 and its variants, Go's `2026/02/06 10:00:00`, syslog's
-//! `Jun 14 15:16:01`), or is an access log's bracketed Common Log Format time after the
-//! client's address (`10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 512`),
-//! whose level is its status's: 5xx error, 4xx warn, others info.
+//! Plain text lines: the header a logger writes before the message, taken apart.
 //!
-//! Levels come from upper-case words (`ERROR`, `WARN`, `FATAL`, `INFO:`) or bracketed words in
-//! any case (`[warn]`, `<error>`), looked for near the start of the line only, where loggers put
-//! them, so that `no ERROR found` deep in a message does not make a line an error.
+//! - **Time**, leading the line bare or in brackets: RFC 3339 and its variants, Go's
+//!   `2026/02/06 10:00:00`, syslog's `Jun 14 15:16:01`, C's `ctime` (Apache's error log), log4j's
+//!   two-digit-year dates (Spark, old Hadoop); or an access log's bracketed Common Log Format time
+//!   after the client's address (`10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200
+//!   512`), whose level is its status's (5xx error, 4xx warn, others info) and whose message is
+//!   the request and status (`"GET / HTTP/1.1" 200`).
+//! - **Level**: an upper-case word (`ERROR`, `WARN`, `INFO:`) or a bracketed word in any case
+//!   (`[warn]`, `<error>`). In the header it is taken off the message; otherwise the first one
+//!   near the start of the line counts and stays in the message, so that `no ERROR found` deep
+//!   in a message does not make a line an error.
+//! - Around the level, what log4j, logback, Python and syslog put there, taken off the message:
+//!   a pid or thread before it (`148 INFO`, `[7] [INFO]`, `[main] INFO`), a bracketed thread
+//!   after it when a logger or ` - ` follows (`INFO [main] org.example.App: …`), the **logger**
+//!   (a dotted Java-style name before `: ` or ` - `, or Python's `WARNING:root:`), and syslog's
+//!   `host program[pid]: ` (the program is the logger).
+//! - **Message**: the rest, trimmed.
+//!
+//! On Loghub's eight development logs the message is the labelled `Content` for every line of
+//! Apache, HDFS, Hadoop, OpenSSH, Spark and Zookeeper (see `scripts/eval_loghub.py --raw`).
 
 use super::fields::Slot;
 use super::{time, Fields, Raw};
@@ -31,9 +43,23 @@ pub struct LineTime {
     pub skip: usize,
 }
 
-/// Fills the time and level slots of a text line, when it has them.
+/// What the header of a plain-text line says (see the module docs): each part when present.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The timestamp.
+    pub time: Option<LineTime>,
+    /// The level word, as written (`WARN`, `notice`), or an access log status's level.
+    pub level: Option<&'a [u8]>,
+    /// The logger (`executor.Executor`) or syslog program (`sshd`).
+    pub service: Option<&'a [u8]>,
+    /// What the line says once the header is taken off, trimmed; `None` when nothing is left.
+    pub message: Option<&'a [u8]>,
+}
+
+/// Fills the time, level, service and message slots of a text line, when it has them.
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
-    let set = |out: &mut Fields<'a>, slot: Slot, bytes: &'a [u8]| {
+    let h = header(line);
+    let mut set = |slot: Slot, bytes: &'a [u8]| {
         out.set(
             slot as u16,
             0,
@@ -43,21 +69,298 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
             },
         );
     };
-    let mut rest = line;
-    if let Some(t) = line_time(line) {
-        set(out, Slot::Time, &line[t.start..t.end]);
-        if t.skip == 0 {
-            // An access log line: the level is the status's, whatever words the request holds.
-            if let Some(word) = status_level(&line[t.end..]) {
-                set(out, Slot::Level, word);
+    if let Some(t) = h.time {
+        set(Slot::Time, &line[t.start..t.end]);
+    }
+    if let Some(level) = h.level {
+        set(Slot::Level, level);
+    }
+    if let Some(service) = h.service {
+        set(Slot::Service, service);
+    }
+    if let Some(message) = h.message {
+        set(Slot::Message, message);
+    }
+}
+
+/// Most header parts (separators, pid, level, thread, logger) taken off the front of a line.
+const MAX_HEADER_PARTS: usize = 8;
+
+/// Takes a plain-text line apart (see the module docs).
+pub fn header(line: &[u8]) -> Header<'_> {
+    let time = line_time(line);
+    if let Some(t) = time.filter(|t| t.skip == 0) {
+        // An access log line: the level is the status's, whatever words the request holds, and
+        // the message is the request and its status, without the client and the time.
+        let (level, message) = access_request(&line[t.end..]).unzip();
+        return Header {
+            time,
+            level: level.flatten(),
+            service: None,
+            message,
+        };
+    }
+    let s = &line[time.map_or(0, |t| t.skip)..];
+    let mut h = Header {
+        time,
+        ..Header::default()
+    };
+    let mut i = 0;
+    if time.is_none() {
+        // A time of day without a date (logback's default `HH:mm:ss.SSS`) is header, not message;
+        // without a date it is no timestamp.
+        i = time_of_day_end(s).unwrap_or(0);
+    }
+    for part in 0..MAX_HEADER_PARTS {
+        i = skip_separators(s, i);
+        if h.level.is_none() {
+            if let Some((word, end)) = level_at(s, i) {
+                h.level = Some(word);
+                i = end;
+                // Python's `WARNING:root:message`: the logger follows the colon.
+                if s[..end].ends_with(b":") {
+                    if let Some(n) = s[end..]
+                        .iter()
+                        .take_while(|&&b| b != b' ')
+                        .position(|&b| b == b':')
+                    {
+                        if n > 0 {
+                            h.service = Some(&s[end..end + n]);
+                            i = end + n + 1;
+                            break;
+                        }
+                    }
+                }
+                continue;
             }
-            return;
         }
-        rest = &line[t.skip..];
+        let tok_end = memchr::memchr(b' ', &s[i..]).map_or(s.len(), |n| i + n);
+        let tok = &s[i..tok_end];
+        let bracket_end = (s.get(i) == Some(&b'['))
+            .then(|| bracket_end(s, i))
+            .flatten();
+        if h.level.is_none() {
+            // A pid or thread before the level: `148 INFO`, `[7] [INFO]`, `[main] INFO`.
+            let end = match bracket_end {
+                Some(e) => Some(e),
+                None if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) => Some(tok_end),
+                None => None,
+            };
+            if let Some(end) = end.filter(|&e| level_at(s, skip_separators(s, e)).is_some()) {
+                i = end;
+                continue;
+            }
+            // Syslog: `host program[pid]: message` after the time, or `program[pid]: …`.
+            if part == 0 && time.is_some() {
+                if let Some((service, end)) = syslog_program(s, i, line[0].is_ascii_alphabetic()) {
+                    h.service = Some(service);
+                    i = end;
+                }
+            }
+            break;
+        }
+        // After the level: a thread in brackets before a logger or ` - ` (log4j's `[%t]`), then
+        // the logger (`org.example.Foo:`, or logback's `org.example.Foo - `).
+        if let Some(end) = bracket_end {
+            let next = skip_spaces(s, end);
+            if s[next..].starts_with(b"- ") || logger_at(s, next).is_some() {
+                i = end;
+                continue;
+            }
+            break;
+        }
+        if h.service.is_none() {
+            if let Some((logger, end)) = logger_at(s, i) {
+                h.service = Some(logger);
+                i = end;
+            }
+        }
+        break;
     }
-    if let Some(word) = level_word(rest) {
-        set(out, Slot::Level, word);
+    if h.level.is_none() {
+        // A level word further in (`npm WARN deprecated`) counts, and stays in the message.
+        h.level = level_word(s);
     }
+    let m = s[i.min(s.len())..].trim_ascii();
+    h.message = (!m.is_empty()).then_some(m);
+    h
+}
+
+/// End of a leading `HH:MM:SS` with an optional `.fff` or `,fff` fraction, followed by a space.
+fn time_of_day_end(s: &[u8]) -> Option<usize> {
+    let h = s.get(..8)?;
+    let two = |a: u8, b: u8| a.is_ascii_digit() && b.is_ascii_digit();
+    if !(two(h[0], h[1]) && h[2] == b':' && two(h[3], h[4]) && h[5] == b':' && two(h[6], h[7])) {
+        return None;
+    }
+    let mut end = 8;
+    if matches!(s.get(end), Some(b'.' | b',')) {
+        end += 1 + s[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+    }
+    (s.get(end) == Some(&b' ')).then_some(end)
+}
+
+/// Spaces and lone `-` or `|` separators from `i` on: where the next part starts.
+fn skip_separators(s: &[u8], mut i: usize) -> usize {
+    loop {
+        i = skip_spaces(s, i);
+        match s.get(i..i + 2) {
+            Some([b'-' | b'|', b' ']) => i += 2,
+            _ => return i,
+        }
+    }
+}
+
+fn skip_spaces(s: &[u8], mut i: usize) -> usize {
+    while matches!(s.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    i
+}
+
+/// A level word at `s[i..]`: upper-case and bare (`WARN`, `INFO:`) or in brackets in any case
+/// (`[warn]`, `<error>`, `(notice)`). Returns the word and where the part ends (after the
+/// closing bracket and a colon).
+fn level_at(s: &[u8], i: usize) -> Option<(&[u8], usize)> {
+    let (open, close) = match s.get(i)? {
+        b'[' => (1, Some(b']')),
+        b'<' => (1, Some(b'>')),
+        b'(' => (1, Some(b')')),
+        _ => (0, None),
+    };
+    let start = i + open;
+    let len = s[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let word = &s[start..start + len];
+    let mut end = start + len;
+    match close {
+        Some(c) if s.get(end) == Some(&c) => end += 1,
+        Some(_) => return None,
+        None if !word.iter().all(u8::is_ascii_uppercase) => return None,
+        None => {}
+    }
+    if s.get(end)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    super::Level::from_word(word)?;
+    if s.get(end) == Some(&b':') {
+        end += 1;
+    }
+    Some((word, end))
+}
+
+/// End (after the `]`) of a bracketed part starting at `s[i] == b'['`, nested brackets
+/// included (`[QuorumPeer[myid=1]/0:0:0:0:2181]`), if it closes within 256 bytes.
+fn bracket_end(s: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (n, &b) in s[i..].iter().take(256).enumerate() {
+        match b {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + n + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A logger name at `s[i..]`: a dotted or `$`-joined Java-style name followed by `: ` (log4j's
+/// `%c: %m`) or ` - ` (logback's `%logger - %msg`). Returns the name and where the message
+/// starts.
+fn logger_at(s: &[u8], i: usize) -> Option<(&[u8], usize)> {
+    let len = s[i..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'$' | b'_' | b'-'))
+        .count();
+    let name = &s[i..i + len];
+    if len < 3 || !name.iter().any(|&b| b == b'.' || b == b'$') || !name[0].is_ascii_alphabetic() {
+        return None;
+    }
+    let rest = &s[i + len..];
+    if rest.starts_with(b": ") || rest == b":" {
+        Some((name, i + len + 1))
+    } else if rest.starts_with(b" - ") {
+        Some((name, i + len + 3))
+    } else {
+        None
+    }
+}
+
+/// Syslog's `host program[pid]: ` (or `program[pid]: ` without the host) at `s[i..]`; with
+/// `bare_ok` (after a syslog time) also `host program: `. Returns the program and where the
+/// message starts.
+fn syslog_program(s: &[u8], i: usize, bare_ok: bool) -> Option<(&[u8], usize)> {
+    let program = |at: usize| -> Option<(&[u8], usize)> {
+        let tok_end = memchr::memchr(b' ', &s[at..]).map_or(s.len(), |n| at + n);
+        let tok = s[at..tok_end].strip_suffix(b":")?;
+        if tok.is_empty() || tok.len() > 96 {
+            return None;
+        }
+        let (name, pid) = match tok.strip_suffix(b"]") {
+            Some(t) => {
+                let open = memchr::memrchr(b'[', t)?;
+                (&t[..open], Some(&t[open + 1..]))
+            }
+            None => (tok, None),
+        };
+        if pid.is_some_and(|p| p.is_empty() || !p.iter().all(u8::is_ascii_digit)) {
+            return None;
+        }
+        let name_ok = !name.is_empty()
+            && name[0].is_ascii_alphabetic()
+            && name.iter().all(|&b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b'(' | b')')
+            });
+        (name_ok && (pid.is_some() || bare_ok)).then_some((name, tok_end))
+    };
+    if let Some(found) = program(i) {
+        return Some(found);
+    }
+    let host_end = memchr::memchr(b' ', &s[i..]).map(|n| i + n)?;
+    let host = &s[i..host_end];
+    if host.is_empty() || host.contains(&b':') || host.contains(&b'[') {
+        return None;
+    }
+    program(host_end + 1)
+}
+
+/// An access log's request and status after its time: `] "GET / HTTP/1.1" 503 12 …` gives the
+/// status's level (5xx error, 4xx warn, others info, as lnav reads them) and the message
+/// `"GET / HTTP/1.1" 503`.
+fn access_request(rest: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
+    let request = rest.strip_prefix(b"] ")?;
+    if request.first() != Some(&b'"') {
+        return None;
+    }
+    // Servers escape a quote inside the request (`\x22` or `\"`); a `"` followed by a space
+    // ends it.
+    let end = memchr::memmem::find(&request[1..], b"\" ")? + 1;
+    let after = &request[end + 2..];
+    let code_len = after
+        .iter()
+        .take_while(|b| !b.is_ascii_whitespace())
+        .count();
+    let message = &request[..end + 2 + code_len];
+    let code = &after[..code_len];
+    let level = match code {
+        [b'5', _, _] if code.iter().all(u8::is_ascii_digit) => Some(&b"error"[..]),
+        [b'4', _, _] if code.iter().all(u8::is_ascii_digit) => Some(&b"warn"[..]),
+        [b'1'..=b'3', _, _] if code.iter().all(u8::is_ascii_digit) => Some(&b"info"[..]),
+        _ => None,
+    };
+    Some((level, message))
 }
 
 /// The timestamp of a text line (see the module docs).
@@ -97,34 +400,32 @@ pub fn line_time(line: &[u8]) -> Option<LineTime> {
     })
 }
 
-/// The level an access log line's status implies, as lnav reads it: 5xx error, 4xx warn,
-/// others info. `rest` follows the time: `] "GET / HTTP/1.1" 503 12 …`.
-fn status_level(rest: &[u8]) -> Option<&'static [u8]> {
-    let request = rest.strip_prefix(b"] \"")?;
-    // Servers escape a quote inside the request (`\x22` or `\"`); a `"` followed by a space
-    // ends it.
-    let end = memchr::memmem::find(request, b"\" ")?;
-    let after = &request[end + 2..];
-    let code = after.get(..3)?;
-    if !code.iter().all(u8::is_ascii_digit) || !matches!(after.get(3), None | Some(b' ')) {
-        return None;
-    }
-    match code[0] {
-        b'5' => Some(b"error"),
-        b'4' => Some(b"warn"),
-        b'1'..=b'3' => Some(b"info"),
-        _ => None,
-    }
+/// The message of a text line: [`Header::message`].
+pub fn message(line: &[u8]) -> Option<&[u8]> {
+    header(line).message
 }
 
-/// The message of a text line: what follows a leading timestamp and a leading level word
-/// (`ERROR`, `[warn]`, `INFO:`), trimmed; `None` when nothing is left. A level word further in
-/// (`npm WARN deprecated`) stays part of the message.
-pub fn message(line: &[u8]) -> Option<&[u8]> {
-    let skip = line_time(line).map_or(0, |t| t.skip);
+/// The message as logtriage took it before it read whole headers, to compare with a report
+/// written then (`settings.text_headers` false): what follows a leading time of the forms it
+/// knew (RFC 3339, slash-dated, Common Log Format, syslog; bare or in brackets) and a level word
+/// at the very start; an access log line whole.
+pub fn message_before_headers(line: &[u8]) -> Option<&[u8]> {
+    let known = |s: &[u8]| {
+        time::parse_rfc3339_prefix(s)
+            .or_else(|| time::parse_slash_date_prefix(s))
+            .or_else(|| time::parse_clf_prefix(s))
+            .or_else(|| time::parse_syslog_prefix(s))
+    };
+    let skip = match known(line) {
+        Some((_, used)) => used,
+        None => line
+            .strip_prefix(b"[")
+            .and_then(|inner| known(inner).filter(|&(_, used)| inner.get(used) == Some(&b']')))
+            .map_or(0, |(_, used)| used + 2),
+    };
     let mut rest = line[skip..].trim_ascii_start();
     if let Some(word) = level_word(rest) {
-        // Only a level at the very start (after an opening bracket) is a prefix.
+        // Only a level at the very start (after an opening bracket) was a prefix.
         let offset = word.as_ptr() as usize - rest.as_ptr() as usize;
         if offset <= 1 {
             let mut after = &rest[offset + word.len()..];
@@ -217,7 +518,7 @@ mod tests {
         );
         assert_eq!(
             m("Jun  4 15:16:01 combo sshd[19939]: session opened").as_deref(),
-            Some("combo sshd[19939]: session opened")
+            Some("session opened")
         );
         assert_eq!(
             m("[2026-02-06 10:02:26,120] ERROR card refused").as_deref(),
@@ -267,9 +568,18 @@ mod tests {
     }
 
     #[test]
-    fn access_log_lines_keep_their_whole_text_and_take_the_level_of_their_status() {
+    fn access_log_lines_say_their_request_and_take_the_level_of_their_status() {
         let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] "GET /ERROR HTTP/1.1" 200 12"#;
-        assert_eq!(message(clf.as_bytes()), Some(clf.as_bytes()));
+        assert_eq!(
+            message(clf.as_bytes()),
+            Some(&br#""GET /ERROR HTTP/1.1" 200"#[..])
+        );
+        let combined =
+            r#"::1 - - [06/Feb/2026:10:00:03 +0000] "POST /a HTTP/2.0" 503 0 "-" "curl/8""#;
+        assert_eq!(
+            message(combined.as_bytes()),
+            Some(&br#""POST /a HTTP/2.0" 503"#[..])
+        );
         let level = |line: &str| {
             let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
             parse(line.as_bytes(), &mut fields);
@@ -292,6 +602,150 @@ mod tests {
         assert_eq!(level(&with("-")), None);
         let quoted = r#"::1 - - [06/Feb/2026:10:00:03 +0000] "GET /a\"b HTTP/1.1" 502 0"#;
         assert_eq!(level(quoted).as_deref(), Some("error"));
+    }
+
+    /// Time, level, logger and message of `line`, as text.
+    fn parts(line: &str) -> (bool, Option<String>, Option<String>, Option<String>) {
+        let h = header(line.as_bytes());
+        let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+        (h.time.is_some(), s(h.level), s(h.service), s(h.message))
+    }
+
+    fn want(
+        time: bool,
+        level: Option<&str>,
+        service: Option<&str>,
+        message: &str,
+    ) -> (bool, Option<String>, Option<String>, Option<String>) {
+        let s = |v: Option<&str>| v.map(String::from);
+        (time, s(level), s(service), Some(message.to_string()))
+    }
+
+    #[test]
+    fn headers_of_common_loggers_come_off_the_message() {
+        let cases = [
+            // Apache error log (ctime in brackets); a bracketed client after the level stays.
+            (
+                "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/w.properties",
+                want(true, Some("notice"), None, "workerEnv.init() ok /etc/httpd/w.properties"),
+            ),
+            (
+                "[Sun Dec 04 20:47:17 2005] [error] [client 1.2.3.4] Directory index forbidden",
+                want(true, Some("error"), None, "[client 1.2.3.4] Directory index forbidden"),
+            ),
+            // Old Hadoop (HDFS): compact date, thread id, level, logger.
+            (
+                "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating",
+                want(true, Some("INFO"), Some("dfs.DataNode$PacketResponder"), "PacketResponder 1 terminating"),
+            ),
+            // log4j with the thread after the level (Hadoop).
+            (
+                "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.app.MRAppMaster: Created MRAppMaster",
+                want(true, Some("INFO"), Some("org.apache.hadoop.app.MRAppMaster"), "Created MRAppMaster"),
+            ),
+            // Spark's default layout.
+            (
+                "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers",
+                want(true, Some("INFO"), Some("executor.CoarseGrainedExecutorBackend"), "Registered signal handlers"),
+            ),
+            // ZooKeeper: separators and a thread with brackets inside.
+            (
+                "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200",
+                want(true, Some("INFO"), None, "Notification time out: 3200"),
+            ),
+            // logback's default: thread before the level, logger before ` - `; no date.
+            (
+                "10:00:00.123 [http-nio-8080-exec-1] WARN  c.e.shop.CartService - cart 42 expired",
+                want(false, Some("WARN"), Some("c.e.shop.CartService"), "cart 42 expired"),
+            ),
+            // Python's logging.basicConfig.
+            (
+                "WARNING:urllib3.connectionpool:Retrying (Retry(total=2)) after connection broken",
+                want(false, Some("WARNING"), Some("urllib3.connectionpool"), "Retrying (Retry(total=2)) after connection broken"),
+            ),
+            // gunicorn: pid in brackets before the level.
+            (
+                "[2026-02-06 12:00:02 +0200] [7] [INFO] Booting worker with pid: 7",
+                want(true, Some("INFO"), None, "Booting worker with pid: 7"),
+            ),
+            // Syslog: host and program[pid]; a program without a pid after a syslog time.
+            (
+                "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; uid=0",
+                want(true, None, Some("sshd(pam_unix)"), "authentication failure; uid=0"),
+            ),
+            (
+                "Jun 15 04:06:18 combo logrotate: ALERT exited abnormally with [1]",
+                want(true, Some("ALERT"), Some("logrotate"), "ALERT exited abnormally with [1]"),
+            ),
+            (
+                "2026-02-06T10:00:00+00:00 web-1 nginx[812]: worker process exited",
+                want(true, None, Some("nginx"), "worker process exited"),
+            ),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(parts(line), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn messages_before_headers_kept_all_but_a_known_time_and_a_leading_level() {
+        let m = |s: &str| {
+            message_before_headers(s.as_bytes()).map(|w| String::from_utf8_lossy(w).into_owned())
+        };
+        let same = [
+            "17/06/09 20:10:40 INFO executor.Executor: Finished task 1.0",
+            r#"10.0.0.1 - - [06/Feb/2026:10:00:03 +0000] "GET / HTTP/1.1" 200 12"#,
+        ];
+        for line in same {
+            assert_eq!(m(line).as_deref(), Some(line));
+        }
+        assert_eq!(
+            m("Jun  4 15:16:01 combo sshd[19939]: session opened").as_deref(),
+            Some("combo sshd[19939]: session opened")
+        );
+        assert_eq!(
+            m("[2026-02-06 10:02:26,120] ERROR kafka.server: fenced").as_deref(),
+            Some("kafka.server: fenced")
+        );
+        assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+    }
+
+    #[test]
+    fn ordinary_words_stay_in_the_message() {
+        // Without a level or a syslog time, `word: ` and `word word:` are the message's.
+        for line in [
+            "2026-02-06 10:00:00 server started: port 80",
+            "2026-02-06 10:00:00 dial tcp: connection refused",
+            "ERROR: Failed: disk full",
+            "2026-02-06 10:00:00 ERROR http: TLS handshake error",
+        ] {
+            let (_, _, service, message) = parts(line);
+            assert_eq!(service, None, "{line}");
+            assert!(message.unwrap().contains(':'), "{line}");
+        }
+        assert_eq!(
+            parts("2026-02-06 10:00:00 ERROR [retry 2] giving up")
+                .3
+                .as_deref(),
+            Some("[retry 2] giving up")
+        );
+        assert_eq!(
+            parts("[unclosed INFO x").3.as_deref(),
+            Some("[unclosed INFO x")
+        );
+        for odd in [
+            "",
+            "[",
+            "]",
+            "[[[[",
+            "- - - -",
+            "INFO",
+            "INFO:",
+            "WARNING::",
+            "a [b] c",
+        ] {
+            let _ = parts(odd);
+        }
     }
 
     #[test]

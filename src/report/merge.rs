@@ -82,6 +82,7 @@ pub fn merge(
                     && s.latency_by == s0.latency_by
                     && s.trace_idle_secs == s0.trace_idle_secs
                     && s.text_messages == s0.text_messages
+                    && s.text_headers == s0.text_headers
             })
         })
     });

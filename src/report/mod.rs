@@ -374,6 +374,10 @@ pub struct Settings {
     /// Plain-text lines with a timestamp or level word count as messages (and templates);
     /// reports written before they did read `false`.
     pub text_messages: bool,
+    /// A plain-text line's message is what follows its whole header (pid, thread, logger,
+    /// syslog host and program too, not only the time and level); reports written before it
+    /// was read `false`.
+    pub text_headers: bool,
 }
 
 /// What `--filter` did.
