@@ -231,10 +231,11 @@ fn search_chunk(
             level: rec.level().map(|l| l.name().to_string()),
             service: text(Slot::Service),
             caller: text(Slot::Caller),
-            message: if format.is_structured() {
-                text(Slot::Message)
-            } else {
-                Some(raw.clone())
+            // A plain-text line's message is what follows its header (time, level, logger),
+            // which the other columns show; a line that is all header shows whole.
+            message: match text(Slot::Message) {
+                None if !format.is_structured() => Some(raw.clone()),
+                m => m,
             },
             duration_ms,
             error: text(Slot::Error),

@@ -460,3 +460,54 @@ fn trace_lists_one_requests_events_in_time_order() {
     let none = run(&["trace", "req-does-not-exist", path_str(&path)]);
     assert_eq!(none.status.code(), Some(1));
 }
+
+#[test]
+fn trace_shows_a_plain_text_lines_message_and_logger_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("t.log");
+    std::fs::write(
+        &log,
+        "2026-02-06 10:00:00,100 INFO [main] com.shop.Api: req-42 received\n\
+         {\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00.300Z\",\"msg\":\"db timeout\",\"request_id\":\"req-42\"}\n\
+         Feb  6 10:00:01 web1 nginx[7]: req-42 upstream timed out\n\
+         2026-02-06 10:00:02 [req-42] ERROR\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "trace",
+        "req-42",
+        "-f",
+        "json",
+        "--syslog-year",
+        "2026",
+        path_str(&log),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = json(&out);
+    let got: Vec<(String, String, String)> = t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or("-").to_string();
+            (s("level"), s("service"), s("message"))
+        })
+        .collect();
+    let want = [
+        ("info", "com.shop.Api", "req-42 received"),
+        ("error", "-", "db timeout"),
+        ("-", "nginx", "req-42 upstream timed out"),
+        // Nothing after the header: the line is the message.
+        ("error", "-", "2026-02-06 10:00:02 [req-42] ERROR"),
+    ];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let raw = t["events"][0]["raw"].as_str().unwrap();
+    assert!(
+        raw.starts_with("2026-02-06 10:00:00,100 INFO [main]"),
+        "{raw}"
+    );
+}
