@@ -803,10 +803,11 @@ pub enum TapEvent {
         request_id: Option<String>,
         /// Error text.
         error: Option<String>,
-        /// Message, or the line for plain text (cut to 512 bytes).
+        /// Message (of plain text: after the header, or the line if that is all header; cut
+        /// to 512 bytes).
         message: Option<String>,
     },
-    /// A structured event at level error or fatal that no pattern matched.
+    /// An event or plain-text line at level error or fatal that no pattern matched.
     UnknownError {
         /// Event time (µs).
         time_us: Option<i64>,
@@ -852,10 +853,13 @@ impl Tap {
         let text = |slot| rec.text(slot).map(|t| cut(&t, 512).to_string());
         match worst {
             Some(p) if shared.pattern_severity[p as usize] >= self.min_severity => {
-                let message = if rec.format.is_structured() {
-                    text(Slot::Message)
-                } else {
-                    Some(cut(&String::from_utf8_lossy(rec.line), 512).to_string())
+                // A plain-text line's message follows its header; a line that is all header
+                // is its own message.
+                let message = match text(Slot::Message) {
+                    None if !rec.format.is_structured() => {
+                        Some(cut(&String::from_utf8_lossy(rec.line), 512).to_string())
+                    }
+                    m => m,
                 };
                 self.events.push(TapEvent::Hit {
                     pattern: p,
@@ -867,7 +871,7 @@ impl Tap {
                     message,
                 });
             }
-            None if is_error && rec.format.is_structured() => {
+            None if is_error => {
                 if let Some(m) = text(Slot::Message) {
                     self.events.push(TapEvent::UnknownError {
                         time_us,

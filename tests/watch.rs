@@ -359,6 +359,34 @@ fn unknown_error_bursts_are_counted_in_event_time() {
     assert_eq!(alerts_of_kind(&log(5), "unknown_errors"), 1);
 }
 
+/// Plain-text error lines alert like events: by their message, the header taken off (here a
+/// different thread and time on each line), and a pattern's alert quotes the message.
+#[test]
+fn plain_text_errors_alert_by_their_message() {
+    let mut log = String::new();
+    for i in 0..6 {
+        log += &format!(
+            "2026-02-06 10:00:0{i},250 ERROR [worker-{i}] com.shop.Ledger: ledger {i} out of balance\n"
+        );
+    }
+    log += "2026-02-06 10:00:07,000 ERROR [main] com.shop.Db: connection refused to db:5432\n";
+    let out = common::run_stdin(&["watch", "-f", "json"], log.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let alerts: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v["type"] == "alert")
+        .collect();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["unknown_errors", "pattern"], "{alerts:?}");
+    assert_eq!(
+        alerts[1]["message"], "connection refused to db:5432",
+        "{alerts:?}"
+    );
+    assert_eq!(alerts[1]["service"], "com.shop.Db", "{alerts:?}");
+}
+
 /// The alerts of `kind` that `watch -f json` gives for `text` on stdin.
 fn alerts_of_kind(text: &str, kind: &str) -> usize {
     let out = common::run_stdin(&["watch", "-f", "json"], text.as_bytes());
