@@ -733,3 +733,39 @@ fn plain_text_headers_come_off_the_messages_so_the_same_message_counts_together(
     assert_eq!(range["first"], "2005-12-04T04:47:44.000Z", "{range}");
     assert_eq!(range["last"], "2025-12-10T07:02:11.000Z", "{range}");
 }
+
+#[test]
+fn container_logs_give_the_applications_level_and_message() {
+    // Docker's json-file driver and Kubernetes' CRI format around the same log4j lines.
+    let mut log = String::new();
+    for i in 0..3 {
+        log += &format!(
+            "{{\"log\":\"2026-02-06 10:00:0{i},100 ERROR [main] com.shop.Db: connection refused to db:5432\\n\",\"stream\":\"stderr\",\"time\":\"2026-02-06T10:00:0{i}.123456789Z\"}}\n"
+        );
+        log += &format!(
+            "2026-02-06T10:00:0{i}.223456789Z stderr F 2026-02-06 10:00:0{i},200 WARN [main] com.shop.Api: slow request\n"
+        );
+    }
+    let r = json(&run_stdin(&["analyze", "-f", "json"], log.as_bytes()));
+    assert_eq!(r["levels"]["error"], 3, "{}", r["levels"]);
+    assert_eq!(r["text_levels"]["warn"], 3, "{}", r["text_levels"]);
+    let mut got: Vec<(String, u64)> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["message"].as_str().unwrap().to_string(),
+                m["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("connection refused to db:5432".to_string(), 3),
+            ("slow request".to_string(), 3)
+        ]
+    );
+}

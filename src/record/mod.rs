@@ -393,6 +393,54 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// An event without a level whose message is a plain-text log line, as Docker's json-file
+/// driver (`{"log":"2026-02-06 10:00:00 ERROR [main] a.b.Db: refused\n","stream":…}`) and
+/// CloudWatch events of text loggers give them: the line's header ([`text::header`]) gives
+/// the level, the logger (when there is no service field) and the message, its final newline
+/// dropped.
+#[inline]
+fn adopt_message_header<'a>(out: &mut Fields<'a>) {
+    if out.get(Slot::Level as usize).is_some() {
+        return;
+    }
+    let Some(&Raw::Str { bytes, escaped }) = out.get(Slot::Message as usize) else {
+        return;
+    };
+    let h = text::header(bytes);
+    let Some(level) = h.level else {
+        return;
+    };
+    // The header's parts end at spaces, brackets and colons, never inside an escape; the
+    // message may still hold escapes, and ends with the line's `\n` as written.
+    let set = |out: &mut Fields<'a>, slot: Slot, bytes: &'a [u8]| {
+        out.set(slot as u16, 0, Raw::Str { bytes, escaped })
+    };
+    set(out, Slot::Level, level);
+    if let Some(service) = h.service {
+        if out.get(Slot::Service as usize).is_none() {
+            set(out, Slot::Service, service);
+        }
+    }
+    if let Some(mut message) = h.message {
+        if escaped {
+            while let Some(m) = message
+                .strip_suffix(b"\\n")
+                .or_else(|| message.strip_suffix(b"\\r"))
+            {
+                // `\\n` is a backslash and an `n`: an even run of backslashes before the `n`.
+                let run = m.iter().rev().take_while(|&&b| b == b'\\').count();
+                if run % 2 == 1 {
+                    break;
+                }
+                message = m.trim_ascii_end();
+            }
+        }
+        if !message.is_empty() {
+            set(out, Slot::Message, message);
+        }
+    }
+}
+
 /// One parsed line.
 #[derive(Debug)]
 pub struct Record<'a, 'f> {
@@ -499,6 +547,7 @@ impl Parser {
         match body.first() {
             Some(b'{') => {
                 if json::scan_line(body, &self.spec, out) {
+                    adopt_message_header(out);
                     return Parsed::Record(Format::Json);
                 }
                 out.clear();
@@ -512,6 +561,7 @@ impl Parser {
                         let payload = rest.trim_ascii_start();
                         if payload.first() == Some(&b'{') {
                             if json::scan_line(payload, &self.spec, out) {
+                                adopt_message_header(out);
                                 if out.get(Slot::Time as usize).is_none() {
                                     out.set(
                                         Slot::Time as u16,
@@ -560,6 +610,36 @@ mod tests {
             rec.text(Slot::Message).map(|c| c.into_owned()),
             rec.time_us(),
         )
+    }
+
+    #[test]
+    fn a_json_events_text_line_gives_its_level_logger_and_message() {
+        let docker = r#"{"log":"2026-02-06 10:00:00,100 ERROR [main] com.shop.Db: refused \"db\"\n","stream":"stderr","time":"2026-02-06T10:00:00.123456789Z"}"#;
+        let (parsed, level, message, time) = parse(docker);
+        assert_eq!(parsed, Parsed::Record(Format::Json));
+        assert_eq!(level, Some(Level::Error));
+        assert_eq!(message.as_deref(), Some(r#"refused "db""#));
+        assert!(time.is_some());
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        p.parse(docker.as_bytes(), &mut f);
+        assert_eq!(
+            f.get(Slot::Service as usize)
+                .map(|r| r.to_text().into_owned()),
+            Some("com.shop.Db".into())
+        );
+        // A level field wins and the message stays whole; a message without a header level
+        // stays whole; an escaped backslash before an `n` is not a newline.
+        for (line, want) in [
+            (
+                r#"{"level":"info","msg":"WARN: disk at 91%"}"#,
+                "WARN: disk at 91%",
+            ),
+            (r#"{"log":"listening on :8080\n"}"#, "listening on :8080\n"),
+            (r#"{"msg":"ERROR path C:\\n"}"#, r"path C:\n"),
+        ] {
+            assert_eq!(parse(line).2.as_deref(), Some(want), "{line}");
+        }
     }
 
     #[test]

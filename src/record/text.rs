@@ -105,12 +105,23 @@ pub fn header(line: &[u8]) -> Header<'_> {
         time,
         ..Header::default()
     };
-    let mut i = 0;
-    if time.is_none() {
+    let mut i = if time.is_none() {
         // A time of day without a date (logback's default `HH:mm:ss.SSS`) is header, not message;
         // without a date it is no timestamp.
-        i = time_of_day_end(s).unwrap_or(0);
-    }
+        time_of_day_end(s).unwrap_or(0)
+    } else {
+        // A line a container runtime wrote (Kubernetes' CRI format: `<time> stdout F <line>`),
+        // or a time put before the application's own (a CloudWatch export of a text logger):
+        // the application's line follows, and its own time is header too.
+        let mut i = skip_spaces(s, 0);
+        if let Some(rest) = cri_stream(&s[i..]) {
+            i = s.len() - rest.len();
+        }
+        if let Some(inner) = line_time(&s[i..]).filter(|t| t.skip > 0) {
+            i += inner.skip;
+        }
+        i
+    };
     for part in 0..MAX_HEADER_PARTS {
         i = skip_separators(s, i);
         if h.level.is_none() {
@@ -184,6 +195,18 @@ pub fn header(line: &[u8]) -> Header<'_> {
     let m = s[i.min(s.len())..].trim_ascii();
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// What follows the stream and tag of a CRI log line (`stdout F ` or `stderr P `).
+fn cri_stream(s: &[u8]) -> Option<&[u8]> {
+    let rest = s
+        .strip_prefix(b"stdout ")
+        .or_else(|| s.strip_prefix(b"stderr "))?;
+    match rest {
+        [b'F' | b'P', b' ', tail @ ..] => Some(tail),
+        [b'F' | b'P'] => Some(&[]),
+        _ => None,
+    }
 }
 
 /// End of a leading `HH:MM:SS` with an optional `.fff` or `,fff` fraction, followed by a space.
@@ -680,6 +703,20 @@ mod tests {
             (
                 "2026-02-06T10:00:00+00:00 web-1 nginx[812]: worker process exited",
                 want(true, None, Some("nginx"), "worker process exited"),
+            ),
+            // Kubernetes' CRI format around an application's log4j line, and a CloudWatch
+            // export of a plain-text line: the outer time leads, the inner one is header.
+            (
+                "2026-02-06T10:00:01.123456789Z stderr F 2026-02-06 10:00:01,100 WARN [main] com.shop.Api: slow request",
+                want(true, Some("WARN"), Some("com.shop.Api"), "slow request"),
+            ),
+            (
+                "2026-02-06T10:00:02.000000000Z stdout P partial line begins",
+                want(true, None, None, "partial line begins"),
+            ),
+            (
+                "2026-02-06T10:00:03.000Z [2026-02-06 10:00:03,000] ERROR kafka.server: broker fenced",
+                want(true, Some("ERROR"), Some("kafka.server"), "broker fenced"),
             ),
         ];
         for (line, expected) in cases {
