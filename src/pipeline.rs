@@ -73,8 +73,9 @@ pub struct Config {
     /// to compare with reports written before they were counted).
     pub text_messages: bool,
     /// A plain-text line's message is what follows its whole header
-    /// ([`crate::record::text::header`]); off only to compare with reports written before,
-    /// whose messages followed the time and level only.
+    /// ([`crate::record::text::header`]), and a JSON event without a level takes one from its
+    /// message's header; off only to compare with reports written before, whose messages
+    /// followed the time and level only.
     pub text_headers: bool,
 }
 
@@ -171,8 +172,12 @@ impl Shared {
             .map(|f| (Box::<str>::from(f.as_str()), spec.extra_slot(f)))
             .collect();
         let matcher = Matcher::new(catalog, &mut spec);
+        let parser = match config.text_headers {
+            true => Parser::new(spec),
+            false => Parser::new(spec).without_message_headers(),
+        };
         Shared {
-            parser: Parser::new(spec),
+            parser,
             matcher,
             max_line_bytes: config.max_line_bytes,
             patterns: catalog.len(),

@@ -654,8 +654,9 @@ fn an_old_baseline_is_compared_like_with_like() {
 }
 
 /// A baseline written before plain-text headers were taken apart (its messages kept the
-/// logger and the unknown time forms) is compared with logs read as it was read: its log
-/// checked against it passes, although the same log now mines into other templates.
+/// logger and the unknown time forms, and Docker's json-file lines had no level) is compared
+/// with logs read as it was read: its log checked against it passes, although the same log
+/// now mines into other templates and has errors it did not have.
 #[test]
 fn a_baseline_from_before_text_headers_is_compared_like_with_like() {
     let dir = tempfile::tempdir().unwrap();
@@ -671,6 +672,12 @@ fn a_baseline_from_before_text_headers_is_compared_like_with_like() {
                 "17/06/09 20:{:02}:{:02} ERROR storage.BlockManager: Lost block rdd_2_{i}\n",
                 i / 60 % 60,
                 i % 60
+            );
+        }
+        if i % 20 == 0 {
+            // Docker's json-file: no level field, the level inside the line.
+            text += &format!(
+                "{{\"log\":\"2017-06-09 20:00:00,000 ERROR [main] a.b.Sink: sink {i} down\\n\",\"stream\":\"stderr\",\"time\":\"2017-06-09T20:00:00Z\"}}\n"
             );
         }
     }
@@ -713,6 +720,8 @@ fn a_baseline_from_before_text_headers_is_compared_like_with_like() {
     analyze_to(&new_path, &[], &log);
     let new: Value = serde_json::from_slice(&std::fs::read(&new_path).unwrap()).unwrap();
     assert_eq!(new["settings"]["text_headers"], true);
+    assert_eq!(old["levels"]["error"], 0, "{}", old["levels"]);
+    assert_eq!(new["levels"]["error"], 100, "{}", new["levels"]);
     assert!(
         templates(&new).contains(&"Lost block <*>".to_string()),
         "{:?}",

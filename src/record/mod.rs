@@ -512,12 +512,26 @@ pub enum Parsed {
 #[derive(Clone, Debug)]
 pub struct Parser {
     spec: FieldSpec,
+    /// A JSON event without a level takes one from its message's header (see
+    /// [`Parser::without_message_headers`]).
+    message_headers: bool,
 }
 
 impl Parser {
     /// A parser extracting the fields of `spec`.
     pub fn new(spec: FieldSpec) -> Parser {
-        Parser { spec }
+        Parser {
+            spec,
+            message_headers: true,
+        }
+    }
+
+    /// The parser as it was before a JSON event without a level field took the level, logger
+    /// and message from its message's header (Docker's json-file lines): to read logs alike
+    /// with a report written then.
+    pub fn without_message_headers(mut self) -> Parser {
+        self.message_headers = false;
+        self
     }
 
     /// The field spec in use.
@@ -547,7 +561,9 @@ impl Parser {
         match body.first() {
             Some(b'{') => {
                 if json::scan_line(body, &self.spec, out) {
-                    adopt_message_header(out);
+                    if self.message_headers {
+                        adopt_message_header(out);
+                    }
                     return Parsed::Record(Format::Json);
                 }
                 out.clear();
@@ -561,7 +577,9 @@ impl Parser {
                         let payload = rest.trim_ascii_start();
                         if payload.first() == Some(&b'{') {
                             if json::scan_line(payload, &self.spec, out) {
-                                adopt_message_header(out);
+                                if self.message_headers {
+                                    adopt_message_header(out);
+                                }
                                 if out.get(Slot::Time as usize).is_none() {
                                     out.set(
                                         Slot::Time as u16,

@@ -15,6 +15,8 @@
 //!   after it when a logger or ` - ` follows (`INFO [main] org.example.App: …`), the **logger**
 //!   (a dotted Java-style name before `: ` or ` - `, or Python's `WARNING:root:`), and syslog's
 //!   `host program[pid]: ` (the program is the logger).
+//! - A container runtime's prefix (Kubernetes' CRI format, `<time> stdout F `) or a second
+//!   leading time: the application's line follows and is read as above.
 //! - **Message**: the rest, trimmed.
 //!
 //! On Loghub's eight development logs the message is the labelled `Content` for every line of

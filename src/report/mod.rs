@@ -375,8 +375,9 @@ pub struct Settings {
     /// reports written before they did read `false`.
     pub text_messages: bool,
     /// A plain-text line's message is what follows its whole header (pid, thread, logger,
-    /// syslog host and program too, not only the time and level); reports written before it
-    /// was read `false`.
+    /// syslog host and program too, not only the time and level), and a JSON event without a
+    /// level takes the level, logger and message of its message's header; reports written
+    /// before read `false`.
     pub text_headers: bool,
 }
 
