@@ -746,9 +746,10 @@ impl<'s> Worker<'s> {
         } else {
             if parsed == Parsed::Record(Format::Text) {
                 agg.counts.text += 1;
-                // A plain-text line's message (after its header: time, level, logger) is counted and mined
-                // like an event's: plain-text logs get top messages and templates too. Only
-                // lines with a timestamp or a level word: not stack frames and banners.
+                // A plain-text line's message (after its header: time, level, logger) is
+                // counted and mined like an event's: plain-text logs get top messages and
+                // templates too. Only lines with a timestamp or a level word: not stack frames
+                // and banners.
                 let message = match shared.text_messages && (level.is_some() || time.is_some()) {
                     false => None,
                     true if shared.text_headers => rec.bytes(Slot::Message),

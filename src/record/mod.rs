@@ -427,7 +427,9 @@ fn adopt_message_header<'a>(out: &mut Fields<'a>) {
                 .strip_suffix(b"\\n")
                 .or_else(|| message.strip_suffix(b"\\r"))
             {
-                // `\\n` is a backslash and an `n`: an even run of backslashes before the `n`.
+                // A newline only if the backslash before the `n` is not itself escaped: an
+                // even run of backslashes before it (the bytes `\\n` are a backslash and a
+                // letter n).
                 let run = m.iter().rev().take_while(|&&b| b == b'\\').count();
                 if run % 2 == 1 {
                     break;
