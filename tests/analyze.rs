@@ -41,17 +41,7 @@ fn check_against_truth(format: SynthFormat, seed: u64) {
     // Top messages: exact counts, in count order (ties by text).
     let mut want: Vec<(&String, &u64)> = truth.messages.iter().collect();
     want.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let got: Vec<(String, u64)> = r["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["message"].as_str().unwrap().to_string(),
-                m["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let got = message_counts(&r);
     assert_eq!(got.len(), 20.min(want.len()));
     for (g, w) in got.iter().zip(&want) {
         assert_eq!((&g.0, g.1), (w.0, *w.1));
@@ -701,17 +691,7 @@ fn plain_text_headers_come_off_the_messages_so_the_same_message_counts_together(
         &["analyze", "-f", "json", "--syslog-year", "2025"],
         log.as_bytes(),
     ));
-    let mut got: Vec<(String, u64)> = r["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["message"].as_str().unwrap().to_string(),
-                m["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let mut got = message_counts(&r);
     got.sort();
     assert_eq!(
         got,
@@ -749,7 +729,20 @@ fn container_logs_give_the_applications_level_and_message() {
     let r = json(&run_stdin(&["analyze", "-f", "json"], log.as_bytes()));
     assert_eq!(r["levels"]["error"], 3, "{}", r["levels"]);
     assert_eq!(r["text_levels"]["warn"], 3, "{}", r["text_levels"]);
-    let mut got: Vec<(String, u64)> = r["messages"]
+    let mut got = message_counts(&r);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("connection refused to db:5432".to_string(), 3),
+            ("slow request".to_string(), 3)
+        ]
+    );
+}
+
+/// A report's top messages with their counts, in report order.
+fn message_counts(r: &serde_json::Value) -> Vec<(String, u64)> {
+    r["messages"]
         .as_array()
         .unwrap()
         .iter()
@@ -759,13 +752,5 @@ fn container_logs_give_the_applications_level_and_message() {
                 m["count"].as_u64().unwrap(),
             )
         })
-        .collect();
-    got.sort();
-    assert_eq!(
-        got,
-        [
-            ("connection refused to db:5432".to_string(), 3),
-            ("slow request".to_string(), 3)
-        ]
-    );
+        .collect()
 }

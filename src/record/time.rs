@@ -60,21 +60,7 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     if second > 60 {
         return None;
     }
-    let mut i = 19;
-    let mut micros: i64 = 0;
-    if i < s.len() && (s[i] == b'.' || s[i] == b',') {
-        i += 1;
-        let start = i;
-        let mut scale = 100_000;
-        while i < s.len() && s[i].is_ascii_digit() {
-            micros += (s[i] - b'0') as i64 * scale;
-            scale /= 10;
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-    }
+    let (micros, mut i) = fraction_with(s, 19, true)?;
     let mut offset_secs: i64 = 0;
     // A zone after a space, as Python's `%z` and gunicorn write it: ` +0200`, four digits.
     let spaced_zone = match &s[i..] {
