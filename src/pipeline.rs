@@ -1057,17 +1057,30 @@ fn observe_request(
         event.pattern(p);
     }
     if level.is_some_and(crate::record::Level::is_error) {
-        event.error(time, order, || FirstError {
-            time_us: time,
-            order,
-            pattern: hits
-                .iter()
-                .copied()
-                .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p))),
-            message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
-            service: rec.text(Slot::Service).map(|m| m.into()),
-            caller: rec.text(Slot::Caller).map(|m| m.into()),
-        });
+        event.error(time, order, || first_error(shared, rec, time, order, hits));
+    }
+}
+
+/// Describes a request's error event (its first so far). Out of line: rare, and large.
+#[cold]
+#[inline(never)]
+fn first_error(
+    shared: &Shared,
+    rec: &Record<'_, '_>,
+    time: Option<i64>,
+    order: (u64, u64),
+    hits: &[u16],
+) -> FirstError {
+    FirstError {
+        time_us: time,
+        order,
+        pattern: hits
+            .iter()
+            .copied()
+            .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p))),
+        message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
+        service: rec.text(Slot::Service).map(|m| m.into()),
+        caller: rec.text(Slot::Caller).map(|m| m.into()),
     }
 }
 

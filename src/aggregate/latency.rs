@@ -322,8 +322,9 @@ const MAX_BINNED_GROUPS: usize = 256;
 #[derive(Clone, Copy, Debug)]
 pub struct Binned {
     ms: f64,
-    /// Duration in whole nanoseconds (for the exact sum).
-    ns: i128,
+    /// Duration in whole nanoseconds (for the exact sum; at most 10¹⁷ by
+    /// [`MAX_DURATION_MS`]).
+    ns: i64,
     slot: Option<u16>,
 }
 
@@ -398,7 +399,7 @@ impl GroupLatency {
             None => self.sketch.add(b.ms),
         }
         self.count += 1;
-        self.sum_ns += b.ns;
+        self.sum_ns += i128::from(b.ns);
         if b.ms > self.max {
             self.max = b.ms;
         }
@@ -515,8 +516,27 @@ fn histogram_bucket_ln(ms: f64, ln: f64) -> usize {
     if ms.is_nan() || ms < 0.01 {
         return 0;
     }
-    let b = ((ln / std::f64::consts::LN_10 + 2.0) * 4.0).floor() as isize + 1;
-    b.clamp(1, HIST_BUCKETS as isize - 1) as usize
+    let b = floor_i32((ln / std::f64::consts::LN_10 + 2.0) * 4.0) + 1;
+    b.clamp(1, HIST_BUCKETS as i32 - 1) as usize
+}
+
+/// `x.floor() as i32` without a call: the portable x86-64 target has no rounding instruction
+/// (SSE4.1), so `floor` is a libm call on the per-event path. Saturates like `as`.
+#[inline]
+fn floor_i32(x: f64) -> i32 {
+    let t = x as i32;
+    t - i32::from(f64::from(t) > x)
+}
+
+/// A duration in whole nanoseconds, `(ms · 10⁶).round()` for `0 ≤ ms ≤` [`MAX_DURATION_MS`],
+/// without a call (`round`) or the software conversion to `i128`.
+#[inline]
+fn round_ns(ms: f64) -> i64 {
+    let x = ms * 1e6;
+    let t = x as i64;
+    // `x - t` is exact: the fraction of `x` (0 from 2⁵² on, where every value is whole). Half
+    // rounds up, as `round` does for positive values.
+    t + i64::from(x - t as f64 >= 0.5)
 }
 
 /// Upper bound (exclusive, ms) of histogram bucket `i` (infinite for the last).
@@ -526,6 +546,20 @@ pub fn histogram_upper_ms(i: usize) -> f64 {
     } else {
         10f64.powf(i as f64 / 4.0 - 2.0)
     }
+}
+
+/// The event `event` describes, built at most once per observation.
+#[cold]
+#[inline(never)]
+fn built_event(built: &mut Option<SlowEvent>, event: &dyn Fn() -> SlowEvent) -> SlowEvent {
+    built.get_or_insert_with(event).clone()
+}
+
+/// Offers the event to `k` (which wants it).
+#[cold]
+#[inline(never)]
+fn offer(k: &mut SlowestK, built: &mut Option<SlowEvent>, event: &dyn Fn() -> SlowEvent) {
+    k.offer(built_event(built, event));
 }
 
 /// A borrowed [`GroupKey`] for lookups without allocating; hashes like the tuple.
@@ -589,15 +623,21 @@ impl Latency {
         let ln = ms.ln();
         let slot = if ms > SKETCH_MIN_MS {
             // As `SketchConfig::key`: floor(ln(v) / ln γ).
-            let key = (ln / self.gamma_ln).floor() as i32;
+            let key = floor_i32(ln / self.gamma_ln);
             u16::try_from(key - PENDING_KEY_LO)
                 .ok()
                 .filter(|&s| (s as usize) < PENDING_SLOTS)
         } else {
             None
         };
-        let ns = (ms * 1e6).round() as i128;
-        (Binned { ms, ns, slot }, histogram_bucket_ln(ms, ln))
+        (
+            Binned {
+                ms,
+                ns: round_ns(ms),
+                slot,
+            },
+            histogram_bucket_ln(ms, ln),
+        )
     }
 
     /// Records one duration. `event` builds the evidence record, only when it is needed.
@@ -606,45 +646,49 @@ impl Latency {
         let (b, bucket) = self.bin(ms);
         self.overall.add(b);
         self.histogram[bucket] += 1;
+        // Building and keeping an event is rare (a few thousand times a run); it stays out of
+        // line, so the code run for every event is small.
         let mut built: Option<SlowEvent> = None;
         if self.overall.slowest.wants(ms) {
-            let e = built.get_or_insert_with(&event).clone();
-            self.overall.slowest.offer(e);
+            offer(&mut self.overall.slowest, &mut built, &event);
         }
         if let Some(t) = self.slow_threshold_ms {
             if ms > t {
                 self.slow_count += 1;
                 if self.slow.len() < MAX_SLOW_LISTED {
-                    let e = built.get_or_insert_with(&event).clone();
-                    self.slow.push(e);
+                    self.slow.push(built_event(&mut built, &event));
                 }
             }
         }
         for &(dim, value) in keys {
             let g = match self.groups.get_mut(&GroupRef(dim, value)) {
                 Some(g) => g,
-                None => {
-                    let n = self.per_dim.entry(dim).or_insert(0);
-                    let key: Box<[u8]> = if *n < MAX_GROUPS {
-                        *n += 1;
-                        value.into()
-                    } else {
-                        OTHER.as_bytes().into()
-                    };
-                    let binned = self.groups.len() < MAX_BINNED_GROUPS;
-                    self.groups.entry((dim, key)).or_insert_with(|| {
-                        let mut g = GroupLatency::new(GROUP_SLOWEST);
-                        g.binned = binned;
-                        g
-                    })
-                }
+                None => self.new_group(dim, value),
             };
             g.add(b);
             if g.slowest.wants(ms) {
-                let e = built.get_or_insert_with(&event).clone();
-                g.slowest.offer(e);
+                offer(&mut g.slowest, &mut built, &event);
             }
         }
+    }
+
+    /// The group of a key seen for the first time (or `(other)` past [`MAX_GROUPS`]).
+    #[cold]
+    #[inline(never)]
+    fn new_group(&mut self, dim: Dimension, value: &[u8]) -> &mut GroupLatency {
+        let n = self.per_dim.entry(dim).or_insert(0);
+        let key: Box<[u8]> = if *n < MAX_GROUPS {
+            *n += 1;
+            value.into()
+        } else {
+            OTHER.as_bytes().into()
+        };
+        let binned = self.groups.len() < MAX_BINNED_GROUPS;
+        self.groups.entry((dim, key)).or_insert_with(|| {
+            let mut g = GroupLatency::new(GROUP_SLOWEST);
+            g.binned = binned;
+            g
+        })
     }
 
     /// Moves every group's pending bins into its sketch; call before reading percentiles
@@ -888,6 +932,57 @@ mod tests {
             ((got - 26_224_027.0) / 26_224_027.0).abs() <= SKETCH_ALPHA,
             "{got}"
         );
+    }
+
+    #[test]
+    fn call_free_floor_and_round_agree_with_std() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let edges = [
+            0.0,
+            0.5e-6,
+            1.5e-6,
+            2.5,
+            1e-300,
+            2f64.powi(52) / 1e6,
+            2f64.powi(53) / 1e6,
+            MAX_DURATION_MS,
+        ];
+        for q in [
+            0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2400.0, -700.0, -700.5, 1e-9, -1e-9,
+        ] {
+            assert_eq!(floor_i32(q), q.floor() as i32, "{q:e}");
+        }
+        for i in 0..200_000 {
+            let ms = match i {
+                i if i < edges.len() => edges[i],
+                _ => {
+                    // Durations over the whole range, and near halves of nanoseconds: a
+                    // half, or a few units in the last place either side of one.
+                    let r = next();
+                    if r % 3 == 0 {
+                        let half = (r >> 20) as f64 / 2e6;
+                        f64::from_bits((half.to_bits() as i64 + (r % 7) as i64 - 3) as u64)
+                    } else {
+                        f64::from_bits(r) % MAX_DURATION_MS
+                    }
+                }
+            };
+            if !(0.0..=MAX_DURATION_MS).contains(&ms) {
+                continue;
+            }
+            assert_eq!(round_ns(ms), (ms * 1e6).round() as i64, "{ms:e}");
+            let q = ms.ln() / 0.01;
+            if q.is_finite() {
+                assert_eq!(floor_i32(q), q.floor() as i32, "{q:e}");
+                assert_eq!(floor_i32(-q), (-q).floor() as i32, "{q:e}");
+            }
+        }
     }
 
     #[test]
