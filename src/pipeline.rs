@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use crate::aggregate::latency::{
     parse_duration_text, route_into, Dimension, Latency, SlowEvent, Unit,
 };
+use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
 use crate::aggregate::{Aggregators, MessageTally, Position};
 use crate::error::Error;
@@ -685,8 +686,8 @@ impl<'s> Worker<'s> {
         if format.is_structured() {
             agg.observe_event(format, level, time.is_some());
             self.msg_hits.clear();
-            if let Some(msg) = rec.bytes(Slot::Message) {
-                observe_message(
+            let message = rec.bytes(Slot::Message).map(|msg| {
+                let r = observe_message(
                     agg,
                     &shared.matcher,
                     &mut self.literal_filter,
@@ -694,7 +695,8 @@ impl<'s> Worker<'s> {
                     level,
                     &mut self.msg_hits,
                 );
-            }
+                (r, msg)
+            });
             shared.matcher.event_hits(
                 &rec,
                 level,
@@ -713,12 +715,17 @@ impl<'s> Worker<'s> {
                     }
                     Some(Ok(ms)) => {
                         if shared.latency {
+                            let group = message.as_ref().and_then(|(r, msg)| {
+                                let memo = agg.messages.memo_mut(*r)?;
+                                Some(agg.latency.message_group(memo, msg))
+                            });
                             observe_latency(
                                 shared,
                                 agg,
                                 &rec,
                                 &self.hits,
                                 ms,
+                                group,
                                 time,
                                 pos,
                                 &mut self.route_buf,
@@ -1085,7 +1092,8 @@ fn first_error(
 }
 
 /// Counts a message (an event's, or a plain-text line's) and appends its catalog text hits to
-/// `hits`: memoised per distinct message, computed through `filter` the first time.
+/// `hits`: memoised per distinct message, computed through `filter` the first time. Returns
+/// the message's place in the table, for its memo.
 fn observe_message(
     agg: &mut Aggregators,
     matcher: &Matcher,
@@ -1093,16 +1101,17 @@ fn observe_message(
     msg: &[u8],
     level: Option<crate::record::Level>,
     hits: &mut Vec<u16>,
-) {
+) -> MessageRef {
     agg.messages.observe_level(msg, level, hits, |m| {
         let mut v = Vec::new();
         matcher.message_hits(m, filter, &mut v);
         v
-    });
+    })
 }
 
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog
-/// pattern hit and the `--latency-by` fields. Keys are the logged bytes (no decoding).
+/// pattern hit and the `--latency-by` fields (the logged bytes, no decoding), and its message
+/// group.
 #[allow(clippy::too_many_arguments)]
 fn observe_latency(
     shared: &Shared,
@@ -1110,6 +1119,7 @@ fn observe_latency(
     rec: &Record<'_, '_>,
     hits: &[u16],
     ms: f64,
+    message: Option<u32>,
     time: Option<i64>,
     pos: Position,
     route_buf: &mut String,
@@ -1166,7 +1176,7 @@ fn observe_latency(
     for k in &by {
         push!((Dimension::Field, &k[..]));
     }
-    agg.latency.observe(ms, &keys[..n], || SlowEvent {
+    agg.latency.observe(ms, &keys[..n], message, || SlowEvent {
         duration_ms: ms,
         pos,
         time_us: time,

@@ -416,6 +416,7 @@ fn latency_and_traces_match_an_independent_count() {
     let bytes = std::fs::read(&path).unwrap();
     let mut durations: Vec<f64> = Vec::new();
     let mut by_service: std::collections::HashMap<String, Vec<f64>> = Default::default();
+    let mut by_message: std::collections::HashMap<String, Vec<f64>> = Default::default();
     let mut ids: std::collections::HashMap<String, u64> = Default::default();
     let mut failing: std::collections::HashSet<String> = Default::default();
     // Byte lines: a line with invalid UTF-8 is not an event (serde_json rejects it too).
@@ -428,6 +429,9 @@ fn latency_and_traces_match_an_independent_count() {
             // The generator's services log under `logger`.
             if let Some(s) = v["logger"].as_str() {
                 by_service.entry(s.to_string()).or_default().push(d);
+            }
+            if let Some(m) = v["msg"].as_str() {
+                by_message.entry(m.to_string()).or_default().push(d);
             }
         }
         if let Some(id) = v["request_id"].as_str() {
@@ -465,13 +469,17 @@ fn latency_and_traces_match_an_independent_count() {
     }
     assert_eq!(l["max"].as_f64().unwrap(), *durations.last().unwrap());
     // Per group too, where small groups make a one-rank slip a different value altogether.
-    let mut checked = 0;
+    // Messages group by their masked form: a key without `<*>` is a message that masking left
+    // alone, so its group holds exactly the events of that message.
+    let mut checked = [0, 0];
     for g in r["latency"]["groups"].as_array().unwrap() {
-        if g["by"] != "service" {
-            continue;
-        }
         let key = g["key"].as_str().unwrap();
-        let mut d: Vec<f64> = by_service.get(key).cloned().unwrap_or_default();
+        let (by, n) = match g["by"].as_str() {
+            Some("service") => (&by_service, 0),
+            Some("message") if !key.contains("<*>") && key != "(other)" => (&by_message, 1),
+            _ => continue,
+        };
+        let mut d: Vec<f64> = by.get(key).cloned().unwrap_or_default();
         d.sort_by(f64::total_cmp);
         assert_eq!(g["count"], d.len() as u64, "{key}");
         for (name, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
@@ -483,9 +491,12 @@ fn latency_and_traces_match_an_independent_count() {
                 d.len()
             );
         }
-        checked += 1;
+        checked[n] += 1;
     }
-    assert!(checked >= 3, "{checked} service groups");
+    assert!(
+        checked[0] >= 3 && checked[1] >= 3,
+        "{checked:?} service and message groups"
+    );
     let slowest: Vec<f64> = r["latency"]["slowest"]
         .as_array()
         .unwrap()

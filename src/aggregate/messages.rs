@@ -67,6 +67,10 @@ struct Slot {
     len: u32,
 }
 
+/// The message just observed in a [`MessageCounter`], for [`MessageCounter::memo_mut`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageRef(u32);
+
 #[derive(Debug)]
 struct Entry {
     hash: u64,
@@ -75,6 +79,9 @@ struct Entry {
     stored: u32,
     /// Full length of the message.
     len: u32,
+    /// A number the caller keeps with the message, 0 until set (see
+    /// [`MessageCounter::memo_mut`]): `analyze --latency` keeps the message's latency group.
+    memo: u32,
     count: u64,
     err: u64,
     hits: Box<[u16]>,
@@ -188,7 +195,7 @@ impl MessageCounter {
         out: &mut Vec<u16>,
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
     ) {
-        self.observe_level(text, None, out, hits_of)
+        self.observe_level(text, None, out, hits_of);
     }
 
     /// [`MessageCounter::observe`] that also counts the event's level.
@@ -199,7 +206,7 @@ impl MessageCounter {
         level: Option<crate::record::Level>,
         out: &mut Vec<u16>,
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
-    ) {
+    ) -> MessageRef {
         let hash = self.hash(text);
         let len = text.len().min(u32::MAX as usize) as u32;
         if let Some(i) = self.find(hash, len, &text[..stored_len(text)]) {
@@ -209,7 +216,7 @@ impl MessageCounter {
                 e.levels[l as usize] = e.levels[l as usize].saturating_add(1);
             }
             out.extend_from_slice(&e.hits);
-            return;
+            return MessageRef(i as u32);
         }
         if self.entries.len() >= self.cap || self.arena.len() >= MAX_ARENA_BYTES {
             self.prune();
@@ -229,6 +236,12 @@ impl MessageCounter {
             levels[l as usize] = 1;
         }
         self.insert(hash, text, 1, floor, hits, levels);
+        MessageRef(self.entries.len() as u32 - 1)
+    }
+
+    /// The memo of the message `r` names: valid until the next message is observed.
+    pub fn memo_mut(&mut self, r: MessageRef) -> Option<&mut u32> {
+        self.entries.get_mut(r.0 as usize).map(|e| &mut e.memo)
     }
 
     /// The messages no catalog pattern matched: the message's hash (the same in every table),
@@ -257,6 +270,7 @@ impl MessageCounter {
             off,
             stored: n as u32,
             len: text.len().min(u32::MAX as usize) as u32,
+            memo: 0,
             count,
             err,
             hits,
@@ -350,6 +364,8 @@ impl MessageCounter {
                         off,
                         stored: e.stored,
                         len: e.len,
+                        // The other table's memo means something to its owner only.
+                        memo: 0,
                         count: e.count,
                         err: e.err.saturating_add(self_floor),
                         hits: e.hits.clone(),
@@ -480,6 +496,7 @@ impl MessageCounter {
                 off,
                 stored: stored as u32,
                 len,
+                memo: 0,
                 count: e.count,
                 err: e.err,
                 hits,
@@ -745,8 +762,13 @@ impl MessageTally {
         level: Option<crate::record::Level>,
         out: &mut Vec<u16>,
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
-    ) {
+    ) -> MessageRef {
         self.shards[0].observe_level(text, level, out, hits_of)
+    }
+
+    /// See [`MessageCounter::memo_mut`].
+    pub fn memo_mut(&mut self, r: MessageRef) -> Option<&mut u32> {
+        self.shards[0].memo_mut(r)
     }
 
     /// The shards.

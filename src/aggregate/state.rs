@@ -339,9 +339,8 @@ fn group_state(by: &str, key: &[u8], g: &GroupLatency, lines: &ResolvedLines) ->
 
 fn capture_latency(l: &Latency, lines: &ResolvedLines) -> LatencyState {
     let mut groups: Vec<GroupState> = l
-        .groups
-        .iter()
-        .map(|((dim, key), g)| group_state(dim.name(), key, g, lines))
+        .all_groups()
+        .map(|(dim, key, g)| group_state(dim.name(), key, g, lines))
         .collect();
     groups.sort_by(|a, b| (&a.by, &a.key).cmp(&(&b.by, &b.key)));
     LatencyState {

@@ -569,8 +569,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, allow_hyphen_values = true)]
     pub bucket: Option<i64>,
 
-    /// Add latency percentiles (overall and per service, caller, route, pattern), the slowest
-    /// events and outliers. Opt-in for now: it costs about a third more time.
+    /// Add latency percentiles (overall and per service, caller, route, pattern, message), the
+    /// slowest events and outliers. Opt-in for now: it costs about a third more time.
     #[arg(long)]
     pub latency: bool,
 

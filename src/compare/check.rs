@@ -36,7 +36,7 @@ pub struct Rules {
     pub min_samples: u64,
     /// Percentiles compared: any of `p50, p90, p95, p99, p999`.
     pub percentiles: Vec<String>,
-    /// Compare per-group latency too (service, caller, route, pattern).
+    /// Compare per-group latency too (service, caller, route, pattern, message).
     pub latency_groups: bool,
     /// New catalog patterns at this severity or worse fail (`info, warn, error, critical`).
     pub new_pattern_severity: String,

@@ -569,7 +569,7 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
     writeln!(out)
 }
 
-/// Per dimension (service, caller, route, pattern, `--latency-by`), the groups with the
+/// Per dimension (service, caller, route, pattern, message, `--latency-by`), the groups with the
 /// highest p99: an aligned table of their percentiles.
 fn write_latency_groups(
     l: &crate::report::LatencyReport,

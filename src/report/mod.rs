@@ -876,7 +876,7 @@ fn latency_report(
     let overall = stats_of(&l.overall);
     let overall_p99 = overall.p99.unwrap_or(f64::INFINITY);
     let mut by_dim: BTreeMap<Dimension, Vec<GroupReport>> = BTreeMap::new();
-    for ((dim, key), g) in &l.groups {
+    for (dim, key, g) in l.all_groups() {
         let stats = stats_of(g);
         let big = g.count >= MIN_GROUP_COUNT;
         let out_of_line = big
@@ -896,7 +896,7 @@ fn latency_report(
             }
             _ => Vec::new(),
         };
-        by_dim.entry(*dim).or_default().push(GroupReport {
+        by_dim.entry(dim).or_default().push(GroupReport {
             by: dim.name().to_string(),
             key: String::from_utf8_lossy(key).into_owned(),
             stats,
@@ -906,11 +906,18 @@ fn latency_report(
     }
     let mut groups = Vec::new();
     for (_, mut v) in by_dim {
+        // Highest p99 first; groups too small for a meaningful p99 (a message seen twice)
+        // after the others.
         v.sort_by(|a, b| {
-            b.stats
-                .p99
-                .unwrap_or(0.0)
-                .total_cmp(&a.stats.p99.unwrap_or(0.0))
+            let big = |g: &GroupReport| g.stats.count >= MIN_GROUP_COUNT;
+            big(b)
+                .cmp(&big(a))
+                .then_with(|| {
+                    b.stats
+                        .p99
+                        .unwrap_or(0.0)
+                        .total_cmp(&a.stats.p99.unwrap_or(0.0))
+                })
                 .then_with(|| a.key.cmp(&b.key))
         });
         let keep: Vec<GroupReport> = v
