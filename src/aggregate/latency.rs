@@ -615,8 +615,14 @@ impl Latency {
         let mut l = Latency::new(overall.slowest.k(), slow_threshold_ms);
         l.overall = overall;
         let mut other = Latency::new(0, None);
-        for (k, g) in groups {
-            other.groups.insert(k, g);
+        for ((dim, key), g) in groups {
+            match dim {
+                // Kept apart, as `observe` keeps them; `merge` reads them by key.
+                Dimension::Message => other.messages.push((key, g)),
+                _ => {
+                    other.groups.insert((dim, key), g);
+                }
+            }
         }
         l.merge(other);
         l.slow = slow;
@@ -793,12 +799,6 @@ impl Latency {
             self.messages[i as usize].1.merge(g);
         }
         for (k, g) in o.groups {
-            if k.0 == Dimension::Message {
-                // From a report's merge state.
-                let i = self.message_index(&k.1);
-                self.messages[i as usize].1.merge(g);
-                continue;
-            }
             match self.groups.get_mut(&k) {
                 Some(mine) => mine.merge(g),
                 None => {
