@@ -4,8 +4,9 @@
 //! ([`crate::source::chunk`]); chunk *n* goes through a bounded channel to worker *n* mod
 //! `threads` of a rayon pool, and each worker folds its chunks into its own [`Aggregators`]
 //! with no locks. When the sources are exhausted the per-worker states are merged in worker
-//! order, so a run's report does not depend on thread timing. Buffers return to a pool, so
-//! memory is bounded by `threads × 2 + 2` chunks whatever the input size.
+//! order, so a run's report does not depend on thread timing. With request traces on, each
+//! chunk's trace fragment goes to one more thread that merges them in chunk order. Buffers
+//! return to a pool, so memory is bounded by `threads × 2 + 2` chunks whatever the input size.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -277,103 +278,135 @@ pub fn analyze(
     let mut oversize = 0u64;
     let mut cancelled = false;
     let states: std::sync::Mutex<Vec<(usize, Aggregators)>> = std::sync::Mutex::new(Vec::new());
-    let merger = std::sync::Mutex::new(shared.new_merger());
     let mut global_seq = 0u64;
 
     let recycle_limit = config.chunk_size.saturating_mul(4).max(1 << 20);
-    pool.in_place_scope(|scope| {
-        for (w, rx) in work_rxs.into_iter().enumerate() {
-            let buf_tx = buf_tx.clone();
+    // Request traces are merged in chunk order on a thread of their own (see FragmentSink).
+    let (fragment_tx, fragment_rx) = chan::bounded::<Fragment>(2 * threads);
+    let (spare_tx, spare_rx) = chan::bounded::<Fragment>(2 * threads);
+    let merger = std::thread::scope(|threads_scope| {
+        let merging = shared.traces.then(|| {
             let shared = &shared;
-            let states = &states;
-            let merger = &merger;
-            scope.spawn(move |_| {
-                let mut worker = Worker::new(shared, merger);
-                for chunk in rx.iter() {
-                    worker.process(&chunk);
-                    // Recycle the buffer unless a very long line made it grow: memory stays
-                    // bounded by the number of buffers in flight times the chunk size.
-                    if chunk.data.len() <= recycle_limit {
-                        let _ = buf_tx.send(chunk.data);
-                    }
-                }
-                states
-                    .lock()
-                    .expect("no poisoned lock")
-                    .push((w, worker.into_state()));
-            });
-        }
-
-        let chunker = Chunker {
-            chunk_size: config.chunk_size.max(1),
-            max_line_bytes: config.max_line_bytes,
-            eager: false,
-        };
-        let chunk_size = config.chunk_size;
-        let mut total_read = 0u64;
-        for (idx, input) in inputs.iter().enumerate() {
-            let name = input.name();
-            let mut summary = SourceSummary {
-                name: name.clone(),
-                bytes: 0,
-                lines: 0,
-                gzip: false,
-                error: None,
-            };
-            match source::open(input, config.max_decompressed_bytes) {
-                Err(e) => {
-                    summary.error = Some(e.to_string());
-                    failures.push((name, e.to_string()));
-                }
-                Ok(mut opened) => {
-                    summary.gzip = opened.gzip;
-                    let get_buf = || {
-                        buf_rx
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(chunk_size))
-                    };
-                    let mut done = total_read;
-                    let global_seq = &mut global_seq;
-                    let emit = |mut chunk: Chunk| {
-                        chunk.global_seq = *global_seq;
-                        *global_seq += 1;
-                        done += chunk.len as u64;
-                        if let Some(p) = progress {
-                            p(done);
+            std::thread::Builder::new()
+                .name("logtriage-merger".into())
+                .spawn_scoped(threads_scope, move || {
+                    let mut merger = shared.new_merger();
+                    for f in fragment_rx {
+                        merger.push(f);
+                        if let Some(spare) = merger.recycled() {
+                            let _ = spare_tx.try_send(spare);
                         }
-                        // Lines read before an interrupt are still analysed (the report says
-                        // what was read); reading stops there.
-                        let worker = &work_txs[(chunk.global_seq % threads as u64) as usize];
-                        worker.send(chunk).is_ok()
-                            && !config
-                                .cancel
-                                .as_ref()
-                                .is_some_and(|c| c.load(Ordering::Relaxed))
-                    };
-                    let (stats, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
-                    summary.bytes = stats.bytes;
-                    // Lines in chunks are counted by the workers; added after the merge.
-                    summary.lines = stats.skipped_at_end;
-                    oversize += stats.oversize;
-                    total_read += stats.bytes;
-                    if let Err(e) = res {
+                    }
+                    merger
+                })
+        });
+        let merging = match merging.transpose() {
+            Ok(m) => m,
+            Err(e) => return Err(Error::Config(format!("cannot start the trace merger: {e}"))),
+        };
+        pool.in_place_scope(|scope| {
+            for (w, rx) in work_rxs.into_iter().enumerate() {
+                let buf_tx = buf_tx.clone();
+                let shared = &shared;
+                let states = &states;
+                let sink = FragmentSink::Thread {
+                    fragments: fragment_tx.clone(),
+                    spares: spare_rx.clone(),
+                };
+                scope.spawn(move |_| {
+                    let mut worker = Worker::new(shared, sink);
+                    for chunk in rx.iter() {
+                        worker.process(&chunk);
+                        // Recycle the buffer unless a very long line made it grow: memory stays
+                        // bounded by the number of buffers in flight times the chunk size.
+                        if chunk.data.len() <= recycle_limit {
+                            let _ = buf_tx.send(chunk.data);
+                        }
+                    }
+                    states
+                        .lock()
+                        .expect("no poisoned lock")
+                        .push((w, worker.into_state()));
+                });
+            }
+
+            let chunker = Chunker {
+                chunk_size: config.chunk_size.max(1),
+                max_line_bytes: config.max_line_bytes,
+                eager: false,
+            };
+            let chunk_size = config.chunk_size;
+            let mut total_read = 0u64;
+            for (idx, input) in inputs.iter().enumerate() {
+                let name = input.name();
+                let mut summary = SourceSummary {
+                    name: name.clone(),
+                    bytes: 0,
+                    lines: 0,
+                    gzip: false,
+                    error: None,
+                };
+                match source::open(input, config.max_decompressed_bytes) {
+                    Err(e) => {
                         summary.error = Some(e.to_string());
                         failures.push((name, e.to_string()));
                     }
+                    Ok(mut opened) => {
+                        summary.gzip = opened.gzip;
+                        let get_buf = || {
+                            buf_rx
+                                .try_recv()
+                                .unwrap_or_else(|_| Vec::with_capacity(chunk_size))
+                        };
+                        let mut done = total_read;
+                        let global_seq = &mut global_seq;
+                        let emit = |mut chunk: Chunk| {
+                            chunk.global_seq = *global_seq;
+                            *global_seq += 1;
+                            done += chunk.len as u64;
+                            if let Some(p) = progress {
+                                p(done);
+                            }
+                            // Lines read before an interrupt are still analysed (the report says
+                            // what was read); reading stops there.
+                            let worker = &work_txs[(chunk.global_seq % threads as u64) as usize];
+                            worker.send(chunk).is_ok()
+                                && !config
+                                    .cancel
+                                    .as_ref()
+                                    .is_some_and(|c| c.load(Ordering::Relaxed))
+                        };
+                        let (stats, res) =
+                            chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
+                        summary.bytes = stats.bytes;
+                        // Lines in chunks are counted by the workers; added after the merge.
+                        summary.lines = stats.skipped_at_end;
+                        oversize += stats.oversize;
+                        total_read += stats.bytes;
+                        if let Err(e) = res {
+                            summary.error = Some(e.to_string());
+                            failures.push((name, e.to_string()));
+                        }
+                    }
+                }
+                sources.push(summary);
+                if config
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+                {
+                    cancelled = true;
+                    break;
                 }
             }
-            sources.push(summary);
-            if config
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
-            {
-                cancelled = true;
-                break;
-            }
-        }
-        drop(work_txs);
-    });
+            drop(work_txs);
+        });
+        drop(fragment_tx);
+        Ok(match merging {
+            Some(m) => m.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            None => shared.new_merger(),
+        })
+    })?;
 
     let mut states = states.into_inner().expect("no poisoned lock");
     states.sort_unstable_by_key(|&(w, _)| w);
@@ -383,7 +416,6 @@ pub fn analyze(
         agg.merge(s);
     }
     let lines = std::mem::take(&mut agg.lines).finish();
-    let merger = merger.into_inner().expect("no poisoned lock");
     let (traces, trace_shard) = match (shared.traces, shared.mergeable) {
         (false, _) => (None, None),
         (true, false) => (Some(merger.finish()), None),
@@ -511,10 +543,44 @@ impl Config {
     }
 }
 
+/// Where a worker hands each chunk's trace fragment, and where its next, emptied one comes
+/// from.
+enum FragmentSink<'s> {
+    /// Merged at once under a lock: one worker (`watch`, [`BytesAnalyzer`]).
+    Locked(&'s std::sync::Mutex<Merger>),
+    /// Sent to the merging thread, which hands emptied fragments back. With the merge done
+    /// by whichever worker pushed the chunk the merge was waiting for, the worker that fell
+    /// behind merged the other's chunks too and fell further behind, and as chunks go to the
+    /// workers in a fixed rotation, the other then waited for it.
+    Thread {
+        fragments: chan::Sender<Fragment>,
+        spares: chan::Receiver<Fragment>,
+    },
+}
+
+impl FragmentSink<'_> {
+    /// Hands `f` over; returns an emptied fragment to reuse, if one is ready.
+    fn push(&self, f: Fragment) -> Option<Fragment> {
+        match self {
+            FragmentSink::Locked(m) => {
+                let mut m = m.lock().expect("no poisoned lock");
+                m.push(f);
+                m.recycled()
+            }
+            FragmentSink::Thread { fragments, spares } => {
+                // The merging thread outlives the workers; if it panicked, the run's join
+                // reports that.
+                let _ = fragments.send(f);
+                spares.try_recv().ok()
+            }
+        }
+    }
+}
+
 /// One worker's state and scratch space.
 struct Worker<'s> {
     shared: &'s Shared,
-    merger: &'s std::sync::Mutex<Merger>,
+    merger: FragmentSink<'s>,
     /// Request ids of the chunk being processed.
     fragment: Fragment,
     /// Global sequence and line of the current line, for first-error order.
@@ -537,7 +603,7 @@ struct Worker<'s> {
 }
 
 impl<'s> Worker<'s> {
-    fn new(shared: &'s Shared, merger: &'s std::sync::Mutex<Merger>) -> Worker<'s> {
+    fn new(shared: &'s Shared, merger: FragmentSink<'s>) -> Worker<'s> {
         Worker {
             shared,
             merger,
@@ -626,9 +692,7 @@ impl<'s> Worker<'s> {
                 Fragment::new(0, 0, shared.trace_idle_us),
             );
             self.last_fragment_len = fragment.len();
-            let mut merger = self.merger.lock().expect("no poisoned lock");
-            merger.push(fragment);
-            self.next_fragment = merger.recycled();
+            self.next_fragment = self.merger.push(fragment);
         }
         line_no - first_line
     }
@@ -922,7 +986,7 @@ pub fn live<R>(
     config.traces = false;
     let shared = Shared::new(catalog, &config);
     let merger = std::sync::Mutex::new(shared.new_merger());
-    let mut worker = Worker::new(&shared, &merger);
+    let mut worker = Worker::new(&shared, FragmentSink::Locked(&merger));
     worker.tap = Some(Tap {
         min_severity,
         events: Vec::new(),
@@ -1240,7 +1304,7 @@ impl<'c> BytesAnalyzer<'c> {
     pub fn analyze(&self, bytes: &[u8]) -> Report {
         let config = &self.config;
         let merger = std::sync::Mutex::new(self.shared.new_merger());
-        let mut worker = Worker::new(&self.shared, &merger);
+        let mut worker = Worker::new(&self.shared, FragmentSink::Locked(&merger));
         let kept = self.literal_filter.lock().ok().and_then(|mut f| f.take());
         if let Some(f) = kept {
             worker.literal_filter = f;
