@@ -413,4 +413,50 @@ mod tests {
         assert_eq!(action.slot.unwrap().0, Slot::Message as u16);
         assert_eq!(action.also, Some(m));
     }
+
+    /// Every registered key is found, by both lookups, at any place in a buffer, and no key
+    /// that differs from all of them in one byte is: keys of every length to 40, among them
+    /// long ones that share their first and last eight bytes.
+    #[test]
+    fn lookups_find_exactly_the_registered_keys() {
+        let mut spec = FieldSpec::with_defaults();
+        let mut keys: Vec<String> = (1..=40)
+            .map(|n| {
+                (0..n)
+                    .map(|i| (b'a' + (i * 7 + n) as u8 % 26) as char)
+                    .collect()
+            })
+            .collect();
+        keys.push("duration_ms".into());
+        keys.push("duration_us".into());
+        keys.push("aaaaaaaaXbbbbbbbb".into());
+        keys.push("aaaaaaaaYbbbbbbbb".into());
+        keys.push("aaaaaaaaXYbbbbbbbb".into());
+        let slots: Vec<u16> = keys.iter().map(|k| spec.extra_slot(k)).collect();
+        let probe = |key: &[u8]| -> Vec<Option<u16>> {
+            let mut seen = vec![spec.lookup(key).and_then(|a| a.also)];
+            // The key at the start, in the middle and at the very end of a buffer.
+            for (pre, post) in [(0, 20), (5, 3), (9, 0)] {
+                let mut buf = vec![b'"'; pre];
+                buf.extend_from_slice(key);
+                buf.extend(std::iter::repeat_n(b'"', post));
+                seen.push(
+                    spec.lookup_at(&buf, pre, pre + key.len())
+                        .and_then(|a| a.also),
+                );
+            }
+            seen
+        };
+        for (k, &slot) in keys.iter().zip(&slots) {
+            assert!(probe(k.as_bytes()).iter().all(|&s| s == Some(slot)), "{k}");
+            for i in 0..k.len() {
+                let mut near = k.clone().into_bytes();
+                near[i] = b'#';
+                assert!(
+                    probe(&near).iter().all(Option::is_none),
+                    "{k} changed at {i}"
+                );
+            }
+        }
+    }
 }
