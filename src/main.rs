@@ -166,6 +166,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         top: a.top,
         bucket_secs: a.bucket,
         field_overrides,
+        mmap: !a.no_mmap,
         ..Default::default()
     };
     if let Some(t) = a.threads {
@@ -334,6 +335,7 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         max_line_bytes: f.max_line_bytes,
         max_decompressed_bytes: f.max_decompressed_bytes,
         cancel: Some(cancel.clone()),
+        mmap: !f.no_mmap,
         ..Default::default()
     };
     if let Some(n) = f.threads {
@@ -493,6 +495,7 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     }
     let mut config = logtriage::Config {
         max_line_bytes: t.max_line_bytes,
+        mmap: !t.no_mmap,
         ..Default::default()
     };
     if let Some(n) = t.threads {

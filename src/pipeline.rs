@@ -79,6 +79,9 @@ pub struct Config {
     /// message's header; off only to compare with reports written before, whose messages
     /// followed the time and level only.
     pub text_headers: bool,
+    /// Read regular files through a memory map (see [`crate::source::mapped`]); off
+    /// (`--no-mmap`) to read them into buffers.
+    pub mmap: bool,
 }
 
 impl Default for Config {
@@ -104,6 +107,7 @@ impl Default for Config {
             mergeable: false,
             text_messages: true,
             text_headers: true,
+            mmap: true,
         }
     }
 }
@@ -319,8 +323,10 @@ pub fn analyze(
                         worker.process(&chunk);
                         // Recycle the buffer unless a very long line made it grow: memory stays
                         // bounded by the number of buffers in flight times the chunk size.
-                        if chunk.data.len() <= recycle_limit {
-                            let _ = buf_tx.send(chunk.data);
+                        if let Some(buf) = chunk.into_buffer() {
+                            if buf.len() <= recycle_limit {
+                                let _ = buf_tx.send(buf);
+                            }
                         }
                     }
                     states
@@ -346,7 +352,7 @@ pub fn analyze(
                     gzip: false,
                     error: None,
                 };
-                match source::open(input, config.max_decompressed_bytes) {
+                match source::open_mapped(input, config.max_decompressed_bytes, config.mmap) {
                     Err(e) => {
                         summary.error = Some(e.to_string());
                         failures.push((name, e.to_string()));
@@ -377,7 +383,7 @@ pub fn analyze(
                                     .is_some_and(|c| c.load(Ordering::Relaxed))
                         };
                         let (stats, res) =
-                            chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
+                            chunker.run_opened(idx as u32, &mut opened, get_buf, emit);
                         summary.bytes = stats.bytes;
                         // Lines in chunks are counted by the workers; added after the merge.
                         summary.lines = stats.skipped_at_end;

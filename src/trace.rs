@@ -130,14 +130,15 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         drop(rx);
         for (idx, input) in inputs.iter().enumerate() {
             names.push(input.name());
-            let mut opened = match source::open(input, config.max_decompressed_bytes) {
-                Ok(o) => o,
-                Err(e) => {
-                    failures.push((input.name(), e.to_string()));
-                    continue;
-                }
-            };
-            let (_, res) = chunker.run(idx as u32, &mut opened.reader, Vec::new, |chunk| {
+            let mut opened =
+                match source::open_mapped(input, config.max_decompressed_bytes, config.mmap) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        failures.push((input.name(), e.to_string()));
+                        continue;
+                    }
+                };
+            let (_, res) = chunker.run_opened(idx as u32, &mut opened, Vec::new, |chunk| {
                 tx.send(chunk).is_ok()
             });
             if let Err(e) = res {

@@ -116,14 +116,23 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
             chunk_size: 1 << 20,
             latency: true,
             traces: true,
+            mmap: false,
             ..Config::default()
         },
         None,
     )
     .unwrap()
     .report;
-    // Awkward chunk sizes put boundaries mid-line, mid-CRLF and inside long lines.
-    for (threads, chunk) in [(1, 1), (2, 7), (3, 64), (4, 1000), (2, 4093), (8, 65_536)] {
+    // Awkward chunk sizes put boundaries mid-line, mid-CRLF and inside long lines; the file
+    // is read into buffers (the reference) or through its memory map.
+    for (threads, chunk, mmap) in [
+        (1, 1, true),
+        (2, 7, false),
+        (3, 64, true),
+        (4, 1000, false),
+        (2, 4093, true),
+        (8, 65_536, true),
+    ] {
         let r = logtriage::analyze(
             &inputs,
             &catalog,
@@ -132,6 +141,7 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
                 chunk_size: chunk,
                 latency: true,
                 traces: true,
+                mmap,
                 ..Config::default()
             },
             None,
@@ -139,7 +149,7 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
         .unwrap()
         .report;
         // Section by section, so a failure names the part that differs.
-        let ctx = format!("threads {threads}, chunk size {chunk}");
+        let ctx = format!("threads {threads}, chunk size {chunk}, mmap {mmap}");
         assert_eq!(r.input, reference.input, "input: {ctx}");
         assert_eq!(r.levels, reference.levels, "levels: {ctx}");
         assert_eq!(r.patterns, reference.patterns, "patterns: {ctx}");

@@ -511,3 +511,73 @@ fn trace_shows_a_plain_text_lines_message_and_logger_apart() {
         "{raw}"
     );
 }
+
+#[test]
+fn memory_mapped_and_buffered_reads_give_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, truth) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 4_000, 21);
+    let p = path.to_str().unwrap();
+    // A small chunk size puts many chunk edges in the file; a small line cap drops a few
+    // lines while reading.
+    let analyze = |extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            "-f",
+            "json",
+            "--latency",
+            "--traces",
+            "--chunk-size",
+            "3000",
+            "--max-line-bytes",
+            "400",
+            p,
+        ];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let mapped = analyze(&[]);
+    let buffered = analyze(&["--no-mmap"]);
+    assert_eq!(mapped, buffered);
+    assert_eq!(mapped["input"]["lines"].as_u64(), Some(truth.lines));
+    assert!(
+        mapped["input"]["oversize"].as_u64().unwrap() > 0,
+        "the cap dropped lines"
+    );
+
+    let id = mapped["traces"]["slowest"][0]["request_id"]
+        .as_str()
+        .expect("a slowest trace")
+        .to_string();
+    let trace = |extra: &[&str]| {
+        let mut args = vec!["trace", &id, "--format", "json", p];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let t = trace(&[]);
+    assert!(!t["events"].as_array().unwrap().is_empty());
+    assert_eq!(t, trace(&["--no-mmap"]));
+
+    let filter = |extra: &[&str]| {
+        let mut args = vec!["filter", &id, "--chunk-size", "2000", p];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let (a, b) = (filter(&[]), filter(&["--no-mmap"]));
+    assert_eq!(a.status.code(), Some(0));
+    assert!(!a.stdout.is_empty());
+    assert_eq!(a.stdout, b.stdout);
+}

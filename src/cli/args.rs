@@ -415,6 +415,10 @@ pub struct FilterArgs {
     /// Largest decompressed size accepted from one gzip input.
     #[arg(long, default_value = "64GiB", value_name = "BYTES", value_parser = parse_bytes)]
     pub max_decompressed_bytes: u64,
+    /// Read files into buffers instead of through a memory map (the map saves a copy of every
+    /// byte; without it, a file cut short while it is read is read up to the cut).
+    #[arg(long)]
+    pub no_mmap: bool,
     /// Bytes per parallel work unit (tuning and tests).
     #[arg(long, default_value = "1MiB", value_name = "BYTES", hide_short_help = true,
           value_parser = chunk_size_arg)]
@@ -445,6 +449,10 @@ pub struct TraceArgs {
     /// Lines longer than this are skipped by the reader.
     #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
+    /// Read files into buffers instead of through a memory map (the map saves a copy of every
+    /// byte; without it, a file cut short while it is read is read up to the cut).
+    #[arg(long)]
+    pub no_mmap: bool,
     #[command(flatten)]
     pub cloudwatch: CloudWatchArgs,
 }
@@ -624,6 +632,10 @@ pub struct AnalyzeArgs {
     /// Largest decompressed size accepted from one gzip input.
     #[arg(long, default_value = "64GiB", value_name = "BYTES", value_parser = parse_bytes)]
     pub max_decompressed_bytes: u64,
+    /// Read files into buffers instead of through a memory map (the map saves a copy of every
+    /// byte; without it, a file cut short while it is read is read up to the cut).
+    #[arg(long)]
+    pub no_mmap: bool,
 
     /// Bytes per parallel work unit (tuning and tests).
     #[arg(long, default_value = "2MiB", value_name = "BYTES", hide_short_help = true,

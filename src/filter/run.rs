@@ -52,6 +52,8 @@ pub struct FilterOptions {
     /// Start each printed line with its input's name and a colon, like `grep -H` (the JSON
     /// output always names it).
     pub with_source: bool,
+    /// Read regular files through a memory map (see [`crate::source::mapped`]).
+    pub mmap: bool,
 }
 
 impl Default for FilterOptions {
@@ -66,6 +68,7 @@ impl Default for FilterOptions {
             cancel: None,
             streaming: false,
             with_source: false,
+            mmap: true,
         }
     }
 }
@@ -161,7 +164,9 @@ pub fn run(
                     long_lines.fetch_add(oversize, Ordering::Relaxed);
                     let seq = chunk.global_seq;
                     let source = chunk.source;
-                    let _ = buf_tx.send(chunk.data);
+                    if let Some(buf) = chunk.into_buffer() {
+                        let _ = buf_tx.send(buf);
+                    }
                     if done_tx
                         .send(Done {
                             seq,
@@ -236,7 +241,7 @@ pub fn run(
             if cancelled() {
                 break;
             }
-            match source::open(input, opts.max_decompressed_bytes) {
+            match source::open_mapped(input, opts.max_decompressed_bytes, opts.mmap) {
                 Err(e) => outcome.failures.push((input.name(), e.to_string())),
                 Ok(mut opened) => {
                     opened_inputs[idx] = true;
@@ -254,7 +259,7 @@ pub fn run(
                         // Lines read before an interrupt are still searched; reading stops.
                         work_tx.send(chunk).is_ok() && !cancelled()
                     };
-                    let (stats, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
+                    let (stats, res) = chunker.run_opened(idx as u32, &mut opened, get_buf, emit);
                     outcome.oversize += stats.oversize;
                     if let Err(e) = res {
                         outcome.failures.push((input.name(), e.to_string()));

@@ -126,7 +126,9 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
                     per_line.push(key);
                 }
             }
-            buf_pool.borrow_mut().push(chunk.data);
+            if let Some(buf) = chunk.into_buffer() {
+                buf_pool.borrow_mut().push(buf);
+            }
             !cancelled()
         };
         let (_, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);

@@ -12,6 +12,9 @@
 //! line numbers are resolved after the fact ([`LineIndex`]).
 
 use std::io::{self, Read};
+use std::sync::Arc;
+
+use super::mapped::Mapping;
 
 /// A run of whole lines from one source.
 #[derive(Debug, Default)]
@@ -25,9 +28,9 @@ pub struct Chunk {
     pub global_seq: u64,
     /// Oversize lines dropped by the reader between the previous chunk and this one.
     pub skipped_before: u64,
-    /// The buffer; its first `len` bytes are whole lines, each ending in `\n` except possibly
-    /// the last line of a source. The rest is stale (kept initialised for reuse).
-    pub data: Vec<u8>,
+    /// Where the lines are: their first `len` bytes are whole lines, each ending in `\n`
+    /// except possibly the last line of a source.
+    pub data: ChunkData,
     /// Valid bytes in `data`.
     pub len: usize,
 }
@@ -35,7 +38,48 @@ pub struct Chunk {
 impl Chunk {
     /// The lines of the chunk.
     pub fn bytes(&self) -> &[u8] {
-        &self.data[..self.len]
+        match &self.data {
+            ChunkData::Buffer(b) => &b[..self.len],
+            ChunkData::Mapped(m) => &m.map.bytes()[m.start..m.start + self.len],
+        }
+    }
+
+    /// The chunk's buffer, for reuse (none for a mapped chunk).
+    pub fn into_buffer(self) -> Option<Vec<u8>> {
+        match self.data {
+            ChunkData::Buffer(b) => Some(b),
+            ChunkData::Mapped(_) => None,
+        }
+    }
+}
+
+/// The bytes behind a [`Chunk`].
+#[derive(Debug)]
+pub enum ChunkData {
+    /// A buffer the chunker read into; past the chunk's `len` it is stale (kept initialised
+    /// for reuse).
+    Buffer(Vec<u8>),
+    /// A range of a memory-mapped file, whose pages are released when the chunk is dropped.
+    Mapped(MappedRange),
+}
+
+impl Default for ChunkData {
+    fn default() -> Self {
+        ChunkData::Buffer(Vec::new())
+    }
+}
+
+/// A chunk's range of a [`Mapping`].
+#[derive(Debug)]
+pub struct MappedRange {
+    map: Arc<Mapping>,
+    start: usize,
+    end: usize,
+}
+
+impl Drop for MappedRange {
+    fn drop(&mut self) {
+        self.map.release(self.start, self.end);
     }
 }
 
@@ -232,7 +276,7 @@ impl Chunker {
                         seq: stats.chunks,
                         global_seq: 0,
                         skipped_before: std::mem::take(&mut skipped),
-                        data: buf,
+                        data: ChunkData::Buffer(buf),
                         len: i + 1,
                     };
                     stats.chunks += 1;
@@ -249,6 +293,104 @@ impl Chunker {
                 None => {}
             }
         }
+    }
+
+    /// Reads an opened input to the end: its memory map when it has one ([`Chunker::run_mapped`]),
+    /// else its reader ([`Chunker::run`]).
+    pub fn run_opened(
+        &self,
+        source: u32,
+        opened: &mut super::Opened,
+        get_buf: impl FnMut() -> Vec<u8>,
+        emit: impl FnMut(Chunk) -> bool,
+    ) -> (ChunkStats, io::Result<()>) {
+        match &opened.mapped {
+            Some(map) => (self.run_mapped(source, map, emit), Ok(())),
+            None => self.run(source, &mut opened.reader, get_buf, emit),
+        }
+    }
+
+    /// [`Chunker::run`] over a memory-mapped file: the same chunks, statistics and oversize
+    /// accounting, without copying. A chunk is the lines that start in the next `chunk_size`
+    /// bytes (a line longer than that alone, if it is within `max_line_bytes`); a longer
+    /// line is dropped here and counted, its pages released as it is passed over.
+    pub fn run_mapped(
+        &self,
+        source: u32,
+        map: &Arc<Mapping>,
+        mut emit: impl FnMut(Chunk) -> bool,
+    ) -> ChunkStats {
+        let data = map.bytes();
+        let n = data.len();
+        let mut stats = ChunkStats {
+            bytes: n as u64,
+            ..ChunkStats::default()
+        };
+        let mut start = if data.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let mut skipped = 0u64;
+        let chunk_size = self.chunk_size.max(1);
+        while start < n {
+            let target = start.saturating_add(chunk_size);
+            let end = if target >= n {
+                n
+            } else if let Some(i) = memchr::memrchr(b'\n', &data[start..target]) {
+                start + i + 1
+            } else {
+                // The line at `start` passes the chunk size: whole if within the cap (the
+                // worker counts it if it passes the cap by its `\r`), else dropped.
+                let limit = start
+                    .saturating_add(self.max_line_bytes)
+                    .saturating_add(1)
+                    .min(n);
+                // (With a cap below the chunk size, the search above covered the cap.)
+                let found = (limit > target)
+                    .then(|| memchr::memchr(b'\n', &data[target..limit]))
+                    .flatten();
+                match found {
+                    Some(i) => target + i + 1,
+                    None if limit == n => n,
+                    None => {
+                        stats.oversize += 1;
+                        match skip_line(map, limit) {
+                            Some(next) => {
+                                map.release(start, next);
+                                skipped += 1;
+                                start = next;
+                                continue;
+                            }
+                            None => {
+                                map.release(start, n);
+                                stats.skipped_at_end = skipped + 1;
+                                return stats;
+                            }
+                        }
+                    }
+                }
+            };
+            let chunk = Chunk {
+                source,
+                seq: stats.chunks,
+                global_seq: 0,
+                skipped_before: std::mem::take(&mut skipped),
+                data: ChunkData::Mapped(MappedRange {
+                    map: Arc::clone(map),
+                    start,
+                    end,
+                }),
+                len: end - start,
+            };
+            stats.chunks += 1;
+            if !emit(chunk) {
+                return stats;
+            }
+            start = end;
+        }
+        stats.skipped_at_end = skipped;
+        stats
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -276,12 +418,29 @@ impl Chunker {
             seq: stats.chunks,
             global_seq: 0,
             skipped_before: skipped,
-            data: buf,
+            data: ChunkData::Buffer(buf),
             len: filled,
         };
         stats.chunks += 1;
         emit(chunk);
     }
+}
+
+/// The offset after the next newline at or after `from`, if any; pages are released as they
+/// are searched, so a long run without newlines does not stay resident.
+fn skip_line(map: &Mapping, from: usize) -> Option<usize> {
+    const WINDOW: usize = 16 << 20;
+    let data = map.bytes();
+    let mut at = from;
+    while at < data.len() {
+        let to = at.saturating_add(WINDOW).min(data.len());
+        if let Some(i) = memchr::memchr(b'\n', &data[at..to]) {
+            return Some(at + i + 1);
+        }
+        map.release(at, to);
+        at = to;
+    }
+    None
 }
 
 /// Counts the lines of a chunk's data (a final line without newline counts).
@@ -348,11 +507,13 @@ mod tests {
         assert_eq!(runs(b"\n\nxx\n", 1), (vec!["\n\n".into()], 1));
     }
 
-    /// Runs the chunker and resolves line numbers as the pipeline does.
-    fn chunks(
+    /// Runs the chunker (on a stream, or on a memory-mapped file with `mapped`) and resolves
+    /// line numbers as the pipeline does.
+    fn chunks_of(
         input: &[u8],
         chunk_size: usize,
         max_line: usize,
+        mapped: bool,
     ) -> (Vec<(u64, Vec<u8>)>, ChunkStats, u64) {
         let c = Chunker {
             chunk_size,
@@ -360,8 +521,15 @@ mod tests {
             eager: false,
         };
         let mut raw = Vec::new();
-        let mut r = input;
-        let (stats, res) = c.run(0, &mut r, Vec::new, |ch| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.log");
+        std::fs::write(&path, input).unwrap();
+        let mut opened =
+            super::super::open_mapped(&super::super::Input::File(path), u64::MAX, mapped).unwrap();
+        if cfg!(unix) {
+            assert_eq!(opened.mapped.is_some(), mapped && !input.is_empty());
+        }
+        let (stats, res) = c.run_opened(0, &mut opened, Vec::new, |ch| {
             raw.push(ch);
             true
         });
@@ -379,32 +547,122 @@ mod tests {
         (out, stats, total)
     }
 
+    /// [`chunks_of`] read both ways: the checks below hold for both.
+    fn each_way(
+        input: &[u8],
+        chunk_size: usize,
+        max_line: usize,
+        mut check: impl FnMut(Vec<(u64, Vec<u8>)>, ChunkStats, u64),
+    ) {
+        for mapped in [false, true] {
+            let (out, stats, total) = chunks_of(input, chunk_size, max_line, mapped);
+            check(out, stats, total);
+        }
+    }
+
+    /// What the workers make of chunks: each line within the cap with its number, the lines
+    /// over it (dropped by the reader or by the worker), and all lines.
+    fn worker_view(
+        out: &[(u64, Vec<u8>)],
+        stats: ChunkStats,
+        total: u64,
+        max_line: usize,
+    ) -> (Vec<(u64, Vec<u8>)>, u64, u64) {
+        let mut kept = Vec::new();
+        let mut over = stats.oversize;
+        for (first, data) in out {
+            let mut n = *first;
+            for line in data.split_inclusive(|&b| b == b'\n') {
+                n += 1;
+                let line = line.strip_suffix(b"\n").unwrap_or(line);
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                if line.len() > max_line {
+                    over += 1;
+                } else {
+                    kept.push((n, line.to_vec()));
+                }
+            }
+        }
+        (kept, over, total)
+    }
+
+    #[test]
+    fn mapped_files_give_the_workers_the_same_lines() {
+        // Lines of every length around the chunk size and the cap, CRLF on short ones, with
+        // and without a final newline or a byte order mark.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for case in 0..300 {
+            let max_line = 20 + next(60) as usize;
+            let mut input = Vec::new();
+            if case % 7 == 0 {
+                input.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            for _ in 0..next(40) {
+                let len = match next(10) {
+                    0 => max_line + next(300) as usize,
+                    1 => max_line.saturating_sub(2) + next(4) as usize,
+                    _ => next(max_line as u64) as usize,
+                };
+                input.extend((0..len).map(|i| b'a' + (i % 26) as u8));
+                if len + 2 < max_line && next(4) == 0 {
+                    input.push(b'\r');
+                }
+                input.push(b'\n');
+            }
+            if next(2) == 0 {
+                input.extend_from_slice(b"tail");
+            }
+            let chunk_size = 1 + next(120) as usize;
+            let (o, s, t) = chunks_of(&input, chunk_size, max_line, false);
+            let streamed = worker_view(&o, s, t, max_line);
+            let (o, s, t) = chunks_of(&input, chunk_size, max_line, true);
+            let mapped = worker_view(&o, s, t, max_line);
+            assert_eq!(mapped, streamed, "case {case}, chunk size {chunk_size}");
+            assert_eq!(s.bytes, input.len() as u64);
+        }
+    }
+
     #[test]
     fn a_byte_order_mark_is_not_part_of_the_first_line() {
-        let (out, stats, total) = chunks(b"\xEF\xBB\xBF{\"a\":1}\nx\n", 4, 100);
-        let all: Vec<u8> = out.into_iter().flat_map(|(_, b)| b).collect();
-        assert_eq!(all, b"{\"a\":1}\nx\n");
-        assert_eq!(
-            (stats.bytes, total),
-            (13, 2),
-            "the mark counts as bytes read"
+        each_way(
+            b"\xEF\xBB\xBF{\"a\":1}\nx\n",
+            4,
+            100,
+            |out, stats, total| {
+                let all: Vec<u8> = out.into_iter().flat_map(|(_, b)| b).collect();
+                assert_eq!(all, b"{\"a\":1}\nx\n");
+                assert_eq!(
+                    (stats.bytes, total),
+                    (13, 2),
+                    "the mark counts as bytes read"
+                );
+            },
         );
         // Only at the very start of a source.
-        let (out, _, _) = chunks(b"a\n\xEF\xBB\xBFb\n", 1 << 10, 100);
-        assert_eq!(out[0].1, b"a\n\xEF\xBB\xBFb\n");
-        let (out, _, _) = chunks(b"\xEF\xBB", 1 << 10, 100);
-        assert_eq!(out[0].1, b"\xEF\xBB");
+        each_way(b"a\n\xEF\xBB\xBFb\n", 1 << 10, 100, |out, _, _| {
+            assert_eq!(out[0].1, b"a\n\xEF\xBB\xBFb\n");
+        });
+        each_way(b"\xEF\xBB", 1 << 10, 100, |out, _, _| {
+            assert_eq!(out[0].1, b"\xEF\xBB");
+        });
         // A file of only the mark has no line.
-        let (out, stats, total) = chunks(b"\xEF\xBB\xBF", 1 << 10, 100);
-        assert!(out.is_empty());
-        assert_eq!((stats.bytes, total), (3, 0));
+        each_way(b"\xEF\xBB\xBF", 1 << 10, 100, |out, stats, total| {
+            assert!(out.is_empty());
+            assert_eq!((stats.bytes, total), (3, 0));
+        });
     }
 
     #[test]
     fn chunks_hold_whole_lines_and_number_them() {
         let input = b"aa\nbbbb\nc\nddddd\ne";
-        for size in 1..20 {
-            let (out, stats, total) = chunks(input, size, 1 << 20);
+        for (size, mapped) in (1..20).flat_map(|s| [(s, false), (s, true)]) {
+            let (out, stats, total) = chunks_of(input, size, 1 << 20, mapped);
             let joined: Vec<u8> = out.iter().flat_map(|(_, d)| d.clone()).collect();
             assert_eq!(joined, input, "chunk size {size}");
             for (first, d) in &out[..out.len() - 1] {
@@ -427,29 +685,32 @@ mod tests {
         let mut input = b"ok\n".to_vec();
         input.extend(vec![b'x'; 200_000]);
         input.extend(b"\nafter\n");
-        let (out, stats, total) = chunks(&input, 64, 1000);
-        let joined: Vec<u8> = out.iter().flat_map(|(_, d)| d.clone()).collect();
-        assert!(joined == b"ok\nafter\n", "kept {} bytes", joined.len());
-        assert_eq!(stats.oversize, 1);
-        assert_eq!(total, 3);
-        let last = out.last().unwrap();
-        assert_eq!(last.0, 2, "the line after the oversize one is line 3");
+        each_way(&input, 64, 1000, |out, stats, total| {
+            let joined: Vec<u8> = out.iter().flat_map(|(_, d)| d.clone()).collect();
+            assert!(joined == b"ok\nafter\n", "kept {} bytes", joined.len());
+            assert_eq!(stats.oversize, 1);
+            assert_eq!(total, 3);
+            let last = out.last().unwrap();
+            assert_eq!(last.0, 2, "the line after the oversize one is line 3");
+        });
     }
 
     #[test]
     fn oversize_last_line_without_newline() {
         let mut input = b"ok\n".to_vec();
         input.extend(vec![b'x'; 200_000]);
-        let (out, stats, total) = chunks(&input, 64, 1000);
-        assert_eq!(out.len(), 1);
-        assert_eq!((total, stats.oversize), (2, 1));
+        each_way(&input, 64, 1000, |out, stats, total| {
+            assert_eq!(out.len(), 1);
+            assert_eq!((total, stats.oversize), (2, 1));
+        });
     }
 
     #[test]
     fn empty_input_has_no_lines() {
-        let (out, stats, total) = chunks(b"", 16, 100);
-        assert!(out.is_empty());
-        assert_eq!(stats, ChunkStats::default());
-        assert_eq!(total, 0);
+        each_way(b"", 16, 100, |out, stats, total| {
+            assert!(out.is_empty());
+            assert_eq!(stats, ChunkStats::default());
+            assert_eq!(total, 0);
+        });
     }
 }

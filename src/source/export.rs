@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::record::time::format_rfc3339;
 
 /// Bytes looked at to recognise an events document.
-const SNIFF: usize = 256;
+pub(crate) const SNIFF: usize = 256;
 /// Longest first line read to tell a JSON-lines log from a one-line document.
 const FIRST_LINE: usize = 1 << 20;
 /// Largest events document read (it is parsed whole).
@@ -149,7 +149,7 @@ fn sniff_decided(head: &[u8]) -> bool {
     }
 }
 
-fn looks_like_events(head: &[u8]) -> bool {
+pub(crate) fn looks_like_events(head: &[u8]) -> bool {
     let mut i = 0;
     let skip = |i: &mut usize| {
         while *i < head.len() && head[*i].is_ascii_whitespace() {

@@ -9,6 +9,7 @@ pub mod chunk;
 #[cfg(feature = "cloudwatch")]
 pub mod cloudwatch;
 pub mod export;
+pub mod mapped;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -146,6 +147,25 @@ pub struct Opened {
     pub gzip: bool,
     /// Size on disk, when known (for progress).
     pub size: Option<u64>,
+    /// The file's memory map, when it is read through one ([`open_mapped`]); `reader` is then
+    /// empty.
+    pub mapped: Option<std::sync::Arc<mapped::Mapping>>,
+}
+
+/// [`open`], except that a regular file that can be is memory-mapped when `mmap` is true
+/// (see [`mapped`]); read it with [`chunk::Chunker::run_opened`].
+pub fn open_mapped(input: &Input, max_decompressed: u64, mmap: bool) -> io::Result<Opened> {
+    if let (true, Input::File(p)) = (mmap, input) {
+        if let Some(map) = mapped::try_map(p)? {
+            return Ok(Opened {
+                reader: Box::new(io::empty()),
+                gzip: false,
+                size: Some(map.bytes().len() as u64),
+                mapped: Some(map),
+            });
+        }
+    }
+    open(input, max_decompressed)
 }
 
 /// Opens an input, detecting gzip by its magic bytes (`1f 8b`), whatever the file name.
@@ -184,12 +204,14 @@ pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
             reader: export::unwrap_events_json(Box::new(capped))?,
             gzip: true,
             size,
+            mapped: None,
         })
     } else {
         Ok(Opened {
             reader: export::unwrap_events_json(Box::new(whole))?,
             gzip: false,
             size,
+            mapped: None,
         })
     }
 }
