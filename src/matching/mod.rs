@@ -249,8 +249,9 @@ impl Matcher {
             }
             None => msg_hits,
         };
+        let mut numbers = Numbers::default();
         for &p in cands {
-            if self.accepts(p, rec, level) {
+            if self.accepts(p, rec, level, &mut numbers) {
                 out.push(p);
             }
         }
@@ -262,7 +263,7 @@ impl Matcher {
                 if mask != 0 && mask & present == 0 {
                     continue;
                 }
-                if self.accepts(p, rec, level) {
+                if self.accepts(p, rec, level, &mut numbers) {
                     out.push(p);
                 }
             }
@@ -273,12 +274,20 @@ impl Matcher {
     }
 
     #[inline]
-    fn accepts(&self, p: u16, rec: &Record<'_, '_>, level: Option<Level>) -> bool {
+    fn accepts(
+        &self,
+        p: u16,
+        rec: &Record<'_, '_>,
+        level: Option<Level>,
+        numbers: &mut Numbers,
+    ) -> bool {
         let levels = &self.levels[p as usize];
         if !levels.is_empty() && !level.is_some_and(|l| levels.contains(&l)) {
             return false;
         }
-        self.conds[p as usize].iter().all(|c| cond_holds(rec, c))
+        self.conds[p as usize]
+            .iter()
+            .all(|c| cond_holds(rec, c, numbers))
     }
 
     /// Hits of a line that is not a structured event (plain text or malformed): the whole
@@ -294,8 +303,9 @@ impl Matcher {
         let mut text_hits = std::mem::take(scratch);
         text_hits.clear();
         self.text_hits(text, false, &mut text_hits);
+        let mut numbers = Numbers::default();
         for &p in &text_hits {
-            if self.accepts(p, rec, level) {
+            if self.accepts(p, rec, level, &mut numbers) {
                 out.push(p);
             }
         }
@@ -303,13 +313,43 @@ impl Matcher {
     }
 }
 
-fn cond_holds(rec: &Record<'_, '_>, c: &CompiledCond) -> bool {
-    let Some(raw) = c.slots.iter().find_map(|&s| rec.fields.get(s as usize)) else {
+/// The numbers of an event's fields, parsed once for all the conditions on them (several
+/// patterns test `status` against 500, 429, 401, 403 …).
+#[derive(Default)]
+struct Numbers {
+    n: usize,
+    slots: [usize; 4],
+    values: [Option<f64>; 4],
+}
+
+impl Numbers {
+    #[inline]
+    fn of(&mut self, slot: usize, raw: &crate::record::Raw<'_>) -> Option<f64> {
+        if let Some(i) = self.slots[..self.n].iter().position(|&s| s == slot) {
+            return self.values[i];
+        }
+        let v = raw.to_f64();
+        if self.n < self.slots.len() {
+            self.slots[self.n] = slot;
+            self.values[self.n] = v;
+            self.n += 1;
+        }
+        v
+    }
+}
+
+fn cond_holds(rec: &Record<'_, '_>, c: &CompiledCond, numbers: &mut Numbers) -> bool {
+    let Some((slot, raw)) = c.slots.iter().find_map(|&s| {
+        let s = s as usize;
+        rec.fields.get(s).map(|r| (s, r))
+    }) else {
         return false;
     };
     match &c.value {
         CondValue::Number(want) => {
-            let Some(v) = raw.to_f64() else { return false };
+            let Some(v) = numbers.of(slot, raw) else {
+                return false;
+            };
             match c.op {
                 CmpOp::Eq => v == *want,
                 CmpOp::Ne => v != *want,

@@ -244,6 +244,15 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
         let v = mantissa as f64 / POW10[frac_digits];
         return Some(if neg { -v } else { v });
     }
+    // A byte no number has (a status such as `COMPLETED` tested against `>= 500`): not a
+    // number, without the standard parser (which would also only accept `inf`/`nan` words
+    // here, refused below as not finite).
+    if !b
+        .iter()
+        .all(|c| matches!(c, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
     let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
     v.is_finite().then_some(v)
 }
@@ -733,6 +742,30 @@ mod tests {
         assert_eq!(parse_f64(b"."), None);
         assert_eq!(parse_f64(b""), None);
         assert_eq!(parse_f64(b"abc"), None);
+        // Whatever the standard parser makes of a word, the answer is the same: a finite number
+        // or nothing (words are refused before the standard parser sees them).
+        for s in [
+            "COMPLETED",
+            "inf",
+            "-inf",
+            "NaN",
+            "infinity",
+            "+5",
+            "1e",
+            "e5",
+            "1_000",
+            "0x10",
+            "12ms",
+            "1.2.3",
+            "--1",
+            "5 ",
+            "12345678901234567890",
+            "1e-400",
+            "+.5e+2",
+        ] {
+            let std = s.parse::<f64>().ok().filter(|v| v.is_finite());
+            assert_eq!(parse_f64(s.as_bytes()), std, "{s}");
+        }
     }
 
     #[test]
