@@ -750,18 +750,28 @@ impl<'s> Worker<'s> {
             format,
             fields,
         };
+        // The message's table slot is asked for first; it arrives while the level and time
+        // are read.
+        let message = match format.is_structured() {
+            true => rec.bytes(Slot::Message).map(|m| {
+                let hash = agg.messages.prefetch(&m);
+                (m, hash)
+            }),
+            false => None,
+        };
         let level = rec.level();
         let time = rec.time_us_cached(&mut self.time_cache);
         agg.observe_time(time, level);
         if format.is_structured() {
             agg.observe_event(format, level, time.is_some());
             self.msg_hits.clear();
-            let message = rec.bytes(Slot::Message).map(|msg| {
+            let message = message.map(|(msg, hash)| {
                 let r = observe_message(
                     agg,
                     &shared.matcher,
                     &mut self.literal_filter,
                     &msg,
+                    hash,
                     level,
                     &mut self.msg_hits,
                 );
@@ -834,11 +844,13 @@ impl<'s> Worker<'s> {
                 };
                 if let Some(msg) = message {
                     self.msg_hits.clear();
+                    let hash = agg.messages.prefetch(&msg);
                     observe_message(
                         agg,
                         &shared.matcher,
                         &mut self.literal_filter,
                         &msg,
+                        hash,
                         level,
                         &mut self.msg_hits,
                     );
@@ -1169,10 +1181,11 @@ fn observe_message(
     matcher: &Matcher,
     filter: &mut LiteralFilter,
     msg: &[u8],
+    hash: u64,
     level: Option<crate::record::Level>,
     hits: &mut Vec<u16>,
 ) -> MessageRef {
-    agg.messages.observe_level(msg, level, hits, |m| {
+    agg.messages.observe_hashed(msg, hash, level, hits, |m| {
         let mut v = Vec::new();
         matcher.message_hits(m, filter, &mut v);
         v

@@ -9,9 +9,10 @@
 //! PODS 2012).
 
 //!
-//! The hash table holds 16-byte slots (hash, entry index, length); the entries live in one
-//! vector in insertion order and their text in one arena (no allocation per distinct message).
-//! The table is a fifth of the size it had with whole entries in it, and the frequent messages,
+//! The index holds 8-byte slots (a hash tag and the entry index, one cache line per probe, see
+//! `Index`); the entries live in one vector in insertion order and their text in one arena (no
+//! allocation per distinct message). The index is a tenth of the size a table of whole entries
+//! would be, and the frequent messages,
 //! which arrive early and survive every prune in order, sit together at the front of the
 //! vector and the arena: inserting a new message and looking up a frequent one touch far less
 //! memory than a 200k-entry table of whole entries did. Messages
@@ -27,8 +28,6 @@
 //! the same messages in every shard and run) into [`DroppedForms`], keyed by their masked form:
 //! the template stage adds each form `DROPPED_SAMPLE` times over, an unbiased estimate of the
 //! occurrences the table let go (see `report::unknown_templates`).
-
-use hashbrown::HashTable;
 
 /// Distinct messages kept per table before pruning, by default.
 pub const DEFAULT_CAP: usize = 200_000;
@@ -56,15 +55,108 @@ const GROW_AT_ONCE: usize = 16 * 1024;
 /// Arena size that triggers a prune.
 pub const MAX_ARENA_BYTES: usize = 48 << 20;
 
-/// What the hash table holds: enough to reject a different message without touching its
-/// entry.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    hash: u64,
-    /// Index in `entries`.
-    idx: u32,
-    /// Full length of the message.
-    len: u32,
+/// The index of a [`MessageCounter`]: open addressing with linear probing over 8-byte slots,
+/// each the top half of a message's hash (a tag) beside its entry index plus one (0: empty).
+/// One probe reads one cache line for tag and index together (a `hashbrown` table keeps
+/// control bytes and slots apart: two lines), and [`Index::prefetch`] can ask for that line
+/// while the rest of a line is analysed. Kept at most half full; no removal (a prune rebuilds).
+#[derive(Debug, Default)]
+struct Index {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Index {
+    const MIN_SLOTS: usize = 1024;
+
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len() - 1)
+    }
+
+    /// The entry indices whose tag matches `hash`, in probe order, until `found` accepts one.
+    #[inline]
+    fn find(&self, hash: u64, mut found: impl FnMut(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let tag = hash >> 32;
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            let s = self.slots[i];
+            if s == 0 {
+                return None;
+            }
+            if s >> 32 == tag {
+                let idx = (s as u32) - 1;
+                if found(idx) {
+                    return Some(idx);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds entry `idx` (not present) under `hash`; `hash_of` gives the hash of every indexed
+    /// entry, for a rebuild when the index grows.
+    #[inline]
+    fn insert(&mut self, hash: u64, idx: u32, hash_of: impl Fn(u32) -> u64) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow((self.len + 1) * 2, hash_of);
+        }
+        self.place(hash, idx);
+        self.len += 1;
+    }
+
+    #[inline]
+    fn place(&mut self, hash: u64, idx: u32) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (hash >> 32) << 32 | u64::from(idx + 1);
+    }
+
+    /// Room for `n` entries without growing.
+    fn reserve(&mut self, n: usize, hash_of: impl Fn(u32) -> u64) {
+        if n * 2 > self.slots.len() {
+            self.grow(n * 2, hash_of);
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, min_slots: usize, hash_of: impl Fn(u32) -> u64) {
+        let n = min_slots.next_power_of_two().max(Self::MIN_SLOTS);
+        let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        for s in old.into_iter().filter(|&s| s != 0) {
+            let idx = (s as u32) - 1;
+            self.place(hash_of(idx), idx);
+        }
+    }
+
+    /// Empties the index, keeping its memory.
+    fn clear(&mut self) {
+        self.slots.fill(0);
+        self.len = 0;
+    }
+
+    /// Asks for the cache line a lookup of `hash` starts at.
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            let p = self.slots[self.home(hash)..].as_ptr();
+            // SAFETY: a prefetch is a hint; `p` points into the slots.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+            };
+        }
+    }
 }
 
 /// The message just observed in a [`MessageCounter`], for [`MessageCounter::memo_mut`].
@@ -103,12 +195,12 @@ pub struct MessageCount {
 /// See the module docs.
 #[derive(Debug)]
 pub struct MessageCounter {
-    table: HashTable<Slot>,
+    table: Index,
     entries: Vec<Entry>,
     arena: Vec<u8>,
     /// The table, entries and arena a prune moved out of, emptied and kept for the next prune:
     /// a fresh allocation of that size would be faulted in page by page again.
-    spare: (HashTable<Slot>, Vec<Entry>, Vec<u8>),
+    spare: (Index, Vec<Entry>, Vec<u8>),
     hasher: foldhash::fast::FixedState,
     cap: usize,
     floor: u64,
@@ -140,10 +232,10 @@ impl MessageCounter {
     /// A counter keeping at most `cap` distinct messages (at least 16).
     pub fn new(cap: usize) -> MessageCounter {
         MessageCounter {
-            table: HashTable::new(),
+            table: Index::default(),
             entries: Vec::new(),
             arena: Vec::new(),
-            spare: (HashTable::new(), Vec::new(), Vec::new()),
+            spare: (Index::default(), Vec::new(), Vec::new()),
             hasher: foldhash::fast::FixedState::with_seed(0x6c6f_6774_7269_6167),
             // Entry indices are u32.
             cap: cap.clamp(16, u32::MAX as usize / 2),
@@ -165,24 +257,28 @@ impl MessageCounter {
     fn find(&self, hash: u64, len: u32, stored: &[u8]) -> Option<usize> {
         let (arena, entries) = (&self.arena, &self.entries);
         self.table
-            .find(hash, |s| {
-                s.hash == hash && s.len == len && {
-                    let e = &entries[s.idx as usize];
-                    arena[e.off..e.off + e.stored as usize] == *stored
-                }
+            .find(hash, |idx| {
+                let e = &entries[idx as usize];
+                e.hash == hash && e.len == len && arena[e.off..e.off + e.stored as usize] == *stored
             })
-            .map(|s| s.idx as usize)
+            .map(|idx| idx as usize)
+    }
+
+    /// The hash of `text`, its lookup's first cache line asked for: call it a little before
+    /// [`MessageCounter::observe_hashed`] (the line arrives while other work is done).
+    #[inline]
+    pub fn prefetch(&self, text: &[u8]) -> u64 {
+        let hash = self.hash(text);
+        self.table.prefetch(hash);
+        hash
     }
 
     /// Appends `e` and indexes it.
     #[inline]
     fn push(&mut self, e: Entry) {
-        let slot = Slot {
-            hash: e.hash,
-            idx: self.entries.len() as u32,
-            len: e.len,
-        };
-        self.table.insert_unique(e.hash, slot, |s| s.hash);
+        let entries = &self.entries;
+        self.table
+            .insert(e.hash, entries.len() as u32, |i| entries[i as usize].hash);
         self.entries.push(e);
     }
 
@@ -208,6 +304,20 @@ impl MessageCounter {
         hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
     ) -> MessageRef {
         let hash = self.hash(text);
+        self.observe_hashed(text, hash, level, out, hits_of)
+    }
+
+    /// [`MessageCounter::observe_level`] with the hash [`MessageCounter::prefetch`] gave.
+    #[inline]
+    pub fn observe_hashed(
+        &mut self,
+        text: &[u8],
+        hash: u64,
+        level: Option<crate::record::Level>,
+        out: &mut Vec<u16>,
+        hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
+    ) -> MessageRef {
+        debug_assert_eq!(hash, self.hash(text));
         let len = text.len().min(u32::MAX as usize) as u32;
         if let Some(i) = self.find(hash, len, &text[..stored_len(text)]) {
             let e = &mut self.entries[i];
@@ -224,8 +334,8 @@ impl MessageCounter {
         if self.entries.len() == GROW_AT_ONCE && self.cap > GROW_AT_ONCE {
             // A table this busy will likely reach the cap: size it for the cap now rather
             // than rehash it at every doubling on the way.
-            self.table
-                .reserve(self.cap - GROW_AT_ONCE, |s: &Slot| s.hash);
+            let entries = &self.entries;
+            self.table.reserve(self.cap, |i| entries[i as usize].hash);
             self.entries.reserve(self.cap - GROW_AT_ONCE);
         }
         let hits = hits_of(text).into_boxed_slice();
@@ -300,7 +410,8 @@ impl MessageCounter {
         // Entries at the threshold are kept (oldest first) until `keep` is reached.
         let mut ties_left = keep.saturating_sub(above);
         let (mut table, mut entries, mut arena) = std::mem::take(&mut self.spare);
-        table.reserve(self.cap, |s: &Slot| s.hash);
+        // Empty: nothing to rehash.
+        table.reserve(self.cap, |_| 0);
         entries.reserve(self.cap);
         arena.reserve(self.arena.len() / 2);
         let mut old_table = std::mem::replace(&mut self.table, table);
@@ -766,6 +877,25 @@ impl MessageTally {
         self.shards[0].observe_level(text, level, out, hits_of)
     }
 
+    /// See [`MessageCounter::prefetch`].
+    #[inline]
+    pub fn prefetch(&self, text: &[u8]) -> u64 {
+        self.shards[0].prefetch(text)
+    }
+
+    /// See [`MessageCounter::observe_hashed`].
+    #[inline]
+    pub fn observe_hashed(
+        &mut self,
+        text: &[u8],
+        hash: u64,
+        level: Option<crate::record::Level>,
+        out: &mut Vec<u16>,
+        hits_of: impl FnOnce(&[u8]) -> Vec<u16>,
+    ) -> MessageRef {
+        self.shards[0].observe_hashed(text, hash, level, out, hits_of)
+    }
+
     /// See [`MessageCounter::memo_mut`].
     pub fn memo_mut(&mut self, r: MessageRef) -> Option<&mut u32> {
         self.shards[0].memo_mut(r)
@@ -891,6 +1021,47 @@ mod tests {
     fn count(c: &mut MessageCounter, s: &str, n: usize) {
         for _ in 0..n {
             c.observe(s.as_bytes(), &mut Vec::new(), |_| Vec::new());
+        }
+    }
+
+    #[test]
+    fn index_finds_every_entry_through_growth_collisions_and_clears() {
+        // Hashes sharing their home slot (low bits), their tag (high bits), or both.
+        let mut next = xorshift(7);
+        let mut hashes: Vec<u64> = (0..5000).map(|_| next()).collect();
+        for i in 0..200u64 {
+            hashes.push((i << 32) | 0x55); // one home slot, different tags
+            hashes.push((0xABCD << 32) | (i << 12)); // one tag, different homes
+            hashes.push(0x1234_5678_0000_0077); // the same hash again and again
+        }
+        let mut index = Index::default();
+        assert_eq!(
+            index.find(1, |_| true),
+            None,
+            "an empty index finds nothing"
+        );
+        index.prefetch(1);
+        for round in 0..2 {
+            for (i, &h) in hashes.iter().enumerate() {
+                index.insert(h, i as u32, |j| hashes[j as usize]);
+            }
+            assert_eq!(index.len, hashes.len());
+            assert!(index.slots.len() >= 2 * hashes.len(), "at most half full");
+            for (i, &h) in hashes.iter().enumerate() {
+                index.prefetch(h);
+                // Every entry under this hash is offered until the right one.
+                let mut offered = Vec::new();
+                let got = index.find(h, |j| {
+                    offered.push(j);
+                    j == i as u32
+                });
+                assert_eq!(got, Some(i as u32), "round {round}, entry {i}");
+                assert!(offered.iter().all(|&j| hashes[j as usize] >> 32 == h >> 32));
+            }
+            assert_eq!(index.find(0xFFFF_FFFF_0000_0000, |_| true), None);
+            index.clear();
+            assert_eq!(index.len, 0);
+            assert!(hashes.iter().all(|&h| index.find(h, |_| true).is_none()));
         }
     }
 
