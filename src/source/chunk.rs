@@ -340,11 +340,12 @@ impl Chunker {
             } else if let Some(i) = memchr::memrchr(b'\n', &data[start..target]) {
                 start + i + 1
             } else {
-                // The line at `start` passes the chunk size: whole if within the cap (the
-                // worker counts it if it passes the cap by its `\r`), else dropped.
+                // The line at `start` passes the chunk size: whole if within the cap (with
+                // room for a `\r`, which is not part of the line; the worker counts a line one
+                // byte over without one), else dropped.
                 let limit = start
                     .saturating_add(self.max_line_bytes)
-                    .saturating_add(1)
+                    .saturating_add(2)
                     .min(n);
                 // (With a cap below the chunk size, the search above covered the cap.)
                 let found = (limit > target)
