@@ -1,11 +1,13 @@
-//! Cutting a byte stream into line-aligned chunks with reused buffers.
+//! Cutting a byte stream, or a memory-mapped file, into line-aligned chunks.
 //!
 //! A chunk holds whole lines only (the partial last line is carried into the next chunk), so
 //! workers can process chunks independently and in any order. Buffers come from a caller-given
-//! pool and go back to it after use, so memory is bounded by the number of buffers in flight.
+//! pool and go back to it after use, so memory is bounded by the number of buffers in flight;
+//! a mapped file's chunks are ranges of the map whose pages are released when they are dropped.
 //! A line longer than `max_line_bytes` is never held whole: once the carried partial line
-//! passes the cap, its bytes are dropped up to the next newline and the line is counted as
-//! oversize. Lines that fit in memory but exceed the cap are counted by the worker instead.
+//! passes the cap (by more than a byte, which may be the line's `\r`), its bytes are dropped
+//! up to the next newline and the line is counted as oversize. Lines that fit in memory but
+//! exceed the cap are counted by the worker instead.
 //!
 //! The chunker does not count lines (that would be a second pass over every byte on the one
 //! reading thread): chunks carry a sequence number, workers count the lines of each chunk, and
@@ -286,7 +288,8 @@ impl Chunker {
                     buf = next;
                     filled = tail;
                 }
-                None if filled > self.max_line_bytes => {
+                // One byte over the cap may still be a line within it and its `\r`.
+                None if filled > self.max_line_bytes.saturating_add(1) => {
                     filled = 0;
                     skipping = true;
                 }
@@ -310,10 +313,11 @@ impl Chunker {
         }
     }
 
-    /// [`Chunker::run`] over a memory-mapped file: the same chunks, statistics and oversize
-    /// accounting, without copying. A chunk is the lines that start in the next `chunk_size`
-    /// bytes (a line longer than that alone, if it is within `max_line_bytes`); a longer
-    /// line is dropped here and counted, its pages released as it is passed over.
+    /// [`Chunker::run`] over a memory-mapped file: the same lines for the workers, statistics
+    /// and oversize accounting, without copying (chunk edges may fall elsewhere). A chunk is
+    /// the lines that start in the next `chunk_size` bytes (a line longer than that alone, if
+    /// it is within `max_line_bytes`); a longer line is dropped here and counted, its pages
+    /// released as it is passed over.
     pub fn run_mapped(
         &self,
         source: u32,
@@ -589,8 +593,9 @@ mod tests {
 
     #[test]
     fn mapped_files_give_the_workers_the_same_lines() {
-        // Lines of every length around the chunk size and the cap, CRLF on short ones, with
-        // and without a final newline or a byte order mark.
+        // Lines of every length around the chunk size and the cap, some with CRLF (a line of
+        // exactly the cap plus `\r` is within it), with and without a final newline or a byte
+        // order mark.
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = |m: u64| {
             seed ^= seed << 13;
@@ -611,7 +616,7 @@ mod tests {
                     _ => next(max_line as u64) as usize,
                 };
                 input.extend((0..len).map(|i| b'a' + (i % 26) as u8));
-                if len + 2 < max_line && next(4) == 0 {
+                if next(4) == 0 {
                     input.push(b'\r');
                 }
                 input.push(b'\n');
@@ -694,6 +699,45 @@ mod tests {
             let last = out.last().unwrap();
             assert_eq!(last.0, 2, "the line after the oversize one is line 3");
         });
+    }
+
+    /// Gives one byte per read, like a slow pipe.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.is_empty()) {
+                (Some((&b, rest)), false) => {
+                    buf[0] = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_of_the_cap_and_its_cr_is_kept_whatever_the_reads() {
+        // A read may end between the `\r` and the `\n`: the line is still within the cap.
+        let c = Chunker {
+            chunk_size: 1,
+            max_line_bytes: 4,
+            eager: false,
+        };
+        let mut lines = Vec::new();
+        let (stats, res) = c.run(0, &mut Trickle(b"abcd\r\nabcde\r\nok\n"), Vec::new, |ch| {
+            lines.extend(
+                ch.bytes()
+                    .split_inclusive(|&b| b == b'\n')
+                    .map(<[u8]>::to_vec),
+            );
+            true
+        });
+        res.unwrap();
+        // `abcde\r` passes the cap by two bytes: dropped while reading.
+        assert_eq!(lines, [b"abcd\r\n".to_vec(), b"ok\n".to_vec()]);
+        assert_eq!(stats.oversize, 1);
     }
 
     #[test]
