@@ -413,6 +413,7 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         max_line_bytes: a.max_line_bytes,
         max_decompressed_bytes: 64 << 30,
         cancel: Some(interrupt_flag()),
+        mmap: !a.no_mmap,
         ..Default::default()
     };
     opts.miner.max_clusters = a.max_clusters;

@@ -580,4 +580,20 @@ fn memory_mapped_and_buffered_reads_give_the_same_output() {
     assert_eq!(a.status.code(), Some(0));
     assert!(!a.stdout.is_empty());
     assert_eq!(a.stdout, b.stdout);
+
+    let mine = |extra: &[&str]| {
+        let mut args = vec!["mine", "-f", "json", p];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)
+    };
+    let m = mine(&[]);
+    assert!(!m["templates"].as_array().unwrap().is_empty());
+    assert_eq!(m, mine(&["--no-mmap"]));
 }

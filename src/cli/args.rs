@@ -367,6 +367,10 @@ pub struct MineArgs {
     /// Lines longer than this are skipped.
     #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
+    /// Read files into buffers instead of through a memory map (the map saves a copy of every
+    /// byte; without it, a file cut short while it is read is read up to the cut).
+    #[arg(long)]
+    pub no_mmap: bool,
     /// Similarity needed to join a cluster (tuning and experiments; the default is the one
     /// generic setting).
     #[arg(long, value_name = "0..1", hide_short_help = true)]

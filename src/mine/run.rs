@@ -22,7 +22,7 @@ pub enum MineText {
 }
 
 /// Options of a mining run.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct MineOptions {
     /// What is mined.
     pub text: MineText,
@@ -36,6 +36,22 @@ pub struct MineOptions {
     pub max_decompressed_bytes: u64,
     /// Set from outside (SIGINT) to stop early.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Read regular files through a memory map (see [`crate::source::mapped`]).
+    pub mmap: bool,
+}
+
+impl Default for MineOptions {
+    fn default() -> MineOptions {
+        MineOptions {
+            text: MineText::default(),
+            miner: MinerConfig::default(),
+            assignments: false,
+            max_line_bytes: 16 << 20,
+            max_decompressed_bytes: 64 << 30,
+            cancel: None,
+            mmap: true,
+        }
+    }
 }
 
 /// What a mining run found.
@@ -86,7 +102,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
             out.cancelled = true;
             break;
         }
-        let mut opened = match source::open(input, opts.max_decompressed_bytes) {
+        let mut opened = match source::open_mapped(input, opts.max_decompressed_bytes, opts.mmap) {
             Ok(o) => o,
             Err(e) => {
                 out.failures.push((input.name(), e.to_string()));
@@ -131,7 +147,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
             }
             !cancelled()
         };
-        let (_, res) = chunker.run(idx as u32, &mut opened.reader, get_buf, emit);
+        let (_, res) = chunker.run_opened(idx as u32, &mut opened, get_buf, emit);
         if let Err(e) = res {
             out.failures.push((input.name(), e.to_string()));
         }
