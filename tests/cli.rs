@@ -517,33 +517,34 @@ fn memory_mapped_and_buffered_reads_give_the_same_output() {
     let dir = tempfile::tempdir().unwrap();
     let (path, truth) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 4_000, 21);
     let p = path.to_str().unwrap();
+    // Each command as given and with --no-mmap: both succeed, and their outputs are compared.
+    let both_ways = |args: &[&str]| {
+        let outs = [run(args), run(&[args, &["--no-mmap"]].concat())];
+        for out in &outs {
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        outs
+    };
     // A small chunk size puts many chunk edges in the file; a small line cap drops a few
     // lines while reading.
-    let analyze = |extra: &[&str]| {
-        let mut args = vec![
-            "analyze",
-            "-f",
-            "json",
-            "--latency",
-            "--traces",
-            "--chunk-size",
-            "3000",
-            "--max-line-bytes",
-            "400",
-            p,
-        ];
-        args.extend_from_slice(extra);
-        let out = run(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        json(&out)
-    };
-    let mapped = analyze(&[]);
-    let buffered = analyze(&["--no-mmap"]);
+    let [a, b] = both_ways(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        "--chunk-size",
+        "3000",
+        "--max-line-bytes",
+        "400",
+        p,
+    ]);
+    let (mapped, buffered) = (json(&a), json(&b));
     assert_eq!(mapped, buffered);
     assert_eq!(mapped["input"]["lines"].as_u64(), Some(truth.lines));
     assert!(
@@ -555,45 +556,17 @@ fn memory_mapped_and_buffered_reads_give_the_same_output() {
         .as_str()
         .expect("a slowest trace")
         .to_string();
-    let trace = |extra: &[&str]| {
-        let mut args = vec!["trace", &id, "--format", "json", p];
-        args.extend_from_slice(extra);
-        let out = run(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        json(&out)
-    };
-    let t = trace(&[]);
+    let [a, b] = both_ways(&["trace", &id, "--format", "json", p]);
+    let t = json(&a);
     assert!(!t["events"].as_array().unwrap().is_empty());
-    assert_eq!(t, trace(&["--no-mmap"]));
+    assert_eq!(t, json(&b));
 
-    let filter = |extra: &[&str]| {
-        let mut args = vec!["filter", &id, "--chunk-size", "2000", p];
-        args.extend_from_slice(extra);
-        run(&args)
-    };
-    let (a, b) = (filter(&[]), filter(&["--no-mmap"]));
-    assert_eq!(a.status.code(), Some(0));
+    let [a, b] = both_ways(&["filter", &id, "--chunk-size", "2000", p]);
     assert!(!a.stdout.is_empty());
     assert_eq!(a.stdout, b.stdout);
 
-    let mine = |extra: &[&str]| {
-        let mut args = vec!["mine", "-f", "json", p];
-        args.extend_from_slice(extra);
-        let out = run(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        json(&out)
-    };
-    let m = mine(&[]);
+    let [a, b] = both_ways(&["mine", "-f", "json", p]);
+    let m = json(&a);
     assert!(!m["templates"].as_array().unwrap().is_empty());
-    assert_eq!(m, mine(&["--no-mmap"]));
+    assert_eq!(m, json(&b));
 }
