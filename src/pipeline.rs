@@ -828,6 +828,7 @@ impl<'s> Worker<'s> {
                     duration,
                     &self.hits,
                     self.line_order,
+                    known_utf8,
                 );
             }
         } else {
@@ -1129,6 +1130,7 @@ fn observe_request(
     duration: Option<f64>,
     hits: &[u16],
     order: (u64, u64),
+    known_utf8: bool,
 ) {
     let mut event = fragment.event(id, time);
     if event.wants_service() {
@@ -1138,8 +1140,14 @@ fn observe_request(
     }
     if let Some(ms) = duration {
         if event.is_slowest(ms) {
-            let msg = rec.text(Slot::Message).unwrap_or_default();
-            event.slowest(ms, cut(&msg, 256));
+            if known_utf8 {
+                // The line is UTF-8, so the decoded bytes are its text: no second check.
+                let msg = rec.bytes(Slot::Message).unwrap_or_default();
+                event.slowest(ms, cut_bytes(&msg, 256));
+            } else {
+                let msg = rec.text(Slot::Message).unwrap_or_default();
+                event.slowest(ms, cut(&msg, 256).as_bytes());
+            }
         }
     }
     for &p in hits {
@@ -1266,6 +1274,19 @@ fn observe_latency(
         request_id: rec.text(Slot::RequestId).map(|t| t.into()),
         message: rec.text(Slot::Message).map(|m| cut(&m, 512).into()),
     });
+}
+
+/// [`cut`] for UTF-8 held as bytes: at most `max` bytes, ending on a character boundary.
+fn cut_bytes(s: &[u8], max: usize) -> &[u8] {
+    if s.len() <= max {
+        return s;
+    }
+    let mut n = max;
+    // A continuation byte (10xxxxxx) is not a boundary.
+    while n > 0 && s[n] & 0xC0 == 0x80 {
+        n -= 1;
+    }
+    &s[..n]
 }
 
 fn cut(s: &str, max: usize) -> &str {

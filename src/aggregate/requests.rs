@@ -278,7 +278,26 @@ pub struct Fragment {
     text: Vec<u8>,
     /// Service names seen in the chunk.
     services: Vec<std::sync::Arc<str>>,
+    /// The [`name_key`] of each of `services`, to find a name without a call to `memcmp` per
+    /// name tried (one per event, for every event with a request id).
+    service_keys: Vec<NameKey>,
     hasher: foldhash::fast::FixedState,
+}
+
+/// A name's first sixteen bytes as two words (zero padded) and its length.
+type NameKey = (u64, u64, usize);
+
+/// The [`NameKey`] of `name`.
+#[inline]
+fn name_key(name: &[u8]) -> NameKey {
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = b.len().min(8);
+        w[..n].copy_from_slice(&b[..n]);
+        u64::from_le_bytes(w)
+    };
+    let tail = name.get(8..).unwrap_or_default();
+    (word(name), word(tail), name.len())
 }
 
 impl Fragment {
@@ -293,6 +312,7 @@ impl Fragment {
             idle_us,
             text: Vec::with_capacity(capacity * 24),
             services: Vec::new(),
+            service_keys: Vec::new(),
             hasher: hasher(),
         }
     }
@@ -335,6 +355,7 @@ impl Fragment {
             idle_us,
             text,
             services,
+            service_keys,
             ..
         } = self;
         let found = table.find_entry(hash, |e| e.hash == hash && span_of(text, e.id) == id);
@@ -375,6 +396,7 @@ impl Fragment {
             state,
             text,
             services,
+            service_keys,
         }
     }
 }
@@ -384,6 +406,7 @@ pub struct Event<'f> {
     state: &'f mut Open<Span>,
     text: &'f mut Vec<u8>,
     services: &'f mut Vec<std::sync::Arc<str>>,
+    service_keys: &'f mut Vec<NameKey>,
 }
 
 impl Event<'_> {
@@ -396,10 +419,20 @@ impl Event<'_> {
     /// The service that logged it.
     #[inline]
     pub fn service(&mut self, name: &[u8]) {
-        let i = match self.services.iter().position(|s| s.as_bytes() == name) {
+        let key = name_key(name);
+        let found = self
+            .service_keys
+            .iter()
+            .zip(self.services.iter())
+            .position(|(k, s)| *k == key && (key.2 <= 16 || s.as_bytes()[16..] == name[16..]));
+        let i = match found {
             Some(i) => i,
             None if self.services.len() < MAX_SERVICE_NAMES => {
-                self.services.push(String::from_utf8_lossy(name).into());
+                // Stored as shown (bytes that are not UTF-8 replaced); the key is the stored
+                // name's, so such a name matches nothing, as a byte comparison would.
+                let stored: std::sync::Arc<str> = String::from_utf8_lossy(name).into();
+                self.service_keys.push(name_key(stored.as_bytes()));
+                self.services.push(stored);
                 self.services.len() - 1
             }
             None => return,
@@ -413,11 +446,12 @@ impl Event<'_> {
         self.state.slowest.as_ref().is_none_or(|(x, _)| ms > *x)
     }
 
-    /// Its duration (ms) and message, if it is the slowest so far (see [`Event::is_slowest`]).
+    /// Its duration (ms) and message (UTF-8), if it is the slowest so far (see
+    /// [`Event::is_slowest`]).
     #[inline]
-    pub fn slowest(&mut self, ms: f64, message: &str) {
+    pub fn slowest(&mut self, ms: f64, message: &[u8]) {
         if self.is_slowest(ms) {
-            let m = push_span(self.text, message.as_bytes());
+            let m = push_span(self.text, message);
             self.state.slowest = Some((ms, m));
         }
     }
@@ -894,6 +928,7 @@ impl Merger {
         if self.spares.len() < MAX_SPARE_FRAGMENTS {
             f.text.clear();
             f.services.clear();
+            f.service_keys.clear();
             self.spares.push(f);
         }
         self.merged += 1;
@@ -1316,13 +1351,13 @@ mod tests {
         let mut f0 = Fragment::new(0, 4, 300_000_000);
         let mut e = f0.event(b"a", Some(1_000));
         e.service(b"api");
-        e.slowest(5.0, "fast");
+        e.slowest(5.0, b"fast");
         e.pattern(3);
         let mut f1 = Fragment::new(1, 4, 300_000_000);
         for (svc, ms, msg, p) in [("db", 9.0, "slow one", 1), ("api", 7.0, "middle", 3)] {
             let mut e = f1.event(b"a", Some(2_000));
             e.service(svc.as_bytes());
-            e.slowest(ms, msg);
+            e.slowest(ms, msg.as_bytes());
             e.pattern(p);
         }
         // Another request in between: its names must not mix with a's.
