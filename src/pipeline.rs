@@ -16,7 +16,7 @@ use crossbeam_channel as chan;
 use std::borrow::Cow;
 
 use crate::aggregate::latency::{
-    parse_duration_text, route_into, Dimension, Latency, SlowEvent, Unit,
+    parse_duration_text, route_into_bytes, Dimension, Latency, SlowEvent, Unit,
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
@@ -600,7 +600,7 @@ struct Worker<'s> {
     /// Skips the literal automaton for messages that cannot hold a literal.
     literal_filter: LiteralFilter,
     /// The HTTP route of the event being timed, reused.
-    route_buf: String,
+    route_buf: Vec<u8>,
     scratch: Vec<u16>,
     hits: Vec<u16>,
     time_cache: TimeCache,
@@ -620,7 +620,7 @@ impl<'s> Worker<'s> {
             agg: shared.new_state(),
             msg_hits: Vec::new(),
             literal_filter: shared.matcher.literal_filter(),
-            route_buf: String::new(),
+            route_buf: Vec::new(),
             scratch: Vec::new(),
             hits: Vec::new(),
             time_cache: TimeCache::default(),
@@ -809,6 +809,7 @@ impl<'s> Worker<'s> {
                                 time,
                                 pos,
                                 &mut self.route_buf,
+                                known_utf8,
                             );
                         }
                         Some(ms)
@@ -1213,7 +1214,8 @@ fn observe_latency(
     message: Option<u32>,
     time: Option<i64>,
     pos: Position,
-    route_buf: &mut String,
+    route_buf: &mut Vec<u8>,
+    known_utf8: bool,
 ) {
     let bytes_of = |slot: u16| rec.fields.get(slot as usize).map(|r| r.to_bytes());
     let first = |slots: &[u16]| slots.iter().find_map(|&s| bytes_of(s));
@@ -1226,9 +1228,15 @@ fn observe_latency(
         }),
         None => first(&shared.route_slots[1]).map(|p| {
             let method = first(&shared.route_slots[0]);
-            let method = method.as_deref().map(crate::record::text_of);
-            route_into(method.as_deref(), &crate::record::text_of(&p), route_buf);
-            Cow::Borrowed(route_buf.as_bytes())
+            if known_utf8 {
+                route_into_bytes(method.as_deref(), &p, route_buf);
+            } else {
+                // Shown as text: bytes that are not UTF-8 replaced first.
+                let method = method.as_deref().map(crate::record::text_of);
+                let method = method.as_deref().map(str::as_bytes);
+                route_into_bytes(method, crate::record::text_of(&p).as_bytes(), route_buf);
+            }
+            Cow::Borrowed(&route_buf[..])
         }),
     };
     let by: Vec<Vec<u8>> = shared

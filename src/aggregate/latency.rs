@@ -881,23 +881,36 @@ pub fn route_of(method: Option<&str>, path: &str) -> String {
     out
 }
 
-/// [`route_of`] written into `out` (cleared first): the hot path reuses one buffer.
+/// [`route_of`] written into `out` (cleared first).
 pub fn route_into(method: Option<&str>, path: &str, out: &mut String) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    route_into_bytes(method.map(str::as_bytes), path.as_bytes(), &mut bytes);
+    // Cut only at ASCII bytes and joined with ASCII: still UTF-8.
+    *out = String::from_utf8(bytes).expect("a route of UTF-8 text is UTF-8");
+}
+
+/// [`route_into`] on bytes, in one pass: the hot path, which reuses one buffer and has the
+/// line's bytes (UTF-8 already checked for the whole chunk).
+pub fn route_into_bytes(method: Option<&[u8]>, path: &[u8], out: &mut Vec<u8>) {
     out.clear();
-    let path = path.split(['?', '#']).next().unwrap_or("");
+    let end = path
+        .iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .unwrap_or(path.len());
+    let path = &path[..end];
     if let Some(m) = method {
-        out.push_str(m);
-        out.push(' ');
+        out.extend_from_slice(m);
+        out.push(b' ');
     }
-    for (i, seg) in path.split('/').enumerate() {
+    for (i, seg) in path.split(|&b| b == b'/').enumerate() {
         if i > 0 {
-            out.push('/');
+            out.push(b'/');
         }
-        let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+        let digits = seg.iter().filter(|b| b.is_ascii_digit()).count();
         let variable = (digits > 0 && (digits == seg.len() || seg.len() >= 6))
-            || (seg.len() >= 16 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
-        out.push_str(if variable && !seg.is_empty() {
-            ":id"
+            || (seg.len() >= 16 && seg.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-'));
+        out.extend_from_slice(if variable && !seg.is_empty() {
+            b":id"
         } else {
             seg
         });
