@@ -32,6 +32,10 @@
 /// Distinct messages kept per table before pruning, by default.
 pub const DEFAULT_CAP: usize = 200_000;
 
+/// Largest cap a table takes (a larger one is lowered to it): 2^26 − 1 distinct messages,
+/// far past what fits in memory at any message length.
+pub const MAX_CAP: usize = (1 << 26) - 1;
+
 /// Longest message text stored whole.
 pub const MAX_STORED_BYTES: usize = 2048;
 
@@ -55,23 +59,60 @@ const GROW_AT_ONCE: usize = 16 * 1024;
 /// Arena size that triggers a prune.
 pub const MAX_ARENA_BYTES: usize = 48 << 20;
 
-/// The index of a [`MessageCounter`]: open addressing with linear probing over 8-byte slots,
-/// each the top half of a message's hash (a tag) beside its entry index plus one (0: empty).
+/// The index of a [`MessageCounter`]: open addressing with linear probing over 4-byte slots,
+/// each the top bits of a message's hash (a tag) above its entry index plus one (0: empty).
 /// One probe reads one cache line for tag and index together (a `hashbrown` table keeps
 /// control bytes and slots apart: two lines), and [`Index::prefetch`] can ask for that line
 /// while the rest of a line is analysed. Kept at most half full; no removal (a prune rebuilds).
-#[derive(Debug, Default)]
+///
+/// A new message (a quarter of a typical log's lines: ids, counts, keys in the text) probes a
+/// random line of the index, so its size is what the cache sees: at the default cap, 4-byte
+/// slots make it 2 MiB where 8-byte ones made it 4 MiB, and the lines of the other tables stay
+/// cached in its place. The index bits are as many as the counter can hold entries (twice its
+/// cap, while a merge is pruned back); the tag has the rest (13 bits at the default cap).
+#[derive(Debug)]
 struct Index {
-    slots: Vec<u64>,
+    slots: Vec<u32>,
     len: usize,
+    /// Bits of a slot that hold the entry index plus one; the tag has the others.
+    idx_bits: u32,
+}
+
+impl Default for Index {
+    fn default() -> Index {
+        Index::for_entries(1 << 23)
+    }
 }
 
 impl Index {
     const MIN_SLOTS: usize = 1024;
+    /// Fewest tag bits: an index for more entries than `2^(32 - MIN_TAG_BITS) - 1` is refused
+    /// (see [`MessageCounter::new`]'s cap).
+    const MIN_TAG_BITS: u32 = 4;
+
+    /// An empty index for up to `max_entries` entries.
+    fn for_entries(max_entries: usize) -> Index {
+        let need = usize::BITS - (max_entries + 1).leading_zeros();
+        assert!(
+            need <= 32 - Self::MIN_TAG_BITS,
+            "too many entries for the index"
+        );
+        Index {
+            slots: Vec::new(),
+            len: 0,
+            idx_bits: need.max(8),
+        }
+    }
 
     #[inline]
     fn home(&self, hash: u64) -> usize {
         hash as usize & (self.slots.len() - 1)
+    }
+
+    /// The tag of `hash`: its top bits, as many as a slot has beside the index.
+    #[inline]
+    fn tag(&self, hash: u64) -> u32 {
+        (hash >> (32 + self.idx_bits)) as u32
     }
 
     /// The entry indices whose tag matches `hash`, in probe order, until `found` accepts one.
@@ -80,7 +121,8 @@ impl Index {
         if self.slots.is_empty() {
             return None;
         }
-        let tag = hash >> 32;
+        let tag = self.tag(hash);
+        let idx_mask = (1u32 << self.idx_bits) - 1;
         let mask = self.slots.len() - 1;
         let mut i = self.home(hash);
         loop {
@@ -88,8 +130,8 @@ impl Index {
             if s == 0 {
                 return None;
             }
-            if s >> 32 == tag {
-                let idx = (s as u32) - 1;
+            if s >> self.idx_bits == tag {
+                let idx = (s & idx_mask) - 1;
                 if found(idx) {
                     return Some(idx);
                 }
@@ -102,6 +144,11 @@ impl Index {
     /// entry, for a rebuild when the index grows.
     #[inline]
     fn insert(&mut self, hash: u64, idx: u32, hash_of: impl Fn(u32) -> u64) {
+        if u64::from(idx) + 1 >= 1u64 << self.idx_bits {
+            // More entries than the index was made for (a merge into a smaller table):
+            // fewer tag bits, more index bits.
+            self.widen(idx, &hash_of);
+        }
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow((self.len + 1) * 2, hash_of);
         }
@@ -109,14 +156,31 @@ impl Index {
         self.len += 1;
     }
 
+    #[cold]
+    fn widen(&mut self, idx: u32, hash_of: impl Fn(u32) -> u64) {
+        let old_mask = (1u32 << self.idx_bits) - 1;
+        let need = u32::BITS - (idx + 1).leading_zeros();
+        assert!(
+            need <= 32 - Self::MIN_TAG_BITS,
+            "too many entries for the index"
+        );
+        let old: Vec<u32> = self.slots.iter().map(|&s| s & old_mask).collect();
+        self.idx_bits = need;
+        self.slots.fill(0);
+        for s in old.into_iter().filter(|&s| s != 0) {
+            self.place(hash_of(s - 1), s - 1);
+        }
+    }
+
     #[inline]
     fn place(&mut self, hash: u64, idx: u32) {
+        debug_assert!(u64::from(idx) + 1 < 1u64 << self.idx_bits);
         let mask = self.slots.len() - 1;
         let mut i = self.home(hash);
         while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (hash >> 32) << 32 | u64::from(idx + 1);
+        self.slots[i] = self.tag(hash) << self.idx_bits | (idx + 1);
     }
 
     /// Room for `n` entries without growing.
@@ -130,8 +194,9 @@ impl Index {
     fn grow(&mut self, min_slots: usize, hash_of: impl Fn(u32) -> u64) {
         let n = min_slots.next_power_of_two().max(Self::MIN_SLOTS);
         let old = std::mem::replace(&mut self.slots, vec![0; n]);
+        let idx_mask = (1u32 << self.idx_bits) - 1;
         for s in old.into_iter().filter(|&s| s != 0) {
-            let idx = (s as u32) - 1;
+            let idx = (s & idx_mask) - 1;
             self.place(hash_of(idx), idx);
         }
     }
@@ -231,14 +296,15 @@ fn stored_len(text: &[u8]) -> usize {
 impl MessageCounter {
     /// A counter keeping at most `cap` distinct messages (at least 16).
     pub fn new(cap: usize) -> MessageCounter {
+        // A merge holds up to twice the cap before it prunes; the index has room for that.
+        let cap = cap.clamp(16, MAX_CAP);
         MessageCounter {
-            table: Index::default(),
+            table: Index::for_entries(2 * cap),
             entries: Vec::new(),
             arena: Vec::new(),
-            spare: (Index::default(), Vec::new(), Vec::new()),
+            spare: (Index::for_entries(2 * cap), Vec::new(), Vec::new()),
             hasher: foldhash::fast::FixedState::with_seed(0x6c6f_6774_7269_6167),
-            // Entry indices are u32.
-            cap: cap.clamp(16, u32::MAX as usize / 2),
+            cap,
             floor: 0,
             pruned: 0,
             dropped: DroppedForms::default(),
@@ -594,6 +660,11 @@ impl MessageCounter {
                 m.count = m.count.saturating_add(e.count);
                 m.err = m.err.saturating_add(e.err);
                 continue;
+            }
+            if c.entries.len() >= 2 * c.cap {
+                // More entries than a table holds (only a crafted state): drop the least
+                // frequent half, as counting would have.
+                c.prune();
             }
             let hits: Box<[u16]> = if e.known {
                 Box::new([u16::MAX])
@@ -1026,15 +1097,21 @@ mod tests {
 
     #[test]
     fn index_finds_every_entry_through_growth_collisions_and_clears() {
+        // Made for many entries, and for ten (it widens its index bits as entries come).
+        for index in [Index::default(), Index::for_entries(10)] {
+            index_finds_every_entry(index);
+        }
+    }
+
+    fn index_finds_every_entry(mut index: Index) {
         // Hashes sharing their home slot (low bits), their tag (high bits), or both.
         let mut next = xorshift(7);
         let mut hashes: Vec<u64> = (0..5000).map(|_| next()).collect();
         for i in 0..200u64 {
-            hashes.push((i << 32) | 0x55); // one home slot, different tags
+            hashes.push((i << 56) | 0x55); // one home slot, different tags
             hashes.push((0xABCD << 32) | (i << 12)); // one tag, different homes
             hashes.push(0x1234_5678_0000_0077); // the same hash again and again
         }
-        let mut index = Index::default();
         assert_eq!(
             index.find(1, |_| true),
             None,
@@ -1056,13 +1133,28 @@ mod tests {
                     j == i as u32
                 });
                 assert_eq!(got, Some(i as u32), "round {round}, entry {i}");
-                assert!(offered.iter().all(|&j| hashes[j as usize] >> 32 == h >> 32));
+                assert!(offered
+                    .iter()
+                    .all(|&j| index.tag(hashes[j as usize]) == index.tag(h)));
             }
             assert_eq!(index.find(0xFFFF_FFFF_0000_0000, |_| true), None);
             index.clear();
             assert_eq!(index.len, 0);
             assert!(hashes.iter().all(|&h| index.find(h, |_| true).is_none()));
         }
+    }
+
+    #[test]
+    fn a_small_table_takes_a_merge_of_a_large_one() {
+        let mut big = MessageCounter::new(100_000);
+        for i in 0..3000 {
+            big.observe(format!("m{i}").as_bytes(), &mut Vec::new(), |_| Vec::new());
+        }
+        big.observe(b"m7", &mut Vec::new(), |_| Vec::new());
+        let mut small = MessageCounter::new(16);
+        small.merge(big);
+        assert!(small.entries.len() <= 16);
+        assert_eq!(small.get(b"m7").map(|(count, _)| count), Some(2));
     }
 
     #[test]
