@@ -59,6 +59,29 @@ const GROW_AT_ONCE: usize = 16 * 1024;
 /// Arena size that triggers a prune.
 pub const MAX_ARENA_BYTES: usize = 48 << 20;
 
+/// `a == b`, compared inline eight bytes at a time for the lengths messages mostly have (a
+/// call to `memcmp` per message counted was 1–2 % of `analyze`); long ones go to `memcmp`.
+#[inline(always)]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if !(8..=64).contains(&n) {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let mut i = 0;
+    while i + 8 <= n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last word overlaps the ones before when the length is not a multiple of eight.
+    i == n || word(a, n - 8) == word(b, n - 8)
+}
+
 /// The index of a [`MessageCounter`]: open addressing with linear probing over 4-byte slots,
 /// each the top bits of a message's hash (a tag) above its entry index plus one (0: empty).
 /// One probe reads one cache line for tag and index together (a `hashbrown` table keeps
@@ -325,7 +348,9 @@ impl MessageCounter {
         self.table
             .find(hash, |idx| {
                 let e = &entries[idx as usize];
-                e.hash == hash && e.len == len && arena[e.off..e.off + e.stored as usize] == *stored
+                e.hash == hash
+                    && e.len == len
+                    && short_eq(&arena[e.off..e.off + e.stored as usize], stored)
             })
             .map(|idx| idx as usize)
     }
@@ -1141,6 +1166,21 @@ mod tests {
             index.clear();
             assert_eq!(index.len, 0);
             assert!(hashes.iter().all(|&h| index.find(h, |_| true).is_none()));
+        }
+    }
+
+    #[test]
+    fn short_eq_is_slice_equality() {
+        let base: Vec<u8> = (0..80u8).collect();
+        for n in 0..80 {
+            let a = &base[..n];
+            assert!(short_eq(a, &base[..n]));
+            assert!(!short_eq(a, &base[..n + 1]));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 0x20;
+                assert!(!short_eq(a, &b), "length {n}, byte {i}");
+            }
         }
     }
 
