@@ -132,7 +132,8 @@ pub struct WatchArgs {
     /// Lines longer than this are counted as oversize and skipped.
     #[arg(long, default_value = "16MiB", value_name = "BYTES", value_parser = line_bytes_arg)]
     pub max_line_bytes: usize,
-    /// Distinct messages counted exactly before the least frequent are dropped (memory bound).
+    /// Distinct messages counted exactly before the least frequent are dropped (memory bound;
+    /// 16 to 67,108,863, a value outside is raised or lowered to the nearest).
     #[arg(
         long,
         default_value_t = 50_000,
@@ -646,7 +647,8 @@ pub struct AnalyzeArgs {
           value_parser = chunk_size_arg)]
     pub chunk_size: usize,
 
-    /// Distinct messages counted exactly per worker before the least frequent are dropped.
+    /// Distinct messages counted exactly per worker before the least frequent are dropped
+    /// (16 to 67,108,863; a value outside is raised or lowered to the nearest).
     #[arg(
         long,
         default_value_t = 200_000,
