@@ -317,7 +317,7 @@ fn stored_len(text: &[u8]) -> usize {
 }
 
 impl MessageCounter {
-    /// A counter keeping at most `cap` distinct messages (at least 16).
+    /// A counter keeping at most `cap` distinct messages (raised to 16, lowered to [`MAX_CAP`]).
     pub fn new(cap: usize) -> MessageCounter {
         // A merge holds up to twice the cap before it prunes; the index has room for that.
         let cap = cap.clamp(16, MAX_CAP);
