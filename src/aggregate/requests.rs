@@ -290,14 +290,9 @@ type NameKey = (u64, u64, usize);
 /// The [`NameKey`] of `name`.
 #[inline]
 fn name_key(name: &[u8]) -> NameKey {
-    let word = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        let n = b.len().min(8);
-        w[..n].copy_from_slice(&b[..n]);
-        u64::from_le_bytes(w)
-    };
+    use crate::record::fields::prefix_word;
     let tail = name.get(8..).unwrap_or_default();
-    (word(name), word(tail), name.len())
+    (prefix_word(name), prefix_word(tail), name.len())
 }
 
 impl Fragment {

@@ -322,7 +322,7 @@ impl FieldSpec {
 
 /// The first eight bytes of a key as a little-endian word, zero-padded.
 #[inline(always)]
-fn prefix_word(k: &[u8]) -> u64 {
+pub(crate) fn prefix_word(k: &[u8]) -> u64 {
     let mut w = 0u64;
     for (i, &c) in k.iter().take(8).enumerate() {
         w |= (c as u64) << (8 * i);
