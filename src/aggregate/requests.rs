@@ -269,7 +269,12 @@ const MAX_SERVICE_NAMES: usize = 4096;
 /// What one chunk says about each request id in it.
 pub struct Fragment {
     seq: u64,
-    table: HashTable<FragEntry>,
+    /// The open entries, in the order their requests first came in the chunk: a new request
+    /// is an append here (memory written in order) and a 4-byte index in `table`, not a
+    /// 168-byte entry written to a random place in a hash table.
+    entries: Vec<FragEntry>,
+    /// Indexes into `entries`, by the id's hash.
+    table: HashTable<u32>,
     /// Earlier traces of ids in `table` that went idle within the chunk (an event more than
     /// `idle_us` after the trace's last one), in the order they ended.
     closed: Vec<FragEntry>,
@@ -302,6 +307,7 @@ impl Fragment {
     pub fn new(seq: u64, capacity: usize, idle_us: i64) -> Fragment {
         Fragment {
             seq,
+            entries: Vec::with_capacity(capacity),
             table: HashTable::with_capacity(capacity),
             closed: Vec::new(),
             idle_us,
@@ -320,12 +326,12 @@ impl Fragment {
 
     /// Request ids in the fragment.
     pub fn len(&self) -> usize {
-        self.table.len()
+        self.entries.len()
     }
 
     /// Returns true if and only if the chunk had no request id.
     pub fn is_empty(&self) -> bool {
-        self.table.is_empty() && self.closed.is_empty()
+        self.entries.is_empty() && self.closed.is_empty()
     }
 
     /// Counts an event of request `id` at `time` (bytes that are not UTF-8 are replaced, as in
@@ -345,6 +351,7 @@ impl Fragment {
         let id = &id[..];
         let hash = self.hasher.hash_one(id);
         let Fragment {
+            entries,
             table,
             closed,
             idle_us,
@@ -353,10 +360,13 @@ impl Fragment {
             service_keys,
             ..
         } = self;
-        let found = table.find_entry(hash, |e| e.hash == hash && span_of(text, e.id) == id);
+        let found = table.find(hash, |&i| {
+            let e = &entries[i as usize];
+            e.hash == hash && span_of(text, e.id) == id
+        });
         let state = match found {
-            Ok(occupied) => {
-                let e = occupied.into_mut();
+            Some(&i) => {
+                let e = &mut entries[i as usize];
                 if let (Some(t), Some(last)) = (time, e.state.last_us) {
                     if t.saturating_sub(last) > *idle_us {
                         closed.push(FragEntry {
@@ -368,18 +378,17 @@ impl Fragment {
                 }
                 &mut e.state
             }
-            Err(absent) => {
+            None => {
                 let id = push_span(text, id);
-                let entry = FragEntry {
+                // A chunk holds far fewer than 2^32 lines.
+                let i = entries.len() as u32;
+                table.insert_unique(hash, i, |&j| entries[j as usize].hash);
+                entries.push(FragEntry {
                     hash,
                     id,
                     state: Open::default(),
-                };
-                &mut absent
-                    .into_table()
-                    .insert_unique(hash, entry, |e| e.hash)
-                    .into_mut()
-                    .state
+                });
+                &mut entries.last_mut().expect("just pushed").state
             }
         };
         state.events += 1;
@@ -909,14 +918,18 @@ impl Merger {
         let services: Vec<u16> = f.services.iter().map(|n| self.name_id(n)).collect();
         let mut closed = std::mem::take(&mut f.closed);
         let Fragment {
-            table, text: ftext, ..
+            entries,
+            table,
+            text: ftext,
+            ..
         } = &mut f;
         // A request's traces that ended within the chunk come before its open one. The
         // pieces are merged where they lie and the table is cleared after: draining moved each
         // state out first.
-        for e in closed.iter_mut().chain(table.iter_mut()) {
+        for e in closed.iter_mut().chain(entries.iter_mut()) {
             self.merge_piece(e, ftext, &services);
         }
+        entries.clear();
         table.clear();
         closed.clear();
         f.closed = closed;
