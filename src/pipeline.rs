@@ -670,26 +670,41 @@ impl<'s> Worker<'s> {
                 ),
             };
         }
+        // Two lines are in flight: the next line is parsed, and its message's table slot asked
+        // for, before the current one is analysed, so the slot arrives while a whole line's
+        // work is done (asked for only just before its use, it stalled the lookup).
+        let mut ahead = Fields::new(shared.parser.spec().slot_count());
+        let mut current: Option<Ahead<'_>> = None;
         let mut start = 0;
-        while start < data.len() {
-            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-            let mut line = &data[start..end];
-            start = end + 1;
-            line_no += 1;
-            if line.last() == Some(&b'\r') {
-                line = &line[..line.len() - 1];
-            }
-            self.line_order = (global_seq, line_no);
-            self.line(
-                line,
-                chunk_is_utf8,
-                Position {
+        loop {
+            let next = if start < data.len() {
+                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+                let mut line = &data[start..end];
+                start = end + 1;
+                line_no += 1;
+                if line.last() == Some(&b'\r') {
+                    line = &line[..line.len() - 1];
+                }
+                Some(self.parse(line, chunk_is_utf8, line_no, &mut ahead))
+            } else {
+                None
+            };
+            if let Some(cur) = current.take() {
+                self.line_order = (global_seq, cur.line_no);
+                let pos = Position {
                     source,
                     chunk: seq,
-                    line: line_no,
-                },
-                &mut fields,
-            );
+                    line: cur.line_no,
+                };
+                self.line(cur, pos, &mut fields);
+            }
+            match next {
+                Some(n) => {
+                    std::mem::swap(&mut fields, &mut ahead);
+                    current = Some(n);
+                }
+                None => break,
+            }
         }
         // Every chunk's fragment goes to the merger, empty or not: it merges in chunk order.
         if shared.traces {
@@ -703,61 +718,94 @@ impl<'s> Worker<'s> {
         line_no - first_line
     }
 
+    /// The first half of a line's analysis, done a line ahead (see `process_lines`): counts
+    /// it, parses it into `fields` and asks for its message's table slot.
     #[inline]
-    fn line<'a>(
+    fn parse<'a>(
         &mut self,
         line: &'a [u8],
         known_utf8: bool,
-        pos: Position,
+        line_no: u64,
         fields: &mut Fields<'a>,
-    ) {
+    ) -> Ahead<'a> {
         let shared = self.shared;
         let agg = &mut self.agg;
+        let mut ahead = Ahead {
+            line,
+            line_no,
+            known_utf8,
+            parsed: None,
+            message: None,
+        };
         agg.counts.lines += 1;
         if line.len() > shared.max_line_bytes {
             agg.counts.oversize += 1;
-            return;
+            return ahead;
         }
         if line.iter().all(|b| matches!(b, b' ' | b'\t')) {
             agg.counts.blank += 1;
-            return;
+            return ahead;
         }
         if let Some(f) = &shared.filter {
             if !f.is_match_quick(line) {
                 agg.counts.filtered_out += 1;
-                return;
+                return ahead;
             }
         }
-        self.hits.clear();
         let parsed = if known_utf8 {
             shared.parser.parse_valid_utf8(line, fields)
         } else {
             shared.parser.parse(line, fields)
         };
-        let format = match parsed {
-            Parsed::Record(format) => format,
+        ahead.parsed = Some(parsed);
+        match parsed {
+            Parsed::Record(format) if format.is_structured() => {
+                let rec = Record {
+                    line,
+                    format,
+                    fields,
+                };
+                ahead.message = rec.bytes(Slot::Message).map(|m| {
+                    let hash = agg.messages.prefetch(&m);
+                    (m, hash)
+                });
+            }
+            Parsed::Record(_) => {}
             Parsed::Malformed => {
                 agg.counts.malformed += 1;
                 if !known_utf8 && simdutf8::basic::from_utf8(line).is_err() {
                     agg.counts.invalid_utf8 += 1;
                 }
                 fields.clear();
-                Format::Text
             }
+        }
+        ahead
+    }
+
+    /// The rest of a line's analysis: `fields` holds what [`Worker::parse`] found.
+    #[inline]
+    fn line<'a>(&mut self, ahead: Ahead<'a>, pos: Position, fields: &mut Fields<'a>) {
+        let Ahead {
+            line,
+            known_utf8,
+            parsed,
+            message,
+            ..
+        } = ahead;
+        let Some(parsed) = parsed else {
+            return;
+        };
+        let shared = self.shared;
+        let agg = &mut self.agg;
+        self.hits.clear();
+        let format = match parsed {
+            Parsed::Record(format) => format,
+            Parsed::Malformed => Format::Text,
         };
         let rec = Record {
             line,
             format,
             fields,
-        };
-        // The message's table slot is asked for first; it arrives while the level and time
-        // are read.
-        let message = match format.is_structured() {
-            true => rec.bytes(Slot::Message).map(|m| {
-                let hash = agg.messages.prefetch(&m);
-                (m, hash)
-            }),
-            false => None,
         };
         let level = rec.level();
         let time = rec.time_us_cached(&mut self.time_cache);
@@ -872,6 +920,17 @@ impl<'s> Worker<'s> {
             tap.observe(shared, &rec, level, time, &self.hits, pos);
         }
     }
+}
+
+/// A line parsed a step ahead of its analysis.
+struct Ahead<'a> {
+    line: &'a [u8],
+    line_no: u64,
+    known_utf8: bool,
+    /// None if the line was only counted (too long, blank or filtered out).
+    parsed: Option<Parsed>,
+    /// An event's message and its hash, its table slot asked for.
+    message: Option<(Cow<'a, [u8]>, u64)>,
 }
 
 /// What `watch` needs of each line, collected while it is analysed: see [`Live`].
