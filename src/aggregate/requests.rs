@@ -262,6 +262,28 @@ struct FragEntry {
     state: Open<Span>,
 }
 
+/// Idle traces a sweep takes out of the open table before it retires them (see
+/// [`Merger::retire_slots`]).
+const RETIRE_BATCH: usize = 16;
+
+/// Asks for the cache lines at the start of `v` (a hint: no effect on what is computed).
+#[inline]
+fn prefetch<T>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p: *const i8 = (v as *const T).cast();
+        // SAFETY: a prefetch is a hint and never faults; `p` points at a live value and
+        // `wrapping_add` computes the second line's address without dereferencing it.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
 /// Most distinct service names a fragment or the merger keeps; later names are not recorded
 /// in traces.
 const MAX_SERVICE_NAMES: usize = 4096;
@@ -1091,13 +1113,21 @@ impl Merger {
             }
             idle.sort_unstable();
             let mut rest = &idle[..];
+            // Idle traces are taken out of the table a batch at a time and then retired in
+            // the same order: the table lookups of a batch overlap their cache misses, and
+            // its slots are asked for before they are read.
+            let mut batch = Vec::with_capacity(RETIRE_BATCH);
             while let Some(&(hash, t)) = rest.first() {
                 let same_hash = rest.iter().take_while(|&&(h, _)| h == hash).count();
                 if same_hash == 1 {
                     if let Some(slot) = self.take_idle_slot(hash, t) {
-                        self.retire_slot(slot);
+                        batch.push(slot);
+                        if batch.len() == RETIRE_BATCH {
+                            self.retire_slots(&mut batch);
+                        }
                     }
                 } else {
+                    self.retire_slots(&mut batch);
                     // Different ids with one hash (or stale duplicates): by id.
                     let mut group: Vec<Entry> = rest[..same_hash]
                         .iter()
@@ -1110,6 +1140,7 @@ impl Merger {
                 }
                 rest = &rest[same_hash..];
             }
+            self.retire_slots(&mut batch);
         }
         if self.open.len() > self.max_open {
             let excess = self.open.len() - self.max_open / 2;
@@ -1171,6 +1202,18 @@ impl Merger {
         let e = &mut self.slots[i as usize];
         e.state = Open::default();
         self.free.push(i);
+    }
+
+    /// [`Merger::retire_slot`] of each of `slots`, in order, leaving it empty.
+    fn retire_slots(&mut self, slots: &mut Vec<u32>) {
+        for &i in slots.iter() {
+            if let Some(e) = self.slots.get(i as usize) {
+                prefetch(e);
+            }
+        }
+        for i in slots.drain(..) {
+            self.retire_slot(i);
+        }
     }
 
     /// Moves the trace out of slot `i` and frees the slot.
