@@ -266,6 +266,10 @@ struct FragEntry {
 /// [`Merger::retire_slots`]).
 const RETIRE_BATCH: usize = 16;
 
+/// Requests of a fragment whose open traces the merger asks for at once (see
+/// [`Merger::merge`]).
+const MERGE_BATCH: usize = 8;
+
 /// Asks for the cache lines at the start of `v` (a hint: no effect on what is computed).
 #[inline]
 fn prefetch<T>(v: &T) {
@@ -948,8 +952,24 @@ impl Merger {
         // A request's traces that ended within the chunk come before its open one. The
         // pieces are merged where they lie and the table is cleared after: draining moved each
         // state out first.
-        for e in closed.iter_mut().chain(entries.iter_mut()) {
+        for e in closed.iter_mut() {
             self.merge_piece(e, ftext, &services);
+        }
+        // The requests of a batch are looked up once ahead, to ask for their open traces'
+        // slots: those lookups overlap their cache misses, where one merge after another
+        // waited for each in turn.
+        for batch in entries.chunks_mut(MERGE_BATCH) {
+            for e in batch.iter() {
+                let hash = e.hash;
+                if let Some(r) = self.open.find(hash, |r| r.hash == hash) {
+                    if let Some(o) = self.slots.get(r.slot as usize) {
+                        prefetch(o);
+                    }
+                }
+            }
+            for e in batch {
+                self.merge_piece(e, ftext, &services);
+            }
         }
         entries.clear();
         table.clear();
