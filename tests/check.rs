@@ -327,6 +327,17 @@ fn diff_shows_what_changed() {
     assert_eq!(out.status.code(), Some(0));
     let d = json(&out);
     assert_eq!(d["schema"], "logtriage.diff/v1");
+    // Logs read into buffers instead of through a map give the same comparison.
+    let unmapped = run(&[
+        "diff",
+        "--no-mmap",
+        "-f",
+        "json",
+        path_str(&base),
+        path_str(&bad),
+    ]);
+    assert_eq!(unmapped.status.code(), Some(0));
+    assert_eq!(json(&unmapped), d);
     let t = &d["templates"][0];
     assert_eq!(t["status"], "new", "{t}");
     assert!(t["key"].as_str().unwrap().contains("ledger write failed"));

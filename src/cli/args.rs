@@ -184,6 +184,9 @@ pub struct InputArgs {
     /// Read durations from this field, optionally with its unit (`took:s`).
     #[arg(long, value_name = "NAME[:UNIT]")]
     pub latency_field: Option<String>,
+    /// Read log files into buffers instead of through a memory map (as `analyze --no-mmap`).
+    #[arg(long)]
+    pub no_mmap: bool,
     #[command(flatten)]
     pub fields: FieldArgs,
 }

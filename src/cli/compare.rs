@@ -159,7 +159,10 @@ fn report_of(
         }
     }
     let catalog = load_catalog(&args.catalog)?;
-    let mut config = logtriage::Config::default();
+    let mut config = logtriage::Config {
+        mmap: !args.no_mmap,
+        ..Default::default()
+    };
     if let Some(t) = args.threads {
         if t == 0 {
             anyhow::bail!("--threads must be at least 1");
