@@ -352,7 +352,12 @@ pub fn analyze(
                     gzip: false,
                     error: None,
                 };
-                match source::open_mapped(input, config.max_decompressed_bytes, config.mmap) {
+                match source::open_mapped(
+                    input,
+                    config.max_decompressed_bytes,
+                    config.mmap,
+                    config.cancel.as_ref(),
+                ) {
                     Err(e) => {
                         summary.error = Some(e.to_string());
                         failures.push((name, e.to_string()));

@@ -130,14 +130,18 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         drop(rx);
         for (idx, input) in inputs.iter().enumerate() {
             names.push(input.name());
-            let mut opened =
-                match source::open_mapped(input, config.max_decompressed_bytes, config.mmap) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        failures.push((input.name(), e.to_string()));
-                        continue;
-                    }
-                };
+            let mut opened = match source::open_mapped(
+                input,
+                config.max_decompressed_bytes,
+                config.mmap,
+                None,
+            ) {
+                Ok(o) => o,
+                Err(e) => {
+                    failures.push((input.name(), e.to_string()));
+                    continue;
+                }
+            };
             let (_, res) = chunker.run_opened(idx as u32, &mut opened, Vec::new, |chunk| {
                 tx.send(chunk).is_ok()
             });

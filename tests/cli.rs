@@ -343,6 +343,57 @@ fn sigint_prints_a_partial_report_and_exits_130() {
     );
 }
 
+/// An interrupt ends a run that waits on an idle pipe at once, the writer still holding it
+/// open: what was read is reported (analyze, filter, mine), exit 130. Reading standard input
+/// used to wait until the writer sent more or closed the pipe.
+#[test]
+fn sigint_ends_a_read_on_an_idle_pipe() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let data = b"{\"level\":\"error\",\"msg\":\"disk full\"}\n{\"msg\":\"ok\"}\n";
+    for args in [
+        &["analyze", "-f", "json"][..],
+        &["filter", "-c", "disk"][..],
+        &["mine", "-f", "json"][..],
+    ] {
+        let mut child = spawn_piped(args);
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(data).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        sigint(&child);
+        let start = Instant::now();
+        let code = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status.code();
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("{args:?} still waits on the pipe 10 s after the interrupt");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(code, Some(130), "{args:?}");
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        match args[0] {
+            "analyze" => {
+                let r = json(&out);
+                assert_eq!(r["partial"], true);
+                assert_eq!(r["input"]["lines"], 2);
+                assert_eq!(r["levels"]["error"], 1);
+            }
+            "filter" => assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1"),
+            _ => {
+                let r = json(&out);
+                assert_eq!(r["partial"], true, "{r}");
+                assert_eq!(r["lines"], 2, "{r}");
+                assert_eq!(r["templates"].as_array().unwrap().len(), 2, "{r}");
+            }
+        }
+    }
+}
+
 /// An interrupt while the reader waits for more input keeps what was read: every line of a
 /// short input is in the report (or counted by `filter`), not dropped with its chunk.
 #[test]

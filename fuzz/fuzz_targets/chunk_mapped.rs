@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let max_line = 1 + (*b as usize % 64);
     let path = std::env::temp_dir().join(format!("logtriage-fuzz-{}.log", std::process::id()));
     std::fs::write(&path, body).unwrap();
-    let opened = open_mapped(&Input::File(path.clone()), u64::MAX, true);
+    let opened = open_mapped(&Input::File(path.clone()), u64::MAX, true, None);
     let Some(mut opened) = opened.ok().filter(|o| o.mapped.is_some()) else {
         // Empty, gzip or an `aws logs` document: read as a stream, fuzzed elsewhere.
         let _ = std::fs::remove_file(&path);

@@ -241,7 +241,12 @@ pub fn run(
             if cancelled() {
                 break;
             }
-            match source::open_mapped(input, opts.max_decompressed_bytes, opts.mmap) {
+            match source::open_mapped(
+                input,
+                opts.max_decompressed_bytes,
+                opts.mmap,
+                opts.cancel.as_ref(),
+            ) {
                 Err(e) => outcome.failures.push((input.name(), e.to_string())),
                 Ok(mut opened) => {
                     opened_inputs[idx] = true;

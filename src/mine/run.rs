@@ -102,7 +102,12 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
             out.cancelled = true;
             break;
         }
-        let mut opened = match source::open_mapped(input, opts.max_decompressed_bytes, opts.mmap) {
+        let mut opened = match source::open_mapped(
+            input,
+            opts.max_decompressed_bytes,
+            opts.mmap,
+            opts.cancel.as_ref(),
+        ) {
             Ok(o) => o,
             Err(e) => {
                 out.failures.push((input.name(), e.to_string()));

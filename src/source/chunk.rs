@@ -530,7 +530,8 @@ mod tests {
         let path = dir.path().join("in.log");
         std::fs::write(&path, input).unwrap();
         let mut opened =
-            super::super::open_mapped(&super::super::Input::File(path), u64::MAX, mapped).unwrap();
+            super::super::open_mapped(&super::super::Input::File(path), u64::MAX, mapped, None)
+                .unwrap();
         if cfg!(unix) {
             assert_eq!(opened.mapped.is_some(), mapped && !input.is_empty());
         }

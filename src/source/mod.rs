@@ -14,6 +14,8 @@ pub mod mapped;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
@@ -153,8 +155,14 @@ pub struct Opened {
 }
 
 /// [`open`], except that a regular file that can be is memory-mapped when `mmap` is true
-/// (see [`mapped`]); read it with [`chunk::Chunker::run_opened`].
-pub fn open_mapped(input: &Input, max_decompressed: u64, mmap: bool) -> io::Result<Opened> {
+/// (see [`mapped`]); read it with [`chunk::Chunker::run_opened`]. Standard input ends early,
+/// as if at its end, once `cancel` is set (see [`StdinUntil`]).
+pub fn open_mapped(
+    input: &Input,
+    max_decompressed: u64,
+    mmap: bool,
+    cancel: Option<&Arc<AtomicBool>>,
+) -> io::Result<Opened> {
     if let (true, Input::File(p)) = (mmap, input) {
         if let Some(map) = mapped::try_map(p)? {
             return Ok(Opened {
@@ -165,15 +173,27 @@ pub fn open_mapped(input: &Input, max_decompressed: u64, mmap: bool) -> io::Resu
             });
         }
     }
-    open(input, max_decompressed)
+    open_until(input, max_decompressed, cancel)
 }
 
 /// Opens an input, detecting gzip by its magic bytes (`1f 8b`), whatever the file name.
 /// `max_decompressed` caps the decompressed size of a gzip input (a guard against gzip bombs);
 /// past it the read fails with a clear error.
 pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
+    open_until(input, max_decompressed, None)
+}
+
+/// [`open`], with standard input ending once `cancel` is set.
+fn open_until(
+    input: &Input,
+    max_decompressed: u64,
+    cancel: Option<&Arc<AtomicBool>>,
+) -> io::Result<Opened> {
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
-        Input::Stdin => (Box::new(io::stdin()), None),
+        Input::Stdin => match cancel {
+            Some(c) => (Box::new(StdinUntil { cancel: c.clone() }), None),
+            None => (Box::new(io::stdin()), None),
+        },
         Input::File(p) => {
             let f = File::open(p)?;
             let size = f.metadata().ok().map(|m| m.len());
@@ -213,6 +233,54 @@ pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
             size,
             mapped: None,
         })
+    }
+}
+
+/// Standard input that ends, as if at its end, once `cancel` is set, even while no data comes:
+/// an interrupted run then reports what was read instead of waiting on an idle pipe until its
+/// writer sends more or closes it. On Unix it waits for data with `poll` (a tenth of a second
+/// at a time, checking the flag in between) and reads the descriptor unbuffered, so nothing
+/// read waits in a buffer `poll` cannot see; elsewhere it is plain standard input.
+pub struct StdinUntil {
+    /// Set to end the input.
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Read for StdinUntil {
+    #[cfg(unix)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::fd::FromRawFd;
+        loop {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Ok(0);
+            }
+            let mut fd = libc::pollfd {
+                fd: 0,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: `fd` is one valid pollfd, and poll writes only its `revents`.
+            let ready = unsafe { libc::poll(&mut fd, 1, 100) };
+            // Data, end of input or an error on the descriptor: `read` says which. A failed
+            // poll other than a signal is left to `read` too.
+            if ready > 0
+                || (ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted)
+            {
+                break;
+            }
+        }
+        // SAFETY: descriptor 0 stays open for the life of the process; `ManuallyDrop` keeps
+        // this `File` from closing it.
+        let stdin = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
+        (&*stdin).read(buf)
+    }
+
+    #[cfg(not(unix))]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        io::stdin().read(buf)
     }
 }
 
