@@ -701,7 +701,7 @@ impl<'s> Worker<'s> {
                     chunk: seq,
                     line: cur.line_no,
                 };
-                self.line(cur, pos, &mut fields);
+                self.line(cur, chunk_is_utf8, pos, &mut fields);
             }
             match next {
                 Some(n) => {
@@ -738,7 +738,6 @@ impl<'s> Worker<'s> {
         let mut ahead = Ahead {
             line,
             line_no,
-            known_utf8,
             parsed: None,
             message: None,
         };
@@ -789,10 +788,15 @@ impl<'s> Worker<'s> {
 
     /// The rest of a line's analysis: `fields` holds what [`Worker::parse`] found.
     #[inline]
-    fn line<'a>(&mut self, ahead: Ahead<'a>, pos: Position, fields: &mut Fields<'a>) {
+    fn line<'a>(
+        &mut self,
+        ahead: Ahead<'a>,
+        known_utf8: bool,
+        pos: Position,
+        fields: &mut Fields<'a>,
+    ) {
         let Ahead {
             line,
-            known_utf8,
             parsed,
             message,
             ..
@@ -931,7 +935,6 @@ impl<'s> Worker<'s> {
 struct Ahead<'a> {
     line: &'a [u8],
     line_no: u64,
-    known_utf8: bool,
     /// None if the line was only counted (too long, blank or filtered out).
     parsed: Option<Parsed>,
     /// An event's message and its hash, its table slot asked for.

@@ -233,16 +233,8 @@ impl Index {
     /// Asks for the cache line a lookup of `hash` starts at.
     #[inline]
     fn prefetch(&self, hash: u64) {
-        if self.slots.is_empty() {
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
-        {
-            let p = self.slots[self.home(hash)..].as_ptr();
-            // SAFETY: a prefetch is a hint; `p` points into the slots.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast())
-            };
+        if !self.slots.is_empty() {
+            super::prefetch(&self.slots[self.home(hash)]);
         }
     }
 }

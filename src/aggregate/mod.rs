@@ -92,6 +92,26 @@ impl PatternStats {
     }
 }
 
+/// Asks for the cache lines holding `v`, at most two (a hint: no effect on what is computed).
+#[inline]
+pub(crate) fn prefetch<T>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p: *const i8 = (v as *const T).cast();
+        // SAFETY: a prefetch is a hint and never faults; `p` points at a live value and
+        // `wrapping_add` computes the second line's address without dereferencing it.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            if std::mem::size_of::<T>() > 64 {
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}
+
 /// The smaller of two optional values (a missing one does not count).
 pub(crate) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {

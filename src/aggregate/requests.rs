@@ -19,7 +19,7 @@ use hashbrown::{HashMap, HashTable};
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
 
 use super::latency::SKETCH_ALPHA;
-use super::{max_opt, min_opt};
+use super::{max_opt, min_opt, prefetch};
 
 /// Open traces kept before the oldest are finalised early.
 pub const DEFAULT_MAX_OPEN: usize = 1_000_000;
@@ -269,24 +269,6 @@ const RETIRE_BATCH: usize = 16;
 /// Requests of a fragment whose open traces the merger asks for at once (see
 /// [`Merger::merge`]).
 const MERGE_BATCH: usize = 8;
-
-/// Asks for the cache lines at the start of `v` (a hint: no effect on what is computed).
-#[inline]
-fn prefetch<T>(v: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let p: *const i8 = (v as *const T).cast();
-        // SAFETY: a prefetch is a hint and never faults; `p` points at a live value and
-        // `wrapping_add` computes the second line's address without dereferencing it.
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(p);
-            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = v;
-}
 
 /// Most distinct service names a fragment or the merger keeps; later names are not recorded
 /// in traces.
