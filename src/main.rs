@@ -57,6 +57,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(exit::OK);
             }
+            if let Some(i) = e.downcast_ref::<exit::Interrupted>() {
+                say!("interrupted: {i}");
+                return ExitCode::from(exit::INTERRUPTED);
+            }
             say!("error: {e:#}");
             ExitCode::from(exit::ERROR)
         }
@@ -289,7 +293,8 @@ fn parse_filter(pattern: &str, what: &str) -> anyhow::Result<logtriage::filter::
     })
 }
 
-/// A SIGINT flag: the first Ctrl-C sets it, a second one exits at once.
+/// A SIGINT flag: the first Ctrl-C sets it, a second one exits at once. Call it once per run:
+/// the process has one handler.
 fn interrupt_flag() -> Arc<AtomicBool> {
     let cancel = Arc::new(AtomicBool::new(false));
     let c = cancel.clone();
@@ -503,6 +508,8 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
         config.threads = n;
     }
     config.field_overrides = t.fields.overrides();
+    // First Ctrl-C: stop searching and print the events found so far (exit 130).
+    config.cancel = Some(interrupt_flag());
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
@@ -531,6 +538,10 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
             out,
         ),
     })?;
+    if timeline.partial {
+        say!("interrupted: the timeline holds the events of the input read before it");
+        return Ok(exit::INTERRUPTED);
+    }
     if !missing.is_empty() || !timeline.failures.is_empty() {
         return Ok(exit::ERROR);
     }

@@ -7,6 +7,7 @@
 //! belongs when it contains the id. Chunks are searched in parallel and the events sorted by
 //! time (then input order) at the end.
 
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -72,6 +73,9 @@ pub struct Timeline {
     /// Inputs that could not be read, with the reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<(String, String)>,
+    /// The search was interrupted ([`Config::cancel`]): the events are those of the input read
+    /// before it.
+    pub partial: bool,
 }
 
 struct Found {
@@ -108,6 +112,12 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let mut failures = Vec::new();
     let mut names = Vec::new();
+    let cancelled = || {
+        config
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
     let chunker = Chunker {
         chunk_size: config.chunk_size.max(1),
         max_line_bytes: config.max_line_bytes,
@@ -130,11 +140,14 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         drop(rx);
         for (idx, input) in inputs.iter().enumerate() {
             names.push(input.name());
+            if cancelled() {
+                continue;
+            }
             let mut opened = match source::open_mapped(
                 input,
                 config.max_decompressed_bytes,
                 config.mmap,
-                None,
+                config.cancel.as_ref(),
             ) {
                 Ok(o) => o,
                 Err(e) => {
@@ -143,7 +156,8 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
                 }
             };
             let (_, res) = chunker.run_opened(idx as u32, &mut opened, Vec::new, |chunk| {
-                tx.send(chunk).is_ok()
+                // A chunk read before the interrupt is searched; reading stops after it.
+                tx.send(chunk).is_ok() && !cancelled()
             });
             if let Err(e) = res {
                 failures.push((input.name(), e.to_string()));
@@ -168,7 +182,9 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         }
         cur.1 = before + f.lines_in_chunk;
     }
-    Ok(timeline(id, events, failures))
+    let mut timeline = timeline(id, events, failures);
+    timeline.partial = cancelled();
+    Ok(timeline)
 }
 
 fn search_chunk(
@@ -291,6 +307,7 @@ fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String
         errors,
         services,
         failures,
+        partial: false,
     }
 }
 

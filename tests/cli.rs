@@ -344,17 +344,33 @@ fn sigint_prints_a_partial_report_and_exits_130() {
 }
 
 /// An interrupt ends a run that waits on an idle pipe at once, the writer still holding it
-/// open: what was read is reported (analyze, filter, mine), exit 130. Reading standard input
-/// used to wait until the writer sent more or closed the pipe.
+/// open: what was read is reported (analyze, filter, mine, trace), exit 130; `check` and `diff`
+/// give no verdict on part of their input and say so, exit 130. Reading standard input used to
+/// wait until the writer sent more or closed the pipe.
 #[test]
 fn sigint_ends_a_read_on_an_idle_pipe() {
     use std::io::Write;
     use std::time::{Duration, Instant};
-    let data = b"{\"level\":\"error\",\"msg\":\"disk full\"}\n{\"msg\":\"ok\"}\n";
+    let data = b"{\"level\":\"error\",\"msg\":\"disk full\",\"request_id\":\"r-1\"}\n{\"msg\":\"ok\",\"request_id\":\"r-2\"}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("a.log");
+    std::fs::write(&logs, data).unwrap();
+    let baseline = dir.path().join("base.json");
+    let out = bin()
+        .args(["analyze", "-f", "json", "-o"])
+        .arg(&baseline)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let (logs, baseline) = (logs.to_str().unwrap(), baseline.to_str().unwrap());
     for args in [
         &["analyze", "-f", "json"][..],
         &["filter", "-c", "disk"][..],
         &["mine", "-f", "json"][..],
+        &["trace", "r-1", "-f", "json"][..],
+        &["check", "-b", baseline, "-"][..],
+        &["diff", logs, "-"][..],
     ] {
         let mut child = spawn_piped(args);
         let mut stdin = child.stdin.take().unwrap();
@@ -376,6 +392,7 @@ fn sigint_ends_a_read_on_an_idle_pipe() {
         assert_eq!(code, Some(130), "{args:?}");
         let out = child.wait_with_output().unwrap();
         drop(stdin);
+        let stderr = String::from_utf8_lossy(&out.stderr);
         match args[0] {
             "analyze" => {
                 let r = json(&out);
@@ -384,11 +401,27 @@ fn sigint_ends_a_read_on_an_idle_pipe() {
                 assert_eq!(r["levels"]["error"], 1);
             }
             "filter" => assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1"),
-            _ => {
+            "mine" => {
                 let r = json(&out);
                 assert_eq!(r["partial"], true, "{r}");
                 assert_eq!(r["lines"], 2, "{r}");
                 assert_eq!(r["templates"].as_array().unwrap().len(), 2, "{r}");
+            }
+            "trace" => {
+                let r = json(&out);
+                assert_eq!(r["partial"], true, "{r}");
+                let events = r["events"].as_array().unwrap();
+                assert_eq!(events.len(), 1, "{r}");
+                assert_eq!(events[0]["message"], "disk full", "{r}");
+                assert!(stderr.starts_with("logtriage: interrupted: "), "{stderr}");
+            }
+            _ => {
+                assert!(out.stdout.is_empty(), "{args:?}: no verdict");
+                assert_eq!(
+                    stderr.trim(),
+                    "logtriage: interrupted: no verdict on part of the input",
+                    "{args:?}"
+                );
             }
         }
     }

@@ -46,7 +46,7 @@ Exit codes: 0 something matched; 1 nothing matched; 2 error (invalid pattern, un
     /// regression.
     #[command(
         after_help = "Rules (each can be set in logtriage.toml [check] or by flag): error rate, latency percentiles overall and per group, new patterns, patterns whose rate rose, new unknown warn/error templates, malformed share. See docs/CHECK.md for the statistics.\n\
-Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad config)."
+Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad config); 130 interrupted (no verdict)."
     )]
     Check(Box<CheckArgs>),
     /// What changed between two runs (logs or reports): patterns, templates, levels, latency.

@@ -2,6 +2,8 @@
 
 use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use logtriage::compare::{self, check::Rules, render as crender};
 use logtriage::render::{self, terminal::Style};
@@ -13,7 +15,9 @@ use super::args::{
     CheckArgs, CheckFormatArg, DiffArgs, DiffFormatArg, InputArgs, MergeArgs, ReportFormatArg,
 };
 use super::exit;
-use crate::{color_enabled, load_catalog, severity_of, terminal_width, write_output};
+use crate::{
+    color_enabled, interrupt_flag, load_catalog, severity_of, terminal_width, write_output,
+};
 
 /// Reads a report file (or `-`), with errors that name it.
 fn read_report_file(path: &Path) -> anyhow::Result<Report> {
@@ -70,6 +74,10 @@ fn start_of(head: &[u8]) -> Start {
     }
 }
 
+/// What `check` and `diff` say when interrupted: a comparison of part of the input would be a
+/// verdict on logs nobody gave.
+const NO_VERDICT: exit::Interrupted = exit::Interrupted("no verdict on part of the input");
+
 /// Largest report read whole (decompressed).
 const MAX_REPORT_BYTES: u64 = 4 << 30;
 
@@ -81,10 +89,10 @@ enum Sniffed {
 
 /// Opens `input` (gzip or not, stdin too) and reads enough of it to tell a report from logs;
 /// logs are handed back as a stream that still starts at their first byte.
-fn sniff(input: source::Input) -> anyhow::Result<Sniffed> {
+fn sniff(input: source::Input, cancel: &Arc<AtomicBool>) -> anyhow::Result<Sniffed> {
     let name = input.name();
-    let mut opened =
-        source::open(&input, MAX_REPORT_BYTES).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let mut opened = source::open_until(&input, MAX_REPORT_BYTES, Some(cancel))
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let mut head = Vec::with_capacity(512);
     (&mut opened.reader)
         .take(512)
@@ -122,10 +130,12 @@ fn sniff(input: source::Input) -> anyhow::Result<Sniffed> {
 
 /// The report of `paths`: read when they are one report, else the logs analysed with the
 /// analyses `like` has (latency, traces, filter), so the two sides compare like with like.
+/// Once `cancel` is set (Ctrl-C) reading stops and the result is [`NO_VERDICT`].
 fn report_of(
     paths: &[PathBuf],
     like: Option<&Report>,
     args: &InputArgs,
+    cancel: &Arc<AtomicBool>,
 ) -> anyhow::Result<(String, Report)> {
     let name = paths
         .iter()
@@ -142,7 +152,11 @@ fn report_of(
     let mut inputs = Vec::with_capacity(expanded.len());
     for input in expanded {
         let input_name = input.name();
-        match sniff(input)? {
+        let sniffed = sniff(input, cancel)?;
+        if cancel.load(Ordering::SeqCst) {
+            return Err(NO_VERDICT.into());
+        }
+        match sniffed {
             Sniffed::Report(bytes) => match compare::parse_report(&bytes) {
                 Some(_) if several => anyhow::bail!(
                     "{input_name} is a logtriage report: give one report, or log files (not both)"
@@ -161,6 +175,7 @@ fn report_of(
     let catalog = load_catalog(&args.catalog)?;
     let mut config = logtriage::Config {
         mmap: !args.no_mmap,
+        cancel: Some(cancel.clone()),
         ..Default::default()
     };
     if let Some(t) = args.threads {
@@ -182,6 +197,9 @@ fn report_of(
     }
     args.fields.apply(&mut config.field_overrides);
     let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
+    if cancel.load(Ordering::SeqCst) {
+        return Err(NO_VERDICT.into());
+    }
     if let Some((n, e)) = analysis.failures.first() {
         anyhow::bail!("{n}: {e}");
     }
@@ -271,7 +289,8 @@ fn rules_of(a: &CheckArgs) -> anyhow::Result<Rules> {
 pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
     let rules = rules_of(&a)?;
     let baseline = read_report_file(&a.baseline)?;
-    let (name, current) = report_of(&a.inputs, Some(&baseline), &a.input)?;
+    let cancel = interrupt_flag();
+    let (name, current) = report_of(&a.inputs, Some(&baseline), &a.input, &cancel)?;
     let result = compare::check::check(
         (&a.baseline.display().to_string(), &baseline),
         (&name, &current),
@@ -315,8 +334,9 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
     if a.top == 0 {
         anyhow::bail!("--top must be at least 1");
     }
-    let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input)?;
-    let (nb, rb) = report_of(std::slice::from_ref(&a.b), Some(&ra), &a.input)?;
+    let cancel = interrupt_flag();
+    let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input, &cancel)?;
+    let (nb, rb) = report_of(std::slice::from_ref(&a.b), Some(&ra), &a.input, &cancel)?;
     let d = compare::diff::diff((&na, &ra), (&nb, &rb), a.top);
     write_output(None, |out, is_tty| match a.format {
         DiffFormatArg::Text => {

@@ -184,7 +184,7 @@ pub fn open(input: &Input, max_decompressed: u64) -> io::Result<Opened> {
 }
 
 /// [`open`], with standard input ending once `cancel` is set.
-fn open_until(
+pub fn open_until(
     input: &Input,
     max_decompressed: u64,
     cancel: Option<&Arc<AtomicBool>>,
