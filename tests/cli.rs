@@ -343,6 +343,63 @@ fn sigint_prints_a_partial_report_and_exits_130() {
     );
 }
 
+/// A progress bar is drawn on stderr when it is a terminal (`analyze`, `check`, `diff`), never
+/// with `--no-progress`, never when stderr is a pipe. The terminal is a pseudo-terminal made by
+/// util-linux's `script`.
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("base.json");
+    let out = run(&[
+        "analyze",
+        "-f",
+        "json",
+        "-o",
+        path_str(&baseline),
+        "samples/app.log",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let exe = env!("CARGO_BIN_EXE_logtriage");
+    let baseline = path_str(&baseline);
+    for args in [
+        vec!["analyze", "samples/app.log"],
+        vec!["check", "-b", baseline, "samples/app.log"],
+        vec!["diff", "samples/app.log", "samples/app.log"],
+    ] {
+        let on_terminal = |extra: &[&str]| {
+            let cmd: Vec<String> = std::iter::once(exe)
+                .chain(args.iter().copied())
+                .chain(extra.iter().copied())
+                .map(|a| format!("'{a}'"))
+                .collect();
+            let out = std::process::Command::new("script")
+                .args(["-qec", &cmd.join(" "), "/dev/null"])
+                .env("COLUMNS", "120")
+                .stdin(std::process::Stdio::null())
+                .output()
+                .expect("util-linux `script` runs (a pseudo-terminal for the test)");
+            assert_eq!(out.status.code(), Some(0), "{args:?} {extra:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        // The bar's rate column (bytes per second), drawn at its first update.
+        let bar = |s: &str| s.contains("B/s");
+        assert!(
+            bar(&on_terminal(&[])),
+            "{args:?}: no progress bar on a terminal"
+        );
+        assert!(
+            !bar(&on_terminal(&["--no-progress"])),
+            "{args:?} --no-progress"
+        );
+        let piped = run(&args);
+        assert_eq!(piped.status.code(), Some(0), "{args:?}");
+        assert!(
+            piped.stderr.is_empty(),
+            "{args:?}: stderr is not a terminal"
+        );
+    }
+}
+
 /// An interrupt ends a run that waits on an idle pipe at once, the writer still holding it
 /// open: what was read is reported (analyze, filter, mine, trace), exit 130; `check` and `diff`
 /// give no verdict on part of their input and say so, exit 130. Reading standard input used to

@@ -187,6 +187,10 @@ pub struct InputArgs {
     /// Read log files into buffers instead of through a memory map (as `analyze --no-mmap`).
     #[arg(long)]
     pub no_mmap: bool,
+    /// Never show a progress bar (shown on stderr while logs are analysed, when it is a
+    /// terminal).
+    #[arg(long)]
+    pub no_progress: bool,
     #[command(flatten)]
     pub fields: FieldArgs,
 }

@@ -1,6 +1,6 @@
 //! `merge`, `check` and `diff`: the commands that read reports.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use super::args::{
 };
 use super::exit;
 use crate::{
-    color_enabled, interrupt_flag, load_catalog, severity_of, terminal_width, write_output,
+    color_enabled, interrupt_flag, load_catalog, progress_bar, severity_of, terminal_width,
+    write_output,
 };
 
 /// Reads a report file (or `-`), with errors that name it.
@@ -136,6 +137,7 @@ fn report_of(
     like: Option<&Report>,
     args: &InputArgs,
     cancel: &Arc<AtomicBool>,
+    machine_output: bool,
 ) -> anyhow::Result<(String, Report)> {
     let name = paths
         .iter()
@@ -196,7 +198,22 @@ fn report_of(
         config.latency = true;
     }
     args.fields.apply(&mut config.field_overrides);
-    let analysis = logtriage::analyze(&inputs, &catalog, &config, None)?;
+    // Progress for a person watching stderr, never alongside machine output (as `analyze`).
+    let show = !args.no_progress && !machine_output && io::stderr().is_terminal();
+    let bar = show.then(|| progress_bar(&inputs));
+    let progress = bar.as_ref().map(|b| {
+        let b = b.clone();
+        move |n: u64| b.set_position(n)
+    });
+    let analysis = logtriage::analyze(
+        &inputs,
+        &catalog,
+        &config,
+        progress.as_ref().map(|p| p as &(dyn Fn(u64) + Sync)),
+    )?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     if cancel.load(Ordering::SeqCst) {
         return Err(NO_VERDICT.into());
     }
@@ -290,7 +307,8 @@ pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
     let rules = rules_of(&a)?;
     let baseline = read_report_file(&a.baseline)?;
     let cancel = interrupt_flag();
-    let (name, current) = report_of(&a.inputs, Some(&baseline), &a.input, &cancel)?;
+    let machine = matches!(a.format, CheckFormatArg::Json | CheckFormatArg::Junit);
+    let (name, current) = report_of(&a.inputs, Some(&baseline), &a.input, &cancel, machine)?;
     let result = compare::check::check(
         (&a.baseline.display().to_string(), &baseline),
         (&name, &current),
@@ -335,8 +353,15 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
         anyhow::bail!("--top must be at least 1");
     }
     let cancel = interrupt_flag();
-    let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input, &cancel)?;
-    let (nb, rb) = report_of(std::slice::from_ref(&a.b), Some(&ra), &a.input, &cancel)?;
+    let machine = a.format == DiffFormatArg::Json;
+    let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input, &cancel, machine)?;
+    let (nb, rb) = report_of(
+        std::slice::from_ref(&a.b),
+        Some(&ra),
+        &a.input,
+        &cancel,
+        machine,
+    )?;
     let d = compare::diff::diff((&na, &ra), (&nb, &rb), a.top);
     write_output(None, |out, is_tty| match a.format {
         DiffFormatArg::Text => {
