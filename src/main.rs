@@ -404,7 +404,7 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
 }
 
 fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
-    use logtriage::mine::run::{mine, MineOptions, MineText};
+    use logtriage::mine::run::{mine_with_progress, MineOptions, MineText};
     if a.max_clusters == 0 {
         anyhow::bail!("--max-clusters must be at least 1");
     }
@@ -436,9 +436,25 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
-    let spinner = cli::cloudwatch::fetch_spinner(&counters, false);
-    let mined = mine(&inputs, &opts);
+    // Progress for a person watching stderr, never alongside machine output (as `analyze`).
+    let show_progress = !a.no_progress && io::stderr().is_terminal() && a.format != FormatArg::Json;
+    let bar = show_progress.then(|| progress_bar(&inputs));
+    let _ticker = bar
+        .as_ref()
+        .and_then(|b| cli::cloudwatch::progress(b, &counters));
+    let spinner = match bar {
+        None => cli::cloudwatch::fetch_spinner(&counters, false),
+        Some(_) => None,
+    };
+    let progress = bar.as_ref().map(|b| {
+        let b = b.clone();
+        move |n: u64| b.set_position(n)
+    });
+    let mined = mine_with_progress(&inputs, &opts, progress.as_ref().map(|p| p as &dyn Fn(u64)));
     drop(spinner);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     for (name, e) in &mined.failures {
         say!("{name}: {e}");
     }

@@ -343,7 +343,7 @@ fn sigint_prints_a_partial_report_and_exits_130() {
     );
 }
 
-/// A progress bar is drawn on stderr when it is a terminal (`analyze`, `check`, `diff`), never
+/// A progress bar is drawn on stderr when it is a terminal (`analyze`, `check`, `diff`, `mine`), never
 /// with `--no-progress`, never when stderr is a pipe. The terminal is a pseudo-terminal made by
 /// util-linux's `script`.
 #[test]
@@ -365,6 +365,7 @@ fn progress_bar_on_a_terminal_only() {
         vec!["analyze", "samples/app.log"],
         vec!["check", "-b", baseline, "samples/app.log"],
         vec!["diff", "samples/app.log", "samples/app.log"],
+        vec!["mine", "samples/app.log"],
     ] {
         let on_terminal = |extra: &[&str]| {
             let cmd: Vec<String> = std::iter::once(exe)

@@ -379,6 +379,10 @@ pub struct MineArgs {
     /// byte; without it, a file cut short while it is read is read up to the cut).
     #[arg(long)]
     pub no_mmap: bool,
+    /// Never show a progress bar (shown on stderr when it is a terminal and the format is
+    /// text).
+    #[arg(long)]
+    pub no_progress: bool,
     /// Similarity needed to join a cluster (tuning and experiments; the default is the one
     /// generic setting).
     #[arg(long, value_name = "0..1", hide_short_help = true)]

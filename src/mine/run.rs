@@ -74,6 +74,15 @@ pub struct Mined {
 
 /// Mines `inputs` in input order.
 pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
+    mine_with_progress(inputs, opts, None)
+}
+
+/// [`mine`], calling `progress` with the number of bytes read so far after each chunk.
+pub fn mine_with_progress(
+    inputs: &[Input],
+    opts: &MineOptions,
+    progress: Option<&dyn Fn(u64)>,
+) -> Mined {
     let mut spec = FieldSpec::with_defaults();
     if let MineText::Field(f) = &opts.text {
         spec.override_slot(Slot::Message, f);
@@ -97,6 +106,7 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
     // Chunk buffers go back to the pool as soon as a chunk is mined: memory stays at a few
     // chunks whatever the input size.
     let buf_pool: std::cell::RefCell<Vec<Vec<u8>>> = Default::default();
+    let mut done = 0u64;
     for (idx, input) in inputs.iter().enumerate() {
         if cancelled() {
             out.cancelled = true;
@@ -116,6 +126,10 @@ pub fn mine(inputs: &[Input], opts: &MineOptions) -> Mined {
         };
         let get_buf = || buf_pool.borrow_mut().pop().unwrap_or_default();
         let emit = |chunk: Chunk| {
+            done += chunk.len as u64;
+            if let Some(p) = progress {
+                p(done);
+            }
             let mut fields = Fields::new(slots);
             // One vectorised UTF-8 check per chunk; lines are checked one by one only in a
             // chunk with invalid bytes somewhere.
