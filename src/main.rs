@@ -470,7 +470,7 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
             Ok(())
         })?;
     }
-    write_output(None, |out, is_tty| match a.format {
+    write_output(a.output.as_ref(), |out, is_tty| match a.format {
         FormatArg::Json => {
             let v = serde_json::json!({
                 "schema": "logtriage.mine/v1",
@@ -540,7 +540,7 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     for (name, e) in &timeline.failures {
         say!("{name}: {e}");
     }
-    write_output(None, |out, is_tty| match t.format {
+    write_output(t.output.as_ref(), |out, is_tty| match t.format {
         FormatArg::Json => {
             serde_json::to_writer_pretty(&mut *out, &timeline)?;
             writeln!(out)

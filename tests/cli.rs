@@ -307,6 +307,26 @@ fn output_file_and_unwritable_output() {
     let out = run_stdin(&["analyze", "-o", "/nonexistent/dir/r.txt"], b"x\n");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir/r.txt"));
+    // Every command that writes one document takes -o: the file holds what stdout would.
+    let log = "samples/app.log";
+    for args in [
+        vec!["trace", "-f", "json", "req-0a3ab437d0a4", log],
+        vec!["mine", "-f", "json", log],
+        vec!["diff", "-f", "json", log, log],
+    ] {
+        let to_stdout = run(&args);
+        let dest = tmp.path().join(format!("{}.json", args[0]));
+        let with_o: Vec<&str> = args
+            .iter()
+            .copied()
+            .chain(["-o", path_str(&dest)])
+            .collect();
+        let to_file = run(&with_o);
+        assert_eq!(to_file.status.code(), to_stdout.status.code(), "{args:?}");
+        assert!(to_file.stdout.is_empty(), "{args:?}");
+        assert_eq!(std::fs::read(&dest).unwrap(), to_stdout.stdout, "{args:?}");
+        assert!(!to_stdout.stdout.is_empty(), "{args:?}");
+    }
 }
 
 #[test]

@@ -335,6 +335,9 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DiffFormatArg::Text)]
     pub format: DiffFormatArg,
+    /// Write the comparison to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Rows listed per section.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub top: usize,
@@ -360,6 +363,9 @@ pub struct MineArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
+    /// Write the templates to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Templates listed in the text output (JSON lists all).
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub top: usize,
@@ -454,6 +460,9 @@ pub struct TraceArgs {
     /// Output format (`json`: one object with the events).
     #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
+    /// Write the timeline to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -363,7 +363,7 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
         machine,
     )?;
     let d = compare::diff::diff((&na, &ra), (&nb, &rb), a.top);
-    write_output(None, |out, is_tty| match a.format {
+    write_output(a.output.as_ref(), |out, is_tty| match a.format {
         DiffFormatArg::Text => {
             crender::diff_text(&d, color_enabled(a.color, is_tty), terminal_width(), out)
         }
