@@ -17,10 +17,13 @@
 //!   `host program[pid]: ` (the program is the logger).
 //! - A container runtime's prefix (Kubernetes' CRI format, `<time> stdout F `) or a second
 //!   leading time: the application's line follows and is read as above.
+//! - IBM Blue Gene/L's RAS log (Loghub's BGL), whose header is particular to it: epoch seconds,
+//!   dates, nodes, type, component (the service) and level.
 //! - **Message**: the rest, trimmed.
 //!
 //! On Loghub's eight development logs the message is the labelled `Content` for every line of
-//! Apache, HDFS, Hadoop, OpenSSH, Spark and Zookeeper (see `scripts/eval_loghub.py --raw`).
+//! Apache, BGL, HDFS, Hadoop, OpenSSH and Zookeeper, and all but a few of Linux and Spark (see
+//! `scripts/eval_loghub.py --raw`).
 
 use super::fields::Slot;
 use super::{time, Fields, Raw};
@@ -90,6 +93,9 @@ const MAX_HEADER_PARTS: usize = 8;
 
 /// Takes a plain-text line apart (see the module docs).
 pub fn header(line: &[u8]) -> Header<'_> {
+    if let Some(h) = ras_header(line) {
+        return h;
+    }
     let time = line_time(line);
     if let Some(t) = time.filter(|t| t.skip == 0) {
         // An access log line: the level is the status's, whatever words the request holds, and
@@ -197,6 +203,63 @@ pub fn header(line: &[u8]) -> Header<'_> {
     let m = s[i.min(s.len())..].trim_ascii();
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// A line of IBM Blue Gene/L's RAS log (Loghub's BGL): `<alert> <epoch seconds> <YYYY.MM.DD>
+/// <node> <YYYY-MM-DD-HH.MM.SS.ffffff> <node> <type> <component> <LEVEL> <message>`, the alert
+/// tag `-` for none. The time is the epoch seconds (the other two are the machine's local
+/// time), the component is the service.
+fn ras_header(line: &[u8]) -> Option<Header<'_>> {
+    // Cheap rejection first: a short first token, then ten digits and a dotted date.
+    let first = memchr::memchr(b' ', &line[..line.len().min(17)])?;
+    let epoch = line.get(first + 1..first + 11)?;
+    let date = line.get(first + 12..first + 22)?;
+    let digits = |b: &[u8]| b.iter().all(u8::is_ascii_digit);
+    if first == 0
+        || !digits(epoch)
+        || line.get(first + 11) != Some(&b' ')
+        || !shape(date, b"dddd.dd.dd")
+        || line.get(first + 22) != Some(&b' ')
+    {
+        return None;
+    }
+    // Node, time, node, type, component, level; single spaces between.
+    let mut parts = [&line[..0]; 6];
+    let mut i = first + 23;
+    for part in &mut parts {
+        let end = memchr::memchr(b' ', line.get(i..)?).map(|n| i + n)?;
+        *part = &line[i..end];
+        if part.is_empty() {
+            return None;
+        }
+        i = end + 1;
+    }
+    let [_, stamp, _, _, component, level] = parts;
+    if !shape(stamp, b"dddd-dd-dd-dd.dd.dd.dddddd") || super::Level::from_word(level).is_none() {
+        return None;
+    }
+    let start = first + 1;
+    let message = line[i..].trim_ascii();
+    Some(Header {
+        time: time::parse_text(epoch).map(|time_us| LineTime {
+            time_us,
+            start,
+            end: start + 10,
+            skip: start + 10,
+        }),
+        level: Some(level),
+        service: Some(component),
+        message: (!message.is_empty()).then_some(message),
+    })
+}
+
+/// Whether `s` has the shape of `pattern`: `d` a digit, any other byte itself.
+fn shape(s: &[u8], pattern: &[u8]) -> bool {
+    s.len() == pattern.len()
+        && s.iter().zip(pattern).all(|(&b, &p)| match p {
+            b'd' => b.is_ascii_digit(),
+            _ => b == p,
+        })
 }
 
 /// What follows the stream and tag of a CRI log line (`stdout F ` or `stderr P `).
@@ -644,6 +707,49 @@ mod tests {
     ) -> (bool, Option<String>, Option<String>, Option<String>) {
         let s = |v: Option<&str>| v.map(String::from);
         (time, s(level), s(service), Some(message.to_string()))
+    }
+
+    #[test]
+    fn blue_gene_ras_lines_give_epoch_time_component_and_level() {
+        let line = "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 \
+                    R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected";
+        let h = header(line.as_bytes());
+        let t = h.time.unwrap();
+        assert_eq!(t.time_us, 1_117_838_570_000_000);
+        assert_eq!(&line[t.start..t.end], "1117838570");
+        assert_eq!(h.level, Some(&b"INFO"[..]));
+        assert_eq!(h.service, Some(&b"KERNEL"[..]));
+        assert_eq!(
+            h.message,
+            Some(&b"instruction cache parity error corrected"[..])
+        );
+        // An alert tag instead of `-`, a NULL type, a message with its own header-like words.
+        let line = "APPREAD 1117869872 2005.06.04 R04-M1-N4-I:J18-U11 2005-06-04-00.24.32.432192 \
+                    R04-M1-N4-I:J18-U11 NULL APP FATAL ciod: failed to read message prefix";
+        assert_eq!(
+            parts(line),
+            want(
+                true,
+                Some("FATAL"),
+                Some("APP"),
+                "ciod: failed to read message prefix"
+            )
+        );
+        // Near misses are read as any text line.
+        for line in [
+            "- 111783857 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO x",
+            "- 1117838570 2005-06-03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO x",
+            "- 1117838570 2005.06.03 R02 2005-06-03 15.42.50.675872 R02 RAS KERNEL INFO x",
+            "- 1117838570 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL LOUD x",
+            "- 1117838570 2005.06.03 R02 2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO",
+            "- 1117838570 2005.06.03  2005-06-03-15.42.50.675872 R02 RAS KERNEL INFO x",
+        ] {
+            assert_ne!(
+                header(line.as_bytes()).service,
+                Some(&b"KERNEL"[..]),
+                "{line}"
+            );
+        }
     }
 
     #[test]
