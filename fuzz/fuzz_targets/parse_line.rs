@@ -38,7 +38,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = logtriage::record::time::parse_text(data);
     let _ = logtriage::record::unescape(data);
-    // A text line's header parts are pieces of the line, and its time is where the header says.
+    // A text line's header parts are pieces of the line, and its time's bytes read as its time
+    // (a text record's time is read again from them).
     let h = logtriage::record::text::header(data);
     let range = data.as_ptr_range();
     for part in [h.level, h.service, h.message].into_iter().flatten() {
@@ -46,7 +47,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(range.start <= p.start && p.end <= range.end);
     }
     if let Some(t) = h.time {
-        assert_eq!(logtriage::record::text::line_time(data), Some(t));
+        assert_eq!(
+            logtriage::record::time::parse_text(&data[t.start..t.end]),
+            Some(t.time_us)
+        );
     }
     let _ = logtriage::record::text::message_before_headers(data);
 });
