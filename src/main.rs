@@ -535,7 +535,7 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
         say!("{name}: {e}");
     }
     let spinner = cli::cloudwatch::fetch_spinner(&counters, false);
-    let timeline = logtriage::trace::find_request(&inputs, &t.id, &config)?;
+    let timeline = logtriage::trace::find_request(&inputs, &t.id, &config, t.max_events)?;
     drop(spinner);
     for (name, e) in &timeline.failures {
         say!("{name}: {e}");

@@ -7,6 +7,7 @@
 //! belongs when it contains the id. Chunks are searched in parallel and the events sorted by
 //! time (then input order) at the end.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
@@ -76,18 +77,66 @@ pub struct Timeline {
     /// The search was interrupted ([`Config::cancel`]): the events are those of the input read
     /// before it.
     pub partial: bool,
+    /// Events of the request found beyond `max_events` and not listed: the latest ones. The
+    /// span, errors and services describe the listed events.
+    pub omitted: u64,
 }
 
-struct Found {
+/// Where a searched chunk's lines are in its source (for line numbers).
+struct ChunkLines {
     source: u32,
     seq: u64,
     skipped_before: u64,
     lines_in_chunk: u64,
-    events: Vec<TraceEvent>,
 }
 
-/// Searches `inputs` for the events of request `id`.
-pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timeline, Error> {
+/// What the workers found: every chunk's line counts, and the earliest `max_events` events.
+struct Found {
+    chunks: Vec<ChunkLines>,
+    events: Vec<TraceEvent>,
+    /// Events found beyond `max_events` and dropped (the latest).
+    omitted: u64,
+}
+
+impl Found {
+    /// Adds a chunk's events, keeping the earliest `max` once twice as many are held (so the
+    /// cost is a selection per `max` events, not a sort per chunk).
+    fn add(&mut self, lines: ChunkLines, mut events: Vec<TraceEvent>, max: usize) {
+        self.chunks.push(lines);
+        self.events.append(&mut events);
+        if self.events.len() > max.saturating_mul(2).max(1) {
+            self.keep_earliest(max);
+        }
+    }
+
+    fn keep_earliest(&mut self, max: usize) {
+        if self.events.len() <= max {
+            return;
+        }
+        if max > 0 {
+            self.events.select_nth_unstable_by(max - 1, timeline_order);
+        }
+        self.omitted += (self.events.len() - max) as u64;
+        self.events.truncate(max);
+    }
+}
+
+/// Default of [`find_request`]'s `max_events` (`trace --max-events`).
+pub const DEFAULT_MAX_EVENTS: usize = 50_000;
+
+/// Timeline order: timed events by time, then untimed ones; input order breaks ties.
+fn timeline_order(a: &TraceEvent, b: &TraceEvent) -> std::cmp::Ordering {
+    (a.time_us.is_none(), a.time_us, a.order).cmp(&(b.time_us.is_none(), b.time_us, b.order))
+}
+
+/// Searches `inputs` for the events of request `id`: the earliest `max_events` of them in the
+/// timeline (memory stays bounded whatever the input; [`Timeline::omitted`] counts the rest).
+pub fn find_request(
+    inputs: &[Input],
+    id: &str,
+    config: &Config,
+    max_events: usize,
+) -> Result<Timeline, Error> {
     if id.is_empty() {
         return Err(Error::Config("the request id is empty".into()));
     }
@@ -109,7 +158,11 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
-    let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
+    let found = Mutex::new(Found {
+        chunks: Vec::new(),
+        events: Vec::new(),
+        omitted: 0,
+    });
     let mut failures = Vec::new();
     let mut names = Vec::new();
     let cancelled = || {
@@ -132,8 +185,9 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
             let max_line = config.max_line_bytes;
             scope.spawn(move |_| {
                 for chunk in rx.iter() {
-                    let f = search_chunk(&chunk, id, finder, parser, units, max_line);
-                    found.lock().expect("no poisoned lock").push(f);
+                    let (lines, events) = search_chunk(&chunk, id, finder, parser, units, max_line);
+                    let mut found = found.lock().expect("no poisoned lock");
+                    found.add(lines, events, max_events);
                 }
             });
         }
@@ -166,24 +220,27 @@ pub fn find_request(inputs: &[Input], id: &str, config: &Config) -> Result<Timel
         drop(tx);
     });
     let mut found = found.into_inner().expect("no poisoned lock");
-    found.sort_by_key(|f| (f.source, f.seq));
+    found.keep_earliest(max_events);
     // Line numbers: lines before each chunk of its source.
-    let mut events = Vec::new();
+    found.chunks.sort_by_key(|c| (c.source, c.seq));
+    let mut before = HashMap::with_capacity(found.chunks.len());
     let mut cur = (u32::MAX, 0u64);
-    for f in found {
-        if cur.0 != f.source {
-            cur = (f.source, 0);
+    for c in &found.chunks {
+        if cur.0 != c.source {
+            cur = (c.source, 0);
         }
-        let before = cur.1 + f.skipped_before;
-        for mut e in f.events {
-            e.line += before;
-            e.source = names[f.source as usize].clone();
-            events.push(e);
-        }
-        cur.1 = before + f.lines_in_chunk;
+        let b = cur.1 + c.skipped_before;
+        before.insert((c.source, c.seq), b);
+        cur.1 = b + c.lines_in_chunk;
     }
-    let mut timeline = timeline(id, events, failures);
+    for e in &mut found.events {
+        let (source, seq, _) = e.order;
+        e.line += before.get(&(source, seq)).copied().unwrap_or(0);
+        e.source = names[source as usize].clone();
+    }
+    let mut timeline = timeline(id, found.events, failures);
     timeline.partial = cancelled();
+    timeline.omitted = found.omitted;
     Ok(timeline)
 }
 
@@ -194,11 +251,13 @@ fn search_chunk(
     parser: &Parser,
     units: &[Unit],
     max_line_bytes: usize,
-) -> Found {
+) -> (ChunkLines, Vec<TraceEvent>) {
     let data = chunk.bytes();
     let mut events = Vec::new();
     let mut fields = Fields::new(parser.spec().slot_count());
     let mut last_line_start = usize::MAX;
+    // Lines before `counted` (a line start), counted once: each match counts only from the last.
+    let (mut counted, mut lines_before) = (0usize, 0u64);
     for at in finder.find_iter(data) {
         let start = memchr::memrchr(b'\n', &data[..at]).map_or(0, |i| i + 1);
         if start == last_line_start {
@@ -229,7 +288,9 @@ fn search_chunk(
         if format.is_structured() && rec.text(Slot::RequestId).as_deref() != Some(id) {
             continue;
         }
-        let line_no = count_lines(&data[..start]) + 1;
+        lines_before += count_lines(&data[counted..start]);
+        counted = start;
+        let line_no = lines_before + 1;
         let time_us = rec.time_us();
         let duration_ms =
             rec.fields
@@ -265,20 +326,17 @@ fn search_chunk(
             order: (chunk.source, chunk.seq, line_no),
         });
     }
-    Found {
+    let lines = ChunkLines {
         source: chunk.source,
         seq: chunk.seq,
         skipped_before: chunk.skipped_before,
         lines_in_chunk: count_lines(data),
-        events,
-    }
+    };
+    (lines, events)
 }
 
 fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String)>) -> Timeline {
-    // Timed events by time, then untimed ones; input order breaks ties.
-    events.sort_by(|a, b| {
-        (a.time_us.is_none(), a.time_us, a.order).cmp(&(b.time_us.is_none(), b.time_us, b.order))
-    });
+    events.sort_by(timeline_order);
     let first = events.iter().find_map(|e| e.time_us);
     let last = events.iter().filter_map(|e| e.time_us).max();
     for e in &mut events {
@@ -308,6 +366,7 @@ fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String
         services,
         failures,
         partial: false,
+        omitted: 0,
     }
 }
 
@@ -334,7 +393,13 @@ mod tests {
                 chunk_size: chunk,
                 ..Config::default()
             };
-            let t = find_request(&[Input::File(p.clone())], "req-1", &config).unwrap();
+            let t = find_request(
+                &[Input::File(p.clone())],
+                "req-1",
+                &config,
+                DEFAULT_MAX_EVENTS,
+            )
+            .unwrap();
             let msgs: Vec<&str> = t
                 .events
                 .iter()

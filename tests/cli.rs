@@ -569,6 +569,63 @@ fn every_command_skips_lines_over_the_cap() {
     assert_eq!(json(&out)["input"]["oversize"], 2);
 }
 
+/// `trace` lists the earliest `--max-events` events by time, wherever they are in the input,
+/// with their true line numbers, and counts the rest: an id that matches most lines of a big
+/// log (a short id in plain text) keeps memory bounded instead of holding every line.
+#[test]
+fn trace_keeps_the_earliest_events_up_to_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two files, times descending in each, the second file earlier than the first.
+    let mut paths = Vec::new();
+    for (f, base) in [("late.log", 5_000), ("early.log", 0)] {
+        let text: String = (0..3_000)
+            .rev()
+            .map(|i| {
+                let t = base + i;
+                format!(
+                    "2026-02-06T{:02}:{:02}:{:02}.000Z INFO step {t} of job-7 done\n",
+                    10 + t / 3600,
+                    t / 60 % 60,
+                    t % 60
+                )
+            })
+            .collect();
+        let p = dir.path().join(f);
+        std::fs::write(&p, text).unwrap();
+        paths.push(p);
+    }
+    let (late, early) = (path_str(&paths[0]), path_str(&paths[1]));
+    let out = run(&[
+        "trace",
+        "-f",
+        "json",
+        "--max-events",
+        "100",
+        "job-7",
+        late,
+        early,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    assert_eq!(r["omitted"], 5_900);
+    let events = r["events"].as_array().unwrap();
+    assert_eq!(events.len(), 100);
+    for (k, e) in events.iter().enumerate() {
+        // Step k of the early file is on its line 3000 - k.
+        assert_eq!(e["message"], format!("step {k} of job-7 done"), "{e}");
+        assert_eq!(e["source"], early);
+        assert_eq!(e["line"], 3_000 - k as u64, "{e}");
+    }
+    let text = run(&["trace", "--max-events", "100", "job-7", late, early]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("and 5,900 later events not listed (--max-events)"),
+        "{text}"
+    );
+    let bad = run(&["trace", "--max-events", "0", "job-7", late]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
 #[test]
 fn trace_lists_one_requests_events_in_time_order() {
     let dir = tempfile::tempdir().unwrap();

@@ -463,6 +463,11 @@ pub struct TraceArgs {
     /// Write the timeline to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// List at most N events, the earliest; the rest are counted (`omitted`). Memory stays
+    /// bounded when an id matches far more lines than a request has.
+    #[arg(long, default_value_t = logtriage::trace::DEFAULT_MAX_EVENTS, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_events: usize,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

@@ -843,6 +843,17 @@ pub fn write_trace(
             fit(&tail, w.saturating_sub(used).max(20)),
         )?;
     }
+    if t.omitted > 0 {
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "… and {} later event{} not listed (--max-events)",
+                thousands(t.omitted),
+                if t.omitted == 1 { "" } else { "s" }
+            ))
+        )?;
+    }
     Ok(())
 }
 
