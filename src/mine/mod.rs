@@ -246,6 +246,16 @@ impl Miner {
                 LineKey(v)
             }
             _ => {
+                if found.is_some() {
+                    // Its cluster was retired (and keeps its counts for the report): the message
+                    // starts over as a new variant, which later lookups must find.
+                    if let Ok(e) = self
+                        .variant_of
+                        .find_entry(hash, |&v| &*variants[v as usize].masked == masked)
+                    {
+                        e.remove();
+                    }
+                }
                 let tokens: Vec<&str> = masked.split(' ').filter(|t| !t.is_empty()).collect();
                 let cluster = self.place(&tokens);
                 self.clusters[cluster as usize].last_used = self.tick;
@@ -348,20 +358,33 @@ impl Miner {
         id
     }
 
+    /// Retires the least recently used tenth of the live clusters (at least one) in one pass
+    /// over the clusters and groups: retiring one per new cluster cost a pass per message once
+    /// the cap was reached, quadratic on input with many distinct templates.
     fn retire_lru(&mut self) {
-        if let Some((i, _)) = self
+        let mut live: Vec<(u64, u32)> = self
             .clusters
             .iter()
             .enumerate()
             .filter(|(_, c)| !c.retired)
-            .min_by_key(|(_, c)| c.last_used)
-        {
-            self.clusters[i].retired = true;
-            self.live -= 1;
-            for ids in self.groups.values_mut() {
-                ids.retain(|&x| x as usize != i);
-            }
+            .map(|(i, c)| (c.last_used, i as u32))
+            .collect();
+        let batch = (self.config.max_clusters / 10).clamp(1, live.len().max(1));
+        if live.is_empty() {
+            return;
         }
+        if batch < live.len() {
+            live.select_nth_unstable(batch - 1);
+        }
+        for &(_, i) in &live[..batch] {
+            self.clusters[i as usize].retired = true;
+        }
+        self.live -= batch;
+        let clusters = &self.clusters;
+        self.groups.retain(|_, ids| {
+            ids.retain(|&x| !clusters[x as usize].retired);
+            !ids.is_empty()
+        });
     }
 
     /// Clusters created (live and retired).
@@ -838,5 +861,63 @@ mod tests {
         assert_eq!(m.len(), 3);
         let (t, _) = m.templates();
         assert_eq!(t.len(), 3, "retired clusters are still reported");
+    }
+
+    /// Distinct one-word-apart messages, each its own cluster (no digits: nothing is masked).
+    fn words(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let w: String = format!("w{i}")
+                    .bytes()
+                    .map(|b| {
+                        if b.is_ascii_digit() {
+                            char::from(b'g' + (b - b'0'))
+                        } else {
+                            char::from(b)
+                        }
+                    })
+                    .collect();
+                format!("{w} beta gamma")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_cap_retires_a_tenth_at_a_time() {
+        let mut m = Miner::new(MinerConfig {
+            max_clusters: 100,
+            ..Default::default()
+        });
+        for w in words(101) {
+            m.add(&w, None, None);
+        }
+        assert_eq!(m.len(), 101);
+        assert_eq!(m.live, 91, "10 retired to make room for the 101st");
+        let (t, _) = m.templates();
+        assert_eq!(t.len(), 101);
+    }
+
+    #[test]
+    fn a_message_whose_cluster_retired_starts_over_once() {
+        let mut m = Miner::new(MinerConfig {
+            max_clusters: 10,
+            ..Default::default()
+        });
+        let w = words(20);
+        for x in &w {
+            m.add(x, None, None);
+        }
+        for _ in 0..3 {
+            m.add(&w[0], None, None);
+        }
+        // One new variant (and cluster) for the first message, found again after.
+        assert_eq!(m.variants.len(), 21);
+        assert_eq!(m.len(), 21);
+        let (t, _) = m.templates();
+        let first = t.iter().find(|t| t.template == w[0]).unwrap();
+        assert_eq!(
+            first.count, 4,
+            "the retired cluster's count and the new one's"
+        );
     }
 }
