@@ -221,19 +221,9 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let _ticker = bar
         .as_ref()
         .and_then(|b| cli::cloudwatch::progress(b, &counters));
-    let progress = bar.as_ref().map(|b| {
-        let b = b.clone();
-        move |n: u64| b.set_position(n)
-    });
-    let analysis = logtriage::analyze(
-        &inputs,
-        &catalog,
-        &config,
-        progress.as_ref().map(|p| p as &(dyn Fn(u64) + Sync)),
-    )?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let analysis = with_progress(bar, |progress| {
+        logtriage::analyze(&inputs, &catalog, &config, progress)
+    })?;
     let mut report = analysis.report;
     for (name, e) in &analysis.failures {
         say!("{name}: {e}");
@@ -446,15 +436,10 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         None => cli::cloudwatch::fetch_spinner(&counters, false),
         Some(_) => None,
     };
-    let progress = bar.as_ref().map(|b| {
-        let b = b.clone();
-        move |n: u64| b.set_position(n)
+    let mined = with_progress(bar, |progress| {
+        mine_with_progress(&inputs, &opts, progress.map(|p| p as &dyn Fn(u64)))
     });
-    let mined = mine_with_progress(&inputs, &opts, progress.as_ref().map(|p| p as &dyn Fn(u64)));
     drop(spinner);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
     for (name, e) in &mined.failures {
         say!("{name}: {e}");
     }
@@ -566,6 +551,20 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     } else {
         exit::OK
     })
+}
+
+/// Runs `f` with the callback that moves `bar` to the bytes read so far (none without a bar),
+/// then clears the bar.
+fn with_progress<T>(
+    bar: Option<indicatif::ProgressBar>,
+    f: impl FnOnce(Option<&(dyn Fn(u64) + Sync)>) -> T,
+) -> T {
+    let update = bar.clone().map(|b| move |n: u64| b.set_position(n));
+    let out = f(update.as_ref().map(|u| u as &(dyn Fn(u64) + Sync)));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    out
 }
 
 fn progress_bar(inputs: &[source::Input]) -> indicatif::ProgressBar {

@@ -17,7 +17,7 @@ use super::args::{
 use super::exit;
 use crate::{
     color_enabled, interrupt_flag, load_catalog, progress_bar, severity_of, terminal_width,
-    write_output,
+    with_progress, write_output,
 };
 
 /// Reads a report file (or `-`), with errors that name it.
@@ -201,19 +201,9 @@ fn report_of(
     // Progress for a person watching stderr, never alongside machine output (as `analyze`).
     let show = !args.no_progress && !machine_output && io::stderr().is_terminal();
     let bar = show.then(|| progress_bar(&inputs));
-    let progress = bar.as_ref().map(|b| {
-        let b = b.clone();
-        move |n: u64| b.set_position(n)
-    });
-    let analysis = logtriage::analyze(
-        &inputs,
-        &catalog,
-        &config,
-        progress.as_ref().map(|p| p as &(dyn Fn(u64) + Sync)),
-    )?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    let analysis = with_progress(bar, |progress| {
+        logtriage::analyze(&inputs, &catalog, &config, progress)
+    })?;
     if cancel.load(Ordering::SeqCst) {
         return Err(NO_VERDICT.into());
     }
