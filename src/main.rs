@@ -412,6 +412,7 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         ..Default::default()
     };
     opts.miner.max_clusters = a.max_clusters;
+    opts.miner.max_templates = a.max_templates;
     if let Some(s) = a.similarity {
         if !(0.0..=1.0).contains(&s) {
             anyhow::bail!("--similarity must be between 0 and 1");
@@ -449,6 +450,7 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
             for (i, &t) in mined.assignments.iter().enumerate() {
                 match mined.templates.get(t as usize) {
                     Some(t) => writeln!(out, "{},{},{}", i + 1, t.id, csv_field(&t.template))?,
+                    None if t == logtriage::mine::FOLDED => writeln!(out, "{},folded,", i + 1)?,
                     None => writeln!(out, "{},,", i + 1)?,
                 }
             }
@@ -457,19 +459,32 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
     }
     write_output(a.output.as_ref(), |out, is_tty| match a.format {
         FormatArg::Json => {
-            let v = serde_json::json!({
-                "schema": "logtriage.mine/v1",
-                "lines": mined.lines,
-                "messages": mined.messages,
-                "partial": mined.cancelled || !mined.failures.is_empty() || !missing.is_empty(),
-                "templates": mined.templates,
-            });
-            serde_json::to_writer_pretty(&mut *out, &v)?;
+            // Serialised straight from the templates: a JSON value tree of a large template
+            // list would double the peak memory.
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                schema: &'static str,
+                lines: u64,
+                messages: u64,
+                partial: bool,
+                folded: logtriage::mine::Folded,
+                templates: &'a [logtriage::mine::Template],
+            }
+            let doc = Doc {
+                schema: "logtriage.mine/v1",
+                lines: mined.lines,
+                messages: mined.messages,
+                partial: mined.cancelled || !mined.failures.is_empty() || !missing.is_empty(),
+                folded: mined.folded,
+                templates: &mined.templates,
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
         FormatArg::Text => render::terminal::write_templates(
             &mined.templates,
             mined.messages,
+            mined.folded,
             a.top,
             Style {
                 color: color_enabled(a.color, is_tty),

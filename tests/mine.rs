@@ -169,6 +169,63 @@ fn deterministic_and_bounded_when_input_repeats() {
     }
 }
 
+/// Input with no repeated shape (every line its own template) would grow the report without
+/// bound: past `--max-templates` the rarest retired templates are folded into one count, in the
+/// JSON, the text report and the assignments alike, and every message is still accounted for.
+#[test]
+fn rare_templates_are_folded_past_the_template_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    // A frequent line first (retired early, but kept over the rare ones), then 3000 lines each
+    // a distinct shape (a distinct first word).
+    let mut text = "zzzz lorem lorem lorem\n".repeat(40);
+    for i in 0..3000u32 {
+        let word: String = format!("{i:04}")
+            .bytes()
+            .map(|b| char::from(b'a' + (b - b'0')))
+            .collect();
+        let n = 3 + i % 5;
+        text += &format!("{word}{}\n", " lorem".repeat(n as usize));
+    }
+    let log = dir.path().join("shapes.log");
+    std::fs::write(&log, &text).unwrap();
+    let csv = dir.path().join("a.csv");
+    let caps = ["--max-clusters", "50", "--max-templates", "100"];
+    let args = [&["mine", "--text", "-f", "json"][..], &caps].concat();
+    let m = json(&run(&[&args[..], &[path_str(&log)]].concat()));
+    let templates = m["templates"].as_array().unwrap();
+    assert!(templates.len() <= 100, "{} templates", templates.len());
+    let reported: u64 = templates.iter().map(|t| t["count"].as_u64().unwrap()).sum();
+    let folded = m["folded"]["messages"].as_u64().unwrap();
+    assert!(
+        m["folded"]["clusters"].as_u64().unwrap() >= 2900,
+        "{}",
+        m["folded"]
+    );
+    assert_eq!(reported + folded, 3040, "every message reported or folded");
+    let first = templates
+        .iter()
+        .find(|t| t["template"] == "zzzz lorem lorem lorem");
+    assert_eq!(first.expect("the frequent one is kept")["count"], 40);
+    // The same counts with per-line assignments (whose keys are kept stable).
+    let with = [
+        &args[..],
+        &["--assignments", path_str(&csv), path_str(&log)],
+    ]
+    .concat();
+    let m2 = json(&run(&with));
+    assert_eq!(m2["folded"], m["folded"]);
+    let rows = read_assignments(&csv);
+    assert_eq!(rows.len(), 3040);
+    let folded_rows = rows.iter().filter(|(id, _)| id == "folded").count() as u64;
+    assert_eq!(folded_rows, folded);
+    let text_out = run(&[&["mine", "--text"][..], &caps, &[path_str(&log)]].concat());
+    let text_out = String::from_utf8_lossy(&text_out.stdout);
+    let clusters = m["folded"]["clusters"].as_u64().unwrap();
+    let (c, f) = (clusters / 1000, clusters % 1000);
+    let line = format!("{c},{f:03} rare templates (");
+    assert!(text_out.contains(&line), "{line} in {text_out}");
+}
+
 #[test]
 fn message_field_and_other_fields() {
     let input = concat!(

@@ -17,7 +17,9 @@
 //!
 //! Clusters are capped ([`MinerConfig::max_clusters`]): past the cap, the least recently used
 //! cluster is retired (its template and counts are kept for the report, it takes no new
-//! messages). Template ids are derived from the template text (FNV-1a, 64-bit), so they are
+//! messages). Retired clusters are capped too ([`MinerConfig::max_templates`]): past it, the
+//! rarest are *folded*, their messages counted together (see [`Miner::folded`]) and their
+//! memory freed, so that input with no repeated shape cannot grow the miner without bound. Template ids are derived from the template text (FNV-1a, 64-bit), so they are
 //! the same in every run and on every machine.
 //!
 //! Mining is sequential and deterministic: the same input gives the same templates whatever
@@ -42,6 +44,13 @@ pub struct MinerConfig {
     pub max_clusters: usize,
     /// Masked messages remembered for the exact-match cache.
     pub cache_entries: usize,
+    /// Clusters kept for the report, live and retired: past it, the retired clusters with the
+    /// fewest messages are folded (a tenth of the retired at a time). The live clusters are
+    /// always kept, so at most `max(max_templates, max_clusters)` are.
+    pub max_templates: usize,
+    /// Keep every [`LineKey`] valid to the end (for per-line assignments): a folded cluster's
+    /// slots are then not reused, and cost a few dozen bytes each.
+    pub stable_keys: bool,
 }
 
 impl Default for MinerConfig {
@@ -50,6 +59,8 @@ impl Default for MinerConfig {
             similarity: 0.5,
             max_clusters: 50_000,
             cache_entries: 200_000,
+            max_templates: 100_000,
+            stable_keys: false,
         }
     }
 }
@@ -121,7 +132,24 @@ struct Cluster {
     overflow: Stats,
     last_used: u64,
     retired: bool,
+    /// Retired, then folded: its messages are in [`Miner::folded`], its memory freed.
+    folded: bool,
 }
+
+/// The messages of the clusters folded past [`MinerConfig::max_templates`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Folded {
+    /// Clusters folded (rare templates, some of them possibly alike).
+    pub clusters: u64,
+    /// Their messages.
+    pub messages: u64,
+}
+
+/// The cluster of a variant freed by folding.
+const DEAD: u32 = u32::MAX;
+
+/// What [`TemplateIndex::get`] gives for a message of a folded cluster.
+pub const FOLDED: u32 = u32::MAX - 1;
 
 /// What [`Miner::add`] returns for a message: its variant, or its cluster when the variant
 /// table is full. Resolve it to a template with the map from [`Miner::templates`].
@@ -157,7 +185,8 @@ pub struct TemplateIndex {
 }
 
 impl TemplateIndex {
-    /// The index in the template list of the message that got `key`.
+    /// The index in the template list of the message that got `key`, or [`FOLDED`] when its
+    /// cluster was folded.
     pub fn get(&self, key: LineKey) -> u32 {
         if key.0 & CLUSTER_KEY != 0 {
             self.by_cluster[(key.0 & !CLUSTER_KEY) as usize]
@@ -182,6 +211,11 @@ pub struct Miner {
     masked: String,
     tick: u64,
     live: usize,
+    retired: usize,
+    folded: Folded,
+    /// Slots of folded clusters and variants, reused unless keys are stable.
+    free_clusters: Vec<u32>,
+    free_variants: Vec<u32>,
 }
 
 impl Miner {
@@ -197,6 +231,10 @@ impl Miner {
             masked: String::new(),
             tick: 0,
             live: 0,
+            retired: 0,
+            folded: Folded::default(),
+            free_clusters: Vec::new(),
+            free_variants: Vec::new(),
         }
     }
 
@@ -259,15 +297,23 @@ impl Miner {
                 let tokens: Vec<&str> = masked.split(' ').filter(|t| !t.is_empty()).collect();
                 let cluster = self.place(&tokens);
                 self.clusters[cluster as usize].last_used = self.tick;
-                if self.variants.len() < self.config.cache_entries {
-                    let v = self.variants.len() as u32;
+                let len = self.variants.len();
+                let slot = self
+                    .free_variants
+                    .pop()
+                    .or_else(|| (len < self.config.cache_entries).then_some(len as u32));
+                if let Some(v) = slot {
                     let mut stats = Stats::default();
                     stats.add_n(n, levels, time_us, msg);
-                    self.variants.push(Variant {
+                    let variant = Variant {
                         masked: masked.into(),
                         cluster,
                         stats,
-                    });
+                    };
+                    match self.variants.get_mut(v as usize) {
+                        Some(old) => *old = variant,
+                        None => self.variants.push(variant),
+                    }
                     let hasher = &self.hasher;
                     let variants = &self.variants;
                     self.variant_of.insert_unique(hash, v, |&x| {
@@ -291,7 +337,7 @@ impl Miner {
     /// pass over both inputs except where the order of first sight changes which template a
     /// borderline message joins.
     pub fn merge(&mut self, other: &Miner) {
-        for v in &other.variants {
+        for v in other.variants.iter().filter(|v| v.cluster != DEAD) {
             let masked = &*v.masked;
             let s = &v.stats;
             let example = s.example.as_deref().unwrap_or("");
@@ -307,6 +353,8 @@ impl Miner {
             let id = self.place(&tokens);
             self.clusters[id as usize].overflow.merge(&c.overflow);
         }
+        self.folded.clusters += other.folded.clusters;
+        self.folded.messages = self.folded.messages.saturating_add(other.folded.messages);
     }
 
     /// Finds or creates the cluster for a masked message.
@@ -345,14 +393,24 @@ impl Miner {
         if self.live >= self.config.max_clusters {
             self.retire_lru();
         }
-        let id = self.clusters.len() as u32;
-        self.clusters.push(Cluster {
+        let cluster = Cluster {
             tokens: tokens.iter().map(|t| Box::<str>::from(*t)).collect(),
             variants: Vec::new(),
             overflow: Stats::default(),
             last_used: self.tick,
             retired: false,
-        });
+            folded: false,
+        };
+        let id = match self.free_clusters.pop() {
+            Some(id) => {
+                self.clusters[id as usize] = cluster;
+                id
+            }
+            None => {
+                self.clusters.push(cluster);
+                (self.clusters.len() - 1) as u32
+            }
+        };
         self.live += 1;
         self.groups.entry(key).or_default().push(id);
         id
@@ -380,11 +438,83 @@ impl Miner {
             self.clusters[i as usize].retired = true;
         }
         self.live -= batch;
+        self.retired += batch;
         let clusters = &self.clusters;
         self.groups.retain(|_, ids| {
             ids.retain(|&x| !clusters[x as usize].retired);
             !ids.is_empty()
         });
+        let cap = self
+            .config
+            .max_templates
+            .saturating_sub(self.config.max_clusters);
+        if self.retired > cap {
+            self.fold_rare(cap - cap / 10);
+        }
+    }
+
+    /// Folds the retired clusters with the fewest messages (the least recently used first
+    /// among equals) until `keep` are left: their messages are added to [`Miner::folded`] and
+    /// their templates, variants and examples freed.
+    fn fold_rare(&mut self, keep: usize) {
+        let mut retired: Vec<(u64, u64, u32)> = self
+            .clusters
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.retired && !c.folded)
+            .map(|(i, c)| {
+                let n = c.variants.iter().fold(c.overflow.count, |n, &v| {
+                    n.saturating_add(self.variants[v as usize].stats.count)
+                });
+                (n, c.last_used, i as u32)
+            })
+            .collect();
+        let fold = retired.len().saturating_sub(keep);
+        if fold == 0 {
+            return;
+        }
+        if fold < retired.len() {
+            retired.select_nth_unstable(fold - 1);
+        }
+        for &(n, _, ci) in &retired[..fold] {
+            let c = &mut self.clusters[ci as usize];
+            for v in std::mem::take(&mut c.variants) {
+                let hash = {
+                    use std::hash::BuildHasher;
+                    self.hasher.hash_one(&*self.variants[v as usize].masked)
+                };
+                if let Ok(e) = self.variant_of.find_entry(hash, |&x| x == v) {
+                    e.remove();
+                }
+                let var = &mut self.variants[v as usize];
+                var.masked = Box::default();
+                var.stats = Stats::default();
+                var.cluster = DEAD;
+                if !self.config.stable_keys {
+                    self.free_variants.push(v);
+                }
+            }
+            *c = Cluster {
+                tokens: Vec::new(),
+                variants: Vec::new(),
+                overflow: Stats::default(),
+                last_used: c.last_used,
+                retired: true,
+                folded: true,
+            };
+            if !self.config.stable_keys {
+                self.free_clusters.push(ci);
+            }
+            self.folded.clusters += 1;
+            self.folded.messages = self.folded.messages.saturating_add(n);
+        }
+        self.retired -= fold;
+    }
+
+    /// The clusters folded past [`MinerConfig::max_templates`] and their messages: not in
+    /// [`Miner::templates`], which reports the rest.
+    pub fn folded(&self) -> Folded {
+        self.folded
     }
 
     /// Clusters created (live and retired).
@@ -405,11 +535,16 @@ impl Miner {
     /// the online merge generalised too early, while real variables (user names, ids) take
     /// many values. Clusters that end with the same text are then one template.
     pub fn templates(&self) -> (Vec<Template>, TemplateIndex) {
-        // Final groups: (template tokens, stats, variant list).
-        let mut finals: Vec<(Vec<Box<str>>, Stats)> = Vec::new();
-        let mut variant_final = vec![0u32; self.variants.len()];
-        let mut cluster_final = vec![0u32; self.clusters.len()];
+        // Final groups: (template text, stats). Text, not token lists: with a large template
+        // list, every copy held at once counts.
+        let mut finals: Vec<(String, Stats)> = Vec::new();
+        const OTHER: u32 = u32::MAX;
+        let mut variant_final = vec![OTHER; self.variants.len()];
+        let mut cluster_final = vec![OTHER; self.clusters.len()];
         for (ci, c) in self.clusters.iter().enumerate() {
+            if c.folded {
+                continue;
+            }
             let groups = split_constants(&c.tokens, &c.variants, &self.variants);
             let mut rest_final = None;
             for g in groups {
@@ -417,44 +552,56 @@ impl Miner {
                 for &v in &g {
                     stats.merge(&self.variants[v as usize].stats);
                 }
-                let tokens = if g.len() == c.variants.len() {
+                let text = if g.len() == c.variants.len() {
                     rest_final = Some(finals.len() as u32);
-                    c.tokens.clone()
+                    c.tokens.join(" ")
                 } else {
-                    template_of_variants(&g, &self.variants)
+                    template_of_variants(&g, &self.variants).join(" ")
                 };
                 for &v in &g {
                     variant_final[v as usize] = finals.len() as u32;
                 }
-                finals.push((tokens, stats));
+                finals.push((text, stats));
             }
             // Overflow messages stay with the cluster's own template.
             let f = match rest_final {
                 Some(f) => f,
                 None => {
-                    finals.push((c.tokens.clone(), Stats::default()));
+                    finals.push((c.tokens.join(" "), Stats::default()));
                     (finals.len() - 1) as u32
                 }
             };
             finals[f as usize].1.merge(&c.overflow);
             cluster_final[ci] = f;
         }
-        // Merge finals with the same text.
-        let mut by_text: HashMap<String, usize> = HashMap::new();
+        // Merge finals with the same text (the table holds indexes into `out`, which holds
+        // the text).
+        let mut by_text: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
         let mut out: Vec<(String, Stats)> = Vec::new();
         let mut final_out = vec![0u32; finals.len()];
-        for (fi, (tokens, stats)) in finals.iter().enumerate() {
-            if stats.count == 0 && tokens.is_empty() {
+        let hash = |t: &str| {
+            use std::hash::BuildHasher;
+            self.hasher.hash_one(t)
+        };
+        for (fi, (text, stats)) in finals.into_iter().enumerate() {
+            if stats.count == 0 && text.is_empty() {
                 continue;
             }
-            let text = tokens.join(" ");
-            let i = *by_text.entry(text.clone()).or_insert_with(|| {
-                out.push((text, Stats::default()));
-                out.len() - 1
-            });
-            out[i].1.merge(stats);
+            let h = hash(&text);
+            let i = match by_text.find(h, |&i| out[i].0 == text) {
+                Some(&i) => {
+                    out[i].1.merge(&stats);
+                    i
+                }
+                None => {
+                    out.push((text, stats));
+                    by_text.insert_unique(h, out.len() - 1, |&i| hash(&out[i].0));
+                    out.len() - 1
+                }
+            };
             final_out[fi] = i as u32;
         }
+        drop(by_text);
         let mut order: Vec<usize> = (0..out.len()).collect();
         order.sort_by(|&a, &b| {
             out[b]
@@ -469,27 +616,30 @@ impl Miner {
         }
         let templates = order
             .iter()
-            .filter(|&&i| out[i].1.count > 0)
-            .map(|&i| {
-                let (text, s) = &out[i];
-                Template {
-                    id: template_id(text),
-                    template: text.clone(),
-                    count: s.count,
-                    levels: s
-                        .levels
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, n)| **n > 0)
-                        .map(|(l, n)| (LEVELS[l].to_string(), *n))
-                        .collect(),
-                    first_seen: s.first_us.map(crate::record::time::format_rfc3339),
-                    last_seen: s.last_us.map(crate::record::time::format_rfc3339),
-                    example: s.example.as_deref().unwrap_or("").to_string(),
-                }
+            .filter_map(|&i| {
+                let (text, s) = std::mem::take(&mut out[i]);
+                (s.count > 0).then_some((text, s))
+            })
+            .map(|(text, s)| Template {
+                id: template_id(&text),
+                template: text,
+                count: s.count,
+                levels: s
+                    .levels
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(l, n)| (LEVELS[l].to_string(), *n))
+                    .collect(),
+                first_seen: s.first_us.map(crate::record::time::format_rfc3339),
+                last_seen: s.last_us.map(crate::record::time::format_rfc3339),
+                example: s.example.map(String::from).unwrap_or_default(),
             })
             .collect();
-        let map = |f: u32| rank[final_out[f as usize] as usize];
+        let map = |f: u32| match f {
+            OTHER => FOLDED,
+            f => rank[final_out[f as usize] as usize],
+        };
         let index = TemplateIndex {
             by_variant: variant_final.into_iter().map(map).collect(),
             by_cluster: cluster_final.into_iter().map(map).collect(),
@@ -919,5 +1069,86 @@ mod tests {
             first.count, 4,
             "the retired cluster's count and the new one's"
         );
+    }
+
+    #[test]
+    fn past_the_template_cap_the_rarest_retired_are_folded_and_their_slots_reused() {
+        let mut m = Miner::new(MinerConfig {
+            max_clusters: 10,
+            max_templates: 30,
+            ..Default::default()
+        });
+        let w = words(1000);
+        // The first message is frequent, then retired: kept while rarer ones are folded.
+        for _ in 0..50 {
+            m.add(&w[0], None, None);
+        }
+        for x in &w[1..] {
+            m.add(x, None, None);
+        }
+        assert!(m.len() <= 31, "cluster slots reused: {}", m.len());
+        assert!(m.variants.len() <= 31, "variant slots reused");
+        let (t, _) = m.templates();
+        assert!(t.len() <= 30, "{} templates", t.len());
+        let f = m.folded();
+        assert!(f.clusters >= 950, "{f:?}");
+        let reported: u64 = t.iter().map(|t| t.count).sum();
+        assert_eq!(
+            reported + f.messages,
+            1049,
+            "every message reported or folded"
+        );
+        let first = t
+            .iter()
+            .find(|t| t.template == w[0])
+            .expect("frequent kept");
+        assert_eq!(first.count, 50);
+    }
+
+    #[test]
+    fn with_stable_keys_a_folded_message_maps_to_folded() {
+        let mut m = Miner::new(MinerConfig {
+            max_clusters: 4,
+            max_templates: 8,
+            cache_entries: 16,
+            stable_keys: true,
+            ..Default::default()
+        });
+        let w = words(200);
+        let keys: Vec<LineKey> = w.iter().map(|x| m.add(x, None, None)).collect();
+        let (t, index) = m.templates();
+        let mut assigned = vec![0u64; t.len()];
+        let mut folded = 0;
+        for k in keys {
+            match index.get(k) {
+                FOLDED => folded += 1,
+                i => assigned[i as usize] += 1,
+            }
+        }
+        assert_eq!(folded, m.folded().messages);
+        assert!(folded > 150, "{folded}");
+        for (t, n) in t.iter().zip(assigned) {
+            assert_eq!(t.count, n, "{}", t.template);
+        }
+    }
+
+    #[test]
+    fn merging_carries_the_folded_count() {
+        let config = MinerConfig {
+            max_clusters: 4,
+            max_templates: 8,
+            ..Default::default()
+        };
+        let mut a = Miner::new(config.clone());
+        let mut b = Miner::new(config);
+        for x in words(100) {
+            b.add(&x, None, None);
+        }
+        a.add("one two three", None, None);
+        a.merge(&b);
+        let (t, _) = a.templates();
+        let reported: u64 = t.iter().map(|t| t.count).sum();
+        assert_eq!(reported + a.folded().messages, 101);
+        assert!(a.folded().clusters >= b.folded().clusters);
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::{Miner, MinerConfig, Template};
+use super::{Folded, Miner, MinerConfig, Template};
 use crate::record::fields::FieldSpec;
 use crate::record::{Fields, Format, Parsed, Parser, Record, Slot};
 use crate::source::chunk::{Chunk, Chunker};
@@ -64,12 +64,15 @@ pub struct Mined {
     /// Messages mined (lines with text to mine).
     pub messages: u64,
     /// With `assignments`: per input line, the index in `templates` of its template
-    /// (`u32::MAX` for a line with nothing to mine).
+    /// (`u32::MAX` for a line with nothing to mine, [`super::FOLDED`] for a message whose
+    /// template was folded).
     pub assignments: Vec<u32>,
     /// Inputs that could not be read: name and error.
     pub failures: Vec<(String, String)>,
     /// Stopped early by the cancel flag.
     pub cancelled: bool,
+    /// Rare templates folded past the template cap, not in `templates`.
+    pub folded: Folded,
 }
 
 /// Mines `inputs` in input order.
@@ -90,7 +93,11 @@ pub fn mine_with_progress(
     let parser = Parser::new(spec);
     let slots = parser.spec().slot_count();
     let mut times = crate::record::time::TimeCache::default();
-    let mut miner = Miner::new(opts.miner.clone());
+    let mut miner = Miner::new(MinerConfig {
+        // Assignments read every line's key at the end.
+        stable_keys: opts.miner.stable_keys || opts.assignments,
+        ..opts.miner.clone()
+    });
     let mut out = Mined::default();
     let mut per_line: Vec<Option<super::LineKey>> = Vec::new();
     let chunker = Chunker {
@@ -174,6 +181,7 @@ pub fn mine_with_progress(
     out.cancelled |= cancelled();
     let (templates, index) = miner.templates();
     out.templates = templates;
+    out.folded = miner.folded();
     if opts.assignments {
         out.assignments = per_line
             .into_iter()

@@ -895,6 +895,7 @@ fn human_secs(s: i64) -> String {
 pub fn write_templates(
     templates: &[crate::mine::Template],
     messages: u64,
+    folded: crate::mine::Folded,
     top: usize,
     style: Style,
     out: &mut dyn Write,
@@ -955,6 +956,17 @@ pub fn write_templates(
             out,
             "  … {} more (--top N, or --format json for all)",
             thousands((templates.len() - shown.len()) as u64)
+        )?;
+    }
+    if folded.clusters > 0 {
+        writeln!(
+            out,
+            "  {} {} rare templates ({} messages, {:.1}%) folded into one count past \
+             --max-templates",
+            style.dim("…"),
+            thousands(folded.clusters),
+            thousands(folded.messages),
+            100.0 * folded.messages as f64 / messages.max(1) as f64
         )?;
     }
     Ok(())
