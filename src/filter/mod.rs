@@ -7,7 +7,7 @@
 //! (`[ip, user, ..., status = 5*, bytes]`). [`FilterPattern::select_lines`] runs a pattern
 //! over a buffer of lines: a literal the pattern requires is searched in the whole buffer first
 //! (memchr's memmem or an Aho-Corasick automaton), and only the lines that contain it are
-//! parsed and evaluated. [`run`] drives the `filter` command over files and stdin.
+//! parsed and evaluated. [`run()`] drives the `filter` command over files and stdin.
 //!
 //! The rules, and the choices made where AWS's pages are silent, are in `docs/FILTER.md`.
 

@@ -2,7 +2,7 @@
 //!
 //! Reader threads ([`follow`]) hand whole lines to the analysing thread through a bounded
 //! channel (so a fast producer is slowed down instead of filling memory). The analysing thread
-//! feeds them to a [`Live`] analyser — the same worker code as `analyze`, so a summary's counts
+//! feeds them to a [`Live`](crate::pipeline::Live) analyser — the same worker code as `analyze`, so a summary's counts
 //! are what `analyze` reports for the same lines — turns what it tapped into alerts
 //! ([`alert`]) and writes them at once. It wakes at least every 25 ms to fold repeats, write
 //! periodic summaries and notice Ctrl-C, even while a reader is blocked on a silent pipe.

@@ -52,7 +52,8 @@ enum State {
     Off,
 }
 
-/// See the module docs. One per thread; built by [`crate::Matcher::literal_filter`].
+/// See the module docs. One per thread; built by
+/// [`Matcher::literal_filter`](super::Matcher::literal_filter).
 #[derive(Clone, Debug)]
 pub struct LiteralFilter {
     state: State,

@@ -482,7 +482,7 @@ fn yes() -> bool {
 
 /// Distinct unknown messages mined one by one: the most frequent ones. This bounds the
 /// report-time cost (a 1 GB log can hold a million distinct messages); the others are
-/// estimated from a sample (see [`unknown_templates`]).
+/// estimated from a sample (see `unknown_templates`).
 pub const MAX_MINED_MESSAGES: usize = 20_000;
 
 /// Mines the messages no catalog pattern matched; the `top` most important templates.
