@@ -222,7 +222,7 @@ fn rare_templates_are_folded_past_the_template_cap() {
     let text_out = String::from_utf8_lossy(&text_out.stdout);
     let clusters = m["folded"]["clusters"].as_u64().unwrap();
     let (c, f) = (clusters / 1000, clusters % 1000);
-    let line = format!("{c},{f:03} rare templates (");
+    let line = format!("{c},{f:03} rarely seen template clusters (");
     assert!(text_out.contains(&line), "{line} in {text_out}");
 }
 

@@ -378,7 +378,7 @@ pub struct MineArgs {
     /// Live clusters kept at most; past it the least recently used is retired.
     #[arg(long, default_value_t = 50_000, value_name = "N")]
     pub max_clusters: usize,
-    /// Templates kept for the report, live and retired; past it the rarest retired ones are
+    /// Clusters kept for the report, live and retired; past it the rarest retired ones are
     /// folded into one count (this bounds memory on input with no repeated shape).
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub max_templates: usize,

@@ -19,8 +19,9 @@
 //! cluster is retired (its template and counts are kept for the report, it takes no new
 //! messages). Retired clusters are capped too ([`MinerConfig::max_templates`]): past it, the
 //! rarest are *folded*, their messages counted together (see [`Miner::folded`]) and their
-//! memory freed, so that input with no repeated shape cannot grow the miner without bound. Template ids are derived from the template text (FNV-1a, 64-bit), so they are
-//! the same in every run and on every machine.
+//! memory freed, so that input with no repeated shape cannot grow the miner without bound.
+//! Template ids are derived from the template text (FNV-1a, 64-bit), so they are the same in
+//! every run and on every machine.
 //!
 //! Mining is sequential and deterministic: the same input gives the same templates whatever
 //! the thread count, because the reading and masking are parallel but clustering runs in
@@ -49,7 +50,8 @@ pub struct MinerConfig {
     /// always kept, so at most `max(max_templates, max_clusters)` are.
     pub max_templates: usize,
     /// Keep every [`LineKey`] valid to the end (for per-line assignments): a folded cluster's
-    /// slots are then not reused, and cost a few dozen bytes each.
+    /// slots are then not reused (about 100 bytes each, and its variants' until the variant
+    /// cap).
     pub stable_keys: bool,
 }
 
@@ -128,8 +130,12 @@ struct Cluster {
     tokens: Vec<Box<str>>,
     /// Its variants (distinct masked messages).
     variants: Vec<u32>,
-    /// Messages whose variant could not be remembered (past the variant cap).
-    overflow: Stats,
+    /// Messages whose variant could not be remembered (past the variant cap); boxed, as most
+    /// clusters have none.
+    overflow: Option<Box<Stats>>,
+    /// When it was made (the miner's tick): the report visits clusters in this order, which
+    /// slot reuse does not keep.
+    born: u64,
     last_used: u64,
     retired: bool,
     /// Retired, then folded: its messages are in [`Miner::folded`], its memory freed.
@@ -325,6 +331,7 @@ impl Miner {
                 } else {
                     self.clusters[cluster as usize]
                         .overflow
+                        .get_or_insert_default()
                         .add_n(n, levels, time_us, msg);
                     LineKey(cluster | CLUSTER_KEY)
                 }
@@ -347,11 +354,17 @@ impl Miner {
                 st.last_us = crate::aggregate::max_opt(st.last_us, Some(last));
             }
         }
-        for c in other.clusters.iter().filter(|c| c.overflow.count > 0) {
+        for c in other.clusters.iter() {
+            let Some(overflow) = &c.overflow else {
+                continue;
+            };
             let masked = c.tokens.join(" ");
             let tokens: Vec<&str> = masked.split(' ').filter(|t| !t.is_empty()).collect();
             let id = self.place(&tokens);
-            self.clusters[id as usize].overflow.merge(&c.overflow);
+            self.clusters[id as usize]
+                .overflow
+                .get_or_insert_default()
+                .merge(overflow);
         }
         self.folded.clusters += other.folded.clusters;
         self.folded.messages = self.folded.messages.saturating_add(other.folded.messages);
@@ -396,7 +409,8 @@ impl Miner {
         let cluster = Cluster {
             tokens: tokens.iter().map(|t| Box::<str>::from(*t)).collect(),
             variants: Vec::new(),
-            overflow: Stats::default(),
+            overflow: None,
+            born: self.tick,
             last_used: self.tick,
             retired: false,
             folded: false,
@@ -463,7 +477,8 @@ impl Miner {
             .enumerate()
             .filter(|(_, c)| c.retired && !c.folded)
             .map(|(i, c)| {
-                let n = c.variants.iter().fold(c.overflow.count, |n, &v| {
+                let overflow = c.overflow.as_ref().map_or(0, |o| o.count);
+                let n = c.variants.iter().fold(overflow, |n, &v| {
                     n.saturating_add(self.variants[v as usize].stats.count)
                 });
                 (n, c.last_used, i as u32)
@@ -497,7 +512,8 @@ impl Miner {
             *c = Cluster {
                 tokens: Vec::new(),
                 variants: Vec::new(),
-                overflow: Stats::default(),
+                overflow: None,
+                born: c.born,
                 last_used: c.last_used,
                 retired: true,
                 folded: true,
@@ -517,7 +533,7 @@ impl Miner {
         self.folded
     }
 
-    /// Clusters created (live and retired).
+    /// Cluster slots (live, retired and, unless keys are stable, folded ones awaiting reuse).
     pub fn len(&self) -> usize {
         self.clusters.len()
     }
@@ -541,10 +557,14 @@ impl Miner {
         const OTHER: u32 = u32::MAX;
         let mut variant_final = vec![OTHER; self.variants.len()];
         let mut cluster_final = vec![OTHER; self.clusters.len()];
-        for (ci, c) in self.clusters.iter().enumerate() {
-            if c.folded {
-                continue;
-            }
+        // In the order the clusters were made (slots are reused): the first cluster of a
+        // template text gives its example.
+        let mut by_birth: Vec<u32> = (0..self.clusters.len() as u32)
+            .filter(|&i| !self.clusters[i as usize].folded)
+            .collect();
+        by_birth.sort_unstable_by_key(|&i| self.clusters[i as usize].born);
+        for ci in by_birth {
+            let (ci, c) = (ci as usize, &self.clusters[ci as usize]);
             let groups = split_constants(&c.tokens, &c.variants, &self.variants);
             let mut rest_final = None;
             for g in groups {
@@ -571,7 +591,9 @@ impl Miner {
                     (finals.len() - 1) as u32
                 }
             };
-            finals[f as usize].1.merge(&c.overflow);
+            if let Some(o) = &c.overflow {
+                finals[f as usize].1.merge(o);
+            }
             cluster_final[ci] = f;
         }
         // Merge finals with the same text (the table holds indexes into `out`, which holds
@@ -1130,6 +1152,42 @@ mod tests {
         for (t, n) in t.iter().zip(assigned) {
             assert_eq!(t.count, n, "{}", t.template);
         }
+    }
+
+    /// Slot reuse must not show: with and without stable keys (slots kept or reused), the
+    /// same templates, counts and examples.
+    #[test]
+    fn reusing_slots_changes_nothing_reported() {
+        let run = |stable_keys: bool| {
+            let mut m = Miner::new(MinerConfig {
+                max_clusters: 3,
+                max_templates: 5,
+                stable_keys,
+                ..Default::default()
+            });
+            let w = words(60);
+            for round in 0..4 {
+                for (i, x) in w.iter().enumerate() {
+                    // Frequent shapes (kept when retired) come back later, in new clusters
+                    // that may take lower, reused slots; numbers make each example differ.
+                    let n = match (round, i % 7) {
+                        (0, 0) => 3,
+                        (0, _) | (_, 0) => 1,
+                        _ => 0,
+                    };
+                    for k in 0..n {
+                        m.add(&format!("{x} {round}{k}"), None, None);
+                    }
+                }
+            }
+            let (t, _) = m.templates();
+            (t, m.folded())
+        };
+        let (a, fa) = run(false);
+        let (b, fb) = run(true);
+        assert_eq!(fa, fb);
+        assert!(fa.clusters > 0, "something was folded");
+        assert_eq!(a, b);
     }
 
     #[test]

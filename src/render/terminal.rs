@@ -961,8 +961,8 @@ pub fn write_templates(
     if folded.clusters > 0 {
         writeln!(
             out,
-            "  {} {} rare templates ({} messages, {:.1}%) folded into one count past \
-             --max-templates",
+            "  {} {} rarely seen template clusters ({} messages, {:.1}%) folded into one \
+             count past --max-templates",
             style.dim("…"),
             thousands(folded.clusters),
             thousands(folded.messages),

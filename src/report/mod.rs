@@ -603,7 +603,12 @@ fn unknown_templates(
     rows.par_sort_unstable_by(order);
     // Decoding and masking are per message: done in parallel, in chunks so that the masked
     // forms of all rows are never held at once. Mining itself is sequential (order matters).
-    let mut first = Miner::new(MinerConfig::default());
+    // Its input is bounded (the mined rows), and the rarest rows, errors among them, must
+    // keep their templates: nothing is folded here.
+    let mut first = Miner::new(MinerConfig {
+        max_templates: usize::MAX,
+        ..MinerConfig::default()
+    });
     for block in rows.chunks(8192) {
         let masked: Vec<(std::borrow::Cow<'_, str>, String)> = block
             .par_iter()
