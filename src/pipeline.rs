@@ -505,6 +505,7 @@ impl Config {
             trace_idle_secs: self.traces.then_some(self.trace_idle_secs),
             text_messages: self.text_messages,
             text_headers: self.text_headers,
+            syslog_year: crate::record::time::assumed_syslog_year(),
         }
     }
 

@@ -651,6 +651,10 @@ fn syslog_lines_get_times_and_a_timeline() {
     let range = &r["input"]["time_range"];
     assert_eq!(range["first"], "2019-02-06T09:59:58.000Z", "{range}");
     assert_eq!(range["last"], "2019-02-06T10:00:01.000Z", "{range}");
+    // The report says which year it took, to be read again alike.
+    assert_eq!(r["settings"]["syslog_year"], 2019, "{}", r["settings"]);
+    let guessed = json(&run_stdin(&["analyze", "-f", "json"], log.as_bytes()));
+    assert!(guessed["settings"]["syslog_year"].is_null());
 }
 
 #[test]

@@ -143,7 +143,8 @@ pub fn header(line: &[u8]) -> Header<'_> {
                         .take_while(|&&b| b != b' ')
                         .position(|&b| b == b':')
                     {
-                        if n > 0 {
+                        // Not a URL's scheme: `ERROR:http://host/ failed` has no logger.
+                        if n > 0 && !s[end + n + 1..].starts_with(b"//") {
                             h.service = Some(&s[end..end + n]);
                             i = end + n + 1;
                             break;
@@ -793,6 +794,11 @@ mod tests {
             (
                 "WARNING:urllib3.connectionpool:Retrying (Retry(total=2)) after connection broken",
                 want(false, Some("WARNING"), Some("urllib3.connectionpool"), "Retrying (Retry(total=2)) after connection broken"),
+            ),
+            // Python's format without a logger, the message a URL: `http` is no logger.
+            (
+                "ERROR:http://api.example.com/v1 failed: 503",
+                want(false, Some("ERROR"), None, "http://api.example.com/v1 failed: 503"),
             ),
             // gunicorn: pid in brackets before the level.
             (

@@ -331,6 +331,11 @@ pub fn assume_syslog_year(year: i64) -> bool {
     SYSLOG_YEAR.set(year).is_ok()
 }
 
+/// The year given to [`assume_syslog_year`], if any.
+pub fn assumed_syslog_year() -> Option<i64> {
+    SYSLOG_YEAR.get().copied()
+}
+
 /// Parses a BSD syslog time (RFC 3164: `Jun 14 15:16:01`, `Jun  4 05:06:07`, optionally with a
 /// fraction, `.123`) at the start of `s`, taken as UTC; returns it and the bytes consumed. The
 /// format has no year: it is the one given to [`assume_syslog_year`], or else the current year,

@@ -83,6 +83,7 @@ pub fn merge(
                     && s.trace_idle_secs == s0.trace_idle_secs
                     && s.text_messages == s0.text_messages
                     && s.text_headers == s0.text_headers
+                    && s.syslog_year == s0.syslog_year
             })
         })
     });

@@ -379,6 +379,9 @@ pub struct Settings {
     /// level takes the level, logger and message of its message's header; reports written
     /// before read `false`.
     pub text_headers: bool,
+    /// `--syslog-year`: the year taken for syslog times, which have none (`null`: guessed from
+    /// the clock, this year or the last).
+    pub syslog_year: Option<i64>,
 }
 
 /// What `--filter` did.
