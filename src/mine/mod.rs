@@ -31,6 +31,7 @@ pub mod mask;
 pub mod run;
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use crate::record::Level;
 use mask::WILDCARD;
@@ -273,10 +274,7 @@ impl Miner {
         time_us: Option<i64>,
     ) -> LineKey {
         self.tick += 1;
-        let hash = {
-            use std::hash::BuildHasher;
-            self.hasher.hash_one(masked)
-        };
+        let hash = self.hasher.hash_one(masked);
         let variants = &self.variants;
         let found = self
             .variant_of
@@ -323,7 +321,6 @@ impl Miner {
                     let hasher = &self.hasher;
                     let variants = &self.variants;
                     self.variant_of.insert_unique(hash, v, |&x| {
-                        use std::hash::BuildHasher;
                         hasher.hash_one(&*variants[x as usize].masked)
                     });
                     self.clusters[cluster as usize].variants.push(v);
@@ -494,10 +491,7 @@ impl Miner {
         for &(n, _, ci) in &retired[..fold] {
             let c = &mut self.clusters[ci as usize];
             for v in std::mem::take(&mut c.variants) {
-                let hash = {
-                    use std::hash::BuildHasher;
-                    self.hasher.hash_one(&*self.variants[v as usize].masked)
-                };
+                let hash = self.hasher.hash_one(&*self.variants[v as usize].masked);
                 if let Ok(e) = self.variant_of.find_entry(hash, |&x| x == v) {
                     e.remove();
                 }
@@ -509,15 +503,10 @@ impl Miner {
                     self.free_variants.push(v);
                 }
             }
-            *c = Cluster {
-                tokens: Vec::new(),
-                variants: Vec::new(),
-                overflow: None,
-                born: c.born,
-                last_used: c.last_used,
-                retired: true,
-                folded: true,
-            };
+            // Retired already; its variants were taken above.
+            c.tokens = Vec::new();
+            c.overflow = None;
+            c.folded = true;
             if !self.config.stable_keys {
                 self.free_clusters.push(ci);
             }
@@ -601,10 +590,7 @@ impl Miner {
         let mut by_text: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
         let mut out: Vec<(String, Stats)> = Vec::new();
         let mut final_out = vec![0u32; finals.len()];
-        let hash = |t: &str| {
-            use std::hash::BuildHasher;
-            self.hasher.hash_one(t)
-        };
+        let hash = |t: &str| self.hasher.hash_one(t);
         for (fi, (text, stats)) in finals.into_iter().enumerate() {
             if stats.count == 0 && text.is_empty() {
                 continue;
