@@ -209,7 +209,9 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         inputs,
         missing,
         counters,
+        window,
     } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
+    config.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
@@ -336,11 +338,14 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
     if let Some(n) = f.threads {
         opts.threads = n;
     }
+    let found = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
+    cli::cloudwatch::no_window(&found, "filter")?;
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
         counters,
-    } = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
+        ..
+    } = found;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
@@ -419,11 +424,14 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         }
         opts.miner.similarity = s;
     }
+    let found = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
+    cli::cloudwatch::no_window(&found, "mine")?;
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
         counters,
-    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
+        ..
+    } = found;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
@@ -526,11 +534,14 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     config.field_overrides = t.fields.overrides();
     // First Ctrl-C: stop searching and print the events found so far (exit 130).
     config.cancel = Some(interrupt_flag());
+    let found = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
+    cli::cloudwatch::no_window(&found, "trace")?;
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
         counters,
-    } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
+        ..
+    } = found;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }

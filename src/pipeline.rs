@@ -69,6 +69,10 @@ pub struct Config {
     pub max_open_traces: usize,
     /// Analyse only the lines that match this CloudWatch filter pattern (`--filter`).
     pub filter: Option<Arc<crate::filter::FilterPattern>>,
+    /// Analyse only the lines with a timestamp in this window (`--since`, `--until` on files
+    /// and standard input). Lines without a timestamp are then left out too, and counted;
+    /// malformed lines are counted as such whatever their time, which cannot be read.
+    pub window: Option<crate::record::time::Window>,
     /// Put the merge state into the report (`--mergeable`), for `logtriage merge`.
     pub mergeable: bool,
     /// Count the messages of plain-text lines that have a timestamp or a level word (off only
@@ -104,6 +108,7 @@ impl Default for Config {
             trace_idle_secs: 300,
             max_open_traces: crate::aggregate::requests::DEFAULT_MAX_OPEN,
             filter: None,
+            window: None,
             mergeable: false,
             text_messages: true,
             text_headers: true,
@@ -146,6 +151,7 @@ struct Shared {
     max_open_traces: usize,
     latency: bool,
     filter: Option<Arc<crate::filter::FilterPattern>>,
+    window: Option<crate::record::time::Window>,
     traces: bool,
     mergeable: bool,
     text_messages: bool,
@@ -204,6 +210,7 @@ impl Shared {
             max_open_traces: config.max_open_traces,
             latency: config.latency,
             filter: config.filter.clone().filter(|f| !f.matches_all()),
+            window: config.window,
             traces: config.traces,
             mergeable: config.mergeable,
             text_messages: config.text_messages,
@@ -484,6 +491,10 @@ fn describe_run(config: &Config, agg: &Aggregators, report: &mut Report) {
             pattern: f.source().to_string(),
             excluded: agg.counts.filtered_out,
         });
+    report.input.window = config.window.map(|w| {
+        let c = &agg.counts;
+        crate::report::WindowSummary::new(w, c.window_before, c.window_after, c.window_untimed)
+    });
     report.settings = Some(config.settings());
 }
 
@@ -817,8 +828,13 @@ impl<'s> Worker<'s> {
             format,
             fields,
         };
-        let level = rec.level();
         let time = rec.time_us_cached(&mut self.time_cache);
+        if let Some(w) = &shared.window {
+            if !in_window(w, parsed, time, &mut agg.counts) {
+                return;
+            }
+        }
+        let level = rec.level();
         agg.observe_time(time, level);
         if format.is_structured() {
             agg.observe_event(format, level, time.is_some());
@@ -929,6 +945,36 @@ impl<'s> Worker<'s> {
         if let Some(tap) = &mut self.tap {
             tap.observe(shared, &rec, level, time, &self.hits, pos);
         }
+    }
+}
+
+/// Whether a line is analysed under `--since`/`--until`; counts it if not. A malformed line
+/// is not: it was counted as malformed, and its time cannot be read.
+#[inline]
+fn in_window(
+    w: &crate::record::time::Window,
+    parsed: Parsed,
+    time: Option<i64>,
+    counts: &mut crate::aggregate::LineCounts,
+) -> bool {
+    use std::cmp::Ordering;
+    match (parsed, time) {
+        (Parsed::Malformed, _) => false,
+        (_, None) => {
+            counts.window_untimed += 1;
+            false
+        }
+        (_, Some(t)) => match w.place(t) {
+            Ordering::Less => {
+                counts.window_before += 1;
+                false
+            }
+            Ordering::Equal => true,
+            Ordering::Greater => {
+                counts.window_after += 1;
+                false
+            }
+        },
     }
 }
 

@@ -779,3 +779,170 @@ fn message_counts(r: &serde_json::Value) -> Vec<(String, u64)> {
         })
         .collect()
 }
+
+/// `--since`/`--until` on a file: the lines timed inside the window are analysed exactly as a
+/// file holding only them would be; the rest are counted by why they were left out.
+#[test]
+fn a_time_window_analyses_what_a_file_of_its_lines_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = String::new();
+    let mut inside = String::new();
+    let (mut before, mut after, mut untimed) = (0, 0, 0);
+    let messages = [
+        ("info", "request completed"),
+        ("warn", "context deadline exceeded"),
+        ("error", "pq: sorry, too many clients already"),
+        ("debug", "cache refreshed"),
+    ];
+    for i in 0..3000u64 {
+        // 09:00:00 plus 3.6 s a line: line 1000 is 10:00:00, line 2000 is 11:00:00.
+        let ms = i * 3600;
+        let (h, m, s, frac) = (
+            9 + ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000,
+        );
+        let (level, msg) = messages[(i % 7 % 4) as usize];
+        let line = format!(
+            r#"{{"level":"{level}","ts":"2026-02-06T{h:02}:{m:02}:{s:02}.{frac:03}Z","msg":"{msg}","request_id":"req-{}","duration_ms":{}}}"#,
+            i / 4,
+            (i * 37) % 1000
+        );
+        all.push_str(&line);
+        all.push('\n');
+        match i {
+            ..1000 => before += 1,
+            1000..2000 => {
+                inside.push_str(&line);
+                inside.push('\n');
+            }
+            _ => after += 1,
+        }
+        if i % 100 == 50 {
+            all.push_str("    at com.example.Db.connect(Db.java:42)\n");
+            all.push_str("{\"level\":\"error\",\"msg\":\"no time here\"}\n");
+            untimed += 2;
+        }
+    }
+    all.push_str("{\"level\":\"error\",\"ts\":\"2026-02-06T10:30:00Z\",\"msg\":\"cut\n");
+    let (all_path, inside_path) = (dir.path().join("all.log"), dir.path().join("inside.log"));
+    std::fs::write(&all_path, &all).unwrap();
+    std::fs::write(&inside_path, &inside).unwrap();
+
+    let analyses = ["--latency", "--traces"];
+    let mut args = vec!["analyze", "-f", "json", path_str(&all_path)];
+    args.extend([
+        "--since",
+        "2026-02-06T10:00",
+        "--until",
+        "2026-02-06T11:00:00Z",
+    ]);
+    args.extend(analyses);
+    let out = run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let windowed = json(&out);
+    let mut args = vec!["analyze", "-f", "json", path_str(&inside_path)];
+    args.extend(analyses);
+    let reference = json(&run(&args));
+
+    let w = &windowed["input"]["window"];
+    assert_eq!(w["since"], "2026-02-06T10:00:00.000Z");
+    assert_eq!(w["until"], "2026-02-06T11:00:00.000Z");
+    assert_eq!(w["before"], before);
+    assert_eq!(w["after"], after);
+    assert_eq!(w["untimed"], untimed);
+    assert_eq!(
+        windowed["input"]["malformed"], 1,
+        "counted whatever its time"
+    );
+    assert_eq!(windowed["input"]["events"], 1000);
+    for key in ["levels", "messages", "timeline"] {
+        assert_eq!(windowed[key], reference[key], "{key}");
+    }
+    assert_eq!(
+        windowed["input"]["time_range"],
+        reference["input"]["time_range"]
+    );
+    let ids = |r: &serde_json::Value| -> Vec<(String, u64)> {
+        let hits = r["patterns"].as_array().unwrap().iter();
+        hits.map(|p| {
+            (
+                p["id"].as_str().unwrap().into(),
+                p["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+    };
+    assert!(!ids(&reference).is_empty());
+    assert_eq!(ids(&windowed), ids(&reference));
+    assert_eq!(
+        windowed["latency"]["overall"],
+        reference["latency"]["overall"]
+    );
+    assert_eq!(
+        windowed["latency"]["slowest"][0]["duration_ms"],
+        reference["latency"]["slowest"][0]["duration_ms"]
+    );
+    for key in ["count", "with_errors", "events_per_trace", "span_ms"] {
+        assert_eq!(
+            windowed["traces"][key], reference["traces"][key],
+            "traces.{key}"
+        );
+    }
+
+    // The text report says what the window left out.
+    let text = run(&[
+        "analyze",
+        path_str(&all_path),
+        "--since",
+        "2026-02-06T10:00",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!(
+            "before 1,000   after 0   without a time {untimed}"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn time_window_mistakes_are_one_line_usage_errors() {
+    let sample = "samples/incident.log";
+    for (args, says) in [
+        (
+            vec!["--since", "2026-02-06T15:00", "--until", "2026-02-06T14:00"],
+            "later than",
+        ),
+        (vec!["--since", "14:05"], "is not a time"),
+        (vec!["--until", "5y"], "unknown unit"),
+    ] {
+        let mut a = vec!["analyze", sample];
+        a.extend(args);
+        let out = run(&a);
+        assert_eq!(out.status.code(), Some(2), "{a:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(says) && err.trim().lines().count() == 1,
+            "{err}"
+        );
+    }
+    // Commands that do not select lines by time say so rather than ignore the window.
+    for cmd in [
+        vec!["mine"],
+        vec!["trace", "req-1"],
+        vec!["filter", "error"],
+    ] {
+        let mut a = cmd.clone();
+        a.extend(["--since", "1h", sample]);
+        let out = run(&a);
+        assert_eq!(out.status.code(), Some(2), "{a:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("only in `analyze`"));
+    }
+}

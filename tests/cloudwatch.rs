@@ -451,10 +451,19 @@ fn errors_are_one_clear_line() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 
-    // Flags that need --log-group say so.
-    let out = run(&["analyze", "--since", "10m"]);
+    // Flags that need --log-group say so (--since and --until do not: `analyze` applies them
+    // to files).
+    let out = run(&[
+        "analyze",
+        "--log-stream-name-prefix",
+        "web",
+        "--since",
+        "10m",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --log-group"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--log-stream-name-prefix needs --log-group")
+    );
 }
 
 #[test]

@@ -271,3 +271,56 @@ fn merge_keeps_the_shards_top() {
     assert_eq!(merged["settings"]["top"], 25);
     assert_eq!(comparable(merged), comparable(one));
 }
+
+/// Shards analysed with the same `--since`/`--until` merge into the windowed one pass; a
+/// shard with another window is refused.
+#[test]
+fn windowed_shards_merge_into_the_windowed_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = corpus(dir.path(), "all.log", SynthFormat::Mixed, 20_000, 8);
+    let range =
+        json(&run(&["analyze", "-f", "json", path_str(&whole)]))["input"]["time_range"].clone();
+    let at = |k: &str| {
+        logtriage::record::time::parse_rfc3339(range[k].as_str().unwrap().as_bytes()).unwrap()
+    };
+    let (first, last) = (at("first"), at("last"));
+    let t = |us: i64| logtriage::record::time::format_rfc3339(us);
+    let (since, until) = (
+        t(first + (last - first) / 3),
+        t(first + (last - first) * 2 / 3),
+    );
+    let window = [
+        "--latency",
+        "--traces",
+        "--since",
+        &since,
+        "--until",
+        &until,
+    ];
+    let reports = analyze_shards(dir.path(), &whole, 3, &window);
+    let mut args = vec!["merge"];
+    args.extend(reports.iter().map(String::as_str));
+    let merged = json(&run(&args));
+    let mut one = vec!["analyze", "-f", "json", path_str(&whole)];
+    one.extend_from_slice(&window);
+    let one = json(&run(&one));
+    let w = &one["input"]["window"];
+    assert!(
+        w["before"].as_u64().unwrap() > 0 && w["after"].as_u64().unwrap() > 0,
+        "{w}"
+    );
+    assert_eq!(merged["input"]["window"], *w);
+    assert_eq!(comparable(merged), comparable(one));
+
+    let elsewhere = dir.path().join("other");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let other = analyze_shards(
+        &elsewhere,
+        &whole,
+        1,
+        &["--latency", "--traces", "--since", &since],
+    );
+    let out = run(&["merge", &reports[0], &other[0]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--since/--until"));
+}

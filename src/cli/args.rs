@@ -545,11 +545,15 @@ pub struct CloudWatchArgs {
     /// Only log streams whose name starts with this.
     #[arg(long, value_name = "PREFIX")]
     pub log_stream_name_prefix: Option<String>,
-    /// From this time: relative (`10m`, `2h`, `7d`) or RFC 3339. Default: all (or 10m with --follow).
-    #[arg(long, value_name = "TIME")]
+    /// From this time: relative (`10m`, `2h`, `7d` ago) or absolute (`2026-02-06T14:00:00Z`,
+    /// `2026-02-06 14:00`, `2026-02-06`; UTC unless a zone is given). With --log-group the
+    /// service selects events by their time (default: all, or 10m with --follow); `analyze`
+    /// of files or stdin keeps the lines whose own timestamp is in the window, and counts the
+    /// rest.
+    #[arg(long, value_name = "TIME", help_heading = "Time window")]
     pub since: Option<String>,
-    /// Until this time (exclusive): relative or RFC 3339.
-    #[arg(long, value_name = "TIME")]
+    /// Until this time (exclusive): relative or absolute, as --since.
+    #[arg(long, value_name = "TIME", help_heading = "Time window")]
     pub until: Option<String>,
     /// A CloudWatch filter pattern, sent to the server and applied again locally.
     #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]

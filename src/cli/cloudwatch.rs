@@ -4,6 +4,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use logtriage::record::time::{parse_time_arg, Window};
 use logtriage::source::{self, Input};
 
 use super::args::{CloudWatchArgs, CloudwatchCommand};
@@ -17,6 +18,9 @@ pub struct Inputs {
     pub missing: Vec<(String, io::Error)>,
     /// Event and page counts of a CloudWatch input, for the progress display.
     pub counters: Option<Counters>,
+    /// `--since`/`--until` for files and standard input, which the command applies to each
+    /// line's own timestamp (for log groups the service applies them, and this is `None`).
+    pub window: Option<Window>,
 }
 
 #[cfg(feature = "cloudwatch")]
@@ -31,8 +35,6 @@ fn uses_cloudwatch_flags(cw: &CloudWatchArgs) -> Option<&'static str> {
             cw.log_stream_name_prefix.is_some(),
             "--log-stream-name-prefix",
         ),
-        (cw.since.is_some(), "--since"),
-        (cw.until.is_some(), "--until"),
         (cw.filter_pattern.is_some(), "--filter-pattern"),
         (cw.follow, "--follow"),
         (cw.region.is_some(), "--region"),
@@ -50,6 +52,7 @@ pub fn inputs(paths: &[PathBuf], cw: &CloudWatchArgs) -> anyhow::Result<Inputs> 
         if let Some(flag) = uses_cloudwatch_flags(cw) {
             anyhow::bail!("{flag} needs --log-group");
         }
+        let window = window(cw)?;
         let (inputs, missing) = source::expand(paths);
         if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             // Otherwise a bare `logtriage analyze` at a prompt waits in silence.
@@ -59,12 +62,48 @@ pub fn inputs(paths: &[PathBuf], cw: &CloudWatchArgs) -> anyhow::Result<Inputs> 
             inputs,
             missing,
             counters: None,
+            window,
         });
     }
     if !paths.is_empty() {
         anyhow::bail!("give either paths or --log-group, not both");
     }
     open(cw)
+}
+
+/// The window `--since`/`--until` give, if any.
+fn window(cw: &CloudWatchArgs) -> anyhow::Result<Option<Window>> {
+    if cw.since.is_none() && cw.until.is_none() {
+        return Ok(None);
+    }
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    let time = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<i64>> {
+        v.as_deref()
+            .map(|s| parse_time_arg(s, now_us).map_err(|e| anyhow::anyhow!("{flag} {e}")))
+            .transpose()
+    };
+    let w = Window {
+        since_us: time("--since", &cw.since)?,
+        until_us: time("--until", &cw.until)?,
+    };
+    if let (Some(s), Some(u)) = (w.since_us, w.until_us) {
+        if u <= s {
+            anyhow::bail!("--until must be later than --since");
+        }
+    }
+    Ok(Some(w))
+}
+
+/// Fails when a window was given to a command that cannot apply it to files.
+pub fn no_window(inputs: &Inputs, command: &str) -> anyhow::Result<()> {
+    if inputs.window.is_some() {
+        anyhow::bail!(
+            "--since/--until select lines of files and stdin only in `analyze`; `{command}` takes them with --log-group"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(not(feature = "cloudwatch"))]
@@ -116,6 +155,7 @@ fn open(cw: &CloudWatchArgs) -> anyhow::Result<Inputs> {
         inputs: vec![Input::Stream(reader)],
         missing: Vec::new(),
         counters: Some(counters),
+        window: None,
     })
 }
 

@@ -117,7 +117,8 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
     };
     let cancel = interrupt_flag();
     let stream = if a.cloudwatch.log_groups.is_empty() {
-        super::cloudwatch::inputs(&[], &a.cloudwatch)?;
+        let found = super::cloudwatch::inputs(&[], &a.cloudwatch)?;
+        super::cloudwatch::no_window(&found, "watch")?;
         None
     } else {
         match super::cloudwatch::inputs(&a.paths, &a.cloudwatch)?

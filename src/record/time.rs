@@ -442,6 +442,80 @@ fn fraction(s: &[u8], at: usize) -> Option<(i64, usize)> {
     fraction_with(s, at, false)
 }
 
+/// A time window (`--since`, `--until`): events from `since_us` (inclusive) to `until_us`
+/// (exclusive), in microseconds since the epoch; an open end is `None`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    /// First instant inside.
+    pub since_us: Option<i64>,
+    /// First instant after.
+    pub until_us: Option<i64>,
+}
+
+impl Window {
+    /// Where `t` falls: `Less` before the window, `Equal` inside, `Greater` after it.
+    #[inline]
+    pub fn place(&self, t: i64) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        if self.since_us.is_some_and(|s| t < s) {
+            Ordering::Less
+        } else if self.until_us.is_some_and(|u| t >= u) {
+            Ordering::Greater
+        } else {
+            Ordering::Equal
+        }
+    }
+}
+
+/// Parses a `--since` / `--until` value to microseconds since the epoch: a time relative to
+/// `now_us` (`90s`, `10m`, `2h`, `7d`, `1w` ago), or an absolute one: anything
+/// [`parse_rfc3339`] reads (`2026-02-06T14:00:00Z`; no zone means UTC), a time to the minute
+/// (`2026-02-06T14:00`, `2026-02-06 14:00`) or a date (`2026-02-06`, its midnight UTC).
+pub fn parse_time_arg(s: &str, now_us: i64) -> Result<i64, String> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    if let Some(us) = parse_rfc3339(b) {
+        return Ok(us);
+    }
+    // To the minute: `…T14:00` is `…T14:00:00`.
+    if b.len() == 16 {
+        if let Some(us) = parse_rfc3339(format!("{t}:00").as_bytes()) {
+            return Ok(us);
+        }
+    }
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
+        {
+            if (1..=12).contains(&m) && (1..=31).contains(&d) {
+                return Ok(days_from_civil(i64::from(y), m, d) * 86_400 * MICROS_PER_SEC);
+            }
+        }
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| {
+        format!("{s:?} is not a time (examples: 10m, 2h, 7d, 2026-02-06T14:00:00Z, 2026-02-06)")
+    })?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ if unit.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            return Err(format!(
+                "{s:?}: unknown unit (use s, m, h, d or w, or an RFC 3339 time)"
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "{s:?} is not a time (examples: 10m, 2h, 7d, 2026-02-06T14:00:00Z, 2026-02-06)"
+            ))
+        }
+    };
+    Ok(now_us.saturating_sub(n.saturating_mul(secs * MICROS_PER_SEC)))
+}
+
 /// Formats microseconds since the epoch as RFC 3339 UTC with millisecond precision.
 pub fn format_rfc3339(micros: i64) -> String {
     let millis = micros.rem_euclid(MICROS_PER_SEC) / 1000;
@@ -527,6 +601,65 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_arguments() {
+        let now = 1_770_372_000 * MICROS_PER_SEC; // 2026-02-06T10:00:00Z
+        let at = |s: &str| parse_rfc3339(s.as_bytes()).unwrap();
+        assert_eq!(parse_time_arg("10m", now), Ok(now - 600 * MICROS_PER_SEC));
+        assert_eq!(parse_time_arg("2h", now), Ok(now - 7_200 * MICROS_PER_SEC));
+        assert_eq!(
+            parse_time_arg("1w", now),
+            Ok(now - 604_800 * MICROS_PER_SEC)
+        );
+        assert_eq!(
+            parse_time_arg("2026-02-06T14:00:00.5+01:00", now),
+            Ok(at("2026-02-06T13:00:00.5Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2026-02-06T14:05", now),
+            Ok(at("2026-02-06T14:05:00Z"))
+        );
+        assert_eq!(
+            parse_time_arg(" 2026-02-06 14:05 ", now),
+            Ok(at("2026-02-06T14:05:00Z"))
+        );
+        assert_eq!(
+            parse_time_arg("2026-02-06", now),
+            Ok(at("2026-02-06T00:00:00Z"))
+        );
+        for bad in [
+            "soon",
+            "5y",
+            "",
+            "2026-13-01",
+            "2026-02-06T25:00",
+            "m",
+            "-5m",
+        ] {
+            assert!(parse_time_arg(bad, now).is_err(), "{bad}");
+        }
+        assert!(parse_time_arg(&"9".repeat(30), now).is_err());
+        assert!(
+            parse_time_arg("999999999999w", now).is_ok(),
+            "saturates, no overflow"
+        );
+    }
+
+    #[test]
+    fn window_places_times() {
+        use std::cmp::Ordering::*;
+        let w = Window {
+            since_us: Some(10),
+            until_us: Some(20),
+        };
+        assert_eq!(
+            [9, 10, 19, 20].map(|t| w.place(t)),
+            [Less, Equal, Equal, Greater]
+        );
+        let open = Window::default();
+        assert_eq!(open.place(i64::MIN), Equal);
+    }
 
     const T0: i64 = 1_770_372_000 * MICROS_PER_SEC; // 2026-02-06T10:00:00Z
 

@@ -149,6 +149,26 @@ fn header(r: &Report, h: &mut String) {
         esc(worst),
         thousands(i.malformed)
     );
+    if let Some(f) = &i.filter {
+        let _ = write!(
+            h,
+            "<p class=\"mute\">Only lines matching the filter <code>{}</code> (left out {}).</p>",
+            esc(&f.pattern),
+            thousands(f.excluded)
+        );
+    }
+    if let Some(w) = &i.window {
+        let end = |t: &Option<String>| t.as_deref().map_or("…".to_string(), esc);
+        let _ = write!(
+            h,
+            "<p class=\"mute\">Only lines timed from {} to {} (left out: {} before, {} after, {} without a time).</p>",
+            end(&w.since),
+            end(&w.until),
+            thousands(w.before),
+            thousands(w.after),
+            thousands(w.untimed)
+        );
+    }
     h.push_str("<table><thead><tr>");
     for l in ["trace", "debug", "info", "warn", "error", "fatal"] {
         let _ = write!(h, "<th class=\"n\">{l}</th>");
@@ -671,5 +691,28 @@ mod tests {
         assert_eq!(html.matches("<script>").count(), 1, "only our own script");
         assert!(!html.contains("<img"));
         assert!(html.contains("&lt;/script&gt;&lt;script&gt;alert(1)"));
+    }
+
+    #[test]
+    fn a_filter_and_a_window_are_stated_escaped() {
+        let mut r = crate::analyze_str("{\"level\":\"info\",\"msg\":\"m\"}\n");
+        r.input.filter = Some(crate::report::FilterSummary {
+            pattern: "\"<b>\"".into(),
+            excluded: 1234,
+        });
+        r.input.window = Some(crate::report::WindowSummary {
+            since: Some("2026-02-06T14:00:00.000Z".into()),
+            until: None,
+            before: 5,
+            after: 0,
+            untimed: 7,
+        });
+        let mut out = Vec::new();
+        write(&r, &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert!(html.contains("filter <code>&quot;&lt;b&gt;&quot;</code> (left out 1,234)"));
+        assert!(html.contains(
+            "from 2026-02-06T14:00:00.000Z to … (left out: 5 before, 0 after, 7 without a time)"
+        ));
     }
 }

@@ -182,6 +182,21 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         extra.push(format!("formats: {}", formats.join(", ")));
     }
     writeln!(out, "  {}", style.dim(&extra.join("   ")))?;
+    if let Some(w) = &i.window {
+        let end = |t: &Option<String>| sanitize(t.as_deref().unwrap_or("…")).into_owned();
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "window {} → {}   left out: before {}   after {}   without a time {}",
+                end(&w.since),
+                end(&w.until),
+                thousands(w.before),
+                thousands(w.after),
+                thousands(w.untimed)
+            ))
+        )?;
+    }
     for s in i.sources.iter().filter(|s| s.error.is_some()) {
         writeln!(
             out,

@@ -61,6 +61,13 @@ pub fn merge(
     let has_latency = first.1.latency.is_some();
     let has_traces = first.1.traces.is_some();
     let filter_pattern = first.1.input.filter.as_ref().map(|f| f.pattern.clone());
+    let window_of = |r: &Report| {
+        r.input
+            .window
+            .as_ref()
+            .map(|w| (w.since.clone(), w.until.clone()))
+    };
+    let window = window_of(&first.1);
     // Each report's `--top` (reports without settings: what they list, at least the default).
     let top = opts.top.unwrap_or_else(|| {
         reports
@@ -121,6 +128,9 @@ pub fn merge(
         if report.input.filter.as_ref().map(|f| &f.pattern) != filter_pattern.as_ref() {
             return Err(fail("was analysed with a different --filter".into()));
         }
+        if window_of(&report) != window {
+            return Err(fail("was analysed with a different --since/--until".into()));
+        }
         let offset = sources.len() as u32;
         let mut agg = restore_report(&report, catalog, &ids, offset).map_err(|e| fail(e.0))?;
         state::restore_into(&mut agg, &mut st, offset).map_err(|e| fail(e.0))?;
@@ -175,6 +185,14 @@ pub fn merge(
         &ropts,
     );
     report.input.filter = filter_pattern.map(|pattern| FilterSummary { pattern, excluded });
+    let c = &agg.counts;
+    report.input.window = window.map(|(since, until)| crate::report::WindowSummary {
+        since,
+        until,
+        before: c.window_before,
+        after: c.window_after,
+        untimed: c.window_untimed,
+    });
     report.settings = settings.map(|s| Settings { top, ..s });
     let counter = agg.messages.into_counter();
     let st = state::capture(
@@ -215,6 +233,9 @@ fn restore_report(
     c.events_without_level = i.events_without_level;
     c.events_without_time = i.events_without_time;
     c.filtered_out = i.filter.as_ref().map_or(0, |f| f.excluded);
+    if let Some(w) = &i.window {
+        (c.window_before, c.window_after, c.window_untimed) = (w.before, w.after, w.untimed);
+    }
     for l in crate::record::Level::ALL {
         agg.levels[l as usize] = r.levels.get(l.name()).copied().unwrap_or(0);
         agg.text_levels[l as usize] = r.text_levels.get(l.name()).copied().unwrap_or(0);

@@ -354,6 +354,10 @@ pub struct InputSummary {
     /// The `--filter` pattern and how many non-blank lines it left out (absent without one).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub filter: Option<FilterSummary>,
+    /// The `--since`/`--until` window of an analysis of files or standard input, and the lines
+    /// it left out (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub window: Option<WindowSummary>,
 }
 
 /// The options of a run that shape its numbers, beyond `input.filter` and `latency.slow`.
@@ -391,6 +395,45 @@ pub struct FilterSummary {
     pub pattern: String,
     /// Non-blank lines that did not match and were not analysed.
     pub excluded: u64,
+}
+
+/// What `--since`/`--until` did.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct WindowSummary {
+    /// First instant analysed (RFC 3339, UTC), or `null`.
+    pub since: Option<String>,
+    /// First instant after the window (RFC 3339, UTC), or `null`.
+    pub until: Option<String>,
+    /// Lines left out because their time is before `since`.
+    pub before: u64,
+    /// Lines left out because their time is at or after `until`.
+    pub after: u64,
+    /// Lines left out because they have no timestamp.
+    pub untimed: u64,
+}
+
+impl WindowSummary {
+    /// The summary of `window` with its counts.
+    pub fn new(
+        window: crate::record::time::Window,
+        before: u64,
+        after: u64,
+        untimed: u64,
+    ) -> WindowSummary {
+        let f = crate::record::time::format_rfc3339;
+        WindowSummary {
+            since: window.since_us.map(f),
+            until: window.until_us.map(f),
+            before,
+            after,
+            untimed,
+        }
+    }
+
+    /// Lines left out.
+    pub fn excluded(&self) -> u64 {
+        self.before + self.after + self.untimed
+    }
 }
 
 /// A closed time interval.
@@ -810,6 +853,7 @@ impl Report {
                 events_without_level: c.events_without_level,
                 events_without_time: c.events_without_time,
                 filter: None,
+                window: None,
                 time_range: match (agg.first_us, agg.last_us) {
                     (Some(f), Some(l)) => Some(TimeRange {
                         first: format_rfc3339(f),

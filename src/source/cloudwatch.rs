@@ -111,31 +111,11 @@ impl Read for ChannelReader {
     }
 }
 
-/// Parses `--since`/`--until`: relative (`10m`, `2h`, `7d`, `30s`, `1w`: that long before
-/// `now_ms`) or RFC 3339. Returns ms since the epoch.
+/// Parses `--since`/`--until` ([`crate::record::time::parse_time_arg`]) relative to `now_ms`.
+/// Returns ms since the epoch.
 pub fn parse_time(s: &str, now_ms: i64) -> Result<i64, String> {
-    let t = s.trim();
-    if let Some(us) = crate::record::time::parse_rfc3339(t.as_bytes()) {
-        return Ok(us.div_euclid(1000));
-    }
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| {
-        format!("{s:?} is not a time (examples: 10m, 2h, 7d, 2026-02-06T10:00:00Z)")
-    })?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => {
-            return Err(format!(
-                "{s:?}: unknown unit (use s, m, h, d or w, or an RFC 3339 time)"
-            ))
-        }
-    };
-    Ok(now_ms - n.saturating_mul(secs * 1000))
+    crate::record::time::parse_time_arg(s, now_ms.saturating_mul(1000))
+        .map(|us| us.div_euclid(1000))
 }
 
 fn now_ms() -> i64 {
