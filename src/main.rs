@@ -338,14 +338,13 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
     if let Some(n) = f.threads {
         opts.threads = n;
     }
-    let found = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
-    cli::cloudwatch::no_window(&found, "filter")?;
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
         counters,
-        ..
-    } = found;
+        window,
+    } = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
+    opts.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
@@ -384,6 +383,17 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
             writeln!(stdout, "{}", outcome.selected)?;
         }
         stdout.flush()?;
+    }
+    if outcome.selected == 0 && outcome.window.total() > 0 {
+        // Otherwise "nothing matched" hides that something did, outside the window.
+        let w = outcome.window;
+        say!(
+            "{} matching line(s) outside --since/--until left out ({} before, {} after, {} without a time)",
+            w.total(),
+            w.before,
+            w.after,
+            w.untimed
+        );
     }
     if cancel.load(Ordering::SeqCst) {
         return Ok(exit::INTERRUPTED);
@@ -424,14 +434,13 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         }
         opts.miner.similarity = s;
     }
-    let found = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
-    cli::cloudwatch::no_window(&found, "mine")?;
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
         counters,
-        ..
-    } = found;
+        window,
+    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
+    opts.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }
@@ -451,6 +460,16 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
     drop(spinner);
     for (name, e) in &mined.failures {
         say!("{name}: {e}");
+    }
+    if opts.window.is_some() && a.format == FormatArg::Text {
+        let w = mined.window;
+        say!(
+            "--since/--until left out {} line(s): {} before, {} after, {} without a time",
+            w.total(),
+            w.before,
+            w.after,
+            w.untimed
+        );
     }
     if let Some(path) = &a.assignments {
         write_output(Some(path), |out, _| {
@@ -476,6 +495,8 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
                 messages: u64,
                 partial: bool,
                 folded: logtriage::mine::Folded,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                window: Option<logtriage::report::WindowSummary>,
                 templates: &'a [logtriage::mine::Template],
             }
             let doc = Doc {
@@ -484,6 +505,9 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
                 messages: mined.messages,
                 partial: mined.cancelled || !mined.failures.is_empty() || !missing.is_empty(),
                 folded: mined.folded,
+                window: opts
+                    .window
+                    .map(|w| logtriage::report::WindowSummary::new(w, mined.window)),
                 templates: &mined.templates,
             };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -534,14 +558,13 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
     config.field_overrides = t.fields.overrides();
     // First Ctrl-C: stop searching and print the events found so far (exit 130).
     config.cancel = Some(interrupt_flag());
-    let found = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
-    cli::cloudwatch::no_window(&found, "trace")?;
     let cli::cloudwatch::Inputs {
         inputs,
         missing,
         counters,
-        ..
-    } = found;
+        window,
+    } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
+    config.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
     }

@@ -491,10 +491,9 @@ fn describe_run(config: &Config, agg: &Aggregators, report: &mut Report) {
             pattern: f.source().to_string(),
             excluded: agg.counts.filtered_out,
         });
-    report.input.window = config.window.map(|w| {
-        let c = &agg.counts;
-        crate::report::WindowSummary::new(w, c.window_before, c.window_after, c.window_untimed)
-    });
+    report.input.window = config
+        .window
+        .map(|w| crate::report::WindowSummary::new(w, agg.counts.window));
     report.settings = Some(config.settings());
 }
 
@@ -830,7 +829,9 @@ impl<'s> Worker<'s> {
         };
         let time = rec.time_us_cached(&mut self.time_cache);
         if let Some(w) = &shared.window {
-            if !in_window(w, parsed, time, &mut agg.counts) {
+            // A malformed line is not analysed: it was counted as such, and its time cannot be
+            // read.
+            if parsed == Parsed::Malformed || !agg.counts.window.admit(w, time) {
                 return;
             }
         }
@@ -945,36 +946,6 @@ impl<'s> Worker<'s> {
         if let Some(tap) = &mut self.tap {
             tap.observe(shared, &rec, level, time, &self.hits, pos);
         }
-    }
-}
-
-/// Whether a line is analysed under `--since`/`--until`; counts it if not. A malformed line
-/// is not: it was counted as malformed, and its time cannot be read.
-#[inline]
-fn in_window(
-    w: &crate::record::time::Window,
-    parsed: Parsed,
-    time: Option<i64>,
-    counts: &mut crate::aggregate::LineCounts,
-) -> bool {
-    use std::cmp::Ordering;
-    match (parsed, time) {
-        (Parsed::Malformed, _) => false,
-        (_, None) => {
-            counts.window_untimed += 1;
-            false
-        }
-        (_, Some(t)) => match w.place(t) {
-            Ordering::Less => {
-                counts.window_before += 1;
-                false
-            }
-            Ordering::Equal => true,
-            Ordering::Greater => {
-                counts.window_after += 1;
-                false
-            }
-        },
     }
 }
 

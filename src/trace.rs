@@ -80,6 +80,10 @@ pub struct Timeline {
     /// Events of the request found beyond `max_events` and not listed: the latest ones. The
     /// span, errors and services describe the listed events.
     pub omitted: u64,
+    /// With `--since`/`--until` ([`Config::window`]): the window and the request's events it
+    /// left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<crate::report::WindowSummary>,
 }
 
 /// Where a searched chunk's lines are in its source (for line numbers).
@@ -96,6 +100,8 @@ struct Found {
     events: Vec<TraceEvent>,
     /// Events found beyond `max_events` and dropped (the latest).
     omitted: u64,
+    /// Events the window left out.
+    window: crate::record::time::WindowCounts,
 }
 
 impl Found {
@@ -162,6 +168,7 @@ pub fn find_request(
         chunks: Vec::new(),
         events: Vec::new(),
         omitted: 0,
+        window: Default::default(),
     });
     let mut failures = Vec::new();
     let mut names = Vec::new();
@@ -185,8 +192,14 @@ pub fn find_request(
             let max_line = config.max_line_bytes;
             scope.spawn(move |_| {
                 for chunk in rx.iter() {
-                    let (lines, events) = search_chunk(&chunk, id, finder, parser, units, max_line);
+                    let (lines, mut events) =
+                        search_chunk(&chunk, id, finder, parser, units, max_line);
+                    let mut left_out = crate::record::time::WindowCounts::default();
+                    if let Some(w) = &config.window {
+                        events.retain(|e| left_out.admit(w, e.time_us));
+                    }
                     let mut found = found.lock().expect("no poisoned lock");
+                    found.window.add(left_out);
                     found.add(lines, events, max_events);
                 }
             });
@@ -241,6 +254,9 @@ pub fn find_request(
     let mut timeline = timeline(id, found.events, failures);
     timeline.partial = cancelled();
     timeline.omitted = found.omitted;
+    timeline.window = config
+        .window
+        .map(|w| crate::report::WindowSummary::new(w, found.window));
     Ok(timeline)
 }
 
@@ -367,6 +383,7 @@ fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String
         failures,
         partial: false,
         omitted: 0,
+        window: None,
     }
 }
 

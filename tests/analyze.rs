@@ -933,16 +933,78 @@ fn time_window_mistakes_are_one_line_usage_errors() {
             "{err}"
         );
     }
-    // Commands that do not select lines by time say so rather than ignore the window.
-    for cmd in [
-        vec!["mine"],
-        vec!["trace", "req-1"],
-        vec!["filter", "error"],
-    ] {
-        let mut a = cmd.clone();
-        a.extend(["--since", "1h", sample]);
-        let out = run(&a);
-        assert_eq!(out.status.code(), Some(2), "{a:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("only in `analyze`"));
+    // `watch` reads live input, which a window over past times does not fit: it says so
+    // rather than ignore it.
+    let out = run_stdin(&["watch", "--since", "1h"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`watch` takes them with --log-group"));
+}
+
+/// `filter`, `mine` and `trace` take the same window as `analyze`, over each line's own time.
+#[test]
+fn filter_mine_and_trace_keep_to_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.log");
+    let mut log = String::new();
+    for minute in 0..10 {
+        log.push_str(&format!(
+            "{{\"level\":\"error\",\"ts\":\"2026-02-06T10:{minute:02}:00Z\",\"msg\":\"disk {minute} full\",\"request_id\":\"req-7\"}}\n"
+        ));
+        log.push_str("    continuation without a time, req-7 error\n");
     }
+    std::fs::write(&path, log).unwrap();
+    let p = path_str(&path);
+    let window = ["--since", "2026-02-06T10:03", "--until", "2026-02-06 10:06"];
+
+    let mut args = vec!["filter", "-c", "error", p];
+    args.extend(window);
+    let out = run(&args);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "3",
+        "minutes 3, 4 and 5"
+    );
+    let out = run(&["filter", "error", p, "--since", "2027-01-01"]);
+    assert_eq!(out.status.code(), Some(1), "nothing selected");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("20 matching line(s) outside --since/--until"),
+        "{err}"
+    );
+
+    let mut args = vec!["mine", "-f", "json", p];
+    args.extend(window);
+    let mined = json(&run(&args));
+    assert_eq!(mined["messages"], 3);
+    assert_eq!(mined["window"]["before"], 3);
+    assert_eq!(mined["window"]["after"], 4);
+    assert_eq!(mined["window"]["untimed"], 10);
+    assert_eq!(mined["templates"][0]["template"], "disk <*> full");
+
+    let mut args = vec!["trace", "-f", "json", "req-7", p];
+    args.extend(window);
+    let t = json(&run(&args));
+    let minutes: Vec<&str> = t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ts"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        minutes,
+        [
+            "2026-02-06T10:03:00.000Z",
+            "2026-02-06T10:04:00.000Z",
+            "2026-02-06T10:05:00.000Z"
+        ]
+    );
+    assert_eq!(t["window"]["before"], 3);
+    let out = run(&["trace", "req-7", p, "--since", "2027-01-01"]);
+    assert_eq!(out.status.code(), Some(1), "no event in the window");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("20 event(s) of the request outside --since/--until"),
+        "{text}"
+    );
+    assert!(!text.contains("no event carries"), "{text}");
 }

@@ -159,12 +159,8 @@ pub struct LineCounts {
     pub oversize: u64,
     /// Non-blank lines left out because they did not match `--filter`.
     pub filtered_out: u64,
-    /// Lines left out by `--since`: their time is before it.
-    pub window_before: u64,
-    /// Lines left out by `--until`: their time is at or after it.
-    pub window_after: u64,
-    /// Lines left out by a window because they have no timestamp.
-    pub window_untimed: u64,
+    /// Lines left out by `--since`/`--until`.
+    pub window: crate::record::time::WindowCounts,
 }
 
 /// The per-thread analysis state. See the module docs.
@@ -277,9 +273,7 @@ impl Aggregators {
         c.events_without_time += d.events_without_time;
         c.oversize += d.oversize;
         c.filtered_out += d.filtered_out;
-        c.window_before += d.window_before;
-        c.window_after += d.window_after;
-        c.window_untimed += d.window_untimed;
+        c.window.add(d.window);
         for i in 0..6 {
             self.levels[i] += o.levels[i];
             self.text_levels[i] += o.text_levels[i];

@@ -547,9 +547,9 @@ pub struct CloudWatchArgs {
     pub log_stream_name_prefix: Option<String>,
     /// From this time: relative (`10m`, `2h`, `7d` ago) or absolute (`2026-02-06T14:00:00Z`,
     /// `2026-02-06 14:00`, `2026-02-06`; UTC unless a zone is given). With --log-group the
-    /// service selects events by their time (default: all, or 10m with --follow); `analyze`
-    /// of files or stdin keeps the lines whose own timestamp is in the window, and counts the
-    /// rest.
+    /// service selects events by their time (default: all, or 10m with --follow); with files
+    /// or stdin, the lines whose own timestamp is in the window are kept and the rest counted
+    /// (not in `watch`).
     #[arg(long, value_name = "TIME", help_heading = "Time window")]
     pub since: Option<String>,
     /// Until this time (exclusive): relative or absolute, as --since.

@@ -54,6 +54,9 @@ pub struct FilterOptions {
     pub with_source: bool,
     /// Read regular files through a memory map (see [`crate::source::mapped`]).
     pub mmap: bool,
+    /// Select only lines whose timestamp is in this window (`--since`, `--until`); lines
+    /// without one are left out too.
+    pub window: Option<time::Window>,
 }
 
 impl Default for FilterOptions {
@@ -69,6 +72,7 @@ impl Default for FilterOptions {
             streaming: false,
             with_source: false,
             mmap: true,
+            window: None,
         }
     }
 }
@@ -88,6 +92,8 @@ pub struct FilterOutcome {
     pub cancelled: bool,
     /// The output was closed (a broken pipe); the run stopped quietly.
     pub closed: bool,
+    /// Lines the pattern selected that the window left out.
+    pub window: time::WindowCounts,
 }
 
 struct Done {
@@ -95,6 +101,7 @@ struct Done {
     source: u32,
     out: Vec<u8>,
     selected: u64,
+    window: time::WindowCounts,
 }
 
 /// Runs `pattern` over `inputs` and writes the selection to `out`. An error writing `out`
@@ -127,12 +134,15 @@ pub fn run(
             scope.spawn(move || {
                 for chunk in rx.iter() {
                     let mut fields = Fields::new(parser.spec().slot_count());
+                    let mut timed = Fields::new(parser.spec().slot_count());
+                    let mut times = time::TimeCache::default();
                     let mut buf = Vec::new();
                     let mut selected = 0u64;
+                    let mut window = time::WindowCounts::default();
                     let source = names.get(chunk.source as usize).map_or("-", String::as_str);
                     // Lines over the cap are never selected, not even with `-v`.
                     let oversize = runs_within(chunk.bytes(), opts.max_line_bytes, |run| {
-                        pattern.select_lines(run, opts.invert, |lines, n| {
+                        let mut emit = lines_of_the_chunk(|lines, n: u64| {
                             selected += n;
                             match mode {
                                 OutputMode::Count => {}
@@ -159,6 +169,18 @@ pub fn run(
                                     }
                                 }
                             }
+                        });
+                        pattern.select_lines(run, opts.invert, |lines, n| match &opts.window {
+                            None => emit(lines, n),
+                            Some(w) => {
+                                for line in lines.split_inclusive(|&b| b == b'\n') {
+                                    let time =
+                                        time_of(parser, &mut timed, &mut times, trim_eol(line));
+                                    if window.admit(w, time) {
+                                        emit(line, 1);
+                                    }
+                                }
+                            }
                         })
                     });
                     long_lines.fetch_add(oversize, Ordering::Relaxed);
@@ -173,6 +195,7 @@ pub fn run(
                             source,
                             out: buf,
                             selected,
+                            window,
                         })
                         .is_err()
                     {
@@ -186,8 +209,9 @@ pub fn run(
 
         let stop = &stop;
         let inputs_n = inputs.len();
-        let writer = scope.spawn(move || -> io::Result<Vec<u64>> {
+        let writer = scope.spawn(move || -> io::Result<(Vec<u64>, time::WindowCounts)> {
             let mut pending = BTreeMap::new();
+            let mut window = time::WindowCounts::default();
             let mut next = 0u64;
             let mut selected = vec![0u64; inputs_n];
             let mut failed: Option<io::Error> = None;
@@ -198,6 +222,7 @@ pub fn run(
                     if let Some(n) = selected.get_mut(d.source as usize) {
                         *n += d.selected;
                     }
+                    window.add(d.window);
                     if failed.is_none() && !d.out.is_empty() {
                         let written = out.write_all(&d.out).and_then(|()| {
                             if opts.streaming {
@@ -220,7 +245,7 @@ pub fn run(
             }
             match failed {
                 Some(e) => Err(e),
-                None => Ok(selected),
+                None => Ok((selected, window)),
             }
         });
 
@@ -281,7 +306,8 @@ pub fn run(
     });
     outcome.oversize += long_lines.into_inner();
     match write_result {
-        Ok(selected) => {
+        Ok((selected, window)) => {
+            outcome.window = window;
             outcome.selected = selected.iter().sum();
             outcome.selected_per_input = selected
                 .into_iter()
@@ -293,6 +319,31 @@ pub fn run(
         Err(e) => return Err(e),
     }
     Ok(outcome)
+}
+
+/// Gives a closure over selected lines the one lifetime of its chunk's bytes (its parsed
+/// fields borrow them).
+fn lines_of_the_chunk<'c, F: FnMut(&'c [u8], u64)>(f: F) -> F {
+    f
+}
+
+/// The timestamp of a line, if it has one it can read.
+fn time_of<'a>(
+    parser: &Parser,
+    fields: &mut Fields<'a>,
+    times: &mut time::TimeCache,
+    line: &'a [u8],
+) -> Option<i64> {
+    let format = match parser.parse(line, fields) {
+        Parsed::Record(f) => f,
+        Parsed::Malformed => return None,
+    };
+    crate::record::Record {
+        line,
+        format,
+        fields,
+    }
+    .time_us_cached(times)
 }
 
 /// Copies a JSON value the scanner accepted, escaping the raw control bytes it tolerates inside

@@ -38,6 +38,9 @@ pub struct MineOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Read regular files through a memory map (see [`crate::source::mapped`]).
     pub mmap: bool,
+    /// Mine only lines whose timestamp is in this window (`--since`, `--until`); lines without
+    /// one are left out too.
+    pub window: Option<crate::record::time::Window>,
 }
 
 impl Default for MineOptions {
@@ -50,6 +53,7 @@ impl Default for MineOptions {
             max_decompressed_bytes: 64 << 30,
             cancel: None,
             mmap: true,
+            window: None,
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct Mined {
     pub cancelled: bool,
     /// Rare templates folded past the template cap, not in `templates`.
     pub folded: Folded,
+    /// Lines the window left out (not counted in `messages`).
+    pub window: crate::record::time::WindowCounts,
 }
 
 /// Mines `inputs` in input order.
@@ -152,6 +158,7 @@ pub fn mine_with_progress(
                     }
                     continue;
                 }
+                let window = opts.window.as_ref().map(|w| (w, &mut out.window));
                 let key = mine_line(
                     utf8,
                     &parser,
@@ -159,6 +166,7 @@ pub fn mine_with_progress(
                     &mut times,
                     &mut miner,
                     &opts.text,
+                    window,
                     line,
                 );
                 if key.is_some() {
@@ -191,6 +199,8 @@ pub fn mine_with_progress(
     out
 }
 
+/// Mines one line; `None` if it has nothing to mine or the window left it out.
+#[allow(clippy::too_many_arguments)]
 fn mine_line<'a>(
     known_utf8: bool,
     parser: &Parser,
@@ -198,6 +208,10 @@ fn mine_line<'a>(
     times: &mut crate::record::time::TimeCache,
     miner: &mut Miner,
     text: &MineText,
+    window: Option<(
+        &crate::record::time::Window,
+        &mut crate::record::time::WindowCounts,
+    )>,
     line: &'a [u8],
 ) -> Option<super::LineKey> {
     if line.iter().all(u8::is_ascii_whitespace) {
@@ -218,8 +232,13 @@ fn mine_line<'a>(
         format,
         fields,
     };
-    let level = rec.level();
     let time = rec.time_us_cached(times);
+    if let Some((w, counts)) = window {
+        if !counts.admit(w, time) {
+            return None;
+        }
+    }
+    let level = rec.level();
     let msg = match text {
         MineText::Line => whole(),
         MineText::Message | MineText::Field(_) => match rec.text(Slot::Message) {

@@ -467,6 +467,45 @@ impl Window {
     }
 }
 
+/// Lines a [`Window`] left out, by why.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowCounts {
+    /// Timed before the window.
+    pub before: u64,
+    /// Timed at or after its end.
+    pub after: u64,
+    /// Without a timestamp.
+    pub untimed: u64,
+}
+
+impl WindowCounts {
+    /// Whether a line timed `time` is inside `window`; counts it if not.
+    #[inline]
+    pub fn admit(&mut self, window: &Window, time: Option<i64>) -> bool {
+        use std::cmp::Ordering;
+        let counter = match time.map(|t| window.place(t)) {
+            Some(Ordering::Equal) => return true,
+            Some(Ordering::Less) => &mut self.before,
+            Some(Ordering::Greater) => &mut self.after,
+            None => &mut self.untimed,
+        };
+        *counter += 1;
+        false
+    }
+
+    /// Adds another count.
+    pub fn add(&mut self, o: WindowCounts) {
+        self.before += o.before;
+        self.after += o.after;
+        self.untimed += o.untimed;
+    }
+
+    /// Lines left out.
+    pub fn total(&self) -> u64 {
+        self.before + self.after + self.untimed
+    }
+}
+
 /// Parses a `--since` / `--until` value to microseconds since the epoch: a time relative to
 /// `now_us` (`90s`, `10m`, `2h`, `7d`, `1w` ago), or an absolute one: anything
 /// [`parse_rfc3339`] reads (`2026-02-06T14:00:00Z`; no zone means UTC), a time to the minute
@@ -659,6 +698,13 @@ mod tests {
         );
         let open = Window::default();
         assert_eq!(open.place(i64::MIN), Equal);
+        let mut c = WindowCounts::default();
+        let admitted: Vec<bool> = [Some(5), Some(15), None, Some(25), Some(20)]
+            .into_iter()
+            .map(|t| c.admit(&w, t))
+            .collect();
+        assert_eq!(admitted, [false, true, false, false, false]);
+        assert_eq!((c.before, c.after, c.untimed, c.total()), (1, 2, 1, 4));
     }
 
     const T0: i64 = 1_770_372_000 * MICROS_PER_SEC; // 2026-02-06T10:00:00Z

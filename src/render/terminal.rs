@@ -799,7 +799,8 @@ pub fn write_trace(
             if t.errors == 1 { "" } else { "s" },
         ))
     )?;
-    if t.events.is_empty() {
+    let outside = t.window.as_ref().map_or(0, |w| w.counts().total());
+    if t.events.is_empty() && outside == 0 {
         writeln!(out, "  {}", style.dim("no event carries this request id"))?;
         return Ok(());
     }
@@ -866,6 +867,19 @@ pub fn write_trace(
                 "… and {} later event{} not listed (--max-events)",
                 thousands(t.omitted),
                 if t.omitted == 1 { "" } else { "s" }
+            ))
+        )?;
+    }
+    if let Some(w) = t.window.as_ref().filter(|w| w.counts().total() > 0) {
+        writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "{} event(s) of the request outside --since/--until not listed: {} before, {} after, {} without a time",
+                thousands(w.counts().total()),
+                thousands(w.before),
+                thousands(w.after),
+                thousands(w.untimed)
             ))
         )?;
     }

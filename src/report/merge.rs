@@ -185,13 +185,13 @@ pub fn merge(
         &ropts,
     );
     report.input.filter = filter_pattern.map(|pattern| FilterSummary { pattern, excluded });
-    let c = &agg.counts;
+    let c = agg.counts.window;
     report.input.window = window.map(|(since, until)| crate::report::WindowSummary {
         since,
         until,
-        before: c.window_before,
-        after: c.window_after,
-        untimed: c.window_untimed,
+        before: c.before,
+        after: c.after,
+        untimed: c.untimed,
     });
     report.settings = settings.map(|s| Settings { top, ..s });
     let counter = agg.messages.into_counter();
@@ -234,7 +234,7 @@ fn restore_report(
     c.events_without_time = i.events_without_time;
     c.filtered_out = i.filter.as_ref().map_or(0, |f| f.excluded);
     if let Some(w) = &i.window {
-        (c.window_before, c.window_after, c.window_untimed) = (w.before, w.after, w.untimed);
+        c.window = w.counts();
     }
     for l in crate::record::Level::ALL {
         agg.levels[l as usize] = r.levels.get(l.name()).copied().unwrap_or(0);

@@ -416,23 +416,25 @@ impl WindowSummary {
     /// The summary of `window` with its counts.
     pub fn new(
         window: crate::record::time::Window,
-        before: u64,
-        after: u64,
-        untimed: u64,
+        counts: crate::record::time::WindowCounts,
     ) -> WindowSummary {
         let f = crate::record::time::format_rfc3339;
         WindowSummary {
             since: window.since_us.map(f),
             until: window.until_us.map(f),
-            before,
-            after,
-            untimed,
+            before: counts.before,
+            after: counts.after,
+            untimed: counts.untimed,
         }
     }
 
-    /// Lines left out.
-    pub fn excluded(&self) -> u64 {
-        self.before + self.after + self.untimed
+    /// The counts.
+    pub fn counts(&self) -> crate::record::time::WindowCounts {
+        crate::record::time::WindowCounts {
+            before: self.before,
+            after: self.after,
+            untimed: self.untimed,
+        }
     }
 }
 
