@@ -236,6 +236,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             bytes: 0,
             lines: 0,
             gzip: false,
+            encoding: None,
             error: Some(e.to_string()),
         });
         report.partial = true;

@@ -357,6 +357,7 @@ pub fn analyze(
                     bytes: 0,
                     lines: 0,
                     gzip: false,
+                    encoding: None,
                     error: None,
                 };
                 match source::open_mapped(
@@ -371,6 +372,7 @@ pub fn analyze(
                     }
                     Ok(mut opened) => {
                         summary.gzip = opened.gzip;
+                        summary.encoding = opened.encoding.map(String::from);
                         let get_buf = || {
                             buf_rx
                                 .try_recv()
@@ -1117,6 +1119,7 @@ impl Live<'_> {
             bytes: 0,
             lines: 0,
             gzip: false,
+            encoding: None,
             error: None,
         });
         self.lines.push(0);
@@ -1470,6 +1473,7 @@ impl<'c> BytesAnalyzer<'c> {
             bytes: stats.bytes,
             lines: lines.lines_in(0) + stats.skipped_at_end,
             gzip: false,
+            encoding: None,
             error: None,
         }];
         let opts = ReportOptions {

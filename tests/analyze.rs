@@ -1008,3 +1008,59 @@ fn filter_mine_and_trace_keep_to_the_window() {
     );
     assert!(!text.contains("no event carries"), "{text}");
 }
+
+/// A UTF-16 log (what PowerShell's `>` writes) is decoded: the same report as its UTF-8 text,
+/// from a file, through gzip or from stdin, with or without a byte order mark.
+#[test]
+fn utf16_logs_are_decoded_not_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"pq: sorry, too many clients already — café\"}\r\n\
+                {\"level\":\"info\",\"ts\":\"2026-02-06T10:00:01Z\",\"msg\":\"request completed 😀\",\"request_id\":\"req-1\"}\r\n\
+                2026-02-06 10:00:02 WARN plain text line\r\n";
+    let utf8 = dir.path().join("utf8.log");
+    std::fs::write(&utf8, text).unwrap();
+    let reference = json(&run(&["analyze", "-f", "json", path_str(&utf8)]));
+    let le_bom: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let le_path = dir.path().join("le.log");
+    std::fs::write(&le_path, &le_bom).unwrap();
+    let gz_path = dir.path().join("le.log.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &le_bom).unwrap();
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+
+    let from_file = json(&run(&["analyze", "-f", "json", path_str(&le_path)]));
+    let from_gzip = json(&run(&["analyze", "-f", "json", path_str(&gz_path)]));
+    let from_stdin = json(&run_stdin(&["analyze", "-f", "json", "-"], &be));
+    for (what, r, encoding) in [
+        ("file", &from_file, "utf-16le"),
+        ("gzip", &from_gzip, "utf-16le"),
+        ("stdin", &from_stdin, "utf-16be"),
+    ] {
+        assert_eq!(r["input"]["malformed"], 0, "{what}");
+        assert_eq!(r["input"]["invalid_utf8"], 0, "{what}");
+        assert_eq!(r["input"]["sources"][0]["encoding"], encoding, "{what}");
+        for key in ["levels", "text_levels", "messages", "timeline"] {
+            assert_eq!(r[key], reference[key], "{what}: {key}");
+        }
+        assert_eq!(r["input"]["events"], reference["input"]["events"], "{what}");
+    }
+    assert!(reference["input"]["sources"][0].get("encoding").is_none());
+    let text_report = run(&["analyze", path_str(&le_path)]);
+    let shown = String::from_utf8_lossy(&text_report.stdout);
+    assert!(
+        shown.contains("decoded from UTF-16:") && shown.contains("(utf-16le)"),
+        "{shown}"
+    );
+
+    // Every command reads it: filter prints the lines as UTF-8.
+    let out = run(&["filter", "café", path_str(&le_path)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        text.lines().next().unwrap().to_string() + "\r\n"
+    );
+}

@@ -1,5 +1,6 @@
 //! Any bytes as an input file: gzip detection and decompression (with a small cap, so bombs
-//! end in an error), `aws logs` JSON detection, then the whole pipeline. Never a panic.
+//! end in an error), UTF-16 detection and decoding, `aws logs` JSON detection, then the whole
+//! pipeline. Never a panic.
 #![no_main]
 
 use std::io::Read;
@@ -30,8 +31,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(opened) = open(&input, 1 << 20) else {
         return;
     };
+    let decoded = opened.encoding.is_some();
     let mut out = Vec::new();
-    let _ = opened.reader.take(2 << 20).read_to_end(&mut out);
+    let read = opened.reader.take(2 << 20).read_to_end(&mut out);
+    if decoded && read.is_ok() && out.len() < 2 << 20 {
+        assert!(std::str::from_utf8(&out).is_ok(), "decoded UTF-16 is UTF-8");
+    }
     let r = analyzer().analyze(&out);
     let newlines = out.iter().filter(|&&b| b == b'\n').count() as u64;
     assert!(r.input.lines <= newlines + 1);

@@ -181,6 +181,20 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     if !formats.is_empty() {
         extra.push(format!("formats: {}", formats.join(", ")));
     }
+    let decoded: Vec<String> = i
+        .sources
+        .iter()
+        .filter_map(|s| {
+            Some(format!(
+                "{} ({})",
+                sanitize(&s.name),
+                s.encoding.as_deref()?
+            ))
+        })
+        .collect();
+    if !decoded.is_empty() {
+        extra.push(format!("decoded from UTF-16: {}", decoded.join(", ")));
+    }
     writeln!(out, "  {}", style.dim(&extra.join("   ")))?;
     if let Some(w) = &i.window {
         let end = |t: &Option<String>| sanitize(t.as_deref().unwrap_or("…")).into_owned();

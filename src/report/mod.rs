@@ -317,6 +317,10 @@ pub struct SourceSummary {
     pub lines: u64,
     /// True if the source was gzip-compressed.
     pub gzip: bool,
+    /// The source's text encoding when it was not UTF-8 (`utf-16le`, `utf-16be`): it was
+    /// decoded, and `bytes` counts the UTF-8 text.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub encoding: Option<String>,
     /// Why the source could not be (fully) read, if it could not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,

@@ -2,7 +2,7 @@
 //!
 //! This module knows nothing about log formats. It turns the user's paths into an ordered list
 //! of [`Input`]s, opens each one (detecting gzip by its magic bytes, reading every member of a
-//! multi-member file), and hands the bytes to [`chunk::Chunker`], which cuts them into
+//! multi-member file; decoding UTF-16 text, see [`utf16`]), and hands the bytes to [`chunk::Chunker`], which cuts them into
 //! line-aligned chunks for the parallel stages.
 
 pub mod chunk;
@@ -10,6 +10,7 @@ pub mod chunk;
 pub mod cloudwatch;
 pub mod export;
 pub mod mapped;
+pub mod utf16;
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -147,6 +148,8 @@ pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     /// True if the input is gzip.
     pub gzip: bool,
+    /// The input's text encoding when it is not UTF-8 (`utf-16le`, `utf-16be`): it is decoded.
+    pub encoding: Option<&'static str>,
     /// Size on disk, when known (for progress).
     pub size: Option<u64>,
     /// The file's memory map, when it is read through one ([`open_mapped`]); `reader` is then
@@ -165,12 +168,17 @@ pub fn open_mapped(
 ) -> io::Result<Opened> {
     if let (true, Input::File(p)) = (mmap, input) {
         if let Some(map) = mapped::try_map(p)? {
-            return Ok(Opened {
-                reader: Box::new(io::empty()),
-                gzip: false,
-                size: Some(map.bytes().len() as u64),
-                mapped: Some(map),
-            });
+            let head = &map.bytes()[..map.bytes().len().min(4)];
+            // UTF-16 is decoded as it is read, so not read in place.
+            if utf16::detect(head).is_none() {
+                return Ok(Opened {
+                    reader: Box::new(io::empty()),
+                    gzip: false,
+                    encoding: None,
+                    size: Some(map.bytes().len() as u64),
+                    mapped: Some(map),
+                });
+            }
         }
     }
     open_until(input, max_decompressed, cancel)
@@ -201,39 +209,59 @@ pub fn open_until(
         }
         Input::Stream(s) => (s.take()?, None),
     };
-    let mut raw = raw;
-    let mut magic = [0u8; 2];
-    let mut got = 0;
-    while got < 2 {
-        match raw.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    let head = io::Cursor::new(magic[..got].to_vec());
-    let whole = head.chain(raw);
-    if got == 2 && magic == [0x1f, 0x8b] {
+    let (magic, raw) = peek(raw, 2)?;
+    let (text, gzip): (Box<dyn Read + Send>, bool) = if magic == [0x1f, 0x8b] {
+        let whole = io::Cursor::new(magic).chain(raw);
         let dec = MultiGzDecoder::new(io::BufReader::with_capacity(256 << 10, whole));
         let capped = Capped {
             inner: dec,
             left: max_decompressed,
         };
-        Ok(Opened {
-            reader: export::unwrap_events_json(Box::new(capped))?,
-            gzip: true,
-            size,
-            mapped: None,
-        })
+        (Box::new(capped), true)
     } else {
-        Ok(Opened {
-            reader: export::unwrap_events_json(Box::new(whole))?,
-            gzip: false,
-            size,
-            mapped: None,
-        })
+        (Box::new(io::Cursor::new(magic).chain(raw)), false)
+    };
+    // Two bytes decide, as for gzip, unless they may start UTF-16 without a mark (one NUL)
+    // or UTF-32 (`FF FE 00 00`): a live pipe's first line must not wait for more.
+    let (mut head, mut text) = peek(text, 2)?;
+    if head.len() == 2 && ((head[0] == 0) != (head[1] == 0) || head == [0xFF, 0xFE]) {
+        let (more, rest) = peek(text, 2)?;
+        head.extend(more);
+        text = rest;
     }
+    let (text, encoding): (Box<dyn Read + Send>, _) = match utf16::detect(&head) {
+        Some((order, mark)) => {
+            let rest = io::Cursor::new(head[mark..].to_vec()).chain(text);
+            (
+                Box::new(utf16::Utf16Reader::new(rest, order)),
+                Some(order.name()),
+            )
+        }
+        None => (Box::new(io::Cursor::new(head).chain(text)), None),
+    };
+    Ok(Opened {
+        reader: export::unwrap_events_json(text)?,
+        gzip,
+        encoding,
+        size,
+        mapped: None,
+    })
+}
+
+/// The first `n` bytes of `r` (fewer at its end), and `r` after them.
+fn peek<R: Read>(mut r: R, n: usize) -> io::Result<(Vec<u8>, R)> {
+    let mut head = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    Ok((head, r))
 }
 
 /// Standard input that ends, as if at its end, once `cancel` is set, even while no data comes:
