@@ -100,7 +100,7 @@ fn window(cw: &CloudWatchArgs) -> anyhow::Result<Option<Window>> {
 pub fn no_window(inputs: &Inputs, command: &str) -> anyhow::Result<()> {
     if inputs.window.is_some() {
         anyhow::bail!(
-            "--since/--until select lines of files and stdin only in `analyze`; `{command}` takes them with --log-group"
+            "--since/--until select lines of files and stdin in analyze, filter, mine and trace; `{command}` takes them with --log-group"
         );
     }
     Ok(())

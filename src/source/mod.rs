@@ -2,8 +2,8 @@
 //!
 //! This module knows nothing about log formats. It turns the user's paths into an ordered list
 //! of [`Input`]s, opens each one (detecting gzip by its magic bytes, reading every member of a
-//! multi-member file; decoding UTF-16 text, see [`utf16`]), and hands the bytes to [`chunk::Chunker`], which cuts them into
-//! line-aligned chunks for the parallel stages.
+//! multi-member file; decoding UTF-16 text, see [`utf16`]), and hands the bytes to
+//! [`chunk::Chunker`], which cuts them into line-aligned chunks for the parallel stages.
 
 pub mod chunk;
 #[cfg(feature = "cloudwatch")]
