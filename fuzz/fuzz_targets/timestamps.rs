@@ -1,6 +1,6 @@
 //! Any bytes as a timestamp: RFC 3339, slash-dated, Common Log Format, syslog, ctime,
 //! two-digit-year log4j dates and the other text forms, a text line's time, epoch numbers, the
-//! per-minute cache, and formatting back.
+//! per-minute cache, formatting back, and `--since`/`--until` values.
 //! Never a panic; a parsed RFC 3339 time formats and parses again to the same millisecond, and a
 //! text line's time bytes parse again to the same time.
 #![no_main]
@@ -9,7 +9,8 @@ use libfuzzer_sys::fuzz_target;
 use logtriage::record::time::{
     format_rfc3339, format_rfc3339_secs, from_epoch_number, parse_clf_prefix, parse_ctime_prefix,
     parse_prefix, parse_rfc3339, parse_rfc3339_prefix, parse_slash_date_prefix,
-    parse_syslog_prefix, parse_text, parse_two_digit_year_prefix, TimeCache,
+    parse_syslog_prefix, parse_text, parse_time_arg, parse_two_digit_year_prefix, TimeCache,
+    Window, WindowCounts,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -51,6 +52,16 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {
         if let Ok(v) = s.trim().parse::<f64>() {
             let _ = from_epoch_number(v);
+        }
+        let now = 1_770_372_000_000_000;
+        if let Ok(t) = parse_time_arg(s, now) {
+            let w = Window {
+                since_us: Some(t),
+                until_us: None,
+            };
+            let mut counts = WindowCounts::default();
+            assert!(counts.admit(&w, Some(t)), "a window starts at its --since");
+            assert!(!counts.admit(&w, Some(t.saturating_sub(1))) || t == i64::MIN);
         }
     }
 });
