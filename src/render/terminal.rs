@@ -460,10 +460,28 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         )?;
         let columns: Vec<u64> = errors.chunks(per).map(|c| c.iter().sum()).collect();
         let max = columns.iter().copied().max().unwrap_or(0);
-        for (row, chunk) in columns.chunks(spark_w).enumerate() {
-            let start = &b[row * spark_w * per].start;
-            writeln!(out, "  {}", style.paint("31", &sparkline(chunk, max)))?;
-            writeln!(out, "  {}", style.dim(&format!("from {start}")))?;
+        let row_buckets = spark_w * per;
+        // Without any error there is no chart to draw: the line below says so.
+        let rows = if max == 0 { 0 } else { columns.len() };
+        for (row, chunk) in columns[..rows].chunks(spark_w).enumerate() {
+            let start = &b[row * row_buckets].start;
+            // Where the row ends: the next row's start, or the last bucket's end.
+            let end = match b.get((row + 1) * row_buckets) {
+                Some(next) => next.start.clone(),
+                None => crate::record::time::parse_rfc3339(b[b.len() - 1].start.as_bytes())
+                    .map(|t| {
+                        let secs = t.div_euclid(1_000_000) + r.timeline.bucket_seconds;
+                        crate::record::time::format_rfc3339_secs(secs)
+                    })
+                    .unwrap_or_default(),
+            };
+            if chunk.iter().all(|&v| v == 0) {
+                // A blank row reads as a rendering fault; say what it means.
+                writeln!(out, "  {}", style.dim("(no errors)"))?;
+            } else {
+                writeln!(out, "  {}", style.paint("31", &sparkline(chunk, max)))?;
+            }
+            writeln!(out, "  {}", style.dim(&format!("{start} → {end}")))?;
         }
         let mut peaks: Vec<&crate::report::Bucket> = b.iter().filter(|x| x.errors > 0).collect();
         peaks.sort_by(|a, b| b.errors.cmp(&a.errors).then_with(|| a.start.cmp(&b.start)));
@@ -1035,6 +1053,25 @@ mod tests {
             "a row scaled to the whole series, not to 2"
         );
         assert_eq!(sparkline(&[], 0), "");
+    }
+
+    #[test]
+    fn error_timeline_rows_name_their_span_and_say_when_empty() {
+        let r = crate::pipeline::analyze_str(include_str!("../../samples/incident.log"));
+        let mut out = Vec::new();
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        write(&r, style, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let timeline = &text[text.find("Errors over time (per 10s").expect("a timeline")..];
+        // 96 columns of 10 s a row: the second row, the last 3 m 40 s, has no error.
+        let rows: Vec<&str> = timeline.lines().skip(1).take(4).collect();
+        assert!(rows[0].contains('█'), "{timeline}");
+        assert_eq!(rows[1], "  2026-02-06T14:00:00Z → 2026-02-06T14:16:00Z");
+        assert_eq!(rows[2], "  (no errors)");
+        assert_eq!(rows[3], "  2026-02-06T14:16:00Z → 2026-02-06T14:19:40Z");
     }
 
     #[test]
