@@ -115,21 +115,16 @@ fn open(_: &CloudWatchArgs) -> anyhow::Result<Inputs> {
 
 #[cfg(feature = "cloudwatch")]
 fn query(cw: &CloudWatchArgs) -> anyhow::Result<logtriage::source::cloudwatch::Query> {
-    use logtriage::source::cloudwatch::{parse_time, Query};
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let time = |flag: &str, v: &Option<String>| -> anyhow::Result<Option<i64>> {
-        v.as_deref()
-            .map(|s| parse_time(s, now).map_err(|e| anyhow::anyhow!("{flag} {e}")))
-            .transpose()
-    };
-    let q = Query {
+    use logtriage::source::cloudwatch::Query;
+    // The same window as for files, which the service applies (in milliseconds).
+    let w = window(cw)?.unwrap_or_default();
+    let ms = |us: Option<i64>| us.map(|t| t.div_euclid(1000));
+    Ok(Query {
         groups: cw.log_groups.clone(),
         streams: cw.log_stream_names.clone(),
         stream_prefix: cw.log_stream_name_prefix.clone(),
-        start_ms: time("--since", &cw.since)?,
-        end_ms: time("--until", &cw.until)?,
+        start_ms: ms(w.since_us),
+        end_ms: ms(w.until_us),
         filter_pattern: cw.filter_pattern.clone(),
         follow: cw.follow,
         poll: std::time::Duration::from_millis(cw.poll_interval.max(10)),
@@ -137,13 +132,7 @@ fn query(cw: &CloudWatchArgs) -> anyhow::Result<logtriage::source::cloudwatch::Q
         profile: cw.profile.clone(),
         endpoint_url: cw.endpoint_url.clone(),
         timeout: std::time::Duration::from_millis(cw.aws_timeout),
-    };
-    if let (Some(s), Some(u)) = (q.start_ms, q.end_ms) {
-        if u <= s {
-            anyhow::bail!("--until must be later than --since");
-        }
-    }
-    Ok(q)
+    })
 }
 
 #[cfg(feature = "cloudwatch")]
