@@ -210,7 +210,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         missing,
         counters,
         window,
-    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
+    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch, &config.field_overrides)?;
     config.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
@@ -344,7 +344,7 @@ fn run_filter(f: FilterArgs) -> anyhow::Result<u8> {
         missing,
         counters,
         window,
-    } = cli::cloudwatch::inputs(&paths, &f.cloudwatch)?;
+    } = cli::cloudwatch::inputs(&paths, &f.cloudwatch, &[])?;
     opts.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
@@ -440,7 +440,7 @@ fn run_mine(a: MineArgs) -> anyhow::Result<u8> {
         missing,
         counters,
         window,
-    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch)?;
+    } = cli::cloudwatch::inputs(&a.paths, &a.cloudwatch, &[])?;
     opts.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");
@@ -564,7 +564,7 @@ fn run_trace(t: TraceArgs) -> anyhow::Result<u8> {
         missing,
         counters,
         window,
-    } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch)?;
+    } = cli::cloudwatch::inputs(&t.paths, &t.cloudwatch, &config.field_overrides)?;
     config.window = window;
     for (name, e) in &missing {
         say!("{name}: {e}");

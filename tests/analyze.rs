@@ -940,6 +940,67 @@ fn time_window_mistakes_are_one_line_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("`watch` takes them with --log-group"));
 }
 
+/// `--last` counts back from the newest timestamp at the end of the files (gzip decoded first),
+/// or from `--until`; standard input has no known end, and says so.
+#[test]
+fn last_counts_back_from_the_newest_time_of_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |minute: u32| {
+        format!("{{\"level\":\"error\",\"ts\":\"2026-02-06T10:{minute:02}:00Z\",\"msg\":\"m {minute}\"}}\n")
+    };
+    // 10:00 … 10:09, with 10:08 logged after 10:09 and a line without a time last.
+    let mut plain: String = [0, 1, 2, 3, 4, 5, 6, 7, 9, 8]
+        .into_iter()
+        .map(line)
+        .collect();
+    plain.push_str("    at the end of a stack trace\n");
+    let plain_path = dir.path().join("a.log");
+    std::fs::write(&plain_path, &plain).unwrap();
+    let events = |args: &[&str]| {
+        let mut a = vec!["analyze", "-f", "json"];
+        a.extend(args);
+        let out = run(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = json(&out);
+        (r["input"]["events"].clone(), r["input"]["window"].clone())
+    };
+    let p = path_str(&plain_path);
+    let (n, w) = events(&[p, "--last", "5m"]);
+    assert_eq!(w["since"], "2026-02-06T10:04:00.000Z");
+    assert!(w["until"].is_null(), "{w}");
+    assert_eq!(n, 6, "10:04 to 10:09");
+    let (n, w) = events(&[p, "--last", "5m", "--until", "2026-02-06T10:03"]);
+    assert_eq!(w["since"], "2026-02-06T09:58:00.000Z");
+    assert_eq!(n, 3, "10:00, 10:01, 10:02");
+
+    // A gzip file whose end is later moves the end for both files.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, line(30).as_bytes()).unwrap();
+    let gz_path = dir.path().join("b.log.gz");
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    let (n, w) = events(&[p, path_str(&gz_path), "--last", "25m"]);
+    assert_eq!(w["since"], "2026-02-06T10:05:00.000Z");
+    assert_eq!(n, 6, "10:05 to 10:09, and 10:30");
+
+    let out = run_stdin(&["analyze", "--last", "5m"], plain.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--last needs files") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let untimed = dir.path().join("untimed.log");
+    std::fs::write(&untimed, "no time\nstill none\n").unwrap();
+    let out = run(&["analyze", path_str(&untimed), "--last", "5m"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has a timestamp"));
+}
+
 /// `filter`, `mine` and `trace` take the same window as `analyze`, over each line's own time.
 #[test]
 fn filter_mine_and_trace_keep_to_the_window() {

@@ -466,6 +466,47 @@ fn errors_are_one_clear_line() {
     );
 }
 
+/// With `--log-group`, `--last` counts back from now (or `--until`), and the service selects
+/// the events.
+#[test]
+fn last_with_a_log_group_counts_back_from_now() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let line = |i: usize| format!("{{\"level\":\"info\",\"msg\":\"event {i}\"}}\n");
+    for (name, lines, ago_ms) in [("old", 0..40, 20 * 60_000), ("new", 40..50, 60_000)] {
+        let log = dir.path().join(format!("{name}.log"));
+        std::fs::write(&log, lines.map(line).collect::<String>()).unwrap();
+        moto.seed(
+            &log,
+            &dir.path().join(name),
+            "/app/last",
+            1,
+            Some(now - ago_ms),
+        );
+    }
+    let url = moto.url();
+    let lines = |window: &[&str]| {
+        let mut a = vec!["analyze", "-f", "json", "--log-group", "/app/last"];
+        a.extend(window);
+        a.extend(["--endpoint-url", &url]);
+        let out = cw(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out)["input"]["lines"].clone()
+    };
+    assert_eq!(lines(&["--last", "10m"]), 10);
+    assert_eq!(lines(&["--last", "30m"]), 50);
+    assert_eq!(lines(&["--last", "10m", "--until", "15m"]), 40);
+}
+
 #[test]
 fn follow_picks_up_new_events_once_across_throttling_and_dropped_connections() {
     let Some(moto) = Moto::start() else { return };

@@ -555,6 +555,17 @@ pub struct CloudWatchArgs {
     /// Until this time (exclusive): relative or absolute, as --since.
     #[arg(long, value_name = "TIME", help_heading = "Time window")]
     pub until: Option<String>,
+    /// The final DURATION of the log (`15m`, `2h`): the lines from DURATION before its newest
+    /// timestamp (read from the last MiB of each file; gzip is decompressed twice), or before
+    /// --until, onwards. With --log-group the end is now. Not for standard input.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration_ms,
+        conflicts_with = "since",
+        help_heading = "Time window"
+    )]
+    pub last: Option<u64>,
     /// A CloudWatch filter pattern, sent to the server and applied again locally.
     #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
     pub filter_pattern: Option<String>,

@@ -5,6 +5,7 @@ use std::io;
 use std::path::PathBuf;
 
 use logtriage::record::time::{parse_time_arg, Window};
+use logtriage::record::{FieldSpec, Parser, Slot};
 use logtriage::source::{self, Input};
 
 use super::args::{CloudWatchArgs, CloudwatchCommand};
@@ -47,13 +48,18 @@ fn uses_cloudwatch_flags(cw: &CloudWatchArgs) -> Option<&'static str> {
 }
 
 /// Resolves the inputs of a subcommand.
-pub fn inputs(paths: &[PathBuf], cw: &CloudWatchArgs) -> anyhow::Result<Inputs> {
+/// `fields` are the command's field overrides, to read times as it will (for `--last`).
+pub fn inputs(
+    paths: &[PathBuf],
+    cw: &CloudWatchArgs,
+    fields: &[(Slot, String)],
+) -> anyhow::Result<Inputs> {
     if cw.log_groups.is_empty() {
         if let Some(flag) = uses_cloudwatch_flags(cw) {
             anyhow::bail!("{flag} needs --log-group");
         }
-        let window = window(cw)?;
         let (inputs, missing) = source::expand(paths);
+        let window = window(cw, || newest_time(&inputs, fields))?;
         if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             // Otherwise a bare `logtriage analyze` at a prompt waits in silence.
             say!("reading standard input (give a path, or end the input with Ctrl-D)");
@@ -71,9 +77,13 @@ pub fn inputs(paths: &[PathBuf], cw: &CloudWatchArgs) -> anyhow::Result<Inputs> 
     open(cw)
 }
 
-/// The window `--since`/`--until` give, if any.
-fn window(cw: &CloudWatchArgs) -> anyhow::Result<Option<Window>> {
-    if cw.since.is_none() && cw.until.is_none() {
+/// The window `--since`/`--until`/`--last` give, if any. `newest` gives the time `--last`
+/// counts back from when `--until` does not give it.
+fn window(
+    cw: &CloudWatchArgs,
+    newest: impl FnOnce() -> anyhow::Result<i64>,
+) -> anyhow::Result<Option<Window>> {
+    if cw.since.is_none() && cw.until.is_none() && cw.last.is_none() {
         return Ok(None);
     }
     let now_us = std::time::SystemTime::now()
@@ -84,10 +94,18 @@ fn window(cw: &CloudWatchArgs) -> anyhow::Result<Option<Window>> {
             .map(|s| parse_time_arg(s, now_us).map_err(|e| anyhow::anyhow!("{flag} {e}")))
             .transpose()
     };
-    let w = Window {
-        since_us: time("--since", &cw.since)?,
-        until_us: time("--until", &cw.until)?,
+    let until_us = time("--until", &cw.until)?;
+    let since_us = match cw.last {
+        Some(ms) => {
+            let end = match until_us {
+                Some(u) => u,
+                None => newest()?,
+            };
+            Some(end.saturating_sub((ms as i64).saturating_mul(1000)))
+        }
+        None => time("--since", &cw.since)?,
     };
+    let w = Window { since_us, until_us };
     if let (Some(s), Some(u)) = (w.since_us, w.until_us) {
         if u <= s {
             anyhow::bail!("--until must be later than --since");
@@ -96,11 +114,38 @@ fn window(cw: &CloudWatchArgs) -> anyhow::Result<Option<Window>> {
     Ok(Some(w))
 }
 
+/// The newest timestamp near the end of the inputs, which `--last` counts back from: the latest
+/// among the last MiB of each file's lines (read as the command will read them). An input that
+/// cannot be opened is passed over here (the pass reports it).
+fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Result<i64> {
+    let mut spec = FieldSpec::with_defaults();
+    for (slot, path) in fields {
+        spec.override_slot(*slot, path);
+    }
+    let parser = Parser::new(spec);
+    let mut newest = None;
+    for input in inputs {
+        let text = match source::tail::tail(input, 1 << 20, 64 << 30) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => anyhow::bail!(
+                "--last needs files: the newest time of standard input is not known before it is read (use --since)"
+            ),
+            Err(_) => continue,
+        };
+        newest = newest.max(parser.newest_time(&text));
+    }
+    newest.ok_or_else(|| {
+        anyhow::anyhow!(
+            "--last: no line in the last MiB of the input has a timestamp to count back from"
+        )
+    })
+}
+
 /// Fails when a window was given to a command that cannot apply it to files.
-pub fn no_window(inputs: &Inputs, command: &str) -> anyhow::Result<()> {
-    if inputs.window.is_some() {
+pub fn no_window(cw: &CloudWatchArgs, command: &str) -> anyhow::Result<()> {
+    if cw.log_groups.is_empty() && (cw.since.is_some() || cw.until.is_some() || cw.last.is_some()) {
         anyhow::bail!(
-            "--since/--until select lines of files and stdin in analyze, filter, mine and trace; `{command}` takes them with --log-group"
+            "--since/--until/--last select lines of files and stdin in analyze, filter, mine and trace; `{command}` takes them with --log-group"
         );
     }
     Ok(())
@@ -117,7 +162,12 @@ fn open(_: &CloudWatchArgs) -> anyhow::Result<Inputs> {
 fn query(cw: &CloudWatchArgs) -> anyhow::Result<logtriage::source::cloudwatch::Query> {
     use logtriage::source::cloudwatch::Query;
     // The same window as for files, which the service applies (in milliseconds).
-    let w = window(cw)?.unwrap_or_default();
+    let now_us = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64)
+    };
+    let w = window(cw, || Ok(now_us()))?.unwrap_or_default();
     let ms = |us: Option<i64>| us.map(|t| t.div_euclid(1000));
     Ok(Query {
         groups: cw.log_groups.clone(),

@@ -117,11 +117,11 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
     };
     let cancel = interrupt_flag();
     let stream = if a.cloudwatch.log_groups.is_empty() {
-        let found = super::cloudwatch::inputs(&[], &a.cloudwatch)?;
-        super::cloudwatch::no_window(&found, "watch")?;
+        super::cloudwatch::no_window(&a.cloudwatch, "watch")?;
+        super::cloudwatch::inputs(&[], &a.cloudwatch, &[])?;
         None
     } else {
-        match super::cloudwatch::inputs(&a.paths, &a.cloudwatch)?
+        match super::cloudwatch::inputs(&a.paths, &a.cloudwatch, &[])?
             .inputs
             .pop()
         {

@@ -550,6 +550,25 @@ impl Parser {
         &self.spec
     }
 
+    /// The newest timestamp among the lines of `text` (split at `\n`, a trailing `\r` taken
+    /// off), as [`Record::time_us`] reads them; lines that do not parse are passed over.
+    pub fn newest_time(&self, text: &[u8]) -> Option<i64> {
+        let mut fields = Fields::new(self.spec.slot_count());
+        let mut newest = None;
+        for line in text.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Parsed::Record(format) = self.parse(line, &mut fields) {
+                let rec = Record {
+                    line,
+                    format,
+                    fields: &fields,
+                };
+                newest = newest.max(rec.time_us());
+            }
+        }
+        newest
+    }
+
     /// Parses one line (without its terminator) into `out`, which is cleared first.
     pub fn parse<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         if simdutf8::basic::from_utf8(line).is_err() {
@@ -639,6 +658,22 @@ mod tests {
             rec.text(Slot::Message).map(|c| c.into_owned()),
             rec.time_us(),
         )
+    }
+
+    #[test]
+    fn the_newest_time_is_the_latest_of_any_format_not_the_last_line() {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let text = concat!(
+            "{\"ts\":\"2026-02-06T10:00:05Z\",\"msg\":\"a\"}\r\n",
+            "2026-02-06 10:00:07,000 ERROR late but plain text\n",
+            "{\"ts\":\"2026-02-06T10:00:06Z\",\"msg\":\"out of order\"}\n",
+            "{\"ts\":\"not a time\"\n",
+            "    at a.stack.Frame(Frame.java:1)\n",
+        );
+        let want = time::parse_rfc3339(b"2026-02-06T10:00:07Z").unwrap();
+        assert_eq!(p.newest_time(text.as_bytes()), Some(want));
+        assert_eq!(p.newest_time(b"no time here\n\n"), None);
+        assert_eq!(p.newest_time(b""), None);
     }
 
     #[test]

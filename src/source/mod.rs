@@ -10,6 +10,7 @@ pub mod chunk;
 pub mod cloudwatch;
 pub mod export;
 pub mod mapped;
+pub mod tail;
 pub mod utf16;
 
 use std::fs::File;
