@@ -50,6 +50,11 @@ fn main() -> ExitCode {
         Command::Diff(d) => cli::compare::run_diff(*d),
         Command::Watch(w) => cli::watch::run_watch(*w),
         Command::Cloudwatch(c) => cli::cloudwatch::run(c),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "logtriage", &mut io::stdout());
+            Ok(exit::OK)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

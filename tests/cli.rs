@@ -789,3 +789,49 @@ fn memory_mapped_and_buffered_reads_give_the_same_output() {
     assert!(!m["templates"].as_array().unwrap().is_empty());
     assert_eq!(m, json(&b));
 }
+
+/// The bash completion script loads in a real bash and completes subcommands, flags and the
+/// values of an enum flag.
+#[test]
+fn bash_completion_completes_subcommands_and_flags() {
+    let script = run(&["completions", "bash"]);
+    assert_eq!(script.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logtriage.bash");
+    std::fs::write(&path, &script.stdout).unwrap();
+    // What bash's programmable completion would offer for the words typed so far.
+    let complete = |words: &[&str]| -> Vec<String> {
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            r#"source '{}'
+COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE="${{COMP_WORDS[*]}}"; COMP_POINT=${{#COMP_LINE}}
+_logtriage logtriage "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}""#,
+            path.display(),
+            quoted.join(" "),
+            words.len() - 1
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(complete(&["logtriage", "ana"]), ["analyze"]);
+    let flags = complete(&["logtriage", "analyze", "--la"]);
+    for f in ["--last", "--latency", "--latency-field", "--latency-by"] {
+        assert!(flags.iter().any(|c| c == f), "{f} not in {flags:?}");
+    }
+    assert!(flags.iter().all(|c| c.starts_with("--la")), "{flags:?}");
+    let mut formats = complete(&["logtriage", "analyze", "--format", ""]);
+    formats.sort();
+    assert_eq!(formats, ["html", "json", "text"]);
+}

@@ -61,6 +61,16 @@ Exit codes: 0 no regression; 1 a regression; 2 error (unreadable input, bad conf
 (Ctrl-C prints the final summary first). A closed output pipe ends quietly."
     )]
     Watch(Box<WatchArgs>),
+    /// Print a shell completion script (subcommands, flags and their values) to stdout.
+    #[command(after_help = "Install it where your shell looks, e.g.:\n  \
+bash: logtriage completions bash > ~/.local/share/bash-completion/completions/logtriage\n  \
+zsh:  logtriage completions zsh > ~/.zfunc/_logtriage   (with fpath+=(~/.zfunc) before compinit)\n  \
+fish: logtriage completions fish > ~/.config/fish/completions/logtriage.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 impl Command {
