@@ -250,6 +250,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     write_output(a.output.as_ref(), |out, is_tty| match a.format {
         ReportFormatArg::Json => render::json::write(&report, out),
         ReportFormatArg::Html => render::html::write(&report, out),
+        ReportFormatArg::Markdown => render::markdown::write(&report, out),
         ReportFormatArg::Text => render::terminal::write(
             &report,
             Style {

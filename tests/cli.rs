@@ -833,5 +833,87 @@ printf '%s\n' "${{COMPREPLY[@]}}""#,
     assert!(flags.iter().all(|c| c.starts_with("--la")), "{flags:?}");
     let mut formats = complete(&["logtriage", "analyze", "--format", ""]);
     formats.sort();
-    assert_eq!(formats, ["html", "json", "text"]);
+    assert_eq!(formats, ["html", "json", "markdown", "text"]);
+}
+
+/// The Markdown report, read back by a CommonMark/GFM parser: log content shows as the text it
+/// is (no HTML, links or images from it, tables keep their columns), quoted lines sit in code
+/// blocks that their backticks cannot close.
+#[test]
+fn markdown_report_shows_hostile_log_text_as_text() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let hostile = "boom | <script>alert(1)</script> [x](http://evil.example) ![i](http://evil.example/i.png) **b** ``` done";
+    let log = format!(
+        "{}\n{}\n{}\npanic: ```` </details> <img src=x onerror=alert(1)>\n",
+        serde_json::json!({"level": "error", "ts": "2026-02-06T10:00:00Z", "msg": hostile,
+            "request_id": "req-<b>1</b>|x", "duration_ms": 1200}),
+        serde_json::json!({"level": "info", "ts": "2026-02-06T10:00:01Z", "msg": "fine",
+            "request_id": "req-2", "duration_ms": 3}),
+        serde_json::json!({"level": "error", "ts": "2026-02-06T10:00:02Z",
+            "msg": "dial tcp 10.0.0.1:5432: connect: connection refused `x`", "request_id": "req-2"}),
+    );
+    let out = run_stdin(
+        &["analyze", "-f", "markdown", "--latency", "--traces", "-"],
+        log.as_bytes(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = String::from_utf8(out.stdout).unwrap();
+
+    // Every row of a table has its header's number of cells (escaped pipes are not cells).
+    let cells = |line: &str| line.replace("\\|", "").matches('|').count();
+    let mut tables = 0;
+    for block in doc.split("\n\n") {
+        let rows: Vec<&str> = block.lines().filter(|l| l.starts_with('|')).collect();
+        if let Some(head) = rows.first() {
+            tables += 1;
+            for r in &rows {
+                assert_eq!(cells(r), cells(head), "{r}\nin\n{block}");
+            }
+        }
+    }
+    assert!(tables >= 5, "{doc}");
+
+    let (mut text, mut code, mut html) = (String::new(), String::new(), Vec::new());
+    let mut in_code = false;
+    for e in Parser::new_ext(&doc, Options::ENABLE_TABLES) {
+        match e {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => panic!("a link in\n{doc}"),
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Text(t) if in_code => code.push_str(&t),
+            Event::Text(t) => text.push_str(&t),
+            Event::Html(h) | Event::InlineHtml(h) => html.push(h.trim().to_string()),
+            _ => {}
+        }
+    }
+    for h in &html {
+        assert!(
+            ["<sub>", "</sub>", "<details>", "</details>"]
+                .iter()
+                .any(|ours| h.starts_with(ours)),
+            "HTML from the log: {h}"
+        );
+    }
+    assert!(
+        text.contains(hostile.trim_end_matches(" ``` done").trim_end()),
+        "{text}"
+    );
+    assert!(text.contains("req-<b>1</b>|x"), "{text}");
+    assert!(
+        code.contains("panic: ```` </details> <img src=x onerror=alert(1)>"),
+        "{code}"
+    );
+    for section in [
+        "### Known patterns",
+        "### Top messages",
+        "### Latency",
+        "### Request traces",
+    ] {
+        assert!(doc.contains(section), "{section}");
+    }
 }

@@ -509,6 +509,9 @@ pub enum ReportFormatArg {
     Json,
     /// One self-contained HTML page (inline CSS, script and SVG; no network).
     Html,
+    /// GitHub-flavoured Markdown, for a ticket, a pull-request comment or a chat message.
+    #[value(alias = "md")]
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -237,6 +237,7 @@ pub fn run_merge(a: MergeArgs) -> anyhow::Result<u8> {
     write_output(a.output.as_ref(), |out, is_tty| match a.format {
         ReportFormatArg::Json => render::json::write(&shown, out),
         ReportFormatArg::Html => render::html::write(&shown, out),
+        ReportFormatArg::Markdown => render::markdown::write(&shown, out),
         ReportFormatArg::Text => render::terminal::write(
             &shown,
             Style {

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use super::check::{ms, CheckReport, Finding, Status};
 use super::diff::{Change, DiffReport, ItemChange};
+use crate::render::markdown::md;
 use crate::render::sanitize;
 
 fn status_word(s: Status) -> &'static str {
@@ -94,26 +95,6 @@ pub fn check_text(
         }
     }
     Ok(())
-}
-
-fn md(s: &str) -> String {
-    let s = sanitize(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '`' => out.push('\''),
-            '\\' | '*' | '_' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// A finding's value as a person reads it: shares as percentages, counts as integers,

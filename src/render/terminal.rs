@@ -77,7 +77,7 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
 
 /// Groups patterns that matched exactly the same lines (same count, time span and first
 /// example): several guides often document one failure, and the reader needs it once.
-fn group_same_evidence<'r>(patterns: &[&'r PatternHit]) -> Vec<Vec<&'r PatternHit>> {
+pub(crate) fn group_same_evidence<'r>(patterns: &[&'r PatternHit]) -> Vec<Vec<&'r PatternHit>> {
     let key = |p: &PatternHit| {
         (
             p.count,
@@ -942,7 +942,7 @@ fn short_time(rfc: &str) -> String {
     }
 }
 
-fn human_secs(s: i64) -> String {
+pub(crate) fn human_secs(s: i64) -> String {
     match s {
         s if s % 86_400 == 0 => format!("{}d", s / 86_400),
         s if s % 3600 == 0 => format!("{}h", s / 3600),
