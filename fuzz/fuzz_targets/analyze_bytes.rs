@@ -60,4 +60,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut html = Vec::new();
     render::html::write(&r, &mut html).expect("writes to a Vec");
+    let mut md = Vec::new();
+    render::markdown::write(&r, &mut md).expect("writes to a Vec");
+    let md = String::from_utf8(md).expect("the Markdown report is UTF-8");
+    if let Some(c) = md.chars().find(|&c| c.is_control() && c != '\n') {
+        panic!("raw {c:?} in the Markdown report");
+    }
 });
