@@ -917,3 +917,27 @@ fn markdown_report_shows_hostile_log_text_as_text() {
         assert!(doc.contains(section), "{section}");
     }
 }
+
+/// At a terminal, a command left to read standard input says so, and one given files does not
+/// (`watch FILE` once claimed to read standard input).
+#[test]
+fn only_a_command_reading_standard_input_at_a_terminal_says_so() {
+    let exe = env!("CARGO_BIN_EXE_logtriage");
+    let on_terminal = |args: &str| {
+        let out = std::process::Command::new("script")
+            .args([
+                "-qec",
+                &format!("timeout -s INT 1 '{exe}' {args}"),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("util-linux `script` runs (a pseudo-terminal for the test)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let says = |s: &str| s.contains("reading standard input");
+    assert!(says(&on_terminal("watch")));
+    assert!(says(&on_terminal("analyze --no-progress")));
+    assert!(!says(&on_terminal("watch samples/incident.log")));
+    assert!(!says(&on_terminal("analyze --no-progress samples/incident.log")));
+}

@@ -47,6 +47,14 @@ fn uses_cloudwatch_flags(cw: &CloudWatchArgs) -> Option<&'static str> {
     .map(|(_, name)| name)
 }
 
+/// Fails when a flag that needs `--log-group` is given without one.
+pub fn no_cloudwatch_flags(cw: &CloudWatchArgs) -> anyhow::Result<()> {
+    match uses_cloudwatch_flags(cw) {
+        Some(flag) if cw.log_groups.is_empty() => anyhow::bail!("{flag} needs --log-group"),
+        _ => Ok(()),
+    }
+}
+
 /// Resolves the inputs of a subcommand.
 /// `fields` are the command's field overrides, to read times as it will (for `--last`).
 pub fn inputs(
@@ -55,9 +63,7 @@ pub fn inputs(
     fields: &[(Slot, String)],
 ) -> anyhow::Result<Inputs> {
     if cw.log_groups.is_empty() {
-        if let Some(flag) = uses_cloudwatch_flags(cw) {
-            anyhow::bail!("{flag} needs --log-group");
-        }
+        no_cloudwatch_flags(cw)?;
         let (inputs, missing) = source::expand(paths);
         let window = window(cw, || newest_time(&inputs, fields))?;
         if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -127,9 +133,12 @@ fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Result<i6
     for input in inputs {
         let text = match source::tail::tail(input, 1 << 20, 64 << 30) {
             Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => anyhow::bail!(
-                "--last needs files: the newest time of standard input is not known before it is read (use --since)"
-            ),
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => match input {
+                Input::File(_) => anyhow::bail!("--last needs regular files: {e} (use --since)"),
+                _ => anyhow::bail!(
+                    "--last needs files: the newest time of standard input is not known before it is read (use --since)"
+                ),
+            },
             Err(_) => continue,
         };
         newest = newest.max(parser.newest_time(&text));

@@ -118,7 +118,10 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
     let cancel = interrupt_flag();
     let stream = if a.cloudwatch.log_groups.is_empty() {
         super::cloudwatch::no_window(&a.cloudwatch, "watch")?;
-        super::cloudwatch::inputs(&[], &a.cloudwatch, &[])?;
+        super::cloudwatch::no_cloudwatch_flags(&a.cloudwatch)?;
+        if a.paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            say!("reading standard input (give a path, or end the input with Ctrl-D)");
+        }
         None
     } else {
         match super::cloudwatch::inputs(&a.paths, &a.cloudwatch, &[])?

@@ -10,10 +10,9 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use super::{export, utf16, Input};
 
-/// At most the last `max` bytes of `input`'s text (decompressed and decoded as
-/// [`super::open`] would), starting at a line's start unless the text is shorter than `max`.
-/// Standard input and streams cannot be read twice: they fail with
-/// [`io::ErrorKind::Unsupported`].
+/// The whole lines among the last `max` bytes of `input`'s text (decompressed and decoded as
+/// [`super::open`] would). Standard input, streams, pipes and devices cannot be read twice:
+/// they fail with [`io::ErrorKind::Unsupported`].
 pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Vec<u8>> {
     let Input::File(path) = input else {
         return Err(io::Error::new(
@@ -22,7 +21,19 @@ pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Vec<
         ));
     };
     let mut file = File::open(path)?;
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        // A pipe (`<(zcat app.log.gz)`) or a device: reading it here would leave nothing for
+        // the pass.
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "{} is not a regular file and cannot be read twice",
+                path.display()
+            ),
+        ));
+    }
+    let len = meta.len();
     let mut head = Vec::with_capacity(export::SNIFF);
     (&mut file)
         .take(export::SNIFF as u64)
@@ -30,16 +41,19 @@ pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Vec<
     let plain = !head.starts_with(&[0x1f, 0x8b])
         && utf16::detect(&head[..head.len().min(4)]).is_none()
         && !export::looks_like_events(&head);
-    if plain && file.metadata()?.is_file() {
-        let start = len.saturating_sub(max as u64);
+    if plain {
+        // One byte more than `max`: when it is the end of a line, the line after it is whole.
+        let start = len.saturating_sub(max as u64 + 1);
         file.seek(SeekFrom::Start(start))?;
         let mut buf = Vec::with_capacity((len - start) as usize);
-        file.take(max as u64).read_to_end(&mut buf)?;
-        return Ok(from_line_start(buf, start > 0));
+        file.take(max as u64 + 1).read_to_end(&mut buf)?;
+        return Ok(from_line_start(buf, len > max as u64));
     }
     let mut reader = super::open(input, max_decompressed)?.reader;
+    // The last `max + 1` bytes, as above.
+    let keep = max + 1;
     let mut kept: Vec<u8> = Vec::new();
-    let mut dropped = false;
+    let mut total = 0u64;
     let mut buf = vec![0u8; 256 << 10];
     loop {
         let n = match reader.read(&mut buf) {
@@ -48,20 +62,20 @@ pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Vec<
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
+        total += n as u64;
         kept.extend_from_slice(&buf[..n]);
-        if kept.len() > 2 * max {
-            kept.drain(..kept.len() - max);
-            dropped = true;
+        if kept.len() > 2 * keep {
+            kept.drain(..kept.len() - keep);
         }
     }
-    if kept.len() > max {
-        kept.drain(..kept.len() - max);
-        dropped = true;
+    if kept.len() > keep {
+        kept.drain(..kept.len() - keep);
     }
-    Ok(from_line_start(kept, dropped))
+    Ok(from_line_start(kept, total > max as u64))
 }
 
-/// `buf` from its first whole line when its start may cut one.
+/// `buf` after its first line end when `cut`: its first byte is the one before the last `max`,
+/// so what follows its first line end is whole lines within them.
 fn from_line_start(mut buf: Vec<u8>, cut: bool) -> Vec<u8> {
     if cut {
         let first = memchr::memchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
@@ -89,9 +103,17 @@ mod tests {
             tail(&input, 100, 1 << 20).unwrap(),
             b"first line\nsecond line\nthird\n"
         );
-        // Eleven bytes end inside "second line\n": the cut line is dropped.
+        // The last eleven bytes start inside "second line\n": the cut line is dropped.
         assert_eq!(tail(&input, 11, 1 << 20).unwrap(), b"third\n");
+        // The last eighteen are that line and the next, whole: the byte before is a line end.
+        assert_eq!(tail(&input, 18, 1 << 20).unwrap(), b"second line\nthird\n");
         assert_eq!(tail(&input, 0, 1 << 20).unwrap(), b"");
+        // One byte short of the whole file: the first line is not whole within it.
+        assert_eq!(tail(&input, 28, 1 << 20).unwrap(), b"second line\nthird\n");
+        assert_eq!(
+            tail(&input, 29, 1 << 20).unwrap(),
+            b"first line\nsecond line\nthird\n"
+        );
     }
 
     #[test]
@@ -101,6 +123,7 @@ mod tests {
         gz.write_all(text).unwrap();
         let (_d, input) = file_with(&gz.finish().unwrap());
         assert_eq!(tail(&input, 9, 1 << 20).unwrap(), b"three\n");
+        assert_eq!(tail(&input, 10, 1 << 20).unwrap(), b"two\nthree\n");
         assert_eq!(tail(&input, 100, 1 << 20).unwrap(), text);
 
         let mut utf16 = vec![0xFF, 0xFE];
@@ -125,8 +148,13 @@ mod tests {
     }
 
     #[test]
-    fn standard_input_is_refused() {
+    fn what_cannot_be_read_twice_is_refused() {
         let e = tail(&Input::Stdin, 10, 10).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+        #[cfg(unix)]
+        {
+            let e = tail(&Input::File("/dev/null".into()), 10, 10).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+        }
     }
 }
