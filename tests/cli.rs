@@ -939,5 +939,7 @@ fn only_a_command_reading_standard_input_at_a_terminal_says_so() {
     assert!(says(&on_terminal("watch")));
     assert!(says(&on_terminal("analyze --no-progress")));
     assert!(!says(&on_terminal("watch samples/incident.log")));
-    assert!(!says(&on_terminal("analyze --no-progress samples/incident.log")));
+    assert!(!says(&on_terminal(
+        "analyze --no-progress samples/incident.log"
+    )));
 }

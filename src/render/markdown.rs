@@ -102,7 +102,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     writeln!(
         out,
-        "{} · {} · {} ({}) · {} · {} malformed · {} plain-text\n",
+        "**Input:** {} · {} · {} ({}) · {} · {} malformed · {} plain-text\n",
         sources.join(", "),
         range,
         count(i.lines, "line"),
