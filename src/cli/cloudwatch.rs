@@ -65,7 +65,7 @@ pub fn inputs(
     if cw.log_groups.is_empty() {
         no_cloudwatch_flags(cw)?;
         let (inputs, missing) = source::expand(paths);
-        let window = window(cw, || newest_time(&inputs, fields))?;
+        let window = window(cw, |_| newest_time(&inputs, fields))?;
         if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             // Otherwise a bare `logtriage analyze` at a prompt waits in silence.
             say!("reading standard input (give a path, or end the input with Ctrl-D)");
@@ -84,10 +84,10 @@ pub fn inputs(
 }
 
 /// The window `--since`/`--until`/`--last` give, if any. `newest` gives the time `--last`
-/// counts back from when `--until` does not give it.
+/// counts back from when `--until` does not give it (it is passed the time now).
 fn window(
     cw: &CloudWatchArgs,
-    newest: impl FnOnce() -> anyhow::Result<i64>,
+    newest: impl FnOnce(i64) -> anyhow::Result<i64>,
 ) -> anyhow::Result<Option<Window>> {
     if cw.since.is_none() && cw.until.is_none() && cw.last.is_none() {
         return Ok(None);
@@ -105,7 +105,7 @@ fn window(
         Some(ms) => {
             let end = match until_us {
                 Some(u) => u,
-                None => newest()?,
+                None => newest(now_us)?,
             };
             Some(end.saturating_sub((ms as i64).saturating_mul(1000)))
         }
@@ -171,12 +171,8 @@ fn open(_: &CloudWatchArgs) -> anyhow::Result<Inputs> {
 fn query(cw: &CloudWatchArgs) -> anyhow::Result<logtriage::source::cloudwatch::Query> {
     use logtriage::source::cloudwatch::Query;
     // The same window as for files, which the service applies (in milliseconds).
-    let now_us = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros() as i64)
-    };
-    let w = window(cw, || Ok(now_us()))?.unwrap_or_default();
+    // With a log group, `--last` counts back from now.
+    let w = window(cw, Ok)?.unwrap_or_default();
     let ms = |us: Option<i64>| us.map(|t| t.div_euclid(1000));
     Ok(Query {
         groups: cw.log_groups.clone(),

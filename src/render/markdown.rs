@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use super::{bytes, sanitize, terminal::group_same_evidence, thousands};
+use super::{bytes, fit as cut, sanitize, terminal::group_same_evidence, thousands};
 use crate::report::{LatencyStats, PatternHit, Report, SlowEntry, TraceSummary};
 
 /// Markdown-escaped text for prose and table cells: control characters made visible
@@ -44,16 +44,6 @@ pub fn code_block(text: &str) -> String {
     }
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}\n{text}\n{fence}\n")
-}
-
-/// `s` cut to `max` characters, ending with `…` when cut.
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// `n` and `word`, plural unless `n` is 1: `1 line`, `1,024 lines`.

@@ -66,9 +66,13 @@ pub fn paint(color: bool, code: &str, s: &str) -> String {
 /// Log content for a terminal: sanitised (see [`sanitize`]) and cut to `max` characters,
 /// ending with `…` when cut.
 pub fn fit_sanitized(s: &str, max: usize) -> String {
-    let s = sanitize(s);
+    fit(&sanitize(s), max)
+}
+
+/// `s` cut to at most `max` characters, ending with `…` when cut.
+pub fn fit(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
-        return s.into_owned();
+        return s.to_string();
     }
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');

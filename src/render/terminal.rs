@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{bytes, sanitize, thousands};
+use super::{bytes, fit, sanitize, thousands};
 use crate::report::{PatternHit, Report};
 
 /// ANSI styling, on or off.
@@ -43,16 +43,6 @@ impl Style {
         };
         self.paint(code, s)
     }
-}
-
-/// Cuts `s` to at most `max` characters, ending with `…` when cut.
-fn fit(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// Word-wraps `s` to lines of at most `width` characters (longer words stand alone).
