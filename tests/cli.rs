@@ -920,26 +920,67 @@ fn markdown_report_shows_hostile_log_text_as_text() {
 
 /// At a terminal, a command left to read standard input says so, and one given files does not
 /// (`watch FILE` once claimed to read standard input).
+///
+/// Standard input is the follower side of a pseudo-terminal opened here, not the controlling
+/// terminal of a session: a command run under `script` and `timeout` sat in a background
+/// process group, and its read of the terminal stopped it (SIGTTIN) for good where `sh` did not
+/// exec `timeout`.
+#[cfg(unix)]
 #[test]
 fn only_a_command_reading_standard_input_at_a_terminal_says_so() {
-    let exe = env!("CARGO_BIN_EXE_logtriage");
-    let on_terminal = |args: &str| {
-        let out = std::process::Command::new("script")
-            .args([
-                "-qec",
-                &format!("timeout -s INT 1 '{exe}' {args}"),
-                "/dev/null",
-            ])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("util-linux `script` runs (a pseudo-terminal for the test)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::time::{Duration, Instant};
+    const HINT: &str = "reading standard input";
+    // Runs the binary with a terminal on standard input and returns its stderr: the command
+    // ends by itself (analyze given a file) or is killed after a grace time (a read of the
+    // terminal waits for input, and watch follows its file).
+    let stderr_at_a_terminal = |args: &[&str]| -> String {
+        let (mut leader, mut follower) = (-1, -1);
+        // SAFETY: openpty writes two fresh descriptors; null name, termios and winsize.
+        let rc = unsafe {
+            libc::openpty(
+                &mut leader,
+                &mut follower,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors were just opened and are owned by nothing else.
+        let (leader, follower) =
+            unsafe { (OwnedFd::from_raw_fd(leader), OwnedFd::from_raw_fd(follower)) };
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_logtriage"))
+            .args(args)
+            .stdin(follower)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn logtriage");
+        let mut pipe = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let _ = pipe.read_to_end(&mut seen);
+            String::from_utf8_lossy(&seen).into_owned()
+        });
+        let started = Instant::now();
+        let grace = Duration::from_secs(2);
+        while child.try_wait().unwrap().is_none() && started.elapsed() < grace {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        drop(leader);
+        reader.join().unwrap()
     };
-    let says = |s: &str| s.contains("reading standard input");
-    assert!(says(&on_terminal("watch")));
-    assert!(says(&on_terminal("analyze --no-progress")));
-    assert!(!says(&on_terminal("watch samples/incident.log")));
-    assert!(!says(&on_terminal(
-        "analyze --no-progress samples/incident.log"
-    )));
+    assert!(stderr_at_a_terminal(&["watch"]).contains(HINT));
+    assert!(stderr_at_a_terminal(&["analyze", "--no-progress"]).contains(HINT));
+    for args in [
+        &["watch", "samples/incident.log"][..],
+        &["analyze", "--no-progress", "samples/incident.log"],
+    ] {
+        let said = stderr_at_a_terminal(args);
+        assert!(!said.contains(HINT), "{args:?}: {said}");
+    }
 }
