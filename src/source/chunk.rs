@@ -35,6 +35,37 @@ pub struct Chunk {
     pub data: ChunkData,
     /// Valid bytes in `data`.
     pub len: usize,
+    /// For a chunk read into a buffer: the whole lines just before it in its source, up to
+    /// [`CONTEXT_BYTES`] (see [`Chunk::context`]). Empty for a mapped chunk, which finds them
+    /// in the map.
+    pub before: Vec<u8>,
+}
+
+/// How much of the lines before a chunk [`Chunk::context`] holds at most: enough for the
+/// timed line a stack trace or traceback that runs into the chunk started with.
+pub const CONTEXT_BYTES: usize = 64 << 10;
+
+/// The context of the chunk after one of `lines` whose own context was `before`: lines from
+/// both when the chunk is short (small reads from a pipe).
+fn context_after(before: &[u8], lines: &[u8]) -> Vec<u8> {
+    match CONTEXT_BYTES.checked_sub(lines.len()) {
+        Some(room) if room > 0 => [last_lines(before, room), lines].concat(),
+        _ => last_lines(lines, CONTEXT_BYTES).to_vec(),
+    }
+}
+
+/// The whole lines at the end of `data` (which ends at a line end), at most `max` bytes of
+/// them; none if its last line alone is longer.
+fn last_lines(data: &[u8], max: usize) -> &[u8] {
+    if data.len() <= max {
+        return data;
+    }
+    let from = data.len() - max;
+    // `from - 1` is a line end when the cut falls exactly after one.
+    match memchr::memchr(b'\n', &data[from - 1..]) {
+        Some(i) => &data[from + i..],
+        None => &[],
+    }
 }
 
 impl Chunk {
@@ -43,6 +74,17 @@ impl Chunk {
         match &self.data {
             ChunkData::Buffer(b) => &b[..self.len],
             ChunkData::Mapped(m) => &m.map.bytes()[m.start..m.start + self.len],
+        }
+    }
+
+    /// Whole lines just before the chunk in its source, at most [`CONTEXT_BYTES`] (fewer if a
+    /// line there is longer; none before a source's first chunk): where a time window looks
+    /// for the event that the chunk's first, untimed lines belong to (a stack trace cut by
+    /// the chunk's start).
+    pub fn context(&self) -> &[u8] {
+        match &self.data {
+            ChunkData::Buffer(_) => &self.before,
+            ChunkData::Mapped(m) => last_lines(&m.map.bytes()[..m.start], CONTEXT_BYTES),
         }
     }
 
@@ -200,6 +242,8 @@ impl Chunker {
         let mut skipping = false;
         let mut skipped = 0u64;
         let mut bom_pending = true;
+        // The context of the next chunk: the last lines of the one before it.
+        let mut before = Vec::new();
         // Reads are never tiny, whatever the chunk size (tests use very small chunks).
         let min_read = (self.chunk_size / 4).clamp(4096, 64 << 10);
         loop {
@@ -219,7 +263,7 @@ impl Chunker {
                 Ok(n) => n,
                 Err(e) => {
                     self.finish(
-                        source, buf, filled, &mut stats, skipping, skipped, &mut emit,
+                        source, buf, before, filled, &mut stats, skipping, skipped, &mut emit,
                     );
                     return (stats, Err(e));
                 }
@@ -259,7 +303,9 @@ impl Chunker {
                 }
             }
             if eof {
-                self.finish(source, buf, filled, &mut stats, false, skipped, &mut emit);
+                self.finish(
+                    source, buf, before, filled, &mut stats, false, skipped, &mut emit,
+                );
                 return (stats, Ok(()));
             }
             if filled < self.chunk_size && !(self.eager && n < asked) {
@@ -273,6 +319,7 @@ impl Chunker {
                         next.resize((tail + min_read).max(self.chunk_size), 0);
                     }
                     next[..tail].copy_from_slice(&buf[i + 1..filled]);
+                    let after = context_after(&before, &buf[..i + 1]);
                     let chunk = Chunk {
                         source,
                         seq: stats.chunks,
@@ -280,6 +327,7 @@ impl Chunker {
                         skipped_before: std::mem::take(&mut skipped),
                         data: ChunkData::Buffer(buf),
                         len: i + 1,
+                        before: std::mem::replace(&mut before, after),
                     };
                     stats.chunks += 1;
                     if !emit(chunk) {
@@ -387,6 +435,7 @@ impl Chunker {
                     end,
                 }),
                 len: end - start,
+                before: Vec::new(),
             };
             stats.chunks += 1;
             if !emit(chunk) {
@@ -403,6 +452,7 @@ impl Chunker {
         &self,
         source: u32,
         buf: Vec<u8>,
+        before: Vec<u8>,
         filled: usize,
         stats: &mut ChunkStats,
         skipping: bool,
@@ -425,6 +475,7 @@ impl Chunker {
             skipped_before: skipped,
             data: ChunkData::Buffer(buf),
             len: filled,
+            before,
         };
         stats.chunks += 1;
         emit(chunk);
@@ -551,6 +602,57 @@ mod tests {
             .collect();
         let total = lines.lines_in(0) + stats.skipped_at_end;
         (out, stats, total)
+    }
+
+    /// Each chunk knows the whole lines before it, as many as fit in [`CONTEXT_BYTES`], read
+    /// from a map or in buffers, over small and large chunks.
+    #[test]
+    fn a_chunk_knows_the_lines_before_it() {
+        let mut input = Vec::new();
+        for i in 0..6_000 {
+            input.extend_from_slice(format!("line {i} {}\n", "x".repeat(i * 7 % 90)).as_bytes());
+            if i == 3_000 {
+                // Longer than the context: the chunks right after it have none before it.
+                input.extend_from_slice(&vec![b'y'; CONTEXT_BYTES + 10]);
+                input.push(b'\n');
+            }
+        }
+        for chunk_size in [1, 700, 5_000, 100_000] {
+            for mapped in [false, true] {
+                let c = Chunker {
+                    chunk_size,
+                    max_line_bytes: 1 << 20,
+                    eager: false,
+                };
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("in.log");
+                std::fs::write(&path, &input).unwrap();
+                let input_file = super::super::Input::File(path);
+                let mut opened =
+                    super::super::open_mapped(&input_file, u64::MAX, mapped, None).unwrap();
+                let mut start = 0;
+                let mut seen = 0;
+                let (_, res) = c.run_opened(0, &mut opened, Vec::new, |ch| {
+                    let ctx = ch.context();
+                    let at = format!("chunk size {chunk_size}, mapped {mapped}, at {start}");
+                    assert!(input[..start].ends_with(ctx), "{at}");
+                    assert!(ctx.len() <= CONTEXT_BYTES, "{at}");
+                    let from = start - ctx.len();
+                    if from > 0 {
+                        assert_eq!(input[from - 1], b'\n', "{at}: whole lines");
+                        // The line before the context would not have fitted.
+                        let line = memchr::memrchr(b'\n', &input[..from - 1]).map_or(0, |i| i + 1);
+                        assert!(start - line > CONTEXT_BYTES, "{at}");
+                    }
+                    seen += usize::from(!ctx.is_empty());
+                    start += ch.bytes().len();
+                    true
+                });
+                res.unwrap();
+                assert_eq!(start, input.len());
+                assert!(seen > 0);
+            }
+        }
     }
 
     /// [`chunks_of`] read both ways: the checks below hold for both.
