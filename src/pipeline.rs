@@ -26,7 +26,7 @@ use crate::matching::{Catalog, LiteralFilter, Matcher};
 use crate::record::fields::DEFAULT_ALIASES;
 use crate::record::time::TimeCache;
 use crate::record::Raw;
-use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, Record, Slot};
+use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, PrecedingTime, Record, Slot};
 use crate::report::{Report, ReportOptions, Settings, SourceSummary};
 use crate::source::chunk::{Chunk, Chunker};
 use crate::source::{self, Input};
@@ -653,23 +653,33 @@ impl<'s> Worker<'s> {
     }
 
     fn process(&mut self, chunk: &Chunk) {
-        let n = self.process_lines(chunk.source, chunk.seq, chunk.global_seq, chunk.bytes(), 0);
+        let n = self.process_lines(
+            chunk.source,
+            chunk.seq,
+            chunk.global_seq,
+            chunk.bytes(),
+            chunk.context(),
+            0,
+        );
         self.agg
             .lines
             .add(chunk.source, chunk.seq, n, chunk.skipped_before);
     }
 
-    /// Analyses whole lines; the first is line `first_line + 1` of chunk `seq`. Returns the
-    /// number of lines.
+    /// Analyses whole lines; the first is line `first_line + 1` of chunk `seq`, and `before`
+    /// holds lines before them (see [`Chunk::context`]). Returns the number of lines.
     fn process_lines(
         &mut self,
         source: u32,
         seq: u64,
         global_seq: u64,
         data: &[u8],
+        before: &[u8],
         first_line: u64,
     ) -> u64 {
         let shared = self.shared;
+        // Where a window finds the event of a line without a time.
+        let mut preceding = PrecedingTime::new(data, before);
         let mut fields = Fields::new(shared.parser.spec().slot_count());
         let mut line_no = first_line;
         // One vectorised UTF-8 check for the whole chunk; lines are checked one by one only in
@@ -714,7 +724,7 @@ impl<'s> Worker<'s> {
                     chunk: seq,
                     line: cur.line_no,
                 };
-                self.line(cur, chunk_is_utf8, pos, &mut fields);
+                self.line(cur, chunk_is_utf8, pos, &mut fields, &mut preceding);
             }
             match next {
                 Some(n) => {
@@ -807,6 +817,7 @@ impl<'s> Worker<'s> {
         known_utf8: bool,
         pos: Position,
         fields: &mut Fields<'a>,
+        preceding: &mut PrecedingTime<'_>,
     ) {
         let Ahead {
             line,
@@ -832,8 +843,19 @@ impl<'s> Worker<'s> {
         let time = rec.time_us_cached(&mut self.time_cache);
         if let Some(w) = &shared.window {
             // A malformed line is not analysed: it was counted as such, and its time cannot be
-            // read.
-            if parsed == Parsed::Malformed || !agg.counts.window.admit(w, time) {
+            // read. A line without a time goes with the event before it, found among all lines
+            // (a line `--filter` passed over may be that event).
+            if parsed == Parsed::Malformed {
+                return;
+            }
+            let placed = match time {
+                Some(t) => {
+                    preceding.timed(line, t);
+                    Some(t)
+                }
+                None => preceding.before(&shared.parser, line),
+            };
+            if !agg.counts.window.admit(w, placed) {
                 return;
             }
         }
@@ -1146,7 +1168,7 @@ impl Live<'_> {
         }
         let n = self
             .worker
-            .process_lines(source, 0, self.global_seq, data, self.lines[s]);
+            .process_lines(source, 0, self.global_seq, data, &[], self.lines[s]);
         // Reports are read between feeds.
         self.worker.agg.latency.settle();
         self.global_seq += 1;

@@ -17,8 +17,8 @@ use crate::aggregate::latency::{parse_duration_text, Unit};
 use crate::error::Error;
 use crate::pipeline::Config;
 use crate::record::fields::DEFAULT_ALIASES;
-use crate::record::time::format_rfc3339;
-use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, Raw, Record, Slot};
+use crate::record::time::{format_rfc3339, Window, WindowCounts};
+use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, PrecedingTime, Raw, Record, Slot};
 use crate::source::chunk::{count_lines, Chunk, Chunker};
 use crate::source::{self, Input};
 
@@ -192,12 +192,10 @@ pub fn find_request(
             let max_line = config.max_line_bytes;
             scope.spawn(move |_| {
                 for chunk in rx.iter() {
-                    let (lines, mut events) =
-                        search_chunk(&chunk, id, finder, parser, units, max_line);
                     let mut left_out = crate::record::time::WindowCounts::default();
-                    if let Some(w) = &config.window {
-                        events.retain(|e| left_out.admit(w, e.time_us));
-                    }
+                    let window = config.window.as_ref().map(|w| (w, &mut left_out));
+                    let (lines, events) =
+                        search_chunk(&chunk, id, finder, parser, units, max_line, window);
                     let mut found = found.lock().expect("no poisoned lock");
                     found.window.add(left_out);
                     found.add(lines, events, max_events);
@@ -267,8 +265,10 @@ fn search_chunk(
     parser: &Parser,
     units: &[Unit],
     max_line_bytes: usize,
+    mut window: Option<(&Window, &mut WindowCounts)>,
 ) -> (ChunkLines, Vec<TraceEvent>) {
     let data = chunk.bytes();
+    let mut preceding = PrecedingTime::new(data, chunk.context());
     let mut events = Vec::new();
     let mut fields = Fields::new(parser.spec().slot_count());
     let mut last_line_start = usize::MAX;
@@ -308,6 +308,19 @@ fn search_chunk(
         counted = start;
         let line_no = lines_before + 1;
         let time_us = rec.time_us();
+        if let Some((w, left_out)) = window.as_mut() {
+            // A line without a time goes with the event before it (see `time::Follow`).
+            let placed = match time_us {
+                Some(t) => {
+                    preceding.timed(line, t);
+                    Some(t)
+                }
+                None => preceding.before(parser, line),
+            };
+            if !left_out.admit(w, placed) {
+                continue;
+            }
+        }
         let duration_ms =
             rec.fields
                 .get_with_prio(Slot::Duration as usize)

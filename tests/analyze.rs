@@ -780,14 +780,17 @@ fn message_counts(r: &serde_json::Value) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// `--since`/`--until` on a file: the lines timed inside the window are analysed exactly as a
-/// file holding only them would be; the rest are counted by why they were left out.
+/// `--since`/`--until` on a file: the lines timed inside the window, and the lines without a
+/// time after them (a stack trace, an event without a time), are analysed exactly as a file
+/// holding only them would be; the rest are counted by why they were left out. Small chunks
+/// put the window's edges and many stack traces across chunk starts.
 #[test]
 fn a_time_window_analyses_what_a_file_of_its_lines_would() {
     let dir = tempfile::tempdir().unwrap();
-    let mut all = String::new();
+    // A banner before the first event has no event to go with.
+    let mut all = String::from("service starting, no time on this line\n");
     let mut inside = String::new();
-    let (mut before, mut after, mut untimed) = (0, 0, 0);
+    let (mut before, mut after, untimed) = (0, 0, 1);
     let messages = [
         ("info", "request completed"),
         ("warn", "context deadline exceeded"),
@@ -809,20 +812,18 @@ fn a_time_window_analyses_what_a_file_of_its_lines_would() {
             i / 4,
             (i * 37) % 1000
         );
-        all.push_str(&line);
-        all.push('\n');
-        match i {
-            ..1000 => before += 1,
-            1000..2000 => {
-                inside.push_str(&line);
-                inside.push('\n');
-            }
-            _ => after += 1,
+        let mut event = format!("{line}\n");
+        if i % 100 == 50 || i % 100 == 99 {
+            event.push_str("java.sql.SQLException: Connection refused\n");
+            event.push_str("    at com.example.Db.connect(Db.java:42)\n");
+            event.push_str("{\"level\":\"error\",\"msg\":\"no time here\"}\n");
         }
-        if i % 100 == 50 {
-            all.push_str("    at com.example.Db.connect(Db.java:42)\n");
-            all.push_str("{\"level\":\"error\",\"msg\":\"no time here\"}\n");
-            untimed += 2;
+        all.push_str(&event);
+        let lines = event.lines().count();
+        match i {
+            ..1000 => before += lines,
+            1000..2000 => inside.push_str(&event),
+            _ => after += lines,
         }
     }
     all.push_str("{\"level\":\"error\",\"ts\":\"2026-02-06T10:30:00Z\",\"msg\":\"cut\n");
@@ -830,7 +831,7 @@ fn a_time_window_analyses_what_a_file_of_its_lines_would() {
     std::fs::write(&all_path, &all).unwrap();
     std::fs::write(&inside_path, &inside).unwrap();
 
-    let analyses = ["--latency", "--traces"];
+    let analyses = ["--latency", "--traces", "--chunk-size", "4KiB"];
     let mut args = vec!["analyze", "-f", "json", path_str(&all_path)];
     args.extend([
         "--since",
@@ -861,7 +862,19 @@ fn a_time_window_analyses_what_a_file_of_its_lines_would() {
         windowed["input"]["malformed"], 1,
         "counted whatever its time"
     );
-    assert_eq!(windowed["input"]["events"], 1000);
+    assert_eq!(windowed["input"]["events"], 1000 + 20);
+    // Read in buffers (stdin), the chunks find the lines before them just as well.
+    let mut args = vec!["analyze", "-f", "json", "-"];
+    args.extend(&analyses);
+    args.extend(["--since", "2026-02-06T10:00", "--until", "2026-02-06T11:00"]);
+    let piped = json(&run_stdin(&args, all.as_bytes()));
+    for key in ["levels", "messages", "timeline"] {
+        assert_eq!(piped[key], windowed[key], "stdin: {key}");
+    }
+    assert_eq!(piped["input"]["window"], windowed["input"]["window"]);
+    for key in ["non_json", "events_without_time", "formats"] {
+        assert_eq!(windowed["input"][key], reference["input"][key], "{key}");
+    }
     for key in ["levels", "messages", "timeline"] {
         assert_eq!(windowed[key], reference[key], "{key}");
     }
@@ -881,6 +894,7 @@ fn a_time_window_analyses_what_a_file_of_its_lines_would() {
     };
     assert!(!ids(&reference).is_empty());
     assert_eq!(ids(&windowed), ids(&reference));
+    assert_eq!(ids(&piped), ids(&reference));
     assert_eq!(
         windowed["latency"]["overall"],
         reference["latency"]["overall"]
@@ -896,17 +910,24 @@ fn a_time_window_analyses_what_a_file_of_its_lines_would() {
         );
     }
 
-    // The text report says what the window left out.
-    let text = run(&[
-        "analyze",
-        path_str(&all_path),
-        "--since",
-        "2026-02-06T10:00",
-    ]);
-    let text = String::from_utf8_lossy(&text.stdout);
+    // The text report says what the window left out; read in buffers (stdin), not mapped.
+    let out = run_stdin(
+        &[
+            "analyze",
+            "-",
+            "--chunk-size",
+            "4KiB",
+            "--since",
+            "2026-02-06T10:00",
+        ],
+        all.as_bytes(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!(
-            "before 1,000   after 0   without a time {untimed}"
+            "before {},{:03}   after 0   without a time {untimed}",
+            before / 1000,
+            before % 1000
         )),
         "{text}"
     );
@@ -1001,6 +1022,50 @@ fn last_counts_back_from_the_newest_time_of_the_files() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("has a timestamp"));
 }
 
+/// A Python traceback has no time of its own: in a window it stays with the error line before
+/// it, so the catalog still names the exception on its last line (it was once left out).
+#[test]
+fn a_window_keeps_a_traceback_with_its_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.log");
+    let failure = |minute: u32| {
+        format!(
+            "2026-02-06 10:{minute:02}:00,000 ERROR agent invocation failed\n\
+             Traceback (most recent call last):\n  File \"/app/main.py\", line 12, in <module>\n\
+             botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when \
+             calling the InvokeAgentRuntime operation: not authorized\n"
+        )
+    };
+    let log = [
+        "2026-02-06 09:59:00,000 INFO app started\n".to_string(),
+        failure(0),
+        failure(5),
+        "2026-02-06 10:06:00,000 INFO ok\n".to_string(),
+    ]
+    .concat();
+    std::fs::write(&path, log).unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        path_str(&path),
+        "--since",
+        "2026-02-06 10:04",
+    ]));
+    let count = |id: &str| {
+        r["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["count"].as_u64().unwrap())
+    };
+    assert_eq!(count("generic.access-denied-exception"), Some(1), "{r}");
+    assert_eq!(count("generic.python-traceback"), Some(1), "{r}");
+    let w = &r["input"]["window"];
+    assert_eq!((&w["before"], &w["untimed"]), (&5.into(), &0.into()), "{w}");
+}
+
 /// `filter`, `mine` and `trace` take the same window as `analyze`, over each line's own time.
 #[test]
 fn filter_mine_and_trace_keep_to_the_window() {
@@ -1017,14 +1082,32 @@ fn filter_mine_and_trace_keep_to_the_window() {
     let p = path_str(&path);
     let window = ["--since", "2026-02-06T10:03", "--until", "2026-02-06 10:06"];
 
-    let mut args = vec!["filter", "-c", "error", p];
-    args.extend(window);
-    let out = run(&args);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "3",
-        "minutes 3, 4 and 5"
-    );
+    // Minutes 3, 4 and 5, each with the line without a time after it; also when every line
+    // is a chunk of its own (the line after an event looks back past its chunk's start), read
+    // from a map or in buffers.
+    for extra in [
+        &[][..],
+        &["--chunk-size", "1"],
+        &["--chunk-size", "1", "--no-mmap"],
+    ] {
+        let mut args = vec!["filter", "error", p];
+        args.extend(window);
+        args.extend(extra);
+        let out = run(&args);
+        let selected = String::from_utf8_lossy(&out.stdout);
+        let minutes: Vec<&str> = selected
+            .lines()
+            .map(|l| match l.find("T10:") {
+                Some(i) => &l[i + 4..i + 6],
+                None => "+",
+            })
+            .collect();
+        assert_eq!(
+            minutes,
+            ["03", "+", "04", "+", "05", "+"],
+            "{extra:?}: {selected}"
+        );
+    }
     let out = run(&["filter", "error", p, "--since", "2027-01-01"]);
     assert_eq!(out.status.code(), Some(1), "nothing selected");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -1036,30 +1119,48 @@ fn filter_mine_and_trace_keep_to_the_window() {
     let mut args = vec!["mine", "-f", "json", p];
     args.extend(window);
     let mined = json(&run(&args));
-    assert_eq!(mined["messages"], 3);
-    assert_eq!(mined["window"]["before"], 3);
-    assert_eq!(mined["window"]["after"], 4);
-    assert_eq!(mined["window"]["untimed"], 10);
-    assert_eq!(mined["templates"][0]["template"], "disk <*> full");
+    // Each event and the line without a time after it.
+    assert_eq!(mined["messages"], 6);
+    assert_eq!(mined["window"]["before"], 6);
+    assert_eq!(mined["window"]["after"], 8);
+    assert_eq!(mined["window"]["untimed"], 0);
+    let templates: Vec<(&str, u64)> = mined["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["template"].as_str().unwrap(),
+                t["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(templates.contains(&("disk <*> full", 3)), "{templates:?}");
+    assert_eq!(templates.len(), 2, "{templates:?}");
 
     let mut args = vec!["trace", "-f", "json", "req-7", p];
     args.extend(window);
     let t = json(&run(&args));
-    let minutes: Vec<&str> = t["events"]
+    let minutes: Vec<Option<&str>> = t["events"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["ts"].as_str().unwrap())
+        .map(|e| e["ts"].as_str())
         .collect();
+    // The lines without a time (they name the request) go with their events, listed last.
     assert_eq!(
         minutes,
         [
-            "2026-02-06T10:03:00.000Z",
-            "2026-02-06T10:04:00.000Z",
-            "2026-02-06T10:05:00.000Z"
+            Some("2026-02-06T10:03:00.000Z"),
+            Some("2026-02-06T10:04:00.000Z"),
+            Some("2026-02-06T10:05:00.000Z"),
+            None,
+            None,
+            None
         ]
     );
-    assert_eq!(t["window"]["before"], 3);
+    assert_eq!(t["window"]["before"], 6);
+    assert_eq!(t["window"]["after"], 8);
     let out = run(&["trace", "req-7", p, "--since", "2027-01-01"]);
     assert_eq!(out.status.code(), Some(1), "no event in the window");
     let text = String::from_utf8_lossy(&out.stdout);

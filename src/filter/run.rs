@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crossbeam_channel as chan;
 
 use super::{trim_eol, FilterPattern};
-use crate::record::{time, Fields, Parsed, Parser, Slot};
+use crate::record::{time, Fields, Parsed, Parser, PrecedingTime, Slot};
 use crate::source::chunk::{runs_within, Chunk, Chunker};
 use crate::source::{self, Input};
 
@@ -140,8 +140,10 @@ pub fn run(
                     let mut selected = 0u64;
                     let mut window = time::WindowCounts::default();
                     let source = names.get(chunk.source as usize).map_or("-", String::as_str);
+                    let data = chunk.bytes();
+                    let mut preceding = PrecedingTime::new(data, chunk.context());
                     // Lines over the cap are never selected, not even with `-v`.
-                    let oversize = runs_within(chunk.bytes(), opts.max_line_bytes, |run| {
+                    let oversize = runs_within(data, opts.max_line_bytes, |run| {
                         let mut emit = lines_of_the_chunk(|lines, n: u64| {
                             selected += n;
                             match mode {
@@ -174,8 +176,19 @@ pub fn run(
                             None => emit(lines, n),
                             Some(w) => {
                                 for line in lines.split_inclusive(|&b| b == b'\n') {
-                                    let time =
-                                        time_of(parser, &mut timed, &mut times, trim_eol(line));
+                                    // A line without a time goes with the event before it.
+                                    let time = match time_of(
+                                        parser,
+                                        &mut timed,
+                                        &mut times,
+                                        trim_eol(line),
+                                    ) {
+                                        Some(t) => {
+                                            preceding.timed(line, t);
+                                            Some(t)
+                                        }
+                                        None => preceding.before(parser, line),
+                                    };
                                     if window.admit(w, time) {
                                         emit(line, 1);
                                     }

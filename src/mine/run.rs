@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{Folded, Miner, MinerConfig, Template};
 use crate::record::fields::FieldSpec;
+use crate::record::time::{Follow, Window, WindowCounts};
 use crate::record::{Fields, Format, Parsed, Parser, Record, Slot};
 use crate::source::chunk::{Chunk, Chunker};
 use crate::source::{self, Input};
@@ -138,6 +139,8 @@ pub fn mine_with_progress(
             }
         };
         let get_buf = || buf_pool.borrow_mut().pop().unwrap_or_default();
+        // Chunks come in order here, so the window's decisions run on over the whole source.
+        let mut follow = Follow::default();
         let emit = |chunk: Chunk| {
             done += chunk.len as u64;
             if let Some(p) = progress {
@@ -158,7 +161,10 @@ pub fn mine_with_progress(
                     }
                     continue;
                 }
-                let window = opts.window.as_ref().map(|w| (w, &mut out.window));
+                let window = opts
+                    .window
+                    .as_ref()
+                    .map(|w| (w, &mut out.window, &mut follow));
                 let key = mine_line(
                     utf8,
                     &parser,
@@ -208,10 +214,7 @@ fn mine_line<'a>(
     times: &mut crate::record::time::TimeCache,
     miner: &mut Miner,
     text: &MineText,
-    window: Option<(
-        &crate::record::time::Window,
-        &mut crate::record::time::WindowCounts,
-    )>,
+    window: Option<(&Window, &mut WindowCounts, &mut Follow)>,
     line: &'a [u8],
 ) -> Option<super::LineKey> {
     if line.iter().all(u8::is_ascii_whitespace) {
@@ -233,8 +236,9 @@ fn mine_line<'a>(
         fields,
     };
     let time = rec.time_us_cached(times);
-    if let Some((w, counts)) = window {
-        if !counts.admit(w, time) {
+    if let Some((w, counts, follow)) = window {
+        // A line without a time goes with the event before it (a stack trace with its event).
+        if !follow.admit(w, counts, time, || None) {
             return None;
         }
     }

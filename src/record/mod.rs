@@ -569,6 +569,25 @@ impl Parser {
         newest
     }
 
+    /// The timestamp of the last line of `text` that has one (lines split at `\n`, a trailing
+    /// `\r` taken off; lines that do not parse are passed over): the event that the untimed
+    /// lines right after `text` belong to (see [`time::Follow`]).
+    pub fn last_time(&self, text: &[u8]) -> Option<i64> {
+        let mut fields = Fields::new(self.spec.slot_count());
+        text.rsplit(|&b| b == b'\n').find_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            match self.parse(line, &mut fields) {
+                Parsed::Record(format) => Record {
+                    line,
+                    format,
+                    fields: &fields,
+                }
+                .time_us(),
+                Parsed::Malformed => None,
+            }
+        })
+    }
+
     /// Parses one line (without its terminator) into `out`, which is cleared first.
     pub fn parse<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         if simdutf8::basic::from_utf8(line).is_err() {
@@ -639,6 +658,65 @@ impl Parser {
     }
 }
 
+/// The time of the last timed line before a line of a chunk: the event that a line without a
+/// time belongs to, which a window places it by (see [`time::Follow`], the same rule for a
+/// caller that sees every line in order). The lines asked about only move forward, so each
+/// line is read at most once, however many lines the caller passed over.
+pub struct PrecedingTime<'c> {
+    /// The chunk's lines.
+    data: &'c [u8],
+    /// Lines before the chunk.
+    context: &'c [u8],
+    /// The lines before this offset are accounted for in `time`.
+    at: usize,
+    /// The last time found; `None` before anything was looked at.
+    time: Option<Option<i64>>,
+}
+
+impl<'c> PrecedingTime<'c> {
+    /// Before anything in `data` (a chunk's lines) was looked at; `context` holds the lines
+    /// before the chunk ([`Chunk::context`](crate::source::chunk::Chunk::context)).
+    pub fn new(data: &'c [u8], context: &'c [u8]) -> Self {
+        PrecedingTime {
+            data,
+            context,
+            at: 0,
+            time: None,
+        }
+    }
+
+    /// Where `line`, a part of `data`, starts in it.
+    fn offset(&self, line: &[u8]) -> Option<usize> {
+        (line.as_ptr() as usize)
+            .checked_sub(self.data.as_ptr() as usize)
+            .filter(|&o| o <= self.data.len())
+    }
+
+    /// `line` (a part of `data`) is timed `t`.
+    pub fn timed(&mut self, line: &[u8], t: i64) {
+        if let Some(start) = self.offset(line) {
+            self.at = start + line.len();
+            self.time = Some(Some(t));
+        }
+    }
+
+    /// The time of the last timed line before `line` (a part of `data`, after the lines asked
+    /// about before).
+    pub fn before(&mut self, parser: &Parser, line: &[u8]) -> Option<i64> {
+        let start = self.offset(line).unwrap_or(self.at);
+        let from = self.at.min(start);
+        let t = match parser.last_time(&self.data[from..start]) {
+            Some(t) => Some(t),
+            None => *self
+                .time
+                .get_or_insert_with(|| parser.last_time(self.context)),
+        };
+        self.at = start;
+        self.time = Some(t);
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -674,6 +752,12 @@ mod tests {
         assert_eq!(p.newest_time(text.as_bytes()), Some(want));
         assert_eq!(p.newest_time(b"no time here\n\n"), None);
         assert_eq!(p.newest_time(b""), None);
+        // The last timed line, not the newest: the out-of-order event, past the broken event
+        // and the stack frame after it.
+        let want = time::parse_rfc3339(b"2026-02-06T10:00:06Z").unwrap();
+        assert_eq!(p.last_time(text.as_bytes()), Some(want));
+        assert_eq!(p.last_time(b"no time here\n\n"), None);
+        assert_eq!(p.last_time(b""), None);
     }
 
     #[test]

@@ -482,8 +482,15 @@ impl WindowCounts {
     /// Whether a line timed `time` is inside `window`; counts it if not.
     #[inline]
     pub fn admit(&mut self, window: &Window, time: Option<i64>) -> bool {
+        self.count(time.map(|t| window.place(t)))
+    }
+
+    /// Whether a line placed at `place` ([`Window::place`]; `None`: nowhere) is inside the
+    /// window; counts it if not.
+    #[inline]
+    fn count(&mut self, place: Option<std::cmp::Ordering>) -> bool {
         use std::cmp::Ordering;
-        let counter = match time.map(|t| window.place(t)) {
+        let counter = match place {
             Some(Ordering::Equal) => return true,
             Some(Ordering::Less) => &mut self.before,
             Some(Ordering::Greater) => &mut self.after,
@@ -503,6 +510,45 @@ impl WindowCounts {
     /// Lines left out.
     pub fn total(&self) -> u64 {
         self.before + self.after + self.untimed
+    }
+}
+
+/// A window's decisions for the lines of one chunk, taken in input order, where an event may
+/// span lines: a line with a time is placed by it; a line without one (a stack frame, a
+/// traceback, a wrapped message) goes with the timed line before it, so a stack trace stays
+/// with its event, in the window or out of it (and is counted with it). The chunk's untimed
+/// lines before its first timed line look back past its start (the caller's `lookback`: the
+/// time of the last timed line before the chunk); a line with no timed line before it at all
+/// is left out as untimed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Follow {
+    /// Where the last timed line fell; `None` before the first one was looked for.
+    last: Option<Option<std::cmp::Ordering>>,
+}
+
+impl Follow {
+    /// Whether a line timed `time` is inside `window`, counted in `counts` if not; see
+    /// [`Follow`]. `lookback` is called at most once, for the chunk's first untimed line
+    /// before any timed one.
+    #[inline]
+    pub fn admit(
+        &mut self,
+        window: &Window,
+        counts: &mut WindowCounts,
+        time: Option<i64>,
+        lookback: impl FnOnce() -> Option<i64>,
+    ) -> bool {
+        let place = match time {
+            Some(t) => {
+                let p = window.place(t);
+                self.last = Some(Some(p));
+                Some(p)
+            }
+            None => *self
+                .last
+                .get_or_insert_with(|| lookback().map(|t| window.place(t))),
+        };
+        counts.count(place)
     }
 }
 
@@ -705,6 +751,52 @@ mod tests {
             .collect();
         assert_eq!(admitted, [false, true, false, false, false]);
         assert_eq!((c.before, c.after, c.untimed, c.total()), (1, 2, 1, 4));
+    }
+
+    #[test]
+    fn untimed_lines_follow_the_timed_line_before_them() {
+        let w = Window {
+            since_us: Some(10),
+            until_us: Some(20),
+        };
+        let run = |before: Option<i64>, times: &[Option<i64>]| {
+            let (mut f, mut c) = (Follow::default(), WindowCounts::default());
+            let mut looked = 0;
+            let admitted: Vec<bool> = times
+                .iter()
+                .map(|&t| {
+                    f.admit(&w, &mut c, t, || {
+                        looked += 1;
+                        before
+                    })
+                })
+                .collect();
+            (admitted, (c.before, c.after, c.untimed), looked)
+        };
+        // A stack trace after an event in the window is in; after one before it, out (and
+        // counted before); a timed line ends the trace.
+        assert_eq!(
+            run(None, &[Some(15), None, None, Some(5), None, Some(25), None]),
+            (
+                vec![true, true, true, false, false, false, false],
+                (2, 2, 0),
+                0
+            )
+        );
+        // Lines before the chunk's first timed line look back, once.
+        assert_eq!(
+            run(Some(12), &[None, None, Some(30)]),
+            (vec![true, true, false], (0, 1, 0), 1)
+        );
+        assert_eq!(
+            run(Some(3), &[None, Some(12)]),
+            (vec![false, true], (1, 0, 0), 1)
+        );
+        // Nothing timed before them: left out as untimed.
+        assert_eq!(
+            run(None, &[None, None, Some(12), None]),
+            (vec![false, false, true, true], (0, 0, 2), 1)
+        );
     }
 
     const T0: i64 = 1_770_372_000 * MICROS_PER_SEC; // 2026-02-06T10:00:00Z
