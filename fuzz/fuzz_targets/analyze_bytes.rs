@@ -25,7 +25,44 @@ fn analyzer() -> &'static BytesAnalyzer<'static> {
     })
 }
 
+/// The same with a time window (the fuzzer's times are mostly around these, from the seeds).
+fn windowed() -> &'static BytesAnalyzer<'static> {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    static A: OnceLock<BytesAnalyzer<'static>> = OnceLock::new();
+    let catalog = C.get_or_init(Catalog::builtin);
+    A.get_or_init(|| {
+        let at = |s: &str| logtriage::record::time::parse_rfc3339(s.as_bytes());
+        let config = Config {
+            threads: 1,
+            chunk_size: 64,
+            max_line_bytes: 512,
+            window: Some(logtriage::record::time::Window {
+                since_us: at("2026-02-06T10:00:00Z"),
+                until_us: at("2026-02-06T11:00:00Z"),
+            }),
+            ..Config::default()
+        };
+        BytesAnalyzer::new(catalog, &config)
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
+    // In a window, every line is counted once: as read, or as left out (a line without a time
+    // with the event before it, or as untimed).
+    let w = windowed().analyze(data);
+    let left_out = w.input.window.as_ref().expect("a window");
+    assert_eq!(
+        w.input.events
+            + w.input.non_json
+            + w.input.malformed
+            + w.input.blank
+            + w.input.oversize
+            + left_out.before
+            + left_out.after
+            + left_out.untimed,
+        w.input.lines
+    );
+
     let r = analyzer().analyze(data);
     let i = &r.input;
     // A byte order mark at the very start is not content (a file of only one has no line).

@@ -1,11 +1,12 @@
 //! Any bytes as a file read through its memory map, cut into chunks of any size with any line
 //! cap: the workers must get exactly the lines of the file (a leading byte order mark, the line
 //! ends and a final `\r` off), each numbered right, every line over the cap counted, nothing
-//! lost or doubled. The first two bytes choose the chunk size and the cap.
+//! lost or doubled; each chunk's context is whole lines ending where it starts. The first two
+//! bytes choose the chunk size and the cap.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logtriage::source::chunk::Chunker;
+use logtriage::source::chunk::{Chunker, CONTEXT_BYTES};
 use logtriage::source::{open_mapped, Input};
 
 fuzz_target!(|data: &[u8]| {
@@ -29,6 +30,16 @@ fuzz_target!(|data: &[u8]| {
     let mut line_no = 0u64;
     let mut over = 0u64;
     let (stats, res) = chunker.run_opened(0, &mut opened, Vec::new, |chunk| {
+        // The lines before the chunk end where it starts: whole lines, within the bound.
+        let context = chunk.context();
+        if !context.is_empty() {
+            assert!(context.ends_with(b"\n") && context.len() <= CONTEXT_BYTES);
+            assert_eq!(
+                context.as_ptr_range().end,
+                chunk.bytes().as_ptr(),
+                "context right before the chunk"
+            );
+        }
         line_no += chunk.skipped_before;
         for line in chunk.bytes().split_inclusive(|&c| c == b'\n') {
             line_no += 1;

@@ -84,7 +84,11 @@ impl Chunk {
     pub fn context(&self) -> &[u8] {
         match &self.data {
             ChunkData::Buffer(_) => &self.before,
-            ChunkData::Mapped(m) => last_lines(&m.map.bytes()[..m.start], CONTEXT_BYTES),
+            ChunkData::Mapped(m) => match &m.map.bytes()[..m.start] {
+                // (Not a byte order mark the first chunk starts after.)
+                before if before.ends_with(b"\n") => last_lines(before, CONTEXT_BYTES),
+                _ => &[],
+            },
         }
     }
 
