@@ -446,4 +446,39 @@ mod tests {
             assert_eq!(t.services, ["api"]);
         }
     }
+
+    /// In a window, a line of the request without a time goes with the event before it, also
+    /// when it starts a chunk (the event is then found before the chunk), mapped or read.
+    #[test]
+    fn a_window_keeps_an_untimed_line_with_the_event_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.log");
+        std::fs::write(
+            &p,
+            concat!(
+                "2026-02-06 09:59:00 ERROR req-1 failed\n",
+                "  caused by: req-1 pool exhausted\n",
+                "2026-02-06 10:01:00 ERROR req-1 failed again\n",
+                "{\"level\":\"info\",\"msg\":\"unrelated, no time\"}\n",
+                "  caused by: req-1 timeout\n",
+            ),
+        )
+        .unwrap();
+        for (chunk, mmap) in [(1, true), (1, false), (64, true), (1 << 20, true)] {
+            let config = Config {
+                chunk_size: chunk,
+                mmap,
+                window: Some(crate::record::time::Window {
+                    since_us: crate::record::time::parse_rfc3339(b"2026-02-06T10:00:00Z"),
+                    until_us: None,
+                }),
+                ..Config::default()
+            };
+            let t = find_request(&[Input::File(p.clone())], "req-1", &config, 100).unwrap();
+            let lines: Vec<u64> = t.events.iter().map(|e| e.line).collect();
+            assert_eq!(lines, [3, 5], "chunk {chunk}, mapped {mmap}");
+            let w = t.window.unwrap();
+            assert_eq!((w.before, w.after, w.untimed), (2, 0, 0));
+        }
+    }
 }
