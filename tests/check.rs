@@ -743,3 +743,133 @@ fn a_baseline_from_before_text_headers_is_compared_like_with_like() {
         assert_eq!(code, 0, "{}: {v}", base.display());
     }
 }
+
+/// One hour of JSON events, one a second from 10:00:00; an error in every third second of the
+/// minutes in `burst`.
+fn hour_of_events(burst: std::ops::Range<u64>) -> String {
+    let mut log = String::new();
+    for i in 0..3600u64 {
+        let (m, s) = (i / 60, i % 60);
+        let error = burst.contains(&m) && i % 3 == 0;
+        let (level, msg) = match error {
+            true => ("error", "pq: sorry, too many clients already"),
+            false => ("info", "request completed"),
+        };
+        log.push_str(&format!(
+            "{{\"level\":\"{level}\",\"ts\":\"2026-02-06T10:{m:02}:{s:02}Z\",\"msg\":\"{msg}\",\"request_id\":\"req-{i}\",\"duration_ms\":{}}}\n",
+            i * 37 % 100
+        ));
+    }
+    log
+}
+
+/// `check` and `diff` read logs in a window (`--since/--until/--last`), as `analyze` does, and
+/// say so: a deploy's last ten minutes are checked, not the errors of an hour ago.
+#[test]
+fn check_and_diff_take_a_time_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base_log, cur_log) = (dir.path().join("base.log"), dir.path().join("cur.log"));
+    std::fs::write(&base_log, hour_of_events(0..0)).unwrap();
+    // Errors from 10:05 to 10:15, none in the last ten minutes.
+    std::fs::write(&cur_log, hour_of_events(5..15)).unwrap();
+    let base = dir.path().join("base.json");
+    let out = run(&[
+        "analyze",
+        "-f",
+        "json",
+        "-o",
+        path_str(&base),
+        path_str(&base_log),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let check = |extra: &[&str], input: &Path| {
+        let mut args = vec!["check", "-f", "json", "-b", path_str(&base)];
+        args.extend(extra);
+        args.push(path_str(input));
+        run(&args)
+    };
+
+    assert_eq!(check(&[], &cur_log).status.code(), Some(1), "the burst");
+    let out = check(&["--last", "10m"], &cur_log);
+    assert_eq!(out.status.code(), Some(0));
+    let r = json(&out);
+    let w = &r["current"]["window"];
+    assert_eq!(w["since"], "2026-02-06T10:49:59.000Z", "{w}");
+    assert_eq!(
+        (&w["before"], &w["after"]),
+        (&2999.into(), &0.into()),
+        "{w}"
+    );
+    assert_eq!(r["current"]["lines"], 601);
+    assert!(r["baseline"].get("window").is_none(), "{}", r["baseline"]);
+    let out = check(
+        &["--since", "2026-02-06 10:05", "--until", "2026-02-06 10:15"],
+        &cur_log,
+    );
+    assert_eq!(out.status.code(), Some(1), "the burst is in this window");
+    // A gzip file's end is found too (it is a stream once told from a report).
+    let gz = dir.path().join("cur.log.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut e, &std::fs::read(&cur_log).unwrap()).unwrap();
+    std::fs::write(&gz, e.finish().unwrap()).unwrap();
+    let out = check(&["--last", "10m"], &gz);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut from_gzip = json(&out)["current"].clone();
+    from_gzip["name"] = r["current"]["name"].clone();
+    assert_eq!(from_gzip, r["current"]);
+    // The text says which window it read.
+    let out = run(&[
+        "check",
+        "-b",
+        path_str(&base),
+        "--last",
+        "10m",
+        path_str(&cur_log),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("current window 2026-02-06T10:49:59.000Z → … (left out: before 2,999"),
+        "{text}"
+    );
+    // A report has no lines to select.
+    let out = check(&["--last", "10m"], &base);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a logtriage report"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // diff: both sides in the same window.
+    let out = run(&[
+        "diff",
+        "-f",
+        "json",
+        path_str(&base_log),
+        path_str(&cur_log),
+        "--since",
+        "2026-02-06 10:50",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let d = json(&out);
+    for side in ["a_window", "b_window"] {
+        assert_eq!(d[side]["since"], "2026-02-06T10:50:00.000Z", "{side}");
+        assert_eq!(d[side]["before"], 3000, "{side}");
+    }
+    let lines = d["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "lines")
+        .unwrap();
+    assert_eq!(
+        (&lines["a"], &lines["b"]),
+        (&600.0.into(), &600.0.into()),
+        "{lines}"
+    );
+}

@@ -203,6 +203,9 @@ pub struct InputArgs {
     pub no_progress: bool,
     #[command(flatten)]
     pub fields: FieldArgs,
+    /// Analyse only this part of the logs (not of a report).
+    #[command(flatten)]
+    pub window: WindowArgs,
 }
 
 /// Which field each well-known slot is read from, when not one of the usual aliases.
@@ -558,27 +561,8 @@ pub struct CloudWatchArgs {
     /// Only log streams whose name starts with this.
     #[arg(long, value_name = "PREFIX")]
     pub log_stream_name_prefix: Option<String>,
-    /// From this time: relative (`10m`, `2h`, `7d` ago) or absolute (`2026-02-06T14:00:00Z`,
-    /// `2026-02-06 14:00`, `2026-02-06`; UTC unless a zone is given). With --log-group the
-    /// service selects events by their time (default: all, or 10m with --follow); with files
-    /// or stdin, the lines whose own timestamp is in the window are kept and the rest counted
-    /// (not in `watch`).
-    #[arg(long, value_name = "TIME", help_heading = "Time window")]
-    pub since: Option<String>,
-    /// Until this time (exclusive): relative or absolute, as --since.
-    #[arg(long, value_name = "TIME", help_heading = "Time window")]
-    pub until: Option<String>,
-    /// The final DURATION of the log (`15m`, `2h`): the lines from DURATION before its newest
-    /// timestamp (read from the last MiB of each file; gzip is decompressed twice), or before
-    /// --until, onwards. With --log-group the end is now. Not for standard input.
-    #[arg(
-        long,
-        value_name = "DURATION",
-        value_parser = parse_duration_ms,
-        conflicts_with = "since",
-        help_heading = "Time window"
-    )]
-    pub last: Option<u64>,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// A CloudWatch filter pattern, sent to the server and applied again locally.
     #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
     pub filter_pattern: Option<String>,
@@ -600,6 +584,39 @@ pub struct CloudWatchArgs {
     /// Longest one AWS request may take, retries included.
     #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration_ms, allow_hyphen_values = true, hide_short_help = true)]
     pub aws_timeout: u64,
+}
+
+/// `--since`, `--until`, `--last`: which part of the logs a run reads.
+#[derive(Clone, Debug, Args, Default)]
+pub struct WindowArgs {
+    /// From this time: relative (`10m`, `2h`, `7d` ago) or absolute (`2026-02-06T14:00:00Z`,
+    /// `2026-02-06 14:00`, `2026-02-06`; UTC unless a zone is given). With files or stdin, the
+    /// lines whose own timestamp is in the window are kept (a line without one goes with the
+    /// line before it) and the rest counted; with --log-group (on the commands that take it)
+    /// the service selects events by their time (default: all, or 10m with --follow).
+    #[arg(long, value_name = "TIME", help_heading = "Time window")]
+    pub since: Option<String>,
+    /// Until this time (exclusive): relative or absolute, as --since.
+    #[arg(long, value_name = "TIME", help_heading = "Time window")]
+    pub until: Option<String>,
+    /// The final DURATION of the log (`15m`, `2h`): the lines from DURATION before its newest
+    /// timestamp (read from the last MiB of each file; gzip is decompressed twice), or before
+    /// --until, onwards. With --log-group the end is now. Not for standard input.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration_ms,
+        conflicts_with = "since",
+        help_heading = "Time window"
+    )]
+    pub last: Option<u64>,
+}
+
+impl WindowArgs {
+    /// Whether any of the three was given.
+    pub fn is_set(&self) -> bool {
+        self.since.is_some() || self.until.is_some() || self.last.is_some()
+    }
 }
 
 #[derive(Debug, Args)]

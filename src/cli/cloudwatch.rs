@@ -8,7 +8,7 @@ use logtriage::record::time::{parse_time_arg, Window};
 use logtriage::record::{FieldSpec, Parser, Slot};
 use logtriage::source::{self, Input};
 
-use super::args::{CloudWatchArgs, CloudwatchCommand};
+use super::args::{CloudWatchArgs, CloudwatchCommand, WindowArgs};
 
 /// The inputs of a subcommand: the CloudWatch query when `--log-group` is given, else the
 /// paths (expanded), with the paths that could not be read.
@@ -65,7 +65,7 @@ pub fn inputs(
     if cw.log_groups.is_empty() {
         no_cloudwatch_flags(cw)?;
         let (inputs, missing) = source::expand(paths);
-        let window = window(cw, |_| newest_time(&inputs, fields))?;
+        let window = window(&cw.window, |_| newest_time(&inputs, fields))?;
         if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             // Otherwise a bare `logtriage analyze` at a prompt waits in silence.
             say!("reading standard input (give a path, or end the input with Ctrl-D)");
@@ -85,11 +85,11 @@ pub fn inputs(
 
 /// The window `--since`/`--until`/`--last` give, if any. `newest` gives the time `--last`
 /// counts back from when `--until` does not give it (it is passed the time now).
-fn window(
-    cw: &CloudWatchArgs,
+pub fn window(
+    w: &WindowArgs,
     newest: impl FnOnce(i64) -> anyhow::Result<i64>,
 ) -> anyhow::Result<Option<Window>> {
-    if cw.since.is_none() && cw.until.is_none() && cw.last.is_none() {
+    if !w.is_set() {
         return Ok(None);
     }
     let now_us = std::time::SystemTime::now()
@@ -100,8 +100,8 @@ fn window(
             .map(|s| parse_time_arg(s, now_us).map_err(|e| anyhow::anyhow!("{flag} {e}")))
             .transpose()
     };
-    let until_us = time("--until", &cw.until)?;
-    let since_us = match cw.last {
+    let until_us = time("--until", &w.until)?;
+    let since_us = match w.last {
         Some(ms) => {
             let end = match until_us {
                 Some(u) => u,
@@ -109,7 +109,7 @@ fn window(
             };
             Some(end.saturating_sub((ms as i64).saturating_mul(1000)))
         }
-        None => time("--since", &cw.since)?,
+        None => time("--since", &w.since)?,
     };
     let w = Window { since_us, until_us };
     if let (Some(s), Some(u)) = (w.since_us, w.until_us) {
@@ -123,7 +123,7 @@ fn window(
 /// The newest timestamp near the end of the inputs, which `--last` counts back from: the latest
 /// among the last MiB of each file's lines (read as the command will read them). An input that
 /// cannot be opened is passed over here (the pass reports it).
-fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Result<i64> {
+pub fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Result<i64> {
     let mut spec = FieldSpec::with_defaults();
     for (slot, path) in fields {
         spec.override_slot(*slot, path);
@@ -152,9 +152,9 @@ fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Result<i6
 
 /// Fails when a window was given to a command that cannot apply it to files.
 pub fn no_window(cw: &CloudWatchArgs, command: &str) -> anyhow::Result<()> {
-    if cw.log_groups.is_empty() && (cw.since.is_some() || cw.until.is_some() || cw.last.is_some()) {
+    if cw.log_groups.is_empty() && cw.window.is_set() {
         anyhow::bail!(
-            "--since/--until/--last select lines of files and stdin in analyze, filter, mine and trace; `{command}` takes them with --log-group"
+            "--since/--until/--last select lines of files and stdin in analyze, filter, mine, trace, check and diff; `{command}` takes them with --log-group"
         );
     }
     Ok(())
@@ -172,7 +172,7 @@ fn query(cw: &CloudWatchArgs) -> anyhow::Result<logtriage::source::cloudwatch::Q
     use logtriage::source::cloudwatch::Query;
     // The same window as for files, which the service applies (in milliseconds).
     // With a log group, `--last` counts back from now.
-    let w = window(cw, Ok)?.unwrap_or_default();
+    let w = window(&cw.window, Ok)?.unwrap_or_default();
     let ms = |us: Option<i64>| us.map(|t| t.div_euclid(1000));
     Ok(Query {
         groups: cw.log_groups.clone(),

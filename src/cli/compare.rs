@@ -151,6 +151,15 @@ fn report_of(
     // A report is read, from a file, a gzip file or stdin; logs are analysed. Several inputs
     // are logs, all of them: a report among them is a mistake, not a log.
     let several = expanded.len() > 1;
+    // Where `--last` finds the end of the logs: the inputs as given (a gzip file is a stream
+    // once sniffed).
+    let as_given: Vec<source::Input> = expanded
+        .iter()
+        .map(|i| match i {
+            source::Input::File(p) => source::Input::File(p.clone()),
+            _ => source::Input::Stdin,
+        })
+        .collect();
     let mut inputs = Vec::with_capacity(expanded.len());
     for input in expanded {
         let input_name = input.name();
@@ -162,6 +171,9 @@ fn report_of(
             Sniffed::Report(bytes) => match compare::parse_report(&bytes) {
                 Some(_) if several => anyhow::bail!(
                     "{input_name} is a logtriage report: give one report, or log files (not both)"
+                ),
+                Some(Ok(_)) if args.window.is_set() => anyhow::bail!(
+                    "{input_name} is a logtriage report: --since/--until/--last select lines of logs, not of a report"
                 ),
                 Some(Ok(r)) => return Ok((name, r)),
                 Some(Err(e)) => anyhow::bail!("{name}: {e}"),
@@ -198,6 +210,9 @@ fn report_of(
         config.latency = true;
     }
     args.fields.apply(&mut config.field_overrides);
+    config.window = super::cloudwatch::window(&args.window, |_| {
+        super::cloudwatch::newest_time(&as_given, &config.field_overrides)
+    })?;
     // Progress for a person watching stderr, never alongside machine output (as `analyze`).
     let show = !args.no_progress && !machine_output && io::stderr().is_terminal();
     let bar = show.then(|| progress_bar(&inputs));

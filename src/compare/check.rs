@@ -242,6 +242,10 @@ pub struct RunSummary {
     pub errors: u64,
     /// Events with a duration.
     pub latency_events: u64,
+    /// The time window its logs were read in (`check --since/--until/--last`, or the
+    /// baseline's own `analyze` window); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<crate::report::WindowSummary>,
 }
 
 /// Non-blank lines: the exposure every rate is per.
@@ -260,6 +264,7 @@ fn summary(name: &str, r: &Report) -> RunSummary {
         lines: exposure(r),
         errors: errors(r),
         latency_events: r.latency.as_ref().map_or(0, |l| l.overall.count),
+        window: r.input.window.clone(),
     }
 }
 

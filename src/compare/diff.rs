@@ -67,6 +67,12 @@ pub struct DiffReport {
     pub templates: Vec<ItemChange>,
     /// Latency percentiles overall and per group present in both (ms).
     pub latency: Vec<Change>,
+    /// The time window run A's logs were read in (`--since/--until/--last`); absent without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a_window: Option<crate::report::WindowSummary>,
+    /// See `a_window`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b_window: Option<crate::report::WindowSummary>,
 }
 
 fn lines(r: &Report) -> u64 {
@@ -272,6 +278,8 @@ pub fn diff(a: (&str, &Report), b: (&str, &Report), top: usize) -> DiffReport {
         patterns: items(pats(ra), pats(rb), na, nb, top),
         templates: items(tpls(ra), tpls(rb), na, nb, top),
         latency,
+        a_window: ra.input.window.clone(),
+        b_window: rb.input.window.clone(),
     }
 }
 

@@ -54,6 +54,11 @@ pub fn check_text(
         crate::render::thousands(r.current.lines),
         crate::render::thousands(r.current.errors)
     )?;
+    for (side, run) in [("baseline", &r.baseline), ("current", &r.current)] {
+        if let Some(w) = &run.window {
+            writeln!(out, "  {side} window {}", window_text(w))?;
+        }
+    }
     writeln!(out)?;
     let name_w = r.outcomes.iter().map(|o| o.rule.len()).max().unwrap_or(0);
     for o in &r.outcomes {
@@ -99,6 +104,18 @@ pub fn check_text(
 
 /// A finding's value as a person reads it: shares as percentages, counts as integers,
 /// durations and other measures to four significant digits.
+/// A run's time window and what it left out, in one line.
+fn window_text(w: &crate::report::WindowSummary) -> String {
+    format!(
+        "{} → {} (left out: before {}, after {}, without a time {})",
+        w.since.as_deref().unwrap_or("…"),
+        w.until.as_deref().unwrap_or("…"),
+        crate::render::thousands(w.before),
+        crate::render::thousands(w.after),
+        crate::render::thousands(w.untimed)
+    )
+}
+
 fn finding_value(metric: &str, v: f64) -> String {
     if metric == "error_rate" || metric == "malformed_share" {
         format!("{:.3}%", v * 100.0)
@@ -128,6 +145,11 @@ pub fn check_markdown(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
         md(&r.baseline.name),
         r.baseline.lines
     )?;
+    for (side, run) in [("Baseline", &r.baseline), ("Current", &r.current)] {
+        if let Some(w) = &run.window {
+            writeln!(out, "{side} window: {}.\n", window_text(w))?;
+        }
+    }
     writeln!(out, "| rule | result | summary |\n|---|---|---|")?;
     for o in &r.outcomes {
         writeln!(
@@ -386,6 +408,11 @@ pub fn diff_text(d: &DiffReport, color: bool, width: usize, out: &mut dyn Write)
         sanitize(&d.a),
         sanitize(&d.b)
     )?;
+    for (side, w) in [("A", &d.a_window), ("B", &d.b_window)] {
+        if let Some(w) = w {
+            writeln!(out, "  {side} window {}", window_text(w))?;
+        }
+    }
     writeln!(out)?;
     let right = [false, true, true, true];
     table(
@@ -453,6 +480,11 @@ pub fn diff_markdown(d: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         md(&d.a),
         md(&d.b)
     )?;
+    for (side, w) in [("A", &d.a_window), ("B", &d.b_window)] {
+        if let Some(w) = w {
+            writeln!(out, "{side} window: {}.\n", window_text(w))?;
+        }
+    }
     let changes = |out: &mut dyn Write, rows: Vec<[String; 4]>| -> io::Result<()> {
         writeln!(out, "| | A | B | change |\n|---|--:|--:|--:|")?;
         for r in rows {

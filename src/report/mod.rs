@@ -412,7 +412,8 @@ pub struct WindowSummary {
     pub before: u64,
     /// Lines left out because their time is at or after `until`.
     pub after: u64,
-    /// Lines left out because they have no timestamp.
+    /// Lines left out for want of a timestamp: without one, and with no timed line before
+    /// them (a line without a time goes with the timed line before it, counted with it).
     pub untimed: u64,
 }
 
