@@ -872,4 +872,20 @@ fn check_and_diff_take_a_time_window() {
         (&600.0.into(), &600.0.into()),
         "{lines}"
     );
+    // A side that is a report is compared as it is, and shows no window.
+    let out = run(&[
+        "diff",
+        "-f",
+        "json",
+        path_str(&base),
+        path_str(&cur_log),
+        "--last",
+        "10m",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let d = json(&out);
+    assert!(d.get("a_window").is_none(), "{d}");
+    assert_eq!(d["b_window"]["before"], 2999);
+    let out = run(&["diff", path_str(&base), path_str(&base), "--last", "10m"]);
+    assert_eq!(out.status.code(), Some(2), "no logs to select lines of");
 }

@@ -130,15 +130,18 @@ fn sniff(input: source::Input, cancel: &Arc<AtomicBool>) -> anyhow::Result<Sniff
 }
 
 /// The report of `paths`: read when they are one report, else the logs analysed with the
-/// analyses `like` has (latency, traces, filter), so the two sides compare like with like.
-/// Once `cancel` is set (Ctrl-C) reading stops and the result is [`NO_VERDICT`].
+/// analyses `like` has (latency, traces, filter), so the two sides compare like with like,
+/// in the window of `args`. A window with a report is an error unless `window_optional` (in
+/// `diff` it applies to the side that is logs). Also says whether `paths` were logs. Once
+/// `cancel` is set (Ctrl-C) reading stops and the result is [`NO_VERDICT`].
 fn report_of(
     paths: &[PathBuf],
     like: Option<&Report>,
     args: &InputArgs,
+    window_optional: bool,
     cancel: &Arc<AtomicBool>,
     machine_output: bool,
-) -> anyhow::Result<(String, Report)> {
+) -> anyhow::Result<(String, Report, bool)> {
     let name = paths
         .iter()
         .map(|p| p.display().to_string())
@@ -172,10 +175,10 @@ fn report_of(
                 Some(_) if several => anyhow::bail!(
                     "{input_name} is a logtriage report: give one report, or log files (not both)"
                 ),
-                Some(Ok(_)) if args.window.is_set() => anyhow::bail!(
+                Some(Ok(_)) if args.window.is_set() && !window_optional => anyhow::bail!(
                     "{input_name} is a logtriage report: --since/--until/--last select lines of logs, not of a report"
                 ),
-                Some(Ok(r)) => return Ok((name, r)),
+                Some(Ok(r)) => return Ok((name, r, false)),
                 Some(Err(e)) => anyhow::bail!("{name}: {e}"),
                 // A log that happens to mention the schema: analyse it.
                 None => inputs.push(source::Input::Stream(source::SharedReader::new(
@@ -225,7 +228,7 @@ fn report_of(
     if let Some((n, e)) = analysis.failures.first() {
         anyhow::bail!("{n}: {e}");
     }
-    Ok((name, analysis.report))
+    Ok((name, analysis.report, true))
 }
 
 pub fn run_merge(a: MergeArgs) -> anyhow::Result<u8> {
@@ -314,7 +317,14 @@ pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
     let baseline = read_report_file(&a.baseline)?;
     let cancel = interrupt_flag();
     let machine = matches!(a.format, CheckFormatArg::Json | CheckFormatArg::Junit);
-    let (name, current) = report_of(&a.inputs, Some(&baseline), &a.input, &cancel, machine)?;
+    let (name, current, _) = report_of(
+        &a.inputs,
+        Some(&baseline),
+        &a.input,
+        false,
+        &cancel,
+        machine,
+    )?;
     let result = compare::check::check(
         (&a.baseline.display().to_string(), &baseline),
         (&name, &current),
@@ -360,14 +370,28 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
     }
     let cancel = interrupt_flag();
     let machine = a.format == DiffFormatArg::Json;
-    let (na, ra) = report_of(std::slice::from_ref(&a.a), None, &a.input, &cancel, machine)?;
-    let (nb, rb) = report_of(
-        std::slice::from_ref(&a.b),
-        Some(&ra),
+    // A window applies to the sides that are logs; the output shows which were read in one.
+    let (na, ra, a_logs) = report_of(
+        std::slice::from_ref(&a.a),
+        None,
         &a.input,
+        true,
         &cancel,
         machine,
     )?;
+    let (nb, rb, b_logs) = report_of(
+        std::slice::from_ref(&a.b),
+        Some(&ra),
+        &a.input,
+        true,
+        &cancel,
+        machine,
+    )?;
+    if a.input.window.is_set() && !a_logs && !b_logs {
+        anyhow::bail!(
+            "both sides are logtriage reports: --since/--until/--last select lines of logs, not of a report"
+        );
+    }
     let d = compare::diff::diff((&na, &ra), (&nb, &rb), a.top);
     write_output(a.output.as_ref(), |out, is_tty| match a.format {
         DiffFormatArg::Text => {
