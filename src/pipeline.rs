@@ -848,13 +848,7 @@ impl<'s> Worker<'s> {
             if parsed == Parsed::Malformed {
                 return;
             }
-            let placed = match time {
-                Some(t) => {
-                    preceding.timed(line, t);
-                    Some(t)
-                }
-                None => preceding.before(&shared.parser, line),
-            };
+            let placed = preceding.place(&shared.parser, line, time);
             if !agg.counts.window.admit(w, placed) {
                 return;
             }

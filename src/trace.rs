@@ -310,14 +310,7 @@ fn search_chunk(
         let time_us = rec.time_us();
         if let Some((w, left_out)) = window.as_mut() {
             // A line without a time goes with the event before it (see `time::Follow`).
-            let placed = match time_us {
-                Some(t) => {
-                    preceding.timed(line, t);
-                    Some(t)
-                }
-                None => preceding.before(parser, line),
-            };
-            if !left_out.admit(w, placed) {
+            if !left_out.admit(w, preceding.place(parser, line, time_us)) {
                 continue;
             }
         }

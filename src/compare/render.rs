@@ -56,7 +56,11 @@ pub fn check_text(
     )?;
     for (side, run) in [("baseline", &r.baseline), ("current", &r.current)] {
         if let Some(w) = &run.window {
-            writeln!(out, "  {side} window {}", window_text(w))?;
+            writeln!(
+                out,
+                "  {side} window {}",
+                window_text(w, |t| sanitize(t).into_owned())
+            )?;
         }
     }
     writeln!(out)?;
@@ -104,12 +108,14 @@ pub fn check_text(
 
 /// A finding's value as a person reads it: shares as percentages, counts as integers,
 /// durations and other measures to four significant digits.
-/// A run's time window and what it left out, in one line.
-fn window_text(w: &crate::report::WindowSummary) -> String {
+/// A run's time window and what it left out, in one line. Its ends pass through `escape`: a
+/// report read from a file can hold any text there.
+fn window_text(w: &crate::report::WindowSummary, escape: impl Fn(&str) -> String) -> String {
+    let end = |t: &Option<String>| t.as_deref().map_or("…".into(), &escape);
     format!(
         "{} → {} (left out: before {}, after {}, without a time {})",
-        w.since.as_deref().unwrap_or("…"),
-        w.until.as_deref().unwrap_or("…"),
+        end(&w.since),
+        end(&w.until),
         crate::render::thousands(w.before),
         crate::render::thousands(w.after),
         crate::render::thousands(w.untimed)
@@ -147,7 +153,7 @@ pub fn check_markdown(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
     )?;
     for (side, run) in [("Baseline", &r.baseline), ("Current", &r.current)] {
         if let Some(w) = &run.window {
-            writeln!(out, "{side} window: {}.\n", window_text(w))?;
+            writeln!(out, "{side} window: {}.\n", window_text(w, md))?;
         }
     }
     writeln!(out, "| rule | result | summary |\n|---|---|---|")?;
@@ -410,7 +416,11 @@ pub fn diff_text(d: &DiffReport, color: bool, width: usize, out: &mut dyn Write)
     )?;
     for (side, w) in [("A", &d.a_window), ("B", &d.b_window)] {
         if let Some(w) = w {
-            writeln!(out, "  {side} window {}", window_text(w))?;
+            writeln!(
+                out,
+                "  {side} window {}",
+                window_text(w, |t| sanitize(t).into_owned())
+            )?;
         }
     }
     writeln!(out)?;
@@ -482,7 +492,7 @@ pub fn diff_markdown(d: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
     )?;
     for (side, w) in [("A", &d.a_window), ("B", &d.b_window)] {
         if let Some(w) = w {
-            writeln!(out, "{side} window: {}.\n", window_text(w))?;
+            writeln!(out, "{side} window: {}.\n", window_text(w, md))?;
         }
     }
     let changes = |out: &mut dyn Write, rows: Vec<[String; 4]>| -> io::Result<()> {
@@ -521,4 +531,28 @@ pub fn diff_markdown(d: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         changes(out, change_rows(&d.latency, false, true))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_windows_ends_from_a_report_are_escaped() {
+        let w = crate::report::WindowSummary {
+            since: Some("\u{1b}[2J10:00 | *x*".into()),
+            until: None,
+            before: 1,
+            after: 0,
+            untimed: 0,
+        };
+        let text = window_text(&w, |t| sanitize(t).into_owned());
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("→ …"), "{text}");
+        let markdown = window_text(&w, md);
+        assert!(
+            !markdown.contains(" | ") && !markdown.contains(" *x*"),
+            "{markdown}"
+        );
+    }
 }

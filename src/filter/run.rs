@@ -177,19 +177,9 @@ pub fn run(
                             Some(w) => {
                                 for line in lines.split_inclusive(|&b| b == b'\n') {
                                     // A line without a time goes with the event before it.
-                                    let time = match time_of(
-                                        parser,
-                                        &mut timed,
-                                        &mut times,
-                                        trim_eol(line),
-                                    ) {
-                                        Some(t) => {
-                                            preceding.timed(line, t);
-                                            Some(t)
-                                        }
-                                        None => preceding.before(parser, line),
-                                    };
-                                    if window.admit(w, time) {
+                                    let own =
+                                        time_of(parser, &mut timed, &mut times, trim_eol(line));
+                                    if window.admit(w, preceding.place(parser, line, own)) {
                                         emit(line, 1);
                                     }
                                 }

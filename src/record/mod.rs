@@ -692,17 +692,16 @@ impl<'c> PrecedingTime<'c> {
             .filter(|&o| o <= self.data.len())
     }
 
-    /// `line` (a part of `data`) is timed `t`.
-    pub fn timed(&mut self, line: &[u8], t: i64) {
-        if let Some(start) = self.offset(line) {
-            self.at = start + line.len();
-            self.time = Some(Some(t));
+    /// The time a window places `line` (a part of `data`, after the lines asked about before)
+    /// by: its own `time`, or if it has none the time of the last timed line before it.
+    pub fn place(&mut self, parser: &Parser, line: &[u8], time: Option<i64>) -> Option<i64> {
+        if let Some(t) = time {
+            if let Some(start) = self.offset(line) {
+                self.at = start + line.len();
+                self.time = Some(Some(t));
+            }
+            return Some(t);
         }
-    }
-
-    /// The time of the last timed line before `line` (a part of `data`, after the lines asked
-    /// about before).
-    pub fn before(&mut self, parser: &Parser, line: &[u8]) -> Option<i64> {
         let start = self.offset(line).unwrap_or(self.at);
         let from = self.at.min(start);
         let t = match parser.last_time(&self.data[from..start]) {
