@@ -2,7 +2,7 @@
 //!
 //! Used by the test suite (which must not depend on anything outside the repository) and by
 //! `benches/run.sh` through the `logtriage-gen` binary. It writes zap-style JSON, Python
-//! `json.dumps`-style JSON, CloudWatch export lines and logfmt, and in `mixed` mode adds plain
+//! `json.dumps`-style JSON, CloudWatch export lines, logfmt and JSON in Kubernetes' CRI lines, and in `mixed` mode adds plain
 //! text, Go panic traces, truncated JSON, invalid UTF-8, blank lines and very long lines. Every
 //! count the analyzer reports for these shapes is tallied while generating ([`Truth`]).
 //!
@@ -26,16 +26,20 @@ pub enum SynthFormat {
     CloudWatch,
     /// `key=value` pairs.
     Logfmt,
+    /// JSON in a container runtime's lines, as the kubelet keeps them (Kubernetes' CRI format):
+    /// `<RFC3339 with nanoseconds> stdout F <json>`, errors on `stderr`.
+    Cri,
 }
 
 impl SynthFormat {
-    /// Parses `json|mixed|cloudwatch|logfmt`.
+    /// Parses `json|mixed|cloudwatch|logfmt|cri`.
     pub fn parse(s: &str) -> Option<SynthFormat> {
         Some(match s {
             "json" => SynthFormat::Json,
             "mixed" => SynthFormat::Mixed,
             "cloudwatch" | "cloudwatch-export" => SynthFormat::CloudWatch,
             "logfmt" => SynthFormat::Logfmt,
+            "cri" => SynthFormat::Cri,
             _ => return None,
         })
     }
@@ -509,6 +513,21 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                 s.push('}');
                 if cfg.format == SynthFormat::CloudWatch {
                     s = format!("{ts} {s}");
+                }
+                if cfg.format == SynthFormat::Cri {
+                    // The runtime's time: when it read the line, a little after the event's.
+                    let read = ts_us + 150;
+                    let secs = crate::record::time::format_rfc3339_secs(read.div_euclid(1_000_000));
+                    let read = format!(
+                        "{}.{:06}123Z",
+                        secs.trim_end_matches('Z'),
+                        read.rem_euclid(1_000_000)
+                    );
+                    let stream = match t.level {
+                        "error" | "fatal" => "stderr",
+                        _ => "stdout",
+                    };
+                    s = format!("{read} {stream} F {s}");
                 }
                 s
             }

@@ -103,6 +103,69 @@ fn logfmt_counts_equal_truth() {
 }
 
 #[test]
+fn kubernetes_cri_counts_equal_truth() {
+    check_against_truth(SynthFormat::Cri, 5);
+}
+
+/// The same events as JSON lines and wrapped in a container runtime's lines (each a little
+/// later than its event): every analysis reads them alike, by the events' own times.
+#[test]
+fn kubernetes_cri_lines_read_as_the_json_inside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, _) = corpus(dir.path(), "j.log", SynthFormat::Json, 20_000, 11);
+    let (cri, truth) = corpus(dir.path(), "k.log", SynthFormat::Cri, 20_000, 11);
+    let text = std::fs::read_to_string(&cri).unwrap();
+    assert!(text
+        .lines()
+        .all(|l| l.contains(" stdout F {") || l.contains(" stderr F {")));
+    let report = |p: &std::path::Path| {
+        json(&run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--latency",
+            "--traces",
+            path_str(p),
+        ]))
+    };
+    // Examples quote their line, and name their file.
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("example");
+                m.remove("source");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let (mut a, mut b) = (report(&plain), report(&cri));
+    assert!(b["patterns"][0]["example"]["text"]
+        .as_str()
+        .unwrap()
+        .contains(" F {"));
+    strip(&mut a);
+    strip(&mut b);
+    assert_eq!(b["input"]["formats"]["cri"], truth.events);
+    assert_eq!(b["input"]["formats"]["json"], 0);
+    assert_eq!(b["input"]["events"], a["input"]["events"]);
+    assert_eq!(b["input"]["time_range"], a["input"]["time_range"]);
+    assert!(a["traces"]["count"].as_u64().unwrap() > 1000);
+    for key in [
+        "levels",
+        "messages",
+        "templates",
+        "patterns",
+        "latency",
+        "traces",
+        "timeline",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+}
+
+#[test]
 fn report_is_identical_for_any_threads_and_chunk_size() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 6_000, 9);
@@ -394,6 +457,15 @@ fn bundled_samples_analyse_as_documented() {
         &(dir.clone() + "cloudwatch-export.log"),
     ]));
     assert_eq!(r["input"]["formats"]["cloudwatch"], r["input"]["lines"]);
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--traces",
+        &(dir.clone() + "kubernetes-cri.log"),
+    ]));
+    assert_eq!(r["input"]["formats"]["cri"], r["input"]["lines"]);
+    assert!(r["traces"]["count"].as_u64().unwrap() > 100);
     // The README's incident: the database runs out of connections, then a container is
     // OOM-killed; the report must say so.
     let out = run(&["analyze", "-f", "json", &(dir + "incident.log")]);

@@ -145,10 +145,12 @@ pub struct LineCounts {
     pub blank: u64,
     /// Plain text lines.
     pub text: u64,
-    /// Events by format: json, cloudwatch, logfmt.
+    /// Events by format: json, cloudwatch, cri, logfmt.
     pub json: u64,
     /// CloudWatch export events.
     pub cloudwatch: u64,
+    /// Events in a container runtime's (CRI) lines.
+    pub cri: u64,
     /// logfmt events.
     pub logfmt: u64,
     /// Structured events without a recognisable level.
@@ -228,6 +230,7 @@ impl Aggregators {
         match format {
             Format::Json => c.json += 1,
             Format::CloudWatch => c.cloudwatch += 1,
+            Format::Cri => c.cri += 1,
             Format::Logfmt => c.logfmt += 1,
             Format::Text => {}
         }
@@ -268,6 +271,7 @@ impl Aggregators {
         c.text += d.text;
         c.json += d.json;
         c.cloudwatch += d.cloudwatch;
+        c.cri += d.cri;
         c.logfmt += d.logfmt;
         c.events_without_level += d.events_without_level;
         c.events_without_time += d.events_without_time;

@@ -131,7 +131,9 @@ impl FilterPattern {
 
     /// Does the event on `line` (without its line terminator) match? A CloudWatch export line
     /// (`<RFC3339 timestamp> {json}`) is matched on its JSON part, as CloudWatch matches the
-    /// event's message; any other line is matched whole.
+    /// event's message, and a container runtime's line (`<RFC3339 timestamp> stdout F <line>`)
+    /// on the application's line, the message a log shipper sends; any other line is matched
+    /// whole.
     pub fn matches_line<'a>(&self, line: &'a [u8], scratch: &mut Scratch<'a>) -> bool {
         let event = event_of(line);
         match &self.kind {
@@ -254,13 +256,17 @@ fn trim_eol(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// The event of a line: the JSON part of a CloudWatch export line, otherwise the whole line.
+/// The event of a line: the JSON part of a CloudWatch export line, the application's line in
+/// a container runtime's (CRI) line, otherwise the whole line.
 fn event_of(line: &[u8]) -> &[u8] {
     if line.first().is_some_and(u8::is_ascii_digit) {
         if let Some((_, used)) = crate::record::time::parse_rfc3339_prefix(line) {
             let rest = &line[used..];
             if rest.first() == Some(&b' ') {
                 let payload = rest.trim_ascii_start();
+                if let Some(inner) = crate::record::text::cri_stream(payload) {
+                    return inner;
+                }
                 if payload.first() == Some(&b'{') {
                     return payload;
                 }

@@ -402,10 +402,9 @@ pub fn json_event<'a>(
     let message = record.text(Slot::Message);
     let event: Option<&[u8]> = match parsed {
         Parsed::Record(crate::record::Format::Json) => Some(line.trim_ascii()),
-        Parsed::Record(crate::record::Format::CloudWatch) => line
-            .iter()
-            .position(|&b| b == b'{')
-            .map(|i| line[i..].trim_ascii()),
+        Parsed::Record(crate::record::Format::CloudWatch | crate::record::Format::Cri) => {
+            crate::record::wrapped_json(line).map(<[u8]>::trim_ascii)
+        }
         _ => None,
     };
     out.extend_from_slice(b"{\"format\":");

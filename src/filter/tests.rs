@@ -124,6 +124,19 @@ fn cloudwatch_export_lines_match_on_their_json() {
 }
 
 #[test]
+fn container_runtime_lines_match_on_the_applications_line() {
+    let line = r#"2026-02-06T10:30:45.123456789Z stderr F {"level":"error","msg":"boom"}"#;
+    assert!(m(r#"{ $.level = "error" }"#, line));
+    assert!(
+        !m("stderr", line),
+        "the runtime's prefix is not part of the event"
+    );
+    let text = "2026-02-06T10:30:45.123456789Z stdout F 10.0.0.1 GET /health 200";
+    assert!(m("[ip, method, path, status = 200]", text));
+    assert!(!m("stdout", text));
+}
+
+#[test]
 fn space_delimited() {
     let apache =
         r#"127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534"#;

@@ -23,6 +23,9 @@ pub enum Format {
     Json,
     /// `<RFC3339 timestamp> <JSON object>`, as CloudWatch Logs exports write.
     CloudWatch,
+    /// A JSON object or logfmt pairs in a container runtime's line (Kubernetes' CRI format:
+    /// `<RFC3339 timestamp> stdout F <event>`), as the kubelet keeps them on a node.
+    Cri,
     /// `key=value` pairs.
     Logfmt,
     /// Anything else that is valid text.
@@ -35,6 +38,7 @@ impl Format {
         match self {
             Format::Json => "json",
             Format::CloudWatch => "cloudwatch",
+            Format::Cri => "cri",
             Format::Logfmt => "logfmt",
             Format::Text => "text",
         }
@@ -519,6 +523,16 @@ pub enum Parsed {
     Malformed,
 }
 
+/// The JSON object of a line that wraps one: a CloudWatch export's `<time> {…}` or a container
+/// runtime's `<time> stdout F {…}` (not the logfmt pairs such a line may hold instead).
+pub fn wrapped_json(line: &[u8]) -> Option<&[u8]> {
+    let body = line.trim_ascii_start();
+    let (_, used) = time::parse_rfc3339_prefix(body)?;
+    let rest = body[used..].strip_prefix(b" ")?.trim_ascii_start();
+    let payload = text::cri_stream(rest).unwrap_or(rest);
+    payload.starts_with(b"{").then_some(payload)
+}
+
 /// Detects the format of a line and fills [`Fields`].
 #[derive(Clone, Debug)]
 pub struct Parser {
@@ -619,30 +633,50 @@ impl Parser {
                 return Parsed::Malformed;
             }
             Some(b'0'..=b'9') => {
-                // CloudWatch export: `<RFC3339> <json>`.
+                // CloudWatch export: `<RFC3339> <json>`; a container runtime's line:
+                // `<RFC3339> stdout F <json or logfmt>`. The leading time is the event's when
+                // the event has none.
                 if let Some((_, used)) = time::parse_rfc3339_prefix(body) {
                     let rest = &body[used..];
                     if rest.first() == Some(&b' ') {
                         let payload = rest.trim_ascii_start();
-                        if payload.first() == Some(&b'{') {
-                            if json::scan_line(payload, &self.spec, out) {
+                        let (payload, format) = match text::cri_stream(payload) {
+                            Some(inner) => (inner, Format::Cri),
+                            None => (payload, Format::CloudWatch),
+                        };
+                        let parsed = match payload.first() {
+                            Some(b'{') => {
+                                if !json::scan_line(payload, &self.spec, out) {
+                                    out.clear();
+                                    return Parsed::Malformed;
+                                }
                                 if self.message_headers {
                                     adopt_message_header(out);
                                 }
-                                if out.get(Slot::Time as usize).is_none() {
-                                    out.set(
-                                        Slot::Time as u16,
-                                        u16::MAX,
-                                        Raw::Str {
-                                            bytes: &body[..used],
-                                            escaped: false,
-                                        },
-                                    );
-                                }
-                                return Parsed::Record(Format::CloudWatch);
+                                true
                             }
-                            out.clear();
-                            return Parsed::Malformed;
+                            // Only in a runtime's line: a CloudWatch export of a logfmt logger
+                            // is read as text, as it always was.
+                            Some(_) if format == Format::Cri => {
+                                logfmt::parse(payload, &self.spec, out) || {
+                                    out.clear();
+                                    false
+                                }
+                            }
+                            _ => false,
+                        };
+                        if parsed {
+                            if out.get(Slot::Time as usize).is_none() {
+                                out.set(
+                                    Slot::Time as u16,
+                                    u16::MAX,
+                                    Raw::Str {
+                                        bytes: &body[..used],
+                                        escaped: false,
+                                    },
+                                );
+                            }
+                            return Parsed::Record(format);
                         }
                     }
                 }
@@ -809,6 +843,57 @@ mod tests {
         assert_eq!(tx.0, Parsed::Record(Format::Text));
         assert_eq!(tx.1, Some(Level::Warn));
         assert!(tx.3.is_some());
+    }
+
+    #[test]
+    fn reads_the_event_in_a_container_runtimes_line() {
+        // JSON: its own time wins over the runtime's.
+        let line = r#"2026-02-06T10:00:00.123456789Z stderr F {"level":"error","ts":"2026-02-06T09:59:59.5Z","msg":"boom"}"#;
+        let (parsed, level, message, time) = parse(line);
+        assert_eq!(parsed, Parsed::Record(Format::Cri));
+        assert_eq!(
+            (level, message.as_deref()),
+            (Some(Level::Error), Some("boom"))
+        );
+        assert_eq!(time, parse("2026-02-06T09:59:59.5Z x").3);
+        assert_eq!(
+            wrapped_json(line.as_bytes()),
+            Some(&br#"{"level":"error","ts":"2026-02-06T09:59:59.5Z","msg":"boom"}"#[..])
+        );
+        // Without one, the runtime's time is the event's.
+        let (parsed, _, _, time) = parse(r#"2026-02-06T10:00:00.123456789Z stdout F {"msg":"hi"}"#);
+        assert_eq!(parsed, Parsed::Record(Format::Cri));
+        assert_eq!(time, parse("2026-02-06T10:00:00.123456Z x").3);
+        // logfmt pairs are an event too.
+        let line = "2026-02-06T10:00:00Z stdout F level=warn msg=\"slow {x}\" duration_ms=900";
+        let (parsed, level, message, time) = parse(line);
+        assert_eq!(parsed, Parsed::Record(Format::Cri));
+        assert_eq!(
+            (level, message.as_deref()),
+            (Some(Level::Warn), Some("slow {x}"))
+        );
+        assert!(time.is_some());
+        assert_eq!(wrapped_json(line.as_bytes()), None);
+        // An application's text line stays text, read after the runtime's prefix.
+        let (parsed, level, message, _) = parse(
+            "2026-02-06T10:00:00Z stdout F 2026-02-06 10:00:00,100 ERROR [main] a.B: refused",
+        );
+        assert_eq!(parsed, Parsed::Record(Format::Text));
+        assert_eq!(
+            (level, message.as_deref()),
+            (Some(Level::Error), Some("refused"))
+        );
+        // A JSON line cut in parts (`P`, a line longer than the runtime's buffer) or broken
+        // is malformed, as a bare one is.
+        assert_eq!(
+            parse(r#"2026-02-06T10:00:00Z stdout P {"level":"info","msg":"par"#).0,
+            Parsed::Malformed
+        );
+        // Not a runtime's stream and tag: an export line's text.
+        assert_eq!(
+            parse("2026-02-06T10:00:00Z stdin F a=1 b=2").0,
+            Parsed::Record(Format::Text)
+        );
     }
 
     #[test]

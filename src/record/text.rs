@@ -264,7 +264,7 @@ fn shape(s: &[u8], pattern: &[u8]) -> bool {
 }
 
 /// What follows the stream and tag of a CRI log line (`stdout F ` or `stderr P `).
-fn cri_stream(s: &[u8]) -> Option<&[u8]> {
+pub(crate) fn cri_stream(s: &[u8]) -> Option<&[u8]> {
     let rest = s
         .strip_prefix(b"stdout ")
         .or_else(|| s.strip_prefix(b"stderr "))?;

@@ -229,6 +229,7 @@ fn restore_report(
     c.text = i.non_json;
     c.json = format("json");
     c.cloudwatch = format("cloudwatch");
+    c.cri = format("cri");
     c.logfmt = format("logfmt");
     c.events_without_level = i.events_without_level;
     c.events_without_time = i.events_without_time;

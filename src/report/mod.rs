@@ -347,7 +347,7 @@ pub struct InputSummary {
     pub blank: u64,
     /// Lines longer than `--max-line-bytes`, counted and skipped.
     pub oversize: u64,
-    /// Events per format: `json`, `cloudwatch`, `logfmt`.
+    /// Events per format: `json`, `cloudwatch`, `cri`, `logfmt`.
     pub formats: BTreeMap<String, u64>,
     /// Structured events with no recognisable level.
     pub events_without_level: u64,
@@ -852,6 +852,7 @@ impl Report {
                 formats: [
                     ("json", c.json),
                     ("cloudwatch", c.cloudwatch),
+                    ("cri", c.cri),
                     ("logfmt", c.logfmt),
                 ]
                 .into_iter()
