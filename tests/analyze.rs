@@ -1092,6 +1092,25 @@ fn last_counts_back_from_the_newest_time_of_the_files() {
     let out = run(&["analyze", path_str(&untimed), "--last", "5m"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has a timestamp"));
+
+    // A log that ends in more than a MiB without a time (a long dump after a crash): the
+    // newest time is found further back, plain or gzip.
+    let mut dumped = plain.clone();
+    for i in 0..40_000 {
+        dumped.push_str(&format!("    frame {i} of a very long dump\n"));
+    }
+    assert!(dumped.len() > 1 << 20);
+    let dumped_path = dir.path().join("dumped.log");
+    std::fs::write(&dumped_path, &dumped).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, dumped.as_bytes()).unwrap();
+    let dumped_gz = dir.path().join("dumped.log.gz");
+    std::fs::write(&dumped_gz, gz.finish().unwrap()).unwrap();
+    for p in [&dumped_path, &dumped_gz] {
+        let (n, w) = events(&[path_str(p), "--last", "5m"]);
+        assert_eq!(w["since"], "2026-02-06T10:04:00.000Z");
+        assert_eq!(n, 6, "10:04 to 10:09");
+    }
 }
 
 /// A Python traceback has no time of its own: in a window it stays with the error line before

@@ -600,8 +600,9 @@ pub struct WindowArgs {
     #[arg(long, value_name = "TIME", help_heading = "Time window")]
     pub until: Option<String>,
     /// The final DURATION of the log (`15m`, `2h`): the lines from DURATION before its newest
-    /// timestamp (read from the last MiB of each file; gzip is decompressed twice), or before
-    /// --until, onwards. With --log-group the end is now. Not for standard input.
+    /// timestamp (read from the end of each file, up to 64 MiB back; gzip is decompressed
+    /// twice), or before --until, onwards. With --log-group the end is now. Not for standard
+    /// input.
     #[arg(
         long,
         value_name = "DURATION",

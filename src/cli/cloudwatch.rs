@@ -120,9 +120,14 @@ pub fn window(
     Ok(Some(w))
 }
 
+/// How far back from a file's end `--last` looks for its newest timestamp: the last MiB, then
+/// further back while none of those lines has one (a long stack trace or dump at the end).
+const TAIL_STEPS: [usize; 3] = [1 << 20, 8 << 20, 64 << 20];
+
 /// The newest timestamp near the end of the inputs, which `--last` counts back from: the latest
-/// among the last MiB of each file's lines (read as the command will read them). An input that
-/// cannot be opened is passed over here (the pass reports it).
+/// among the last MiB of each file's lines (read as the command will read them), or among more
+/// of them, up to the last 64 MiB, when none of those has a time. An input that cannot be
+/// opened is passed over here (the pass reports it).
 pub fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Result<i64> {
     let mut spec = FieldSpec::with_defaults();
     for (slot, path) in fields {
@@ -131,21 +136,29 @@ pub fn newest_time(inputs: &[Input], fields: &[(Slot, String)]) -> anyhow::Resul
     let parser = Parser::new(spec);
     let mut newest = None;
     for input in inputs {
-        let text = match source::tail::tail(input, 1 << 20, 64 << 30) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::Unsupported => match input {
-                Input::File(_) => anyhow::bail!("--last needs regular files: {e} (use --since)"),
-                _ => anyhow::bail!(
-                    "--last needs files: the newest time of standard input is not known before it is read (use --since)"
-                ),
-            },
-            Err(_) => continue,
-        };
-        newest = newest.max(parser.newest_time(&text));
+        for max in TAIL_STEPS {
+            let tail = match source::tail::tail(input, max, 64 << 30) {
+                Ok(tail) => tail,
+                Err(e) if e.kind() == io::ErrorKind::Unsupported => match input {
+                    Input::File(_) => {
+                        anyhow::bail!("--last needs regular files: {e} (use --since)")
+                    }
+                    _ => anyhow::bail!(
+                        "--last needs files: the newest time of standard input is not known before it is read (use --since)"
+                    ),
+                },
+                Err(_) => break,
+            };
+            let found = parser.newest_time(&tail.text);
+            newest = newest.max(found);
+            if found.is_some() || tail.whole {
+                break;
+            }
+        }
     }
     newest.ok_or_else(|| {
         anyhow::anyhow!(
-            "--last: no line in the last MiB of the input has a timestamp to count back from"
+            "--last: no line in the last 64 MiB of the input has a timestamp to count back from"
         )
     })
 }

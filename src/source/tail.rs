@@ -10,10 +10,19 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use super::{export, utf16, Input};
 
+/// The end of an input's text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Tail {
+    /// Whole lines.
+    pub text: Vec<u8>,
+    /// Whether they are the whole text (there is nothing before them).
+    pub whole: bool,
+}
+
 /// The whole lines among the last `max` bytes of `input`'s text (decompressed and decoded as
 /// [`super::open`] would). Standard input, streams, pipes and devices cannot be read twice:
 /// they fail with [`io::ErrorKind::Unsupported`].
-pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Vec<u8>> {
+pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Tail> {
     let Input::File(path) = input else {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -76,12 +85,15 @@ pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Vec<
 
 /// `buf` after its first line end when `cut`: its first byte is the one before the last `max`,
 /// so what follows its first line end is whole lines within them.
-fn from_line_start(mut buf: Vec<u8>, cut: bool) -> Vec<u8> {
+fn from_line_start(mut buf: Vec<u8>, cut: bool) -> Tail {
     if cut {
         let first = memchr::memchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
         buf.drain(..first);
     }
-    buf
+    Tail {
+        text: buf,
+        whole: !cut,
+    }
 }
 
 #[cfg(test)]
@@ -100,18 +112,26 @@ mod tests {
     fn a_plain_file_gives_its_last_whole_lines() {
         let (_d, input) = file_with(b"first line\nsecond line\nthird\n");
         assert_eq!(
-            tail(&input, 100, 1 << 20).unwrap(),
+            tail(&input, 100, 1 << 20).unwrap().text,
             b"first line\nsecond line\nthird\n"
         );
         // The last eleven bytes start inside "second line\n": the cut line is dropped.
-        assert_eq!(tail(&input, 11, 1 << 20).unwrap(), b"third\n");
+        assert_eq!(tail(&input, 11, 1 << 20).unwrap().text, b"third\n");
         // The last eighteen are that line and the next, whole: the byte before is a line end.
-        assert_eq!(tail(&input, 18, 1 << 20).unwrap(), b"second line\nthird\n");
-        assert_eq!(tail(&input, 0, 1 << 20).unwrap(), b"");
-        // One byte short of the whole file: the first line is not whole within it.
-        assert_eq!(tail(&input, 28, 1 << 20).unwrap(), b"second line\nthird\n");
         assert_eq!(
-            tail(&input, 29, 1 << 20).unwrap(),
+            tail(&input, 18, 1 << 20).unwrap().text,
+            b"second line\nthird\n"
+        );
+        assert_eq!(tail(&input, 0, 1 << 20).unwrap().text, b"");
+        assert!(!tail(&input, 28, 1 << 20).unwrap().whole);
+        assert!(tail(&input, 29, 1 << 20).unwrap().whole);
+        // One byte short of the whole file: the first line is not whole within it.
+        assert_eq!(
+            tail(&input, 28, 1 << 20).unwrap().text,
+            b"second line\nthird\n"
+        );
+        assert_eq!(
+            tail(&input, 29, 1 << 20).unwrap().text,
             b"first line\nsecond line\nthird\n"
         );
     }
@@ -122,16 +142,23 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(text).unwrap();
         let (_d, input) = file_with(&gz.finish().unwrap());
-        assert_eq!(tail(&input, 9, 1 << 20).unwrap(), b"three\n");
-        assert_eq!(tail(&input, 10, 1 << 20).unwrap(), b"two\nthree\n");
-        assert_eq!(tail(&input, 100, 1 << 20).unwrap(), text);
+        assert_eq!(tail(&input, 9, 1 << 20).unwrap().text, b"three\n");
+        assert_eq!(tail(&input, 10, 1 << 20).unwrap().text, b"two\nthree\n");
+        assert_eq!(
+            tail(&input, 100, 1 << 20).unwrap(),
+            Tail {
+                text: text.to_vec(),
+                whole: true
+            }
+        );
+        assert!(!tail(&input, 10, 1 << 20).unwrap().whole);
 
         let mut utf16 = vec![0xFF, 0xFE];
         for b in text {
             utf16.extend_from_slice(&[*b, 0]);
         }
         let (_d, input) = file_with(&utf16);
-        assert_eq!(tail(&input, 9, 1 << 20).unwrap(), b"three\n");
+        assert_eq!(tail(&input, 9, 1 << 20).unwrap().text, b"three\n");
     }
 
     #[test]
@@ -142,7 +169,7 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&text).unwrap();
         let (_d, input) = file_with(&gz.finish().unwrap());
-        let t = tail(&input, 1000, 1 << 30).unwrap();
+        let t = tail(&input, 1000, 1 << 30).unwrap().text;
         assert!(t.len() <= 1000 && t.len() > 980, "{}", t.len());
         assert!(text.ends_with(&t) && t.starts_with(b"line "));
     }
