@@ -135,7 +135,7 @@ impl FilterPattern {
     /// on the application's line, the message a log shipper sends; any other line is matched
     /// whole.
     pub fn matches_line<'a>(&self, line: &'a [u8], scratch: &mut Scratch<'a>) -> bool {
-        let event = event_of(line);
+        let event = crate::record::event_part(line);
         match &self.kind {
             Kind::All => true,
             Kind::Terms {
@@ -254,26 +254,6 @@ impl FilterPattern {
 fn trim_eol(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// The event of a line: the JSON part of a CloudWatch export line, the application's line in
-/// a container runtime's (CRI) line, otherwise the whole line.
-fn event_of(line: &[u8]) -> &[u8] {
-    if line.first().is_some_and(u8::is_ascii_digit) {
-        if let Some((_, used)) = crate::record::time::parse_rfc3339_prefix(line) {
-            let rest = &line[used..];
-            if rest.first() == Some(&b' ') {
-                let payload = rest.trim_ascii_start();
-                if let Some(inner) = crate::record::text::cri_stream(payload) {
-                    return inner;
-                }
-                if payload.first() == Some(&b'{') {
-                    return payload;
-                }
-            }
-        }
-    }
-    line
 }
 
 fn compile_json(expr: Expr<parse::JsonCond>, paths: &mut JsonPaths) -> Option<Expr<SlotCond>> {

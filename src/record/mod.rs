@@ -523,14 +523,32 @@ pub enum Parsed {
     Malformed,
 }
 
+/// What a line says without its wrapper, a part at its end: the JSON object of a CloudWatch
+/// export line (`<time> {…}`), the application's line in a container runtime's line
+/// (`<time> stdout F <line>`), otherwise the whole line. CloudWatch filter patterns match it.
+pub fn event_part(line: &[u8]) -> &[u8] {
+    if line.first().is_some_and(u8::is_ascii_digit) {
+        if let Some((_, used)) = time::parse_rfc3339_prefix(line) {
+            let rest = &line[used..];
+            if rest.first() == Some(&b' ') {
+                let payload = rest.trim_ascii_start();
+                if let Some(inner) = text::cri_stream(payload) {
+                    return inner;
+                }
+                if payload.first() == Some(&b'{') {
+                    return payload;
+                }
+            }
+        }
+    }
+    line
+}
+
 /// The JSON object of a line that wraps one: a CloudWatch export's `<time> {…}` or a container
 /// runtime's `<time> stdout F {…}` (not the logfmt pairs such a line may hold instead).
 pub fn wrapped_json(line: &[u8]) -> Option<&[u8]> {
-    let body = line.trim_ascii_start();
-    let (_, used) = time::parse_rfc3339_prefix(body)?;
-    let rest = body[used..].strip_prefix(b" ")?.trim_ascii_start();
-    let payload = text::cri_stream(rest).unwrap_or(rest);
-    payload.starts_with(b"{").then_some(payload)
+    let part = event_part(line);
+    (part.len() < line.len() && part.starts_with(b"{")).then_some(part)
 }
 
 /// Detects the format of a line and fills [`Fields`].

@@ -325,11 +325,14 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         }
         if let Some(e) = &p.example {
             let loc = format!("{}:{}", e.source, e.line);
+            // A wrapped line (CloudWatch export, container runtime) shows the event it wraps:
+            // the wrapper's time fills the narrow column. The JSON report keeps the line whole.
+            let part = &e.text[e.text.len() - crate::record::event_part(e.text.as_bytes()).len()..];
             writeln!(
                 out,
                 "{indent}{} {}",
                 style.dim("e.g.  "),
-                style.dim(&fit(&sanitize(&format!("{loc}  {}", e.text)), body_w))
+                style.dim(&fit(&sanitize(&format!("{loc}  {part}")), body_w))
             )?;
         }
         let ids: Vec<&str> = group.iter().map(|p| p.id.as_str()).collect();
@@ -1082,5 +1085,23 @@ mod tests {
         let s = String::from_utf8(out).unwrap();
         assert!(!s.contains('\x1b'), "{s}");
         assert!(s.contains("\\x1b[2J"));
+    }
+
+    #[test]
+    fn an_example_in_a_wrapped_line_shows_the_event() {
+        let r = crate::pipeline::analyze_str(
+            "2026-02-06T10:00:00.123456789Z stderr F {\"level\":\"error\",\"msg\":\"database connection failed\"}\n",
+        );
+        let example = &r.patterns[0].example.as_ref().unwrap().text;
+        assert!(example.starts_with("2026-02-06T10:00:00.123456789Z stderr F {"));
+        let mut out = Vec::new();
+        let style = Style {
+            color: false,
+            width: 100,
+        };
+        write(&r, style, &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.contains(":1  {\"level\":\"error\""), "{s}");
+        assert!(!s.contains("stderr F"), "{s}");
     }
 }
