@@ -2,7 +2,7 @@
 //!
 //! Used by the test suite (which must not depend on anything outside the repository) and by
 //! `benches/run.sh` through the `logtriage-gen` binary. It writes zap-style JSON, Python
-//! `json.dumps`-style JSON, CloudWatch export lines, logfmt and JSON in Kubernetes' CRI lines, and in `mixed` mode adds plain
+//! `json.dumps`-style JSON, CloudWatch export lines, logfmt and JSON in Kubernetes' CRI lines and Docker's json-file lines, and in `mixed` mode adds plain
 //! text, Go panic traces, truncated JSON, invalid UTF-8, blank lines and very long lines. Every
 //! count the analyzer reports for these shapes is tallied while generating ([`Truth`]).
 //!
@@ -29,10 +29,12 @@ pub enum SynthFormat {
     /// JSON in a container runtime's lines, as the kubelet keeps them (Kubernetes' CRI format):
     /// `<RFC3339 with nanoseconds> stdout F <json>`, errors on `stderr`.
     Cri,
+    /// JSON in Docker's `json-file` lines: `{"log":"<json>\n","stream":"stdout","time":…}`.
+    Docker,
 }
 
 impl SynthFormat {
-    /// Parses `json|mixed|cloudwatch|logfmt|cri`.
+    /// Parses `json|mixed|cloudwatch|logfmt|cri|docker`.
     pub fn parse(s: &str) -> Option<SynthFormat> {
         Some(match s {
             "json" => SynthFormat::Json,
@@ -40,6 +42,7 @@ impl SynthFormat {
             "cloudwatch" | "cloudwatch-export" => SynthFormat::CloudWatch,
             "logfmt" => SynthFormat::Logfmt,
             "cri" => SynthFormat::Cri,
+            "docker" => SynthFormat::Docker,
             _ => return None,
         })
     }
@@ -514,7 +517,7 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                 if cfg.format == SynthFormat::CloudWatch {
                     s = format!("{ts} {s}");
                 }
-                if cfg.format == SynthFormat::Cri {
+                if matches!(cfg.format, SynthFormat::Cri | SynthFormat::Docker) {
                     // The runtime's time: when it read the line, a little after the event's.
                     let read = ts_us + 150;
                     let secs = crate::record::time::format_rfc3339_secs(read.div_euclid(1_000_000));
@@ -527,7 +530,13 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                         "error" | "fatal" => "stderr",
                         _ => "stdout",
                     };
-                    s = format!("{read} {stream} F {s}");
+                    s = match cfg.format {
+                        SynthFormat::Docker => format!(
+                            "{{\"log\":{},\"stream\":\"{stream}\",\"time\":\"{read}\"}}",
+                            serde_json::to_string(&format!("{s}\n")).expect("a string")
+                        ),
+                        _ => format!("{read} {stream} F {s}"),
+                    };
                 }
                 s
             }

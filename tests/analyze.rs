@@ -107,17 +107,21 @@ fn kubernetes_cri_counts_equal_truth() {
     check_against_truth(SynthFormat::Cri, 5);
 }
 
-/// The same events as JSON lines and wrapped in a container runtime's lines (each a little
-/// later than its event): every analysis reads them alike, by the events' own times.
+/// The same events as JSON lines, wrapped in a container runtime's lines (each a little later
+/// than its event) and in Docker's json-file lines: every analysis reads them alike, by the
+/// events' own times.
 #[test]
-fn kubernetes_cri_lines_read_as_the_json_inside_them() {
+fn container_lines_read_as_the_json_inside_them() {
     let dir = tempfile::tempdir().unwrap();
     let (plain, _) = corpus(dir.path(), "j.log", SynthFormat::Json, 20_000, 11);
     let (cri, truth) = corpus(dir.path(), "k.log", SynthFormat::Cri, 20_000, 11);
+    let (docker, _) = corpus(dir.path(), "d.log", SynthFormat::Docker, 20_000, 11);
     let text = std::fs::read_to_string(&cri).unwrap();
     assert!(text
         .lines()
         .all(|l| l.contains(" stdout F {") || l.contains(" stderr F {")));
+    let text = std::fs::read_to_string(&docker).unwrap();
+    assert!(text.lines().all(|l| l.starts_with(r#"{"log":"{\""#)));
     let report = |p: &std::path::Path| {
         json(&run(&[
             "analyze",
@@ -140,28 +144,92 @@ fn kubernetes_cri_lines_read_as_the_json_inside_them() {
             _ => {}
         }
     }
-    let (mut a, mut b) = (report(&plain), report(&cri));
-    assert!(b["patterns"][0]["example"]["text"]
-        .as_str()
-        .unwrap()
-        .contains(" F {"));
+    let mut a = report(&plain);
     strip(&mut a);
-    strip(&mut b);
-    assert_eq!(b["input"]["formats"]["cri"], truth.events);
-    assert_eq!(b["input"]["formats"]["json"], 0);
-    assert_eq!(b["input"]["events"], a["input"]["events"]);
-    assert_eq!(b["input"]["time_range"], a["input"]["time_range"]);
     assert!(a["traces"]["count"].as_u64().unwrap() > 1000);
-    for key in [
-        "levels",
-        "messages",
-        "templates",
-        "patterns",
-        "latency",
-        "traces",
-        "timeline",
-    ] {
-        assert_eq!(a[key], b[key], "{key}");
+    for wrapped in [&cri, &docker] {
+        let mut b = report(wrapped);
+        assert!(b["patterns"][0]["example"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(" F {"));
+        strip(&mut b);
+        assert_eq!(b["input"]["formats"]["cri"], truth.events);
+        assert_eq!(b["input"]["formats"]["json"], 0);
+        assert_eq!(b["input"]["lines"], a["input"]["lines"]);
+        assert_eq!(b["input"]["events"], a["input"]["events"]);
+        assert_eq!(b["input"]["time_range"], a["input"]["time_range"]);
+        for key in [
+            "levels",
+            "messages",
+            "templates",
+            "patterns",
+            "latency",
+            "traces",
+            "timeline",
+        ] {
+            assert_eq!(a[key], b[key], "{key}");
+        }
+    }
+}
+
+/// Docker cuts a line longer than 16 KiB into parts (each `log` but the last without its
+/// newline); they are joined into the one event they are, gzip or not.
+#[test]
+fn a_docker_event_cut_in_parts_is_one_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x".repeat(40_000);
+    let event = format!(
+        r#"{{"level":"error","ts":"2026-02-06T10:00:01Z","msg":"database connection failed","request_id":"req-long","detail":"{big}","duration_ms":250}}"#
+    );
+    let entry = |log: &str, t: &str| {
+        format!(
+            "{{\"log\":{},\"stream\":\"stderr\",\"time\":\"2026-02-06T10:00:{t}.5Z\"}}\n",
+            serde_json::to_string(log).unwrap()
+        )
+    };
+    let first = r#"{"level":"info","ts":"2026-02-06T10:00:00Z","msg":"request received","request_id":"req-long"}"#;
+    let mut text = entry(&format!("{first}\n"), "00");
+    let (a, rest) = event.split_at(16_384);
+    let (b, c) = rest.split_at(16_384);
+    text += &entry(a, "01");
+    text += &entry(b, "01");
+    text += &entry(&format!("{c}\n"), "01");
+    text += &entry("listening on :8080\n", "02");
+    let path = dir.path().join("c-json.log");
+    std::fs::write(&path, &text).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    let gz_path = dir.path().join("c-json.log.gz");
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    for p in [&path, &gz_path] {
+        let r = json(&run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--latency",
+            "--traces",
+            path_str(p),
+        ]));
+        let input = &r["input"];
+        assert_eq!(input["lines"], 3, "{input}");
+        assert_eq!(input["formats"]["cri"], 2);
+        assert_eq!(input["malformed"], 0);
+        assert_eq!(r["levels"]["error"], 1);
+        assert_eq!(r["latency"]["overall"]["count"], 1);
+        assert_eq!(r["latency"]["overall"]["max"], 250.0);
+        assert_eq!(r["traces"]["count"], 1);
+        assert_eq!(r["traces"]["with_errors"], 1);
+        let ids: Vec<&str> = r["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids.contains(&"axonflow.database-connection-failed"),
+            "{ids:?}"
+        );
     }
 }
 

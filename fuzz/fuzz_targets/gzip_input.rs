@@ -1,6 +1,7 @@
 //! Any bytes as an input file: gzip detection and decompression (with a small cap, so bombs
 //! end in an error), UTF-16 detection and decoding, `aws logs` JSON detection, then the whole
-//! pipeline. Never a panic.
+//! pipeline. Never a panic. The same bytes after Docker's json-file start (`{"log":"`) go
+//! through the Docker unwrapping too: it never makes more lines than it was given.
 #![no_main]
 
 use std::io::Read;
@@ -40,4 +41,19 @@ fuzz_target!(|data: &[u8]| {
     let r = analyzer().analyze(&out);
     let newlines = out.iter().filter(|&&b| b == b'\n').count() as u64;
     assert!(r.input.lines <= newlines + 1);
+
+    let docker = [&b"{\"log\":\""[..], data].concat();
+    let lines_in = docker
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    let mut out = Vec::new();
+    let unwrapped =
+        logtriage::source::docker::unwrap_docker(Box::new(std::io::Cursor::new(docker)))
+            .and_then(|mut r| r.read_to_end(&mut out));
+    if unwrapped.is_ok() {
+        let lines_out = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+        assert!(lines_out <= lines_in, "{lines_out} lines from {lines_in}");
+        analyzer().analyze(&out);
+    }
 });

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use logtriage::synth::{generate, SynthConfig, SynthFormat};
 
 const USAGE: &str = "usage: logtriage-gen [--seed N] [--lines N | --mb M] \
-[--format json|mixed|cloudwatch|logfmt|cri] [--out FILE|-] [--truth FILE]";
+[--format json|mixed|cloudwatch|logfmt|cri|docker] [--out FILE|-] [--truth FILE]";
 
 fn main() -> ExitCode {
     match run() {

@@ -96,7 +96,10 @@ fn map_file(file: &File) -> Option<Arc<Mapping>> {
     // turns into a clean exit (module docs).
     let map = unsafe { Mmap::map(file) }.ok()?;
     let head = &map[..map.len().min(super::export::SNIFF)];
-    if head.starts_with(&[0x1f, 0x8b]) || super::export::looks_like_events(head) {
+    if head.starts_with(&[0x1f, 0x8b])
+        || super::export::looks_like_events(head)
+        || super::docker::looks_like_docker(head)
+    {
         return None;
     }
     let guard_slot = guard::register(map.as_ptr() as usize, map.len())?;

@@ -1,13 +1,16 @@
 //! Where bytes come from: files (plain or gzip), directories, standard input.
 //!
-//! This module knows nothing about log formats. It turns the user's paths into an ordered list
-//! of [`Input`]s, opens each one (detecting gzip by its magic bytes, reading every member of a
-//! multi-member file; decoding UTF-16 text, see [`utf16`]), and hands the bytes to
-//! [`chunk::Chunker`], which cuts them into line-aligned chunks for the parallel stages.
+//! This module knows log formats only as containers of lines. It turns the user's paths into an
+//! ordered list of [`Input`]s, opens each one (detecting gzip by its magic bytes, reading every
+//! member of a multi-member file; decoding UTF-16 text, see [`utf16`]; turning `aws logs` JSON
+//! documents and Docker's json-file lines into log lines, see [`export`] and [`docker`]), and
+//! hands the bytes to [`chunk::Chunker`], which cuts them into line-aligned chunks for the
+//! parallel stages.
 
 pub mod chunk;
 #[cfg(feature = "cloudwatch")]
 pub mod cloudwatch;
+pub mod docker;
 pub mod export;
 pub mod mapped;
 pub mod tail;
@@ -241,7 +244,7 @@ pub fn open_until(
         None => (Box::new(io::Cursor::new(head).chain(text)), None),
     };
     Ok(Opened {
-        reader: export::unwrap_events_json(text)?,
+        reader: docker::unwrap_docker(export::unwrap_events_json(text)?)?,
         gzip,
         encoding,
         size,

@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
-use super::{export, utf16, Input};
+use super::{docker, export, utf16, Input};
 
 /// The end of an input's text.
 #[derive(Debug, PartialEq, Eq)]
@@ -49,7 +49,8 @@ pub fn tail(input: &Input, max: usize, max_decompressed: u64) -> io::Result<Tail
         .read_to_end(&mut head)?;
     let plain = !head.starts_with(&[0x1f, 0x8b])
         && utf16::detect(&head[..head.len().min(4)]).is_none()
-        && !export::looks_like_events(&head);
+        && !export::looks_like_events(&head)
+        && !docker::looks_like_docker(&head);
     if plain {
         // One byte more than `max`: when it is the end of a line, the line after it is whole.
         let start = len.saturating_sub(max as u64 + 1);
