@@ -80,7 +80,8 @@ struct DockerLines<R> {
     line: Vec<u8>,
     out: Vec<u8>,
     at: usize,
-    pending: Option<Pending>,
+    /// Per stream (stdout, stderr): their parts may interleave in the file.
+    pending: [Option<Pending>; 2],
     /// Passing the rest of an over-long line through.
     passing: bool,
     done: bool,
@@ -93,7 +94,7 @@ impl<R: BufRead> DockerLines<R> {
             line: Vec::new(),
             out: Vec::new(),
             at: 0,
-            pending: None,
+            pending: [None, None],
             passing: false,
             done: false,
         }
@@ -154,10 +155,14 @@ impl<R: BufRead> DockerLines<R> {
         let complete = log.ends_with(b"\n");
         let part = log.strip_suffix(b"\n").unwrap_or(log);
         let part = part.strip_suffix(b"\r").unwrap_or(part);
-        if let Some(p) = &mut self.pending {
+        let stream = match entry.stream.as_deref() {
+            Some("stderr") => 1,
+            _ => 0,
+        };
+        if let Some(p) = &mut self.pending[stream] {
             p.event.extend_from_slice(part);
             if complete || p.event.len() >= MAX_LINE {
-                self.flush_pending();
+                self.flush(stream);
             }
             return;
         }
@@ -174,27 +179,27 @@ impl<R: BufRead> DockerLines<R> {
         if crate::record::time::parse_rfc3339_prefix(time.as_bytes())
             .is_some_and(|(_, used)| used == time.len())
         {
-            let stream = match entry.stream.as_deref() {
-                Some("stderr") => "stderr",
-                _ => "stdout",
-            };
             prefix.extend_from_slice(time.as_bytes());
-            prefix.extend_from_slice(b" ");
-            prefix.extend_from_slice(stream.as_bytes());
-            prefix.extend_from_slice(b" F ");
+            prefix.extend_from_slice([&b" stdout F "[..], b" stderr F "][stream]);
         }
-        self.pending = Some(Pending {
+        self.pending[stream] = Some(Pending {
             prefix,
             event: part.to_vec(),
         });
         if complete {
-            self.flush_pending();
+            self.flush(stream);
         }
     }
 
-    /// Writes the event being joined (whole, or all there is of it) as one line.
+    /// Writes the events being joined (all there is of them), stdout's first.
     fn flush_pending(&mut self) {
-        if let Some(p) = self.pending.take() {
+        self.flush(0);
+        self.flush(1);
+    }
+
+    /// Writes the event of `stream` being joined (whole, or all there is of it) as one line.
+    fn flush(&mut self, stream: usize) {
+        if let Some(p) = self.pending[stream].take() {
             self.out.extend_from_slice(&p.prefix);
             // A line break inside the event would make two lines of it: JSON allows any
             // whitespace between tokens, and a raw one inside a string is malformed anyway.
@@ -262,6 +267,30 @@ mod tests {
                 "\n",
                 r#"{"log":"{\"cut\":"#,
                 "\n",
+            )
+        );
+    }
+
+    #[test]
+    fn parts_of_stdout_and_stderr_lines_interleave() {
+        let log = concat!(
+            r#"{"log":"{\"a\":","stream":"stdout","time":"2026-02-06T10:00:00Z"}"#,
+            "\n",
+            r#"{"log":"{\"err\":1}\n","stream":"stderr","time":"2026-02-06T10:00:01Z"}"#,
+            "\n",
+            r#"{"log":"{\"b\":","stream":"stderr","time":"2026-02-06T10:00:02Z"}"#,
+            "\n",
+            r#"{"log":"1}\n","stream":"stdout","time":"2026-02-06T10:00:00Z"}"#,
+            "\n",
+            r#"{"log":"2}","stream":"stderr","time":"2026-02-06T10:00:02Z"}"#,
+            "\n",
+        );
+        assert_eq!(
+            unwrap(log.as_bytes()),
+            concat!(
+                "2026-02-06T10:00:01Z stderr F {\"err\":1}\n",
+                "2026-02-06T10:00:00Z stdout F {\"a\":1}\n",
+                "2026-02-06T10:00:02Z stderr F {\"b\":2}\n",
             )
         );
     }
