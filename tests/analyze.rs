@@ -173,10 +173,11 @@ fn container_lines_read_as_the_json_inside_them() {
     }
 }
 
-/// Docker cuts a line longer than 16 KiB into parts (each `log` but the last without its
-/// newline); they are joined into the one event they are, gzip or not.
+/// Docker and the container runtimes cut a line longer than 16 KiB into parts (Docker: each
+/// `log` but the last without its newline; CRI: tagged `P` but the last); they are joined into
+/// the one event they are, gzip or not.
 #[test]
-fn a_docker_event_cut_in_parts_is_one_event() {
+fn a_container_event_cut_in_parts_is_one_event() {
     let dir = tempfile::tempdir().unwrap();
     let big = "x".repeat(40_000);
     let event = format!(
@@ -196,13 +197,24 @@ fn a_docker_event_cut_in_parts_is_one_event() {
     text += &entry(b, "01");
     text += &entry(&format!("{c}\n"), "01");
     text += &entry("listening on :8080\n", "02");
-    let path = dir.path().join("c-json.log");
-    std::fs::write(&path, &text).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
-    let gz_path = dir.path().join("c-json.log.gz");
-    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
-    for p in [&path, &gz_path] {
+    let cri = format!(
+        "2026-02-06T10:00:00.5Z stdout F {first}\n\
+         2026-02-06T10:00:01.5Z stderr P {a}\n\
+         2026-02-06T10:00:01.5Z stdout F listening on :8080\n\
+         2026-02-06T10:00:01.5Z stderr P {b}\n\
+         2026-02-06T10:00:01.5Z stderr F {c}\n"
+    );
+    let mut paths = Vec::new();
+    for (name, text) in [("c-json.log", &text), ("k.log", &cri)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        let gz_path = dir.path().join(format!("{name}.gz"));
+        std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+        paths.extend([path, gz_path]);
+    }
+    for p in &paths {
         let r = json(&run(&[
             "analyze",
             "-f",

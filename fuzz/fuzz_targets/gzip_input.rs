@@ -1,7 +1,8 @@
 //! Any bytes as an input file: gzip detection and decompression (with a small cap, so bombs
 //! end in an error), UTF-16 detection and decoding, `aws logs` JSON detection, then the whole
 //! pipeline. Never a panic. The same bytes after Docker's json-file start (`{"log":"`) go
-//! through the Docker unwrapping too: it never makes more lines than it was given.
+//! through the Docker unwrapping too, and after a CRI part's start through the joining of
+//! parts: neither makes more lines than it was given.
 #![no_main]
 
 use std::io::Read;
@@ -43,17 +44,24 @@ fuzz_target!(|data: &[u8]| {
     assert!(r.input.lines <= newlines + 1);
 
     let docker = [&b"{\"log\":\""[..], data].concat();
-    let lines_in = docker
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count();
-    let mut out = Vec::new();
-    let unwrapped =
-        logtriage::source::docker::unwrap_docker(Box::new(std::io::Cursor::new(docker)))
-            .and_then(|mut r| r.read_to_end(&mut out));
-    if unwrapped.is_ok() {
-        let lines_out = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-        assert!(lines_out <= lines_in, "{lines_out} lines from {lines_in}");
-        analyzer().analyze(&out);
+    let cri = [&b"2026-02-06T10:00:00Z stdout P "[..], data].concat();
+    type Wrap = fn(Box<dyn Read + Send>) -> std::io::Result<Box<dyn Read + Send>>;
+    let wraps: [(Vec<u8>, Wrap); 2] = [
+        (docker, logtriage::source::docker::unwrap_docker),
+        (cri, logtriage::source::cri::join_parts),
+    ];
+    for (text, wrap) in wraps {
+        let lines_in = text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
+        let mut out = Vec::new();
+        let read =
+            wrap(Box::new(std::io::Cursor::new(text))).and_then(|mut r| r.read_to_end(&mut out));
+        if read.is_ok() {
+            let lines_out = out.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+            assert!(lines_out <= lines_in, "{lines_out} lines from {lines_in}");
+            analyzer().analyze(&out);
+        }
     }
 });

@@ -99,6 +99,7 @@ fn map_file(file: &File) -> Option<Arc<Mapping>> {
     if head.starts_with(&[0x1f, 0x8b])
         || super::export::looks_like_events(head)
         || super::docker::looks_like_docker(head)
+        || super::cri::looks_like_cri(head)
     {
         return None;
     }

@@ -3,13 +3,14 @@
 //! This module knows log formats only as containers of lines. It turns the user's paths into an
 //! ordered list of [`Input`]s, opens each one (detecting gzip by its magic bytes, reading every
 //! member of a multi-member file; decoding UTF-16 text, see [`utf16`]; turning `aws logs` JSON
-//! documents and Docker's json-file lines into log lines, see [`export`] and [`docker`]), and
-//! hands the bytes to [`chunk::Chunker`], which cuts them into line-aligned chunks for the
-//! parallel stages.
+//! documents and Docker's json-file lines into log lines and joining the parts of a container
+//! runtime's long lines, see [`export`], [`docker`] and [`cri`]), and hands the bytes to
+//! [`chunk::Chunker`], which cuts them into line-aligned chunks for the parallel stages.
 
 pub mod chunk;
 #[cfg(feature = "cloudwatch")]
 pub mod cloudwatch;
+pub mod cri;
 pub mod docker;
 pub mod export;
 pub mod mapped;
@@ -244,7 +245,7 @@ pub fn open_until(
         None => (Box::new(io::Cursor::new(head).chain(text)), None),
     };
     Ok(Opened {
-        reader: docker::unwrap_docker(export::unwrap_events_json(text)?)?,
+        reader: docker::unwrap_docker(cri::join_parts(export::unwrap_events_json(text)?)?)?,
         gzip,
         encoding,
         size,
