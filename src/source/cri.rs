@@ -138,9 +138,13 @@ impl<R: Read> Joiner<R> {
             }
             match memchr::memrchr(b'\n', &self.buf[start..]) {
                 Some(i) => {
+                    // The whole lines are passed on where they lie; the start of the next line
+                    // (short) moves to the front.
                     let end = start + i + 1;
-                    let whole: Vec<u8> = self.buf.drain(..end).collect();
-                    self.lines(&whole);
+                    let mut buf = std::mem::take(&mut self.buf);
+                    self.lines(&buf[..end]);
+                    buf.drain(..end);
+                    self.buf = buf;
                 }
                 None if self.buf.len() >= MAX_LINE => {
                     // A line too long to take apart: as it is.
