@@ -377,8 +377,8 @@ fn push_raw_json(v: &[u8], out: &mut Vec<u8>) {
 
 /// Writes one selected line as a JSON object and a newline:
 /// `{"format", "ts", "level", "message", "event", "line", "source"}` where `event` is the line's
-/// JSON object for JSON and CloudWatch-export lines (embedded as written, it was validated) and
-/// `null` otherwise, `line` is the whole line as a string (lossy UTF-8) and `source` the name of
+/// JSON object for JSON, CloudWatch-export and CRI lines that hold one (embedded as written, it
+/// was validated) and `null` otherwise, `line` is the whole line as a string (lossy UTF-8) and `source` the name of
 /// the input it came from.
 pub fn json_event<'a>(
     parser: &Parser,
