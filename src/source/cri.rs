@@ -11,6 +11,7 @@
 
 use std::io::{self, Read};
 
+use crate::record::text::cri_stream;
 use crate::record::time::parse_rfc3339_prefix;
 
 /// Longest line taken apart, and longest run of parts joined; longer passes through as it is.
@@ -30,26 +31,19 @@ struct Prefix {
     partial: bool,
 }
 
-/// The prefix of a CRI line (without its `\n`), if it is one.
+/// The prefix of a CRI line (without its `\n`), if it is one: the record parser's reading of
+/// the stream and tag ([`cri_stream`]), placed.
 fn prefix(line: &[u8]) -> Option<Prefix> {
     let (_, used) = parse_rfc3339_prefix(line)?;
     let rest = line[used..].strip_prefix(b" ")?;
-    let (stream, rest) = if let Some(r) = rest.strip_prefix(b"stdout ") {
-        (0, r)
-    } else {
-        (1, rest.strip_prefix(b"stderr ")?)
-    };
-    let partial = match rest {
-        [b'P', b' ', ..] | [b'P'] => true,
-        [b'F', b' ', ..] | [b'F'] => false,
-        _ => return None,
-    };
-    let tag = line.len() - rest.len();
+    let text = cri_stream(rest)?;
+    // `stdout ` and `stderr ` are seven bytes; the tag follows.
+    let tag = line.len() - rest.len() + 7;
     Some(Prefix {
         tag,
-        text: tag + rest.len().min(2),
-        stream,
-        partial,
+        text: line.len() - text.len(),
+        stream: usize::from(rest.starts_with(b"stderr")),
+        partial: line[tag] == b'P',
     })
 }
 
