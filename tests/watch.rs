@@ -1,5 +1,6 @@
-//! `logtriage watch`: stdin to EOF, followed files through rotation and truncation, SIGINT,
-//! closed pipes. Waits are bounded polls on what watch has written, never fixed sleeps.
+//! `logtriage watch`: stdin to EOF, followed files through rotation and truncation, container
+//! logs on either, SIGINT, closed pipes. Waits are bounded polls on what watch has written,
+//! never fixed sleeps.
 
 mod common;
 
@@ -433,4 +434,99 @@ fn repeats_say_when_they_happened() {
         line.starts_with("10:40:00.000 CRIT  ×4 more from 10:10:00.000"),
         "{line}"
     );
+}
+
+/// Appends `text` to `path` as it is.
+fn append_bytes(path: &Path, text: &[u8]) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text).unwrap();
+}
+
+#[test]
+fn container_logs_are_unwrapped_on_stdin_and_in_followed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, _) = corpus(dir.path(), "j.log", SynthFormat::Json, 5_000, 11);
+    let (docker, _) = corpus(dir.path(), "d.log", SynthFormat::Docker, 5_000, 11);
+    let (cri, _) = corpus(dir.path(), "k.log", SynthFormat::Cri, 5_000, 11);
+    let expect = json(&run(&["analyze", "-f", "json", path_str(&plain)]));
+    let same = |r: &Value, want: &Value, what: &str| {
+        for key in ["levels", "messages", "templates", "timeline"] {
+            assert_eq!(r[key], want[key], "{what}: {key}");
+        }
+        for key in ["lines", "events", "malformed"] {
+            assert_eq!(r["input"][key], want["input"][key], "{what}: input.{key}");
+        }
+    };
+    // Standard input: `tail -f …-json.log | logtriage watch` reads the events; gzip on
+    // standard input is read as `analyze` reads it.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&std::fs::read(&docker).unwrap()).unwrap();
+    let gz_path = dir.path().join("d.log.gz");
+    std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+    for path in [&docker, &cri, &gz_path] {
+        let mut w = Watch::start(&[], Stdio::from(std::fs::File::open(path).unwrap()));
+        let fin = w.wait_summary("the final summary", |s| s["final"] == true);
+        assert_eq!(w.child.wait().unwrap().code(), Some(0));
+        same(
+            &fin["report"],
+            &expect,
+            &format!("stdin {}", path.display()),
+        );
+        assert_eq!(fin["report"]["input"]["formats"]["cri"], 5_000);
+    }
+    // Followed files, an event cut in two parts arriving in two writes.
+    let docker_split: [&[u8]; 2] = [
+        br#"{"log":"{\"level\":\"error\",\"ts\":\"2026-02-06T23:00:00Z\",\"msg\":\"split ","stream":"stdout","time":"2026-02-06T23:00:00Z"}
+"#,
+        br#"{"log":"event\",\"request_id\":\"r-split\"}\n","stream":"stdout","time":"2026-02-06T23:00:00Z"}
+"#,
+    ];
+    let cri_split: [&[u8]; 2] = [
+        b"2026-02-06T23:00:00Z stdout P {\"level\":\"error\",\"ts\":\"2026-02-06T23:00:00Z\",\"msg\":\"split \n",
+        b"2026-02-06T23:00:00Z stdout F event\",\"request_id\":\"r-split\"}\n",
+    ];
+    for (path, split) in [(&docker, docker_split), (&cri, cri_split)] {
+        let all = [std::fs::read(path).unwrap(), split.concat()].concat();
+        let whole = dir.path().join("whole.log");
+        std::fs::write(&whole, &all).unwrap();
+        let want = json(&run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--top",
+            "5000",
+            path_str(&whole),
+        ]));
+        assert_eq!(want["input"]["lines"], 5_001, "the parts are one line");
+        let followed = dir.path().join("followed.log");
+        std::fs::write(&followed, "").unwrap();
+        let mut w = Watch::start(
+            &["--every", "50ms", "--top", "5000", path_str(&followed)],
+            Stdio::null(),
+        );
+        w.wait_summary("watch to start", |_| true);
+        append_bytes(&followed, &std::fs::read(path).unwrap());
+        append_bytes(&followed, split[0]);
+        w.wait_summary("the corpus", |s| lines_of(s) == 5_000);
+        append_bytes(&followed, split[1]);
+        w.wait_summary("the second part", |s| lines_of(s) == 5_001);
+        let (code, fin) = w.interrupt();
+        assert_eq!(code, 130);
+        same(
+            &fin["report"],
+            &want,
+            &format!("followed {}", path.display()),
+        );
+        let messages = fin["report"]["messages"].as_array().unwrap();
+        assert!(
+            messages.iter().any(|m| m["message"] == "split event"),
+            "{}",
+            path.display()
+        );
+        std::fs::remove_file(&followed).unwrap();
+    }
 }

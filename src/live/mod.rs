@@ -25,6 +25,7 @@ use crossbeam_channel as chan;
 use crate::matching::{Catalog, Severity};
 use crate::pipeline::{live, Config};
 use crate::report::Report;
+use crate::source::container::ContainerLines;
 pub use alert::{Alert, AlertKind, Alerter};
 use follow::{Follower, LineCutter};
 
@@ -128,6 +129,8 @@ fn follow_files(
     finish_flag: Arc<AtomicBool>,
 ) {
     let mut reported: Vec<Option<String>> = vec![None; followers.len()];
+    // Container logs are unwrapped as they are when read whole (see `source::open`).
+    let mut unwrap: Vec<ContainerLines> = followers.iter().map(|_| Default::default()).collect();
     while !stop.load(Ordering::Relaxed) {
         let mut busy = false;
         for (i, f) in followers.iter_mut().enumerate() {
@@ -148,6 +151,7 @@ fn follow_files(
                     }
                 }
             }
+            let lines = unwrap[i].apply(lines);
             let oversize = f.take_oversize();
             if (!lines.is_empty() || oversize > 0)
                 && tx
@@ -171,6 +175,8 @@ fn follow_files(
             let mut lines = Vec::new();
             let _ = f.poll(&mut lines);
             f.finish(&mut lines);
+            let mut lines = unwrap[i].apply(lines);
+            unwrap[i].finish(&mut lines);
             if !lines.is_empty() {
                 let _ = tx.send(Msg::Data {
                     source: i as u32,
@@ -201,16 +207,24 @@ pub fn watch(
     let mut follower_thread = None;
     let reads_stream = opts.stream.is_some() || opts.paths.is_empty();
     if reads_stream {
-        let input: Box<dyn Read + Send> = match &opts.stream {
-            Some(s) => {
-                crate::source::open(&crate::source::Input::Stream(s.clone()), u64::MAX)?.reader
-            }
-            None => Box::new(io::stdin()),
+        let input = match &opts.stream {
+            Some(s) => crate::source::Input::Stream(s.clone()),
+            None => crate::source::Input::Stdin,
         };
         let tx = tx.clone();
         let max = config.max_line_bytes;
-        // Detached: a read() blocked on a silent pipe must not keep us from exiting.
-        std::thread::spawn(move || read_stream(tx, input, max));
+        // Detached: a read() blocked on a silent pipe must not keep us from exiting. Opened
+        // there too, as `analyze` opens an input (gzip, UTF-16, `aws logs` output, container
+        // logs): deciding what the input is reads its first bytes.
+        std::thread::spawn(move || match crate::source::open(&input, u64::MAX) {
+            Ok(opened) => read_stream(tx, opened.reader, max),
+            Err(e) => {
+                let _ = tx.send(Msg::Ended {
+                    source: 0,
+                    error: Some(e.to_string()),
+                });
+            }
+        });
     } else {
         let followers = opts
             .paths

@@ -79,7 +79,7 @@ pub fn join_parts(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send
         buf: Vec::new(),
         out: Vec::new(),
         at: 0,
-        pending: [None, None],
+        parts: Parts::default(),
         eof: false,
     }))
 }
@@ -96,7 +96,7 @@ struct Joiner<R> {
     buf: Vec<u8>,
     out: Vec<u8>,
     at: usize,
-    pending: [Option<Pending>; 2],
+    parts: Parts,
     eof: bool,
 }
 
@@ -125,9 +125,8 @@ impl<R: Read> Joiner<R> {
             if n == 0 {
                 self.eof = true;
                 let rest = std::mem::take(&mut self.buf);
-                self.lines(&rest);
-                self.flush(0);
-                self.flush(1);
+                self.parts.lines(&rest, &mut self.out);
+                self.parts.finish(&mut self.out);
                 continue;
             }
             match memchr::memrchr(b'\n', &self.buf[start..]) {
@@ -135,15 +134,12 @@ impl<R: Read> Joiner<R> {
                     // The whole lines are passed on where they lie; the start of the next line
                     // (short) moves to the front.
                     let end = start + i + 1;
-                    let mut buf = std::mem::take(&mut self.buf);
-                    self.lines(&buf[..end]);
-                    buf.drain(..end);
-                    self.buf = buf;
+                    self.parts.lines(&self.buf[..end], &mut self.out);
+                    self.buf.drain(..end);
                 }
                 None if self.buf.len() >= MAX_LINE => {
                     // A line too long to take apart: as it is.
-                    self.flush(0);
-                    self.flush(1);
+                    self.parts.finish(&mut self.out);
                     self.out.append(&mut self.buf);
                 }
                 None => {}
@@ -151,13 +147,23 @@ impl<R: Read> Joiner<R> {
         }
         Ok(true)
     }
+}
 
+/// CRI lines joined a batch of whole lines at a time (see the module docs): the state of the
+/// lines being joined from their parts.
+#[derive(Default)]
+pub(crate) struct Parts {
+    /// Per stream (stdout, stderr): their parts may interleave.
+    pending: [Option<Pending>; 2],
+}
+
+impl Parts {
     /// Passes on whole lines (the last may lack its `\n` at the end of the input).
-    fn lines(&mut self, text: &[u8]) {
+    pub(crate) fn lines(&mut self, text: &[u8], out: &mut Vec<u8>) {
         if self.pending.iter().all(Option::is_none) && memchr::memmem::find(text, b" P").is_none() {
-            self.out.extend_from_slice(text);
+            out.extend_from_slice(text);
             if !text.is_empty() && text.last() != Some(&b'\n') {
-                self.out.push(b'\n');
+                out.push(b'\n');
             }
             return;
         }
@@ -173,28 +179,35 @@ impl<R: Read> Joiner<R> {
                     });
                     joined.line.extend_from_slice(&body[p.text..]);
                     if joined.line.len() >= MAX_LINE {
-                        self.flush(p.stream);
+                        self.flush(p.stream, out);
                     }
                 }
                 Some(p) if self.pending[p.stream].is_some() => {
                     if let Some(joined) = &mut self.pending[p.stream] {
                         joined.line.extend_from_slice(&body[p.text..]);
                     }
-                    self.flush(p.stream);
+                    self.flush(p.stream, out);
                 }
                 _ => {
-                    self.out.extend_from_slice(body);
-                    self.out.push(b'\n');
+                    out.extend_from_slice(body);
+                    out.push(b'\n');
                 }
             }
         }
     }
 
+    /// Writes the lines being joined (all there is of them), stdout's first: the input ended
+    /// or broke off.
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+        self.flush(0, out);
+        self.flush(1, out);
+    }
+
     /// Writes the line being joined on `stream` (whole, or all there is of it).
-    fn flush(&mut self, stream: usize) {
+    fn flush(&mut self, stream: usize, out: &mut Vec<u8>) {
         if let Some(p) = self.pending[stream].take() {
-            self.out.extend_from_slice(&p.line);
-            self.out.push(b'\n');
+            out.extend_from_slice(&p.line);
+            out.push(b'\n');
         }
     }
 }

@@ -80,8 +80,7 @@ struct DockerLines<R> {
     line: Vec<u8>,
     out: Vec<u8>,
     at: usize,
-    /// Per stream (stdout, stderr): their parts may interleave in the file.
-    pending: [Option<Pending>; 2],
+    lines: Unwrapper,
     /// Passing the rest of an over-long line through.
     passing: bool,
     done: bool,
@@ -94,7 +93,7 @@ impl<R: BufRead> DockerLines<R> {
             line: Vec::new(),
             out: Vec::new(),
             at: 0,
-            pending: [None, None],
+            lines: Unwrapper::default(),
             passing: false,
             done: false,
         }
@@ -114,39 +113,44 @@ impl<R: BufRead> DockerLines<R> {
                 .read_until(b'\n', &mut self.line)?;
             if n == 0 {
                 self.done = true;
-                self.flush_pending();
+                self.lines.finish(&mut self.out);
                 continue;
             }
             let whole = self.line.last() == Some(&b'\n');
             if self.passing || !whole && n == MAX_LINE {
                 // Part of a line too long to take apart: as it is.
-                self.flush_pending();
+                self.lines.finish(&mut self.out);
                 self.passing = !whole;
                 self.out.extend_from_slice(&self.line);
                 continue;
             }
-            self.convert_line();
+            self.lines.line(&self.line, &mut self.out);
         }
         Ok(true)
     }
+}
 
-    /// Converts the line in `line` (with its `\n`, if any) into `out`.
-    fn convert_line(&mut self) {
-        let line = std::mem::take(&mut self.line);
-        self.convert(&line);
-        self.line = line;
-    }
+/// Docker lines unwrapped one at a time (see the module docs): the state of the events being
+/// joined from their parts.
+#[derive(Default)]
+pub(crate) struct Unwrapper {
+    /// Per stream (stdout, stderr): their parts may interleave in the file.
+    pending: [Option<Pending>; 2],
+}
 
-    fn convert(&mut self, line: &[u8]) {
+impl Unwrapper {
+    /// Unwraps one line (with its `\n`, if any) into `out`: the event's line, nothing (a part
+    /// kept to be joined), or the line as it is.
+    pub(crate) fn line(&mut self, line: &[u8], out: &mut Vec<u8>) {
         let text = line.strip_suffix(b"\n").unwrap_or(line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let entry = serde_json::from_slice::<Entry<'_>>(text).ok();
         let Some(entry) = entry else {
             // Not a Docker line: as it is.
-            self.flush_pending();
-            self.out.extend_from_slice(line);
+            self.finish(out);
+            out.extend_from_slice(line);
             if line.last() != Some(&b'\n') {
-                self.out.push(b'\n');
+                out.push(b'\n');
             }
             return;
         };
@@ -162,15 +166,15 @@ impl<R: BufRead> DockerLines<R> {
         if let Some(p) = &mut self.pending[stream] {
             p.event.extend_from_slice(part);
             if complete || p.event.len() >= MAX_LINE {
-                self.flush(stream);
+                self.flush(stream, out);
             }
             return;
         }
         if !part.trim_ascii_start().starts_with(b"{") {
             // A text logger's line: the JSON line is read as it is.
-            self.out.extend_from_slice(line);
+            out.extend_from_slice(line);
             if line.last() != Some(&b'\n') {
-                self.out.push(b'\n');
+                out.push(b'\n');
             }
             return;
         }
@@ -187,27 +191,28 @@ impl<R: BufRead> DockerLines<R> {
             event: part.to_vec(),
         });
         if complete {
-            self.flush(stream);
+            self.flush(stream, out);
         }
     }
 
-    /// Writes the events being joined (all there is of them), stdout's first.
-    fn flush_pending(&mut self) {
-        self.flush(0);
-        self.flush(1);
+    /// Writes the events being joined (all there is of them), stdout's first: the input ended
+    /// or broke off.
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) {
+        self.flush(0, out);
+        self.flush(1, out);
     }
 
     /// Writes the event of `stream` being joined (whole, or all there is of it) as one line.
-    fn flush(&mut self, stream: usize) {
+    fn flush(&mut self, stream: usize, out: &mut Vec<u8>) {
         if let Some(p) = self.pending[stream].take() {
-            self.out.extend_from_slice(&p.prefix);
+            out.extend_from_slice(&p.prefix);
             // A line break inside the event would make two lines of it: JSON allows any
             // whitespace between tokens, and a raw one inside a string is malformed anyway.
-            self.out.extend(p.event.iter().map(|&b| match b {
+            out.extend(p.event.iter().map(|&b| match b {
                 b'\n' | b'\r' => b' ',
                 b => b,
             }));
-            self.out.push(b'\n');
+            out.push(b'\n');
         }
     }
 }

@@ -10,6 +10,7 @@
 pub mod chunk;
 #[cfg(feature = "cloudwatch")]
 pub mod cloudwatch;
+pub mod container;
 pub mod cri;
 pub mod docker;
 pub mod export;
