@@ -143,6 +143,55 @@ mod tests {
     }
 
     #[test]
+    fn random_mixes_of_parts_give_what_a_whole_read_gives() {
+        // Whole lines and parts of both streams, in both kinds, with foreign lines between.
+        let docker = [
+            r#"{"log":"{\"a\":1}\n","stream":"stdout","time":"2026-02-06T10:00:00Z"}"#,
+            r#"{"log":"{\"b\":","stream":"stdout","time":"2026-02-06T10:00:01Z"}"#,
+            r#"{"log":"2}\n","stream":"stdout","time":"2026-02-06T10:00:01Z"}"#,
+            r#"{"log":"{\"e\":","stream":"stderr","time":"2026-02-06T10:00:02Z"}"#,
+            r#"{"log":"3}\n","stream":"stderr"}"#,
+            r#"{"log":"text line\n","stream":"stderr","time":"2026-02-06T10:00:03Z"}"#,
+            "garbage",
+            "",
+        ];
+        let cri = [
+            "2026-02-06T10:00:00Z stdout F {\"a\":1}",
+            "2026-02-06T10:00:01Z stdout P {\"b\":",
+            "2026-02-06T10:00:01Z stdout F 2}",
+            "2026-02-06T10:00:02Z stderr P {\"e\":",
+            "2026-02-06T10:00:02Z stderr F 3}",
+            "garbage P text",
+            "",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..400 {
+            let pieces: &[&str] = if round % 2 == 0 { &docker } else { &cri };
+            let mut input = String::new();
+            // The first line decides the kind: one of its own.
+            input.push_str(pieces[0]);
+            input.push('\n');
+            for _ in 0..next(12) {
+                input.push_str(pieces[next(pieces.len())]);
+                input.push('\n');
+            }
+            let want = whole(input.as_bytes());
+            let per = 1 + next(4);
+            assert_eq!(
+                String::from_utf8(batched(input.as_bytes(), per)).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{input:?}, {per} lines a batch"
+            );
+        }
+    }
+
+    #[test]
     fn the_first_line_decides() {
         let mut c = ContainerLines::default();
         assert!(c.apply(Vec::new()).is_empty(), "no line: still undecided");
