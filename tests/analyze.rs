@@ -1397,3 +1397,51 @@ fn utf16_logs_are_decoded_not_malformed() {
         text.lines().next().unwrap().to_string() + "\r\n"
     );
 }
+
+#[test]
+fn a_named_request_id_field_groups_the_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("corr.log");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"level":"info","ts":"2026-02-06T10:00:00Z","msg":"start","corr":"c-1","request_id":"a"}"#,
+            "\n",
+            r#"{"level":"error","ts":"2026-02-06T10:00:01Z","msg":"failed","corr":"c-1","request_id":"b"}"#,
+            "\n",
+            r#"{"level":"info","ts":"2026-02-06T10:00:02Z","msg":"done","corr":"c-1","request_id":"c"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let traces = |flags: &[&str]| {
+        let mut args = vec!["analyze", "-f", "json", "--traces"];
+        args.extend(flags);
+        args.push(path_str(&log));
+        json(&run(&args))["traces"].clone()
+    };
+    let by_alias = traces(&[]);
+    assert_eq!(by_alias["count"], 3, "request_id, one event each");
+    for flag in ["--request-id-field", "--trace-field"] {
+        let t = traces(&[flag, "corr"]);
+        assert_eq!(t["count"], 1, "{flag}");
+        assert_eq!(t["with_errors"], 1, "{flag}");
+        assert_eq!(t["slowest"][0]["request_id"], "c-1", "{flag}");
+        assert_eq!(t["slowest"][0]["events"], 3, "{flag}");
+        assert_eq!(t["slowest"][0]["span_ms"], 2000.0, "{flag}");
+    }
+    // `trace` reads the same field.
+    let out = run(&[
+        "trace",
+        "-f",
+        "json",
+        "c-1",
+        "--trace-field",
+        "corr",
+        path_str(&log),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["events"].as_array().unwrap().len(), 3);
+    let out = run(&["trace", "c-1", path_str(&log)]);
+    assert_eq!(out.status.code(), Some(1), "c-1 is no request_id");
+}

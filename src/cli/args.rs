@@ -220,8 +220,8 @@ pub struct FieldArgs {
     /// Read the message from this field.
     #[arg(long, value_name = "PATH")]
     pub message_field: Option<String>,
-    /// Read the request id from this field.
-    #[arg(long, value_name = "PATH")]
+    /// Read the request id (what groups a trace) from this field.
+    #[arg(long, visible_alias = "trace-field", value_name = "PATH")]
     pub request_id_field: Option<String>,
     /// Read the error text from this field.
     #[arg(long, value_name = "PATH")]
