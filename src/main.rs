@@ -185,6 +185,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         a.latency || a.slow.is_some() || a.latency_field.is_some() || !a.latency_by.is_empty();
     config.traces = a.traces;
     config.trace_idle_secs = a.trace_idle;
+    config.max_open_traces = usize::try_from(a.max_open_traces).unwrap_or(usize::MAX);
     config.latency_by = a.latency_by.clone();
     if let Some(spec) = &a.latency_field {
         config.latency_field = Some(parse_field_spec(spec).map_err(anyhow::Error::msg)?);

@@ -1445,3 +1445,46 @@ fn a_named_request_id_field_groups_the_traces() {
     let out = run(&["trace", "c-1", path_str(&log)]);
     assert_eq!(out.status.code(), Some(1), "c-1 is no request_id");
 }
+
+#[test]
+fn open_traces_past_the_cap_are_evicted_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("ids.log");
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!(
+            "{{\"level\":\"info\",\"ts\":\"2026-02-06T10:00:{:02}.{:03}Z\",\"msg\":\"hit\",\"request_id\":\"r{i}\"}}\n",
+            i / 1000,
+            i % 1000
+        ));
+    }
+    // The first request again, a second later: still open without a cap, evicted with one.
+    text.push_str(
+        "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:01Z\",\"msg\":\"late\",\"request_id\":\"r0\"}\n",
+    );
+    std::fs::write(&log, text).unwrap();
+    let traces = |flags: &[&str]| {
+        let mut args = vec!["analyze", "-f", "json", "--traces", "--chunk-size", "2KiB"];
+        args.extend(flags);
+        args.push(path_str(&log));
+        json(&run(&args))["traces"].clone()
+    };
+    let all = traces(&[]);
+    assert_eq!((&all["count"], &all["evicted"]), (&300.into(), &0.into()));
+    let capped = traces(&["--max-open-traces", "100"]);
+    assert_eq!(capped["count"], 301, "r0 evicted, then a new trace");
+    assert!(capped["evicted"].as_u64().unwrap() >= 200, "{capped}");
+    assert_eq!(capped["with_errors"], 1);
+    // Every thread count evicts the same traces.
+    for threads in ["1", "3"] {
+        assert_eq!(traces(&["--max-open-traces", "100", "-j", threads]), capped);
+    }
+    let out = run(&[
+        "analyze",
+        "--traces",
+        "--max-open-traces",
+        "0",
+        path_str(&log),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

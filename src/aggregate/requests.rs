@@ -22,7 +22,7 @@ use super::latency::SKETCH_ALPHA;
 use super::{max_opt, min_opt, prefetch};
 
 /// Open traces kept before the oldest are finalised early.
-pub const DEFAULT_MAX_OPEN: usize = 1_000_000;
+pub const DEFAULT_MAX_OPEN: usize = 500_000;
 /// Slowest traces kept for the report.
 pub const SLOWEST_TRACES: usize = 20;
 /// Distinct first-error keys kept.
@@ -1015,7 +1015,7 @@ impl Merger {
             if let Ok(r) = self.open.find_entry(hash, |r| r.slot == slot) {
                 r.remove();
             }
-            self.retire_slot(slot);
+            self.retire_slot(slot, false);
         }
         let last = self.open_trace(hash, id, part, ftext, services);
         self.expire_at(last, hash);
@@ -1125,11 +1125,11 @@ impl Merger {
                     if let Some(slot) = self.take_idle_slot(hash, t) {
                         batch.push(slot);
                         if batch.len() == RETIRE_BATCH {
-                            self.retire_slots(&mut batch);
+                            self.retire_slots(&mut batch, false);
                         }
                     }
                 } else {
-                    self.retire_slots(&mut batch);
+                    self.retire_slots(&mut batch, false);
                     // Different ids with one hash (or stale duplicates): by id.
                     let mut group: Vec<Entry> = rest[..same_hash]
                         .iter()
@@ -1142,24 +1142,65 @@ impl Merger {
                 }
                 rest = &rest[same_hash..];
             }
-            self.retire_slots(&mut batch);
+            self.retire_slots(&mut batch, false);
         }
         if self.open.len() > self.max_open {
-            let excess = self.open.len() - self.max_open / 2;
-            let (text, slots) = (&self.text, &self.slots);
-            let mut by_age: Vec<(Option<i64>, &[u8], Span)> = self
+            self.evict(self.open.len() - self.max_open / 2);
+        }
+    }
+
+    /// Finishes the `n` open traces whose last event is oldest (untimed first; ties by the
+    /// id's hash, then the id), counted as evicted, in the stable order of [`stable_order`].
+    /// Their choice reads only the open table, which holds each trace's last time; only the
+    /// chosen traces' slots are read. (A whole sort of the open traces by time and id, with
+    /// the chosen ones collected out of their slots, took most of the time of an input of
+    /// distinct ids, ~1.5 s for each eviction of 500,000 traces, and ~100 MB of memory.)
+    fn evict(&mut self, n: usize) {
+        let mut by_age: Vec<(i64, u64, u32)> = self
+            .open
+            .iter()
+            .map(|r| (r.last_us, r.hash, r.slot))
+            .collect();
+        let (text, slots) = (&self.text, &self.slots);
+        let id = |slot: u32| span_of(text, slots[slot as usize].id);
+        let older = |a: &(i64, u64, u32), b: &(i64, u64, u32)| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| id(a.2).cmp(id(b.2)))
+        };
+        if n < by_age.len() {
+            by_age.select_nth_unstable_by(n, older);
+            by_age.truncate(n);
+        }
+        let mut victims = Vec::with_capacity(by_age.len());
+        for &(last_us, hash, slot) in &by_age {
+            if let Ok(found) = self
                 .open
-                .iter()
-                .map(|r| &slots[r.slot as usize])
-                .map(|e| (e.state.last_us, span_of(text, e.id), e.id))
-                .collect();
-            by_age.sort();
-            by_age.truncate(excess);
-            let victims: hashbrown::HashSet<Span> = by_age.into_iter().map(|(_, _, s)| s).collect();
-            for e in self.take_open(|e| victims.contains(&e.id)) {
-                self.retire(e, true);
+                .find_entry(hash, |r| r.slot == slot && r.last_us == last_us)
+            {
+                found.remove();
+                victims.push((hash, slot));
             }
         }
+        drop(by_age);
+        self.retire_in_stable_order(victims, true);
+    }
+
+    /// Retires the traces in `picked` (hash and slot; no longer in the open table) in the
+    /// stable order of [`stable_order`], where they lie: only the traces a report keeps are
+    /// moved out of their slots.
+    fn retire_in_stable_order(&mut self, mut picked: Vec<(u64, u32)>, evicted: bool) {
+        let (text, slots) = (&self.text, &self.slots);
+        let id = |slot: u32| span_of(text, slots[slot as usize].id);
+        picked.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
+        let mut batch = Vec::with_capacity(RETIRE_BATCH);
+        for (_, slot) in picked {
+            batch.push(slot);
+            if batch.len() == RETIRE_BATCH {
+                self.retire_slots(&mut batch, evicted);
+            }
+        }
+        self.retire_slots(&mut batch, evicted);
     }
 
     /// Removes the open trace of `hash` whose last event is at `t`, if there is one (a trace
@@ -1181,7 +1222,7 @@ impl Merger {
     /// freed. Most traces leave only their counts behind: those are read where they lie, and
     /// only a trace the report keeps is moved out (moving every one cost a copy of the whole
     /// state).
-    fn retire_slot(&mut self, i: u32) {
+    fn retire_slot(&mut self, i: u32, evicted: bool) {
         let e = &self.slots[i as usize];
         let head = match (e.state.first_us, self.min_time) {
             (Some(f), Some(min)) => f < min.saturating_add(self.idle_us),
@@ -1193,8 +1234,11 @@ impl Merger {
             || self.stats.keeps(span, span_of(&self.text, e.id));
         if kept {
             let e = self.take_slot(i);
-            self.retire(e, false);
+            self.retire(e, evicted);
             return;
+        }
+        if evicted {
+            self.stats.evicted += 1;
         }
         self.garbage += e.text_len();
         let events = e.state.events;
@@ -1207,14 +1251,14 @@ impl Merger {
     }
 
     /// [`Merger::retire_slot`] of each of `slots`, in order, leaving it empty.
-    fn retire_slots(&mut self, slots: &mut Vec<u32>) {
+    fn retire_slots(&mut self, slots: &mut Vec<u32>, evicted: bool) {
         for &i in slots.iter() {
             if let Some(e) = self.slots.get(i as usize) {
                 prefetch(e);
             }
         }
         for i in slots.drain(..) {
-            self.retire_slot(i);
+            self.retire_slot(i, evicted);
         }
     }
 
@@ -1222,22 +1266,6 @@ impl Merger {
     fn take_slot(&mut self, i: u32) -> Entry {
         self.free.push(i);
         std::mem::take(&mut self.slots[i as usize])
-    }
-
-    /// Removes the open traces `pick` selects, in a stable order (see [`stable_order`]).
-    fn take_open(&mut self, pick: impl Fn(&Entry) -> bool) -> Vec<Entry> {
-        let mut picked = Vec::new();
-        let slots = &self.slots;
-        self.open.retain(|r| {
-            let take = pick(&slots[r.slot as usize]);
-            if take {
-                picked.push(r.slot);
-            }
-            !take
-        });
-        let mut done: Vec<Entry> = picked.into_iter().map(|i| self.take_slot(i)).collect();
-        stable_order(&mut done, &self.text);
-        done
     }
 
     /// The open traces, in a stable order, leaving the table empty.
@@ -1254,9 +1282,11 @@ impl Merger {
         for (_, f) in pending {
             self.merge(f);
         }
-        for e in self.drain_open() {
-            self.finish_entry(e);
-        }
+        // Retired where they lie: moving every open trace out first doubled the memory of a
+        // full table at the end. Every one is finished, none held back.
+        self.hold = false;
+        let open: Vec<(u64, u32)> = self.open.drain().map(|r| (r.hash, r.slot)).collect();
+        self.retire_in_stable_order(open, false);
         self.stats.trim_slowest();
         for f in std::mem::take(&mut self.held) {
             self.stats.finish(f.id, f.state);
@@ -1527,5 +1557,40 @@ mod tests {
         let s = m.finish();
         assert_eq!(s.count, 40);
         assert!(s.evicted > 0);
+    }
+
+    #[test]
+    fn the_cap_evicts_the_oldest_down_to_half_and_an_evicted_id_starts_anew() {
+        let sec = 1_000_000;
+        let mut m = Merger::new(3600 * sec, 4);
+        let mut f = Fragment::new(0, 8, 3600 * sec);
+        // Untimed first, then by last event time: r2 is older than r1 by its last event.
+        f.event(b"untimed", None);
+        for (id, t) in [("r0", 0), ("r1", 1), ("r2", 0), ("r3", 3), ("r4", 4)] {
+            event(&mut f, id, t * sec, false);
+        }
+        event(&mut f, "r1", 2 * sec, false);
+        m.push(f);
+        // Six open, over the cap of four: the four oldest go, two stay.
+        assert_eq!(m.open.len(), 2);
+        assert_eq!(m.stats.evicted, 4);
+        assert_eq!(m.stats.count, 4);
+        let mut f = Fragment::new(1, 8, 3600 * sec);
+        event(&mut f, "r1", 10 * sec, true); // evicted: a new trace
+        event(&mut f, "r3", 10 * sec, false); // still open: goes on
+        m.push(f);
+        let s = m.finish();
+        assert_eq!(s.count, 7, "six ids, r1 counted twice");
+        assert_eq!(s.evicted, 4);
+        assert_eq!(s.with_errors, 1);
+        let r3 = s.slowest.iter().find(|t| &*t.id == "r3").unwrap();
+        assert_eq!((r3.state.events, r3.state.span_ms()), (2, Some(7000.0)));
+        let r1: Vec<u64> = s
+            .slowest
+            .iter()
+            .filter(|t| &*t.id == "r1")
+            .map(|t| t.state.events)
+            .collect();
+        assert_eq!(r1.len(), 2, "{r1:?}");
     }
 }

@@ -684,6 +684,17 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs, allow_hyphen_values = true, default_value = "5m")]
     pub trace_idle: i64,
 
+    /// Most request traces open at once: past it, the oldest half are finished early and
+    /// counted as evicted (memory: about 250 bytes an open trace).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = logtriage::aggregate::requests::DEFAULT_MAX_OPEN as u64,
+        value_parser = clap::value_parser!(u64).range(1..),
+        hide_short_help = true
+    )]
+    pub max_open_traces: u64,
+
     /// Analyse only the lines that match this CloudWatch Logs filter pattern (see
     /// `logtriage filter --help`).
     #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
