@@ -1488,3 +1488,42 @@ fn open_traces_past_the_cap_are_evicted_oldest_first() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_long_request_id_is_kept_as_its_start_and_a_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("long.log");
+    let a = format!("{}-1", "a".repeat(250));
+    let b = format!("{}-2", "a".repeat(250));
+    let line = |t: u32, level: &str, id: &str| {
+        format!("{{\"level\":\"{level}\",\"ts\":\"2026-02-06T10:00:0{t}Z\",\"msg\":\"m\",\"request_id\":\"{id}\"}}\n")
+    };
+    let text = [
+        line(0, "info", &a),
+        line(1, "info", &b),
+        line(2, "error", &a),
+        line(3, "info", "short"),
+    ]
+    .concat();
+    std::fs::write(&log, text).unwrap();
+    let r = json(&run(&["analyze", "-f", "json", "--traces", path_str(&log)]));
+    let t = &r["traces"];
+    assert_eq!((&t["count"], &t["with_errors"]), (&3.into(), &1.into()));
+    let ids: Vec<&str> = t["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["request_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"short"), "{ids:?}");
+    let long: Vec<&&str> = ids.iter().filter(|i| i.len() > 5).collect();
+    assert_eq!(long.len(), 2, "{ids:?}");
+    assert_ne!(long[0], long[1]);
+    for id in long {
+        assert!(id.len() <= 115 && id.starts_with(&"a".repeat(96)), "{id}");
+        assert!(id.contains('…'));
+    }
+    // `trace` takes the whole id.
+    let out = run(&["trace", "-f", "json", &a, path_str(&log)]);
+    assert_eq!(json(&out)["events"].as_array().unwrap().len(), 2);
+}
