@@ -1245,7 +1245,8 @@ fn observe_request(
     let mut event = fragment.event(id, time);
     if event.wants_service() {
         if let Some(svc) = rec.bytes(Slot::Service) {
-            event.service(&svc);
+            // Cut: at most 4096 names are kept, 256 bytes each.
+            event.service(cut_bytes(&svc, 256));
         }
     }
     if let Some(ms) = duration {
@@ -1285,9 +1286,10 @@ fn first_error(
             .iter()
             .copied()
             .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p))),
+        // Cut, like the slowest event's message: an open trace's memory stays bounded.
         message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
-        service: rec.text(Slot::Service).map(|m| m.into()),
-        caller: rec.text(Slot::Caller).map(|m| m.into()),
+        service: rec.text(Slot::Service).map(|m| cut(&m, 256).into()),
+        caller: rec.text(Slot::Caller).map(|m| cut(&m, 256).into()),
     }
 }
 

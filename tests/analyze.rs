@@ -1527,3 +1527,30 @@ fn a_long_request_id_is_kept_as_its_start_and_a_hash() {
     let out = run(&["trace", "-f", "json", &a, path_str(&log)]);
     assert_eq!(json(&out)["events"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_traces_long_names_are_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("names.log");
+    let long = "é".repeat(1000);
+    std::fs::write(
+        &log,
+        format!(
+            "{{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"logger\":\"{long}\",\"caller\":\"{long}\",\"msg\":\"{long}\",\"request_id\":\"r1\"}}\n"
+        ),
+    )
+    .unwrap();
+    let r = json(&run(&["analyze", "-f", "json", "--traces", path_str(&log)]));
+    let t = &r["traces"]["slowest"][0];
+    let first = &t["first_error"];
+    for text in [
+        &t["services"][0],
+        &first["service"],
+        &first["caller"],
+        &first["message"],
+    ] {
+        let text = text.as_str().unwrap();
+        assert!(text.len() <= 256 && text.len() >= 250, "{}", text.len());
+        assert!(long.starts_with(text));
+    }
+}
