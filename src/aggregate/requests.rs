@@ -1153,8 +1153,8 @@ impl Merger {
     /// id's hash, then the id), counted as evicted, in the stable order of [`stable_order`].
     /// Their choice reads only the open table, which holds each trace's last time; only the
     /// chosen traces' slots are read. (A whole sort of the open traces by time and id, with
-    /// the chosen ones collected out of their slots, took most of the time of an input of
-    /// distinct ids, ~1.5 s for each eviction of 500,000 traces, and ~100 MB of memory.)
+    /// the chosen ones moved out of their slots, made 3 M lines of distinct ids take 5.6 s and
+    /// 536 MiB, against 2.2 s and 393 MiB this way, at a cap of 1,000,000.)
     fn evict(&mut self, n: usize) {
         let mut by_age: Vec<(i64, u64, u32)> = self
             .open

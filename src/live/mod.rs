@@ -1,7 +1,10 @@
 //! Live mode (`logtriage watch`): stdin or followed files → the analysis → alerts and summaries.
 //!
 //! Reader threads ([`follow`]) hand whole lines to the analysing thread through a bounded
-//! channel (so a fast producer is slowed down instead of filling memory). The analysing thread
+//! channel (so a fast producer is slowed down instead of filling memory). Standard input is
+//! opened as any input is ([`crate::source::open`]: gzip, UTF-16, container logs); a followed
+//! file's container log lines are unwrapped a batch at a time
+//! ([`crate::source::container`]). The analysing thread
 //! feeds them to a [`Live`](crate::pipeline::Live) analyser — the same worker code as `analyze`, so a summary's counts
 //! are what `analyze` reports for the same lines — turns what it tapped into alerts
 //! ([`alert`]) and writes them at once. It wakes at least every 25 ms to fold repeats, write
