@@ -622,6 +622,12 @@ fn trace_keeps_the_earliest_events_up_to_the_cap() {
         text.contains("and 5,900 later events not listed (--max-events)"),
         "{text}"
     );
+    // The header counts every event, and says which it describes.
+    let head = text.lines().next().unwrap();
+    assert!(
+        head.contains("· 6,000 events, the first 100 listed · span of those "),
+        "{head}"
+    );
     let bad = run(&["trace", "--max-events", "0", "job-7", late]);
     assert_eq!(bad.status.code(), Some(2));
 }

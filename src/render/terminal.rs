@@ -805,16 +805,27 @@ pub fn write_trace(
     let w = style.width.max(60);
     let span = t
         .span_ms
-        .map(|s| format!("span {}", human_ms(s)))
+        .map(|s| match t.omitted {
+            0 => format!("span {}", human_ms(s)),
+            _ => format!("span of those {}", human_ms(s)),
+        })
         .unwrap_or_else(|| "no timestamps".into());
     writeln!(
         out,
         "{} {}",
         style.bold(&format!("request {}", sanitize(&t.request_id))),
         style.dim(&format!(
-            "· {} event{} · {span} · services: {} · {} error{}",
-            t.events.len(),
-            if t.events.len() == 1 { "" } else { "s" },
+            "· {} · {span} · services: {} · {} error{}",
+            // Past --max-events, the span, services and errors are the listed events'.
+            match t.omitted {
+                0 if t.events.len() == 1 => "1 event".to_string(),
+                0 => format!("{} events", crate::render::thousands(t.events.len() as u64)),
+                n => format!(
+                    "{} events, the first {} listed",
+                    crate::render::thousands(t.events.len() as u64 + n),
+                    crate::render::thousands(t.events.len() as u64)
+                ),
+            },
             if t.services.is_empty() {
                 "-".to_string()
             } else {
