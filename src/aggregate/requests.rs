@@ -918,16 +918,23 @@ impl Merger {
             (Some(f), Some(min)) => f < min.saturating_add(self.idle_us),
             _ => true,
         };
-        if evicted {
+        if evicted || self.hold && head && !self.has_room_held() {
             self.stats.evicted += 1;
         }
-        if self.hold && head {
+        if self.hold && head && self.has_room_held() {
             self.garbage += e.text_len();
             let f = Self::materialize(&self.names, &self.text, e);
             self.held.push(f);
         } else {
             self.finish_entry(e);
         }
+    }
+
+    /// Whether another edge trace may be held back: as many as open traces at most, so that a
+    /// shard's memory stays bounded too. Past that, an edge trace is finished in its shard
+    /// (counted as evicted: a request cut by the shard's start may then count twice).
+    fn has_room_held(&self) -> bool {
+        self.held.len() < self.max_open
     }
 
     /// The merger's index of service `name` (`u16::MAX` when the table is full).
@@ -1266,7 +1273,8 @@ impl Merger {
             _ => true,
         };
         let span = e.state.span_ms();
-        let kept = (self.hold && head)
+        let held = self.hold && head;
+        let kept = (held && self.has_room_held())
             || e.state.errors > 0
             || self.stats.keeps(span, span_of(&self.text, e.id));
         if kept {
@@ -1274,7 +1282,8 @@ impl Merger {
             self.retire(e, evicted);
             return;
         }
-        if evicted {
+        if evicted || held {
+            // An edge trace past the held ones' cap (see `has_room_held`) leaves early too.
             self.stats.evicted += 1;
         }
         self.garbage += e.text_len();
@@ -1594,6 +1603,24 @@ mod tests {
         let s = m.finish();
         assert_eq!(s.count, 40);
         assert!(s.evicted > 0);
+    }
+
+    #[test]
+    fn a_shards_edge_traces_are_held_up_to_the_cap() {
+        let sec = 1_000_000;
+        let mut m = Merger::new(3600 * sec, 4).hold_edges();
+        for i in 0..20u64 {
+            let mut f = Fragment::new(i, 4, 3600 * sec);
+            event(&mut f, &format!("r{i}"), i as i64 * sec, false);
+            m.push(f);
+        }
+        let shard = m.finish_shard();
+        // All twenty began within the idle window of the start: edges, as far as they fit.
+        assert!(shard.edges.len() <= 8, "{}", shard.edges.len());
+        assert_eq!(shard.stats.count + shard.edges.len() as u64, 20);
+        assert!(shard.stats.count > 0);
+        // Every trace but those open at the end was evicted: four of them are held.
+        assert_eq!(shard.stats.evicted as usize + (shard.edges.len() - 4), 20);
     }
 
     #[test]
