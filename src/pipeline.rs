@@ -1395,7 +1395,6 @@ fn observe_latency(
     });
 }
 
-/// [`cut`] for UTF-8 held as bytes: at most `max` bytes, ending on a character boundary.
 /// Longest request id a trace keeps as it is. A longer one (no id format is; it is a field
 /// holding something else) is kept as [`long_id_key`]: an open trace's memory stays bounded
 /// whatever the ids.
@@ -1425,6 +1424,7 @@ fn long_id_key<'k>(id: &[u8], key: &'k mut [u8; LONG_ID_KEY]) -> &'k [u8] {
     &key[..n]
 }
 
+/// [`cut`] for UTF-8 held as bytes: at most `max` bytes, ending on a character boundary.
 fn cut_bytes(s: &[u8], max: usize) -> &[u8] {
     if s.len() <= max {
         return s;

@@ -49,17 +49,21 @@ impl ContainerLines {
                 Kind::Other
             };
         }
-        let mut out = Vec::with_capacity(lines.len());
         match &mut self.kind {
-            Kind::Undecided | Kind::Other => return lines,
+            Kind::Undecided | Kind::Other => lines,
             Kind::Docker(d) => {
+                let mut out = Vec::with_capacity(lines.len());
                 for line in lines.split_inclusive(|&b| b == b'\n') {
                     d.line(line, &mut out);
                 }
+                out
             }
-            Kind::Cri(c) => c.lines(&lines, &mut out),
+            Kind::Cri(c) => {
+                let mut out = Vec::with_capacity(lines.len());
+                c.lines(&lines, &mut out);
+                out
+            }
         }
-        out
     }
 
     /// The input ended: lines still being joined are written as far as they go.
