@@ -1237,9 +1237,13 @@ fn observe_request(
     order: (u64, u64),
     known_utf8: bool,
 ) {
-    let mut key = [0u8; LONG_ID_KEY];
+    // Made only for a long id: nothing is written per event for the usual ones.
+    let key;
     let id = match id.len() > MAX_ID_BYTES {
-        true => long_id_key(id, &mut key),
+        true => {
+            key = long_id_key(id);
+            &key[..]
+        }
         false => id,
     };
     let mut event = fragment.event(id, time);
@@ -1401,27 +1405,18 @@ fn observe_latency(
 const MAX_ID_BYTES: usize = 128;
 /// Bytes of a long id's start in its key.
 const LONG_ID_START: usize = 96;
-/// Length of a long id's key at most: its start, `…` and 16 hex digits.
-const LONG_ID_KEY: usize = LONG_ID_START + 3 + 16;
 
 /// The key of an id longer than [`MAX_ID_BYTES`]: its first 96 bytes (whole characters), `…`,
 /// and the 64-bit FNV-1a hash of the whole id in hex. Two long ids with the same start are
 /// still two traces (unless their hashes collide: for a million such ids, a chance of about
 /// 3·10⁻⁸).
-fn long_id_key<'k>(id: &[u8], key: &'k mut [u8; LONG_ID_KEY]) -> &'k [u8] {
-    let start = cut_bytes(id, LONG_ID_START);
+fn long_id_key(id: &[u8]) -> Vec<u8> {
     let hash = id.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    let mut n = start.len();
-    key[..n].copy_from_slice(start);
-    key[n..n + 3].copy_from_slice("…".as_bytes());
-    n += 3;
-    for i in (0..16).rev() {
-        key[n] = b"0123456789abcdef"[(hash >> (i * 4)) as usize & 0xf];
-        n += 1;
-    }
-    &key[..n]
+    let mut key = cut_bytes(id, LONG_ID_START).to_vec();
+    key.extend_from_slice(format!("…{hash:016x}").as_bytes());
+    key
 }
 
 /// [`cut`] for UTF-8 held as bytes: at most `max` bytes, ending on a character boundary.
@@ -1555,19 +1550,14 @@ mod tests {
 
     #[test]
     fn a_long_ids_key_is_whole_characters_and_tells_ids_apart() {
-        let mut key = [0u8; LONG_ID_KEY];
         // 'é' is two bytes: the 96th byte is the middle of one.
         let id = format!("x{}{}", "é".repeat(100), "tail");
-        let k = std::str::from_utf8(long_id_key(id.as_bytes(), &mut key))
-            .unwrap()
-            .to_string();
+        let k = String::from_utf8(long_id_key(id.as_bytes())).unwrap();
         assert!(k.starts_with(&format!("x{}", "é".repeat(47))), "{k}");
         assert!(k.contains("é…"), "{k}");
         assert_eq!(k.len(), 95 + 3 + 16);
         let other = format!("x{}{}", "é".repeat(100), "tall");
-        let mut key2 = [0u8; LONG_ID_KEY];
-        assert_ne!(long_id_key(other.as_bytes(), &mut key2), k.as_bytes());
-        let mut key3 = [0u8; LONG_ID_KEY];
-        assert_eq!(long_id_key(id.as_bytes(), &mut key3), k.as_bytes());
+        assert_ne!(long_id_key(other.as_bytes()), k.as_bytes());
+        assert_eq!(long_id_key(id.as_bytes()), k.as_bytes());
     }
 }
