@@ -67,7 +67,8 @@ impl Timeline {
         let key = time_us.div_euclid(MICROS_PER_SEC * self.res_secs);
         if key != self.last_key {
             self.flush();
-            self.last_key = key;
+            // The flush may have coarsened: the key is then in the new resolution's units.
+            self.last_key = time_us.div_euclid(MICROS_PER_SEC * self.res_secs);
         }
         self.last.events += 1;
         self.last.errors += is_error as u64;
@@ -288,6 +289,31 @@ mod tests {
             .map(|b| b.1.events)
             .sum();
         assert_eq!(total, MAX_BUCKETS as u64 * 3);
+    }
+
+    #[test]
+    fn every_event_stays_in_its_own_time_across_coarsenings() {
+        // Seconds spread over 130 years in a scrambled order: the resolution steps up the whole
+        // ladder while events arrive, and none may land outside the range it was seen in.
+        let (lo, hi) = (0i64, 130 * 365 * 86_400);
+        let mut t = Timeline::new(None);
+        let n = 1_000_000i64;
+        for i in 0..n {
+            let secs = (i * 2_654_435_761) % (hi - lo) + lo;
+            t.observe(secs * S, i % 3 == 0);
+        }
+        let (w, b) = t.buckets(t.resolution_secs());
+        assert_eq!(b.iter().map(|x| x.1.events).sum::<u64>(), n as u64);
+        let first = b.iter().find(|x| x.1.events > 0).unwrap().0;
+        let last = b.iter().rev().find(|x| x.1.events > 0).unwrap().0;
+        assert!(
+            first <= lo && first + w > lo,
+            "first bucket {first}, width {w}"
+        );
+        assert!(
+            last <= hi && last + w > hi - 86_400 * 400,
+            "last bucket {last}, width {w}"
+        );
     }
 
     #[test]
