@@ -4,8 +4,8 @@
 //! id's bytes with a `memmem` finder (SIMD, close to `grep -F` speed), and only lines that contain
 //! the id are parsed. A structured event belongs to the request when its request-id field
 //! (aliases as in `analyze`, or `--request-id-field`) equals the id exactly; a plain-text line
-//! belongs when it contains the id. Chunks are searched in parallel and the events sorted by
-//! time (then input order) at the end.
+//! belongs when it contains the id as a whole word (see [`holds_as_word`]). Chunks are searched
+//! in parallel and the events sorted by time (then input order) at the end.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -301,7 +301,12 @@ fn search_chunk(
             format,
             fields: &fields,
         };
-        if format.is_structured() && rec.text(Slot::RequestId).as_deref() != Some(id) {
+        let belongs = if format.is_structured() {
+            rec.text(Slot::RequestId).as_deref() == Some(id)
+        } else {
+            holds_as_word(line, id.as_bytes(), finder)
+        };
+        if !belongs {
             continue;
         }
         lines_before += count_lines(&data[counted..start]);
@@ -357,6 +362,21 @@ fn search_chunk(
     (lines, events)
 }
 
+/// Whether `id` occurs in `line` as a whole word: not inside a longer id, so that `req-1` is
+/// not found in `req-12` or `xreq-1` (an edge of the id that is itself punctuation needs no
+/// boundary).
+fn holds_as_word(line: &[u8], id: &[u8], finder: &memchr::memmem::Finder<'_>) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    let (Some(&first), Some(&last)) = (id.first(), id.last()) else {
+        return false;
+    };
+    finder.find_iter(line).any(|at| {
+        let before = at.checked_sub(1).map(|i| line[i]);
+        let after = line.get(at + id.len()).copied();
+        !(word(first) && before.is_some_and(word)) && !(word(last) && after.is_some_and(word))
+    })
+}
+
 fn timeline(id: &str, mut events: Vec<TraceEvent>, failures: Vec<(String, String)>) -> Timeline {
     events.sort_by(timeline_order);
     let first = events.iter().find_map(|e| e.time_us);
@@ -408,6 +428,7 @@ mod tests {
                 "{\"ts\":\"2026-02-06T10:00:01Z\",\"level\":\"info\",\"msg\":\"a\",\"request_id\":\"req-1\",\"logger\":\"api\"}\n",
                 "{\"ts\":\"2026-02-06T10:00:01Z\",\"level\":\"info\",\"msg\":\"other mentions req-1\",\"request_id\":\"req-10\"}\n",
                 "2026-02-06 10:00:03 WARN plain text about req-1\n",
+                "2026-02-06 10:00:04 WARN plain text about req-10 and xreq-1 and req-1_b\n",
             ),
         )
         .unwrap();
@@ -429,7 +450,11 @@ mod tests {
                 .map(|e| e.message.as_deref().unwrap())
                 .collect();
             assert_eq!(msgs[..2], ["a", "b"]);
-            assert_eq!(t.events.len(), 3, "req-10 is another request");
+            assert_eq!(
+                t.events.len(),
+                3,
+                "req-10 (and xreq-1, req-1_b) is another request"
+            );
             assert_eq!(t.events[0].line, 2);
             assert_eq!(t.events[1].duration_ms, Some(12.5));
             assert_eq!(t.events[1].offset_ms, Some(1000.0));
@@ -438,6 +463,31 @@ mod tests {
             assert_eq!(t.span_ms, Some(2000.0));
             assert_eq!(t.services, ["api"]);
         }
+    }
+
+    #[test]
+    fn an_id_is_found_in_text_only_as_a_whole_word() {
+        let f = |id: &'static str| memchr::memmem::Finder::new(id.as_bytes()).into_owned();
+        let holds =
+            |line: &str, id: &'static str| holds_as_word(line.as_bytes(), id.as_bytes(), &f(id));
+        assert!(holds("handling req-1 failed", "req-1"));
+        assert!(holds("(req-1)", "req-1"));
+        assert!(holds("request_id=req-1, done", "req-1"));
+        assert!(holds("req-1", "req-1"));
+        assert!(
+            holds("req-12 then req-1.", "req-1"),
+            "a later occurrence counts"
+        );
+        assert!(!holds("handling req-12 failed", "req-1"));
+        assert!(!holds("xreq-1", "req-1"));
+        assert!(!holds("req-1_retry", "req-1"));
+        assert!(!holds("", "req-1"));
+        // An id's punctuation edge needs no boundary on that side.
+        assert!(holds("id=[abc]x", "[abc]"));
+        assert!(
+            holds("café req-1é", "req-1"),
+            "a non-ASCII letter is not an id byte"
+        );
     }
 
     /// In a window, a line of the request without a time goes with the event before it, also
