@@ -7,6 +7,7 @@
 //! names the file, the line and the pattern id. Compiling a catalog into a matcher is
 //! [`super::Matcher`]'s job.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -254,6 +255,8 @@ pub struct Pattern {
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     patterns: Vec<Pattern>,
+    /// Index in `patterns` by id (a user catalog may hold thousands).
+    by_id: HashMap<String, usize>,
 }
 
 #[derive(Deserialize)]
@@ -320,6 +323,9 @@ struct ExamplesDef {
 /// Longest regex source accepted in a catalog, and the compiled-size limit: a catalog is
 /// untrusted input too.
 pub const MAX_REGEX_LEN: usize = 4096;
+/// Most patterns a catalog holds, built-in ones included (patterns are numbered in 16 bits,
+/// with room for markers).
+pub const MAX_PATTERNS: usize = 50_000;
 /// Compiled size limit for one catalog regex, in bytes.
 pub const REGEX_SIZE_LIMIT: usize = 2 << 20;
 
@@ -375,8 +381,9 @@ impl Catalog {
         })?;
         let guide_title = def.guide.as_ref().and_then(|g| g.title.clone());
         let guide_source = def.guide.as_ref().and_then(|g| g.source.clone());
+        let id_lines = id_lines(text);
         for p in def.pattern {
-            let line = line_of_id(text, &p.id);
+            let line = id_lines.get(p.id.as_str()).copied().unwrap_or(0);
             let err = |message: String| Error::Catalog {
                 file: name.to_string(),
                 line,
@@ -390,7 +397,12 @@ impl Catalog {
             {
                 return Err(err("id must be non-empty and use only [a-z0-9._-]".into()));
             }
-            if let Some(prev) = self.patterns.iter().find(|q| q.id == p.id) {
+            if self.patterns.len() >= MAX_PATTERNS {
+                return Err(err(format!(
+                    "too many patterns: a catalog holds at most {MAX_PATTERNS}"
+                )));
+            }
+            if let Some(prev) = self.get(&p.id) {
                 return Err(err(format!(
                     "duplicate id (first defined in {}:{})",
                     prev.file, prev.line
@@ -445,6 +457,7 @@ impl Catalog {
             if p.title.trim().is_empty() {
                 return Err(err("title is empty".into()));
             }
+            self.by_id.insert(p.id.clone(), self.patterns.len());
             self.patterns.push(Pattern {
                 id: p.id,
                 title: p.title,
@@ -468,7 +481,15 @@ impl Catalog {
     /// Adds all patterns of another catalog (ids must stay unique).
     pub fn extend(&mut self, other: Catalog) -> Result<(), Error> {
         for p in other.patterns {
-            if let Some(prev) = self.patterns.iter().find(|q| q.id == p.id) {
+            if self.patterns.len() >= MAX_PATTERNS {
+                return Err(Error::Catalog {
+                    file: p.file.clone(),
+                    line: p.line,
+                    pattern: Some(p.id.clone()),
+                    message: format!("too many patterns: a catalog holds at most {MAX_PATTERNS}"),
+                });
+            }
+            if let Some(prev) = self.get(&p.id) {
                 return Err(Error::Catalog {
                     file: p.file.clone(),
                     line: p.line,
@@ -479,6 +500,7 @@ impl Catalog {
                     ),
                 });
             }
+            self.by_id.insert(p.id.clone(), self.patterns.len());
             self.patterns.push(p);
         }
         Ok(())
@@ -491,7 +513,7 @@ impl Catalog {
 
     /// A pattern by id.
     pub fn get(&self, id: &str) -> Option<&Pattern> {
-        self.patterns.iter().find(|p| p.id == id)
+        self.by_id.get(id).map(|&i| &self.patterns[i])
     }
 
     /// Number of patterns.
@@ -517,14 +539,26 @@ fn line_of_offset(text: &str, off: usize) -> usize {
         + 1
 }
 
-fn line_of_id(text: &str, id: &str) -> usize {
+/// The line (1-based) of each `id = "…"` in a catalog file, found in one pass (the first of
+/// a repeated id).
+fn id_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
     for (i, l) in text.lines().enumerate() {
-        let l = l.trim();
-        if l.starts_with("id") && l.contains(&format!("\"{id}\"")) {
-            return i + 1;
+        let Some(rest) = l.trim_start().strip_prefix("id") else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(quote) = rest.chars().next().filter(|&c| c == '"' || c == '\'') else {
+            continue;
+        };
+        if let Some((id, _)) = rest[1..].split_once(quote) {
+            lines.entry(id).or_insert(i + 1);
         }
     }
-    0
+    lines
 }
 
 /// One line for a TOML syntax error. Some come with an empty message (a control character
@@ -640,5 +674,34 @@ mod tests {
             .contains("duplicate"));
         let typo = one.replace("contains", "contain");
         assert!(Catalog::default().add_source("c.toml", &typo).is_err());
+    }
+
+    /// A user catalog of thousands of patterns loads in one pass over its text (each pattern
+    /// searched the whole file for its line, and the catalog for its id: 20,000 took 48 s),
+    /// and its errors still name the right lines.
+    #[test]
+    fn a_large_catalog_indexes_its_ids_and_their_lines() {
+        let entry = |i: usize, quote: char| {
+            format!("[[pattern]]\nid = {quote}big.p{i}{quote}\ntitle = \"t\"\nseverity = \"warn\"\n[pattern.match]\ncontains = [\"needle {i}\"]\n")
+        };
+        let n = 5000;
+        let text: String = (0..n)
+            .map(|i| entry(i, if i % 2 == 0 { '"' } else { '\'' }))
+            .collect();
+        let mut c = Catalog::default();
+        c.add_source("big.toml", &text).unwrap();
+        assert_eq!(c.len(), n);
+        let p = c.get("big.p4321").unwrap();
+        assert_eq!(
+            (p.line, &p.spec.contains[..]),
+            (4321 * 6 + 2, &["needle 4321".to_string()][..])
+        );
+        assert!(c.get("big.p5000").is_none());
+        let again = format!("# a comment\n{}", entry(77, '"'));
+        let e = c.add_source("again.toml", &again).unwrap_err().to_string();
+        assert!(
+            e.contains("again.toml:3") && e.contains("big.toml:464"),
+            "{e}"
+        );
     }
 }

@@ -65,17 +65,15 @@ impl Matcher {
         let n = catalog.len();
         assert!(n < u16::MAX as usize, "too many patterns");
         let mut lits: Vec<String> = Vec::new();
+        let mut lit_index: std::collections::HashMap<String, usize> = Default::default();
         let mut lit_refs: Vec<Vec<(u16, LitKind)>> = Vec::new();
         let mut add_lit = |s: &str, p: u16, kind: LitKind| {
             let key = s.to_ascii_lowercase();
-            let idx = match lits.iter().position(|l| *l == key) {
-                Some(i) => i,
-                None => {
-                    lits.push(key);
-                    lit_refs.push(Vec::new());
-                    lits.len() - 1
-                }
-            };
+            let idx = *lit_index.entry(key).or_insert_with_key(|key| {
+                lits.push(key.clone());
+                lit_refs.push(Vec::new());
+                lits.len() - 1
+            });
             lit_refs[idx].push((p, kind));
         };
         let mut m = Matcher {
