@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use logtriage::compare::{self, check::Rules, render as crender};
 use logtriage::render::{self, terminal::Style};
-use logtriage::report::merge::{merge, MergeOptions};
+use logtriage::report::merge::{merge_each, MergeError, MergeOptions};
 use logtriage::report::Report;
 use logtriage::source;
 
@@ -22,20 +22,23 @@ use crate::{
 
 /// Reads a report file (or `-`), with errors that name it.
 fn read_report_file(path: &Path) -> anyhow::Result<Report> {
-    let name = path.display().to_string();
-    let bytes = if name == "-" {
+    load_report(path).map_err(|reason| anyhow::anyhow!("{}: {reason}", path.display()))
+}
+
+/// Reads a report file (or `-`); the error says why (without the name).
+fn load_report(path: &Path) -> Result<Report, String> {
+    let bytes = if path.as_os_str() == "-" {
         let mut v = Vec::new();
-        io::stdin().read_to_end(&mut v)?;
+        io::stdin().read_to_end(&mut v).map_err(|e| e.to_string())?;
         v
     } else {
-        std::fs::read(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+        std::fs::read(path).map_err(|e| e.to_string())?
     };
     match compare::parse_report(&bytes) {
-        Some(Ok(r)) => Ok(r),
-        Some(Err(e)) => Err(anyhow::anyhow!("{name}: {e}")),
-        None => Err(anyhow::anyhow!(
-            "{name}: not a logtriage JSON report (write one with `logtriage analyze --format json`)"
-        )),
+        Some(r) => r,
+        None => Err(
+            "not a logtriage JSON report (write one with `logtriage analyze --format json`)".into(),
+        ),
     }
 }
 
@@ -236,11 +239,15 @@ pub fn run_merge(a: MergeArgs) -> anyhow::Result<u8> {
     if a.top == Some(0) {
         anyhow::bail!("--top must be at least 1");
     }
-    let mut reports = Vec::with_capacity(a.reports.len());
-    for p in &a.reports {
-        reports.push((p.display().to_string(), read_report_file(p)?));
-    }
-    let merged = merge(
+    // Read one at a time as the merge takes them: memory holds one report, not all.
+    let reports = a.reports.iter().map(|p| {
+        let name = p.display().to_string();
+        match load_report(p) {
+            Ok(r) => Ok((name, r)),
+            Err(reason) => Err(MergeError { name, reason }),
+        }
+    });
+    let merged = merge_each(
         reports,
         &catalog,
         &MergeOptions {

@@ -55,45 +55,26 @@ pub fn merge(
     catalog: &Catalog,
     opts: &MergeOptions,
 ) -> Result<Report, MergeError> {
-    let Some(first) = reports.first() else {
-        return Err(err("merge", "no reports given"));
-    };
-    let has_latency = first.1.latency.is_some();
-    let has_traces = first.1.traces.is_some();
-    let filter_pattern = first.1.input.filter.as_ref().map(|f| f.pattern.clone());
-    let window_of = |r: &Report| {
-        r.input
-            .window
-            .as_ref()
-            .map(|w| (w.since.clone(), w.until.clone()))
-    };
-    let window = window_of(&first.1);
-    // Each report's `--top` (reports without settings: what they list, at least the default).
-    let top = opts.top.unwrap_or_else(|| {
-        reports
-            .iter()
-            .map(|(_, r)| match &r.settings {
-                Some(s) => s.top,
-                None => r.messages.len().max(r.templates.len()).max(20),
-            })
-            .min()
-            .unwrap_or(20)
-    });
-    // The shards' settings, when they agree (shards of different services may have been read
-    // with different field overrides: then the merged report cannot say which).
-    let settings = first.1.settings.clone().filter(|s0| {
-        reports.iter().all(|(_, r)| {
-            r.settings.as_ref().is_some_and(|s| {
-                s.fields == s0.fields
-                    && s.latency_field == s0.latency_field
-                    && s.latency_by == s0.latency_by
-                    && s.trace_idle_secs == s0.trace_idle_secs
-                    && s.text_messages == s0.text_messages
-                    && s.text_headers == s0.text_headers
-                    && s.syslog_year == s0.syslog_year
-            })
-        })
-    });
+    merge_each(reports.into_iter().map(Ok), catalog, opts)
+}
+
+/// [`merge`] over reports that are read one at a time (each is folded in and dropped before
+/// the next is read, so memory holds one report and the merged state, not every report); an
+/// `Err` item (a report that could not be read) ends the merge with it.
+pub fn merge_each(
+    reports: impl IntoIterator<Item = Result<(String, Report), MergeError>>,
+    catalog: &Catalog,
+    opts: &MergeOptions,
+) -> Result<Report, MergeError> {
+    // What the first report was analysed with; every other must agree.
+    let mut first: Option<Analysed> = None;
+    // The smallest of each report's `--top` (reports without settings: what they list, at
+    // least the default).
+    let mut top_of_reports: Option<usize> = None;
+    // The first report's settings while every report agrees with them (shards of different
+    // services may have been read with different field overrides: then the merged report
+    // cannot say which).
+    let mut settings: Option<Settings> = None;
     let ids = PatternIndex::new(catalog);
     let mut merged: Option<Aggregators> = None;
     let mut sources = Vec::new();
@@ -102,7 +83,32 @@ pub fn merge(
     let mut excluded = 0;
     let mut trace_shards = Vec::new();
     let mut idle_us = None;
-    for (k, (name, mut report)) in reports.into_iter().enumerate() {
+    for (k, item) in reports.into_iter().enumerate() {
+        let (name, mut report) = item?;
+        let this = Analysed::of(&report);
+        let first = first.get_or_insert_with(|| {
+            settings = report.settings.clone();
+            this.clone()
+        });
+        let report_top = match &report.settings {
+            Some(s) => s.top,
+            None => report.messages.len().max(report.templates.len()).max(20),
+        };
+        top_of_reports = Some(top_of_reports.map_or(report_top, |t| t.min(report_top)));
+        let agrees = |s0: &Settings| {
+            report.settings.as_ref().is_some_and(|s| {
+                s.fields == s0.fields
+                    && s.latency_field == s0.latency_field
+                    && s.latency_by == s0.latency_by
+                    && s.trace_idle_secs == s0.trace_idle_secs
+                    && s.text_messages == s0.text_messages
+                    && s.text_headers == s0.text_headers
+                    && s.syslog_year == s0.syslog_year
+            })
+        };
+        if settings.as_ref().is_some_and(|s0| !agrees(s0)) {
+            settings = None;
+        }
         let fail = |reason: String| err(&name, reason);
         if report.schema != SCHEMA {
             return Err(fail(format!("schema `{}` is not {SCHEMA}", report.schema)));
@@ -119,18 +125,19 @@ pub fn merge(
                 st.version
             )));
         }
-        if report.latency.is_some() != has_latency || report.traces.is_some() != has_traces {
+        if (this.latency, this.traces) != (first.latency, first.traces) {
             return Err(fail(
                 "was analysed with different analyses (--latency / --traces) than the first report"
                     .into(),
             ));
         }
-        if report.input.filter.as_ref().map(|f| &f.pattern) != filter_pattern.as_ref() {
+        if this.filter != first.filter {
             return Err(fail("was analysed with a different --filter".into()));
         }
-        if window_of(&report) != window {
+        if this.window != first.window {
             return Err(fail("was analysed with a different --since/--until".into()));
         }
+        let (has_latency, has_traces) = (this.latency, this.traces);
         let offset = sources.len() as u32;
         let mut agg = restore_report(&report, catalog, &ids, offset).map_err(|e| fail(e.0))?;
         state::restore_into(&mut agg, &mut st, offset).map_err(|e| fail(e.0))?;
@@ -165,7 +172,16 @@ pub fn merge(
             Some(m) => m.merge(agg),
         }
     }
-    let agg = merged.expect("at least one report");
+    let (Some(agg), Some(first)) = (merged, first) else {
+        return Err(err("merge", "no reports given"));
+    };
+    let Analysed {
+        latency: has_latency,
+        filter: filter_pattern,
+        window,
+        ..
+    } = first;
+    let top = opts.top.or(top_of_reports).unwrap_or(20);
     let traces =
         (!trace_shards.is_empty()).then(|| state::join_traces(trace_shards, idle_us.unwrap_or(0)));
     let finished = traces.as_ref().map(|t| t.finished());
@@ -204,6 +220,32 @@ pub fn merge(
     );
     report.state = Some(Box::new(st));
     Ok(report)
+}
+
+/// What a report was analysed with, which reports merged together must share.
+#[derive(Clone)]
+struct Analysed {
+    latency: bool,
+    traces: bool,
+    /// `--filter`.
+    filter: Option<String>,
+    /// `--since`, `--until`.
+    window: Option<(Option<String>, Option<String>)>,
+}
+
+impl Analysed {
+    fn of(r: &Report) -> Analysed {
+        Analysed {
+            latency: r.latency.is_some(),
+            traces: r.traces.is_some(),
+            filter: r.input.filter.as_ref().map(|f| f.pattern.clone()),
+            window: r
+                .input
+                .window
+                .as_ref()
+                .map(|w| (w.since.clone(), w.until.clone())),
+        }
+    }
 }
 
 /// The aggregators a report's plain keys describe (messages and latency come from its state).
