@@ -19,12 +19,14 @@ use crate::record::time::format_rfc3339;
 pub(crate) const SNIFF: usize = 256;
 /// Longest first line read to tell a JSON-lines log from a one-line document.
 const FIRST_LINE: usize = 1 << 20;
-/// Largest events document read (it is parsed whole).
-pub const MAX_EVENTS_JSON: u64 = 4 << 30;
+/// Lines gathered before they are handed to the reader.
+const BATCH: usize = 256 << 10;
+/// Batches on their way to the reader: with [`BATCH`], the memory a document of any size takes.
+const BATCHES_IN_FLIGHT: usize = 4;
 
-/// One page, read event by event into a shared list: when the document is cut or damaged, the
+/// One page, read event by event into a [`Sink`]: when the document is cut or damaged, the
 /// events before the damage are kept (see [`read_pages`]).
-struct Page<'v>(&'v mut Vec<Event>);
+struct Page<'v>(&'v mut Sink);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Page<'_> {
     type Value = ();
@@ -54,7 +56,7 @@ impl<'de> serde::de::Visitor<'de> for Page<'_> {
 }
 
 /// The `events` array of a [`Page`], pushed one by one.
-struct Events<'v>(&'v mut Vec<Event>);
+struct Events<'v>(&'v mut Sink);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Events<'_> {
     type Value = ();
@@ -73,36 +75,124 @@ impl<'de> serde::de::Visitor<'de> for Events<'_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(e) = seq.next_element::<Event>()? {
-            self.0.push(e);
+            if !self.0.push(e) {
+                return Err(serde::de::Error::custom("the reader is gone"));
+            }
         }
         Ok(())
     }
 }
 
 /// The events of the pages in `doc` (pages appended to one file are documents one after
-/// another), and the error where the input stops being one: the events before it are kept.
-fn read_pages(doc: &[u8]) -> (Vec<Event>, Option<serde_json::Error>) {
+/// another) into `sink`, and the error where the input stops being one: the events before it
+/// are kept.
+fn read_pages<R: io::Read>(doc: R, sink: &mut Sink) -> Option<serde_json::Error> {
     use serde::de::DeserializeSeed;
-    let mut events = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(doc);
+    let mut de = serde_json::Deserializer::from_reader(doc);
     // `end` fails while more than whitespace is left: the next page.
     while de.end().is_err() {
-        if let Err(e) = Page(&mut events).deserialize(&mut de) {
-            return (events, Some(e));
+        if let Err(e) = Page(&mut *sink).deserialize(&mut de) {
+            return Some(e);
         }
     }
-    (events, None)
+    None
 }
 
-/// A reader that fails once with its error, if it has one, then reads as empty: put after the
-/// events of a damaged document.
-struct FailWith(Option<io::Error>);
+/// Where parsed events go: made into lines and sent to the reader in batches.
+struct Sink {
+    tx: std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    lines: Vec<u8>,
+    /// Events made into lines so far.
+    events: u64,
+}
 
-impl Read for FailWith {
-    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
-        match self.0.take() {
-            Some(e) => Err(e),
-            None => Ok(0),
+impl Sink {
+    /// Adds an event's line; false once the reader is gone (nothing more is wanted).
+    fn push(&mut self, e: Event) -> bool {
+        if let Some(t) = e.timestamp.as_ref().and_then(serde_json::Value::as_i64) {
+            self.lines
+                .extend_from_slice(format_rfc3339(t.saturating_mul(1000)).as_bytes());
+            self.lines.push(b' ');
+        }
+        push_message(
+            &mut self.lines,
+            e.message.trim_end_matches(['\n', '\r']),
+            &e.log_stream_name,
+        );
+        self.lines.push(b'\n');
+        self.events += 1;
+        self.lines.len() < BATCH || self.flush()
+    }
+
+    fn flush(&mut self) -> bool {
+        self.lines.is_empty() || self.tx.send(Ok(std::mem::take(&mut self.lines))).is_ok()
+    }
+}
+
+/// The lines of an events document, parsed on a thread of their own as they are read, so that
+/// a document of any size takes bounded memory.
+struct EventLines {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    batch: io::Cursor<Vec<u8>>,
+}
+
+impl EventLines {
+    fn spawn(doc: Box<dyn Read + Send>) -> io::Result<EventLines> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_IN_FLIGHT);
+        std::thread::Builder::new()
+            .name("aws-logs-json".into())
+            .spawn(move || {
+                let mut sink = Sink {
+                    tx,
+                    lines: Vec::with_capacity(BATCH + 4096),
+                    events: 0,
+                };
+                let damage = read_pages(io::BufReader::with_capacity(1 << 16, doc), &mut sink);
+                if !sink.flush() {
+                    return;
+                }
+                // A cut or damaged document is read up to the damage, then fails like any
+                // input that breaks off: the events before it are analysed and the input is
+                // reported as failed.
+                if let Some(e) = damage {
+                    let error = match e.io_error_kind() {
+                        Some(kind) => io::Error::new(kind, e.to_string()),
+                        None => {
+                            let read = match sink.events {
+                                1 => "the 1 event before that was read".to_string(),
+                                n => format!("the {n} events before that were read"),
+                            };
+                            io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "looks like `aws logs` JSON output but does not parse ({e}); {read}"
+                                ),
+                            )
+                        }
+                    };
+                    let _ = sink.tx.send(Err(error));
+                }
+            })?;
+        Ok(EventLines {
+            rx,
+            batch: io::Cursor::new(Vec::new()),
+        })
+    }
+}
+
+impl Read for EventLines {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.batch.read(out)?;
+            if n > 0 || out.is_empty() {
+                return Ok(n);
+            }
+            match self.rx.recv() {
+                Ok(Ok(lines)) => self.batch = io::Cursor::new(lines),
+                Ok(Err(e)) => return Err(e),
+                // The parser is done (after an error, reads find the end).
+                Err(_) => return Ok(0),
+            }
         }
     }
 }
@@ -174,8 +264,9 @@ pub(crate) fn looks_like_events(head: &[u8]) -> bool {
     .any(|k| rest.starts_with(k))
 }
 
-/// The events of an events document as lines; other inputs unchanged. A document cut short or
-/// damaged yields the events before the damage, then fails with the parse error.
+/// The events of an events document as lines, parsed as they are read (on a thread of their
+/// own); other inputs unchanged. A document cut short or damaged yields the events before the
+/// damage, then fails with the parse error.
 pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let mut head = Vec::with_capacity(SNIFF);
     // Read only until the start decides it: a live pipe's first line must not wait for
@@ -210,35 +301,9 @@ pub fn unwrap_events_json(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Rea
     if event_line {
         return Ok(Box::new(io::Cursor::new(whole).chain(r)));
     }
-    r.take(MAX_EVENTS_JSON).read_to_end(&mut whole)?;
-    let (events, damage) = read_pages(&whole);
-    drop(whole);
-    // A cut or damaged document is read up to the damage, then fails like any input that
-    // breaks off: the events before it are analysed and the input is reported as failed.
-    let damage = damage.map(|e| {
-        let read = match events.len() {
-            1 => "the 1 event before that was read".to_string(),
-            n => format!("the {n} events before that were read"),
-        };
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("looks like `aws logs` JSON output but does not parse ({e}); {read}"),
-        )
-    });
-    let mut out = Vec::new();
-    for e in events {
-        if let Some(t) = e.timestamp.as_ref().and_then(serde_json::Value::as_i64) {
-            out.extend_from_slice(format_rfc3339(t.saturating_mul(1000)).as_bytes());
-            out.push(b' ');
-        }
-        push_message(
-            &mut out,
-            e.message.trim_end_matches(['\n', '\r']),
-            &e.log_stream_name,
-        );
-        out.push(b'\n');
-    }
-    Ok(Box::new(io::Cursor::new(out).chain(FailWith(damage))))
+    Ok(Box::new(EventLines::spawn(Box::new(
+        io::Cursor::new(whole).chain(r),
+    ))?))
 }
 
 /// Appends an event's message; a JSON object message gets the stream name as its first field,
@@ -266,6 +331,7 @@ pub fn push_message(out: &mut Vec<u8>, msg: &str, stream: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::BufRead;
 
     fn lines(input: &str) -> String {
         let mut s = String::new();
@@ -381,5 +447,64 @@ mod tests {
         let (lines, err) =
             read_until_error("{\"events\":[{\"message\":\"a\"}],\"nextToken\":\"x\"}\n");
         assert_eq!((lines.as_str(), err), ("a\n", None));
+    }
+
+    /// A document far larger than memory should hold is read as it arrives: the first lines
+    /// come out when a few batches of it have been read, and the rest follows.
+    #[test]
+    fn a_large_document_is_parsed_as_it_is_read() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+        struct Doc {
+            events: u64,
+            next: u64,
+            pending: Vec<u8>,
+            given: Arc<AtomicU64>,
+        }
+        impl Read for Doc {
+            fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+                if self.pending.is_empty() {
+                    self.pending = match self.next {
+                        0 => b"{\"events\": [\n".to_vec(),
+                        n if n <= self.events => format!(
+                            "{}{{\"timestamp\": 1770372000000, \"message\": \"event {n} {}\"}}\n",
+                            if n > 1 { "," } else { "" },
+                            "x".repeat(200)
+                        )
+                        .into_bytes(),
+                        n if n == self.events + 1 => b"]}\n".to_vec(),
+                        _ => return Ok(0),
+                    };
+                    self.next += 1;
+                }
+                let n = out.len().min(self.pending.len());
+                out[..n].copy_from_slice(&self.pending[..n]);
+                self.pending.drain(..n);
+                self.given.fetch_add(n as u64, Ordering::Relaxed);
+                Ok(n)
+            }
+        }
+        let given = Arc::new(AtomicU64::new(0));
+        let events = 100_000; // about 24 MB
+        let doc = Doc {
+            events,
+            next: 0,
+            pending: Vec::new(),
+            given: given.clone(),
+        };
+        let mut r = io::BufReader::new(unwrap_events_json(Box::new(doc)).unwrap());
+        let mut first = String::new();
+        r.read_line(&mut first).unwrap();
+        assert_eq!(first.split_whitespace().nth(2), Some("1"));
+        // Wait for the parser to fill the batches in flight, then see how far it read.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let read = given.load(Ordering::Relaxed);
+        assert!(
+            read < 8 << 20,
+            "{read} bytes read for the first line: the document is not streamed"
+        );
+        let rest = r.lines().count() as u64;
+        assert_eq!(rest + 1, events);
+        assert!(given.load(Ordering::Relaxed) > 20 << 20);
     }
 }
