@@ -20,7 +20,7 @@ use crate::aggregate::latency::{
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
-use crate::aggregate::{Aggregators, MessageTally, Position};
+use crate::aggregate::{cut_bytes, Aggregators, MessageTally, Position};
 use crate::error::Error;
 use crate::matching::{Catalog, LiteralFilter, Matcher};
 use crate::record::fields::DEFAULT_ALIASES;
@@ -1417,19 +1417,6 @@ fn long_id_key(id: &[u8]) -> Vec<u8> {
     let mut key = cut_bytes(id, LONG_ID_START).to_vec();
     key.extend_from_slice(format!("…{hash:016x}").as_bytes());
     key
-}
-
-/// [`cut`] for UTF-8 held as bytes: at most `max` bytes, ending on a character boundary.
-fn cut_bytes(s: &[u8], max: usize) -> &[u8] {
-    if s.len() <= max {
-        return s;
-    }
-    let mut n = max;
-    // A continuation byte (10xxxxxx) is not a boundary.
-    while n > 0 && s[n] & 0xC0 == 0x80 {
-        n -= 1;
-    }
-    &s[..n]
 }
 
 fn cut(s: &str, max: usize) -> &str {

@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use hashbrown::HashMap;
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
 
-use super::Position;
+use super::{cut_bytes, Position};
 
 /// Relative accuracy of the percentile sketches.
 pub const SKETCH_ALPHA: f64 = 0.005;
@@ -37,6 +37,9 @@ const SKETCH_MIN_MS: f64 = 1e-6;
 pub const GROUP_SLOWEST: usize = 5;
 /// Groups kept per dimension; later keys fall into one `(other)` group.
 pub const MAX_GROUPS: usize = 1000;
+/// Longest group key kept (a longer value, such as a 60 KB message, is grouped by its first
+/// bytes, cut on a character boundary): groups take bounded memory whatever the lines hold.
+pub const MAX_KEY_BYTES: usize = 256;
 /// Smallest group whose percentiles are used for outlier rules.
 pub const MIN_GROUP_COUNT: u64 = 20;
 /// A group whose p99 is this many times the overall p99 is out of line.
@@ -686,6 +689,7 @@ impl Latency {
             }
         }
         for &(dim, value) in keys {
+            let value = cut_bytes(value, MAX_KEY_BYTES);
             let g = match self.groups.get_mut(&GroupRef(dim, value)) {
                 Some(g) => g,
                 None => self.new_group(dim, value),
@@ -722,7 +726,7 @@ impl Latency {
     #[inline(never)]
     fn message_group_of(&mut self, message: &[u8]) -> u32 {
         let mut masked = std::mem::take(&mut self.mask_buf);
-        message_key_into(message, &mut masked);
+        message_key_into(cut_bytes(message, MAX_KEY_BYTES), &mut masked);
         let i = self.message_index(&masked);
         self.mask_buf = masked;
         i
@@ -1205,6 +1209,38 @@ mod tests {
         assert_eq!(l.groups.len(), MAX_GROUPS + 1);
         let other: GroupKey = (Dimension::Service, OTHER.as_bytes().into());
         assert_eq!(l.groups[&other].count, 50);
+    }
+
+    /// A long value is grouped by its first [`MAX_KEY_BYTES`] bytes, whole characters: a
+    /// thousand 60 KB messages or callers no longer keep 60 MB of keys per dimension.
+    #[test]
+    fn long_values_are_grouped_by_their_start() {
+        let mut l = Latency::new(1, None);
+        let long = |i: usize| format!("{}é tail {i}", "x".repeat(MAX_KEY_BYTES - 1)).repeat(200);
+        let mut memo = [0u32; 2];
+        for i in 0..2 {
+            let v = long(i);
+            let m = l.message_group(&mut memo[i], v.as_bytes());
+            l.observe(1.0, &[(Dimension::Caller, v.as_bytes())], Some(m), || {
+                SlowEvent {
+                    duration_ms: 1.0,
+                    pos: pos(0),
+                    time_us: None,
+                    request_id: None,
+                    message: None,
+                }
+            });
+        }
+        let groups: Vec<_> = l.all_groups().collect();
+        assert_eq!(groups.len(), 2, "one caller group and one message group");
+        for (_, key, g) in groups {
+            assert_eq!(g.count, 2);
+            assert_eq!(
+                key,
+                &long(0).as_bytes()[..MAX_KEY_BYTES - 1],
+                "cut before the 'é'"
+            );
+        }
     }
 
     #[test]

@@ -58,6 +58,19 @@ impl Example {
     }
 }
 
+/// UTF-8 held as bytes cut to at most `max` bytes, ending on a character boundary.
+pub(crate) fn cut_bytes(s: &[u8], max: usize) -> &[u8] {
+    if s.len() <= max {
+        return s;
+    }
+    let mut n = max;
+    // A continuation byte (10xxxxxx) is not a boundary.
+    while n > 0 && s[n] & 0xC0 == 0x80 {
+        n -= 1;
+    }
+    &s[..n]
+}
+
 fn keep_first(a: &mut Option<Example>, b: Option<Example>) {
     match (a.as_ref(), b) {
         (_, None) => {}
