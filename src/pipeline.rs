@@ -20,7 +20,7 @@ use crate::aggregate::latency::{
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
-use crate::aggregate::{cut_bytes, Aggregators, MessageTally, Position};
+use crate::aggregate::{cut_bytes, cut_str, Aggregators, MessageTally, Position};
 use crate::error::Error;
 use crate::matching::{Catalog, LiteralFilter, Matcher};
 use crate::record::fields::DEFAULT_ALIASES;
@@ -1050,14 +1050,14 @@ impl Tap {
             .iter()
             .copied()
             .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p)));
-        let text = |slot| rec.text(slot).map(|t| cut(&t, 512).to_string());
+        let text = |slot| rec.text(slot).map(|t| cut_str(&t, 512).to_string());
         match worst {
             Some(p) if shared.pattern_severity[p as usize] >= self.min_severity => {
                 // A plain-text line's message follows its header; a line that is all header
                 // is its own message.
                 let message = match text(Slot::Message) {
                     None if !rec.format.is_structured() => {
-                        Some(cut(&String::from_utf8_lossy(rec.line), 512).to_string())
+                        Some(cut_str(&String::from_utf8_lossy(rec.line), 512).to_string())
                     }
                     m => m,
                 };
@@ -1261,7 +1261,7 @@ fn observe_request(
                 event.slowest(ms, cut_bytes(&msg, 256));
             } else {
                 let msg = rec.text(Slot::Message).unwrap_or_default();
-                event.slowest(ms, cut(&msg, 256).as_bytes());
+                event.slowest(ms, cut_str(&msg, 256).as_bytes());
             }
         }
     }
@@ -1291,9 +1291,9 @@ fn first_error(
             .copied()
             .max_by_key(|&p| (shared.pattern_severity[p as usize], std::cmp::Reverse(p))),
         // Cut, like the slowest event's message: an open trace's memory stays bounded.
-        message: rec.text(Slot::Message).map(|m| cut(&m, 256).into()),
-        service: rec.text(Slot::Service).map(|m| cut(&m, 256).into()),
-        caller: rec.text(Slot::Caller).map(|m| cut(&m, 256).into()),
+        message: rec.text(Slot::Message).map(|m| cut_str(&m, 256).into()),
+        service: rec.text(Slot::Service).map(|m| cut_str(&m, 256).into()),
+        caller: rec.text(Slot::Caller).map(|m| cut_str(&m, 256).into()),
     }
 }
 
@@ -1395,7 +1395,7 @@ fn observe_latency(
         pos,
         time_us: time,
         request_id: rec.text(Slot::RequestId).map(|t| t.into()),
-        message: rec.text(Slot::Message).map(|m| cut(&m, 512).into()),
+        message: rec.text(Slot::Message).map(|m| cut_str(&m, 512).into()),
     });
 }
 
@@ -1417,17 +1417,6 @@ fn long_id_key(id: &[u8]) -> Vec<u8> {
     let mut key = cut_bytes(id, LONG_ID_START).to_vec();
     key.extend_from_slice(format!("…{hash:016x}").as_bytes());
     key
-}
-
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut n = max;
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    &s[..n]
 }
 
 /// Analyses an in-memory string with the built-in catalog and default settings on one thread.

@@ -71,6 +71,18 @@ pub(crate) fn cut_bytes(s: &[u8], max: usize) -> &[u8] {
     &s[..n]
 }
 
+/// `s` cut to at most `max` bytes, ending on a character boundary.
+pub(crate) fn cut_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut n = max;
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
 fn keep_first(a: &mut Option<Example>, b: Option<Example>) {
     match (a.as_ref(), b) {
         (_, None) => {}

@@ -68,6 +68,34 @@ impl Default for MinerConfig {
     }
 }
 
+/// Longest masked message mined, in bytes: a longer one is mined on its tokens within this
+/// and a last token `…`, and its example is cut to as many bytes. A cluster holds its
+/// template's tokens one by one, so this bounds its memory (a 60 KB message took 450 KB).
+pub const MAX_MINED_BYTES: usize = 1024;
+
+/// Marks a template cut at [`MAX_MINED_BYTES`].
+pub const CUT_MARK: &str = "…";
+
+/// `masked` within [`MAX_MINED_BYTES`]: cut after its last whole token that fits, then
+/// [`CUT_MARK`] (a single token that long is cut on a character boundary). Cutting a cut
+/// message again changes nothing.
+fn cut_masked(masked: &str) -> std::borrow::Cow<'_, str> {
+    if masked.len() <= MAX_MINED_BYTES {
+        return masked.into();
+    }
+    let room = MAX_MINED_BYTES - CUT_MARK.len() - 1;
+    let mut end = room;
+    while !masked.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &masked[..end];
+    let head = match (masked.as_bytes()[end] == b' ', head.rfind(' ')) {
+        (true, _) | (false, None) => head,
+        (false, Some(space)) => &head[..space],
+    };
+    format!("{} {CUT_MARK}", head.trim_end()).into()
+}
+
 /// One distinct masked message (a *variant*) and what was seen of it.
 #[derive(Clone, Debug)]
 struct Variant {
@@ -273,6 +301,8 @@ impl Miner {
         levels: [u64; 6],
         time_us: Option<i64>,
     ) -> LineKey {
+        let masked = &*cut_masked(masked);
+        let msg = crate::aggregate::cut_str(msg, MAX_MINED_BYTES);
         self.tick += 1;
         let hash = self.hasher.hash_one(masked);
         let variants = &self.variants;
@@ -1003,6 +1033,44 @@ mod tests {
             ),
             vec!["bob", "1.2.3.4", "22", "7"]
         );
+    }
+
+    /// A message past [`MAX_MINED_BYTES`] is mined on its whole tokens within it and a cut
+    /// mark; its example is cut too, and cutting again changes nothing.
+    #[test]
+    fn long_messages_are_mined_on_their_start() {
+        let body = |tail: &str| format!("{}{tail}", "alpha beta gamma é ".repeat(200));
+        let mut m = Miner::new(MinerConfig::default());
+        m.add(&body("first ending"), None, None);
+        m.add(&body("second ending"), None, None);
+        m.add("short message here", None, None);
+        let (t, _) = m.templates();
+        assert_eq!(t.len(), 2);
+        let long = t
+            .iter()
+            .find(|t| t.count == 2)
+            .expect("both long ones together");
+        assert!(
+            long.template.len() <= MAX_MINED_BYTES,
+            "{}",
+            long.template.len()
+        );
+        assert!(long.template.ends_with(" gamma é …") || long.template.ends_with(" …"));
+        assert!(!long.template.contains("ending"));
+        assert!(long.template.starts_with("alpha beta gamma é alpha"));
+        assert!(long.example.len() <= MAX_MINED_BYTES);
+        assert!(body("").starts_with(&long.example));
+        let cut = cut_masked(&long.template);
+        assert_eq!(cut, long.template, "a cut template is within the limit");
+        // One token longer than the limit is cut on a character boundary.
+        let one = "é".repeat(MAX_MINED_BYTES);
+        let c = cut_masked(&one);
+        assert!(
+            c.len() <= MAX_MINED_BYTES && c.ends_with(" …"),
+            "{}",
+            c.len()
+        );
+        assert_eq!(cut_masked(&c), c);
     }
 
     #[test]
