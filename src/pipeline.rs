@@ -1152,11 +1152,11 @@ impl Live<'_> {
     /// Analyses whole lines of input `source` (each ending in `\n`, except possibly the last
     /// line of an input that ended). `oversize` lines longer than the cap were dropped before
     /// these by the reader.
-    pub fn feed(&mut self, source: u32, data: &[u8], oversize: u64) {
+    pub fn feed(&mut self, source: u32, data: &[u8], oversize: Dropped) {
         let s = source as usize;
-        self.lines[s] += oversize;
-        self.oversize += oversize;
-        self.sources[s].bytes += data.len() as u64;
+        self.lines[s] += oversize.lines;
+        self.oversize += oversize.lines;
+        self.sources[s].bytes += data.len() as u64 + oversize.bytes;
         if data.is_empty() {
             return;
         }
@@ -1417,6 +1417,15 @@ fn long_id_key(id: &[u8]) -> Vec<u8> {
     let mut key = cut_bytes(id, LONG_ID_START).to_vec();
     key.extend_from_slice(format!("…{hash:016x}").as_bytes());
     key
+}
+
+/// Lines a reader dropped for being longer than the cap, and their bytes (newlines included).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// Lines dropped.
+    pub lines: u64,
+    /// Their bytes.
+    pub bytes: u64,
 }
 
 /// Analyses an in-memory string with the built-in catalog and default settings on one thread.

@@ -163,6 +163,38 @@ fn stdin_final_summary_equals_analyze() {
     }
 }
 
+/// An oversize line is skipped, but its bytes were read: the summary counts them as
+/// `analyze` does, whether the line arrives whole or across reads.
+#[test]
+fn oversize_lines_count_their_bytes_as_in_analyze() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.log");
+    let good = "{\"level\":\"error\",\"msg\":\"kept\"}\n";
+    let text = format!(
+        "{good}{{\"msg\":\"{}\"}}\n{good}{}\n{good}",
+        "x".repeat(5_000),
+        "y".repeat(3_000_000)
+    );
+    std::fs::write(&path, &text).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let mut w = Watch::start(&["--max-line-bytes", "1000"], Stdio::from(file));
+    let fin = w.wait_summary("the final summary", |s| s["final"] == true);
+    assert_eq!(w.child.wait().unwrap().code(), Some(0));
+    let a = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--max-line-bytes",
+        "1000",
+        path_str(&path),
+    ]));
+    for key in ["lines", "bytes", "events", "oversize"] {
+        assert_eq!(fin["report"]["input"][key], a["input"][key], "input.{key}");
+    }
+    assert_eq!(a["input"]["bytes"], text.len());
+    assert_eq!(a["input"]["oversize"], 2);
+}
+
 #[test]
 fn followed_file_survives_rotation_copytruncate_and_truncation() {
     let dir = tempfile::tempdir().unwrap();

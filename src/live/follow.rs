@@ -25,6 +25,8 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
+use crate::pipeline::Dropped;
+
 /// Bytes read per call.
 const READ_SIZE: usize = 1 << 20;
 /// Bytes kept from the start of a followed file to recognise it after a truncation.
@@ -38,7 +40,7 @@ pub struct LineCutter {
     skipping: bool,
     max_line_bytes: usize,
     /// Oversize lines dropped since the last take.
-    pub oversize: u64,
+    pub oversize: Dropped,
 }
 
 impl LineCutter {
@@ -59,11 +61,13 @@ impl LineCutter {
                     data = rest;
                     if self.skipping {
                         self.skipping = false;
+                        self.oversize.bytes += line.len() as u64;
                         continue;
                     }
                     if self.partial.len() + line.len() > self.max_line_bytes + 2 {
+                        self.oversize.bytes += (self.partial.len() + line.len()) as u64;
+                        self.oversize.lines += 1;
                         self.partial.clear();
-                        self.oversize += 1;
                         continue;
                     }
                     if self.partial.is_empty() {
@@ -74,14 +78,15 @@ impl LineCutter {
                     }
                 }
                 None => {
-                    if !self.skipping {
-                        if self.partial.len() + data.len() > self.max_line_bytes + 2 {
-                            self.partial.clear();
-                            self.skipping = true;
-                            self.oversize += 1;
-                        } else {
-                            self.partial.extend_from_slice(data);
-                        }
+                    if self.skipping {
+                        self.oversize.bytes += data.len() as u64;
+                    } else if self.partial.len() + data.len() > self.max_line_bytes + 2 {
+                        self.oversize.bytes += (self.partial.len() + data.len()) as u64;
+                        self.oversize.lines += 1;
+                        self.partial.clear();
+                        self.skipping = true;
+                    } else {
+                        self.partial.extend_from_slice(data);
                     }
                     data = &[];
                 }
@@ -319,7 +324,7 @@ impl Follower {
     }
 
     /// Oversize lines dropped since the last call.
-    pub fn take_oversize(&mut self) -> u64 {
+    pub fn take_oversize(&mut self) -> Dropped {
         std::mem::take(&mut self.cutter.oversize)
     }
 
@@ -361,7 +366,13 @@ mod tests {
         assert_eq!(out, b"ab\ncde\n");
         c.push(b"6789\nok\n", &mut out);
         assert_eq!(out, b"ab\ncde\nok\n");
-        assert_eq!(c.oversize, 1);
+        assert_eq!(
+            c.oversize,
+            Dropped {
+                lines: 1,
+                bytes: 21
+            }
+        );
         c.push(b"tail", &mut out);
         c.finish(&mut out);
         assert_eq!(out, b"ab\ncde\nok\ntail");

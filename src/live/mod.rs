@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel as chan;
 
 use crate::matching::{Catalog, Severity};
-use crate::pipeline::{live, Config};
+use crate::pipeline::{live, Config, Dropped};
 use crate::report::Report;
 use crate::source::container::ContainerLines;
 pub use alert::{Alert, AlertKind, Alerter};
@@ -79,7 +79,7 @@ enum Msg {
     Data {
         source: u32,
         lines: Vec<u8>,
-        oversize: u64,
+        oversize: Dropped,
     },
     Ended {
         source: u32,
@@ -97,7 +97,7 @@ fn read_stream(tx: chan::Sender<Msg>, mut input: Box<dyn Read + Send>, max_line_
                 let mut lines = Vec::with_capacity(n + 256);
                 cutter.push(&buf[..n], &mut lines);
                 let oversize = std::mem::take(&mut cutter.oversize);
-                if (!lines.is_empty() || oversize > 0)
+                if (!lines.is_empty() || oversize.bytes > 0)
                     && tx
                         .send(Msg::Data {
                             source: 0,
@@ -119,7 +119,7 @@ fn read_stream(tx: chan::Sender<Msg>, mut input: Box<dyn Read + Send>, max_line_
         let _ = tx.send(Msg::Data {
             source: 0,
             lines: last,
-            oversize: 0,
+            oversize: Dropped::default(),
         });
     }
     let _ = tx.send(Msg::Ended { source: 0, error });
@@ -156,7 +156,7 @@ fn follow_files(
             }
             let lines = unwrap[i].apply(lines);
             let oversize = f.take_oversize();
-            if (!lines.is_empty() || oversize > 0)
+            if (!lines.is_empty() || oversize.bytes > 0)
                 && tx
                     .send(Msg::Data {
                         source: i as u32,
@@ -184,7 +184,7 @@ fn follow_files(
                 let _ = tx.send(Msg::Data {
                     source: i as u32,
                     lines,
-                    oversize: 0,
+                    oversize: Dropped::default(),
                 });
             }
         }
