@@ -373,7 +373,9 @@ fn holds_as_word(line: &[u8], id: &[u8], finder: &memchr::memmem::Finder<'_>) ->
     finder.find_iter(line).any(|at| {
         let before = at.checked_sub(1).map(|i| line[i]);
         let after = line.get(at + id.len()).copied();
-        !(word(first) && before.is_some_and(word)) && !(word(last) && after.is_some_and(word))
+        let joined_before = word(first) && before.is_some_and(word);
+        let joined_after = word(last) && after.is_some_and(word);
+        !joined_before && !joined_after
     })
 }
 
