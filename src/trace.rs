@@ -4,8 +4,8 @@
 //! id's bytes with a `memmem` finder (SIMD, close to `grep -F` speed), and only lines that contain
 //! the id are parsed. A structured event belongs to the request when its request-id field
 //! (aliases as in `analyze`, or `--request-id-field`) equals the id exactly; a plain-text line
-//! belongs when it contains the id as a whole word (see [`holds_as_word`]). Chunks are searched
-//! in parallel and the events sorted by time (then input order) at the end.
+//! belongs when it contains the id as a whole word (`req-1` is not in `req-12`). Chunks are
+//! searched in parallel and the events sorted by time (then input order) at the end.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
