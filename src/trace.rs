@@ -143,7 +143,7 @@ pub fn find_request(
     config: &Config,
     max_events: usize,
 ) -> Result<Timeline, Error> {
-    if id.is_empty() {
+    if id.trim().is_empty() {
         return Err(Error::Config("the request id is empty".into()));
     }
     let mut spec = FieldSpec::with_defaults();

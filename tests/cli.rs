@@ -735,6 +735,13 @@ fn trace_shows_a_plain_text_lines_message_and_logger_apart() {
         raw.starts_with("2026-02-06 10:00:00,100 INFO [main]"),
         "{raw}"
     );
+    // A text line holds the id only as a whole word: `req-4` is another request, and a blank
+    // id is a usage error.
+    let out = run(&["trace", "req-4", path_str(&log)]);
+    assert_eq!(out.status.code(), Some(1), "req-4 is not in req-42's lines");
+    let out = run(&["trace", "  ", path_str(&log)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the request id is empty"));
 }
 
 #[test]
