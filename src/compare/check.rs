@@ -93,7 +93,10 @@ impl Rules {
     /// Checks the values make sense.
     pub fn validate(&self) -> Result<(), String> {
         if !(self.alpha > 0.0 && self.alpha < 0.5) {
-            return Err(format!("alpha must be in (0, 0.5), not {}", self.alpha));
+            return Err(format!(
+                "alpha must be in (0, 0.5), not {}",
+                number(self.alpha)
+            ));
         }
         for (name, v) in [
             ("error_rate_increase", self.error_rate_increase),
@@ -103,13 +106,13 @@ impl Rules {
             ("malformed_increase", self.malformed_increase),
         ] {
             if !(v >= 0.0 && v.is_finite()) {
-                return Err(format!("{name} must be a number ≥ 0, not {v}"));
+                return Err(format!("{name} must be a number ≥ 0, not {}", number(v)));
             }
         }
         if self.pattern_rate_ratio.is_nan() || self.pattern_rate_ratio < 1.0 {
             return Err(format!(
                 "pattern_rate_ratio must be ≥ 1, not {}",
-                self.pattern_rate_ratio
+                number(self.pattern_rate_ratio)
             ));
         }
         for p in &self.percentiles {
@@ -140,6 +143,15 @@ impl Rules {
 }
 
 /// The quantile of a percentile name, and the next one up (for the density estimate).
+/// A configured number as an error message shows it: `-1e308`, not 309 digits.
+fn number(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-6..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 fn percentile(name: &str) -> Option<(f64, Option<&'static str>)> {
     Some(match name {
         "p50" => (0.5, Some("p90")),
@@ -870,5 +882,9 @@ mod tests {
             .contains("alpah"));
         assert!(Rules::from_toml("[check]\npercentiles = [\"p42\"]\n").is_err());
         assert!(Rules::from_toml("[check]\nalpha = 2\n").is_err());
+        let e = Rules::from_toml("[check]\nerror_rate_ratio = -1e308\n").unwrap_err();
+        assert!(e.ends_with("not -1e308"), "{e}");
+        let e = Rules::from_toml("[check]\npattern_rate_ratio = 0.5\n").unwrap_err();
+        assert!(e.ends_with("not 0.5"), "{e}");
     }
 }
