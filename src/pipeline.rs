@@ -156,6 +156,9 @@ struct Shared {
     mergeable: bool,
     text_messages: bool,
     text_headers: bool,
+    /// Keys whose `key=value` gives a plain-text line's request id (the request-id field's
+    /// names).
+    text_id_keys: Vec<Box<[u8]>>,
 }
 
 impl Shared {
@@ -171,6 +174,18 @@ impl Shared {
         }
         let aliases = DEFAULT_ALIASES[Slot::Duration as usize].1;
         duration_units.extend(aliases.iter().map(|a| Unit::of_field(a)));
+        let text_id_keys = match config
+            .field_overrides
+            .iter()
+            .rfind(|(slot, _)| *slot == Slot::RequestId)
+        {
+            Some((_, path)) => vec![path.as_bytes().into()],
+            None => DEFAULT_ALIASES[Slot::RequestId as usize]
+                .1
+                .iter()
+                .map(|a| a.as_bytes().into())
+                .collect(),
+        };
         let mut slots =
             |paths: &[&str]| -> Vec<u16> { paths.iter().map(|p| spec.extra_slot(p)).collect() };
         let route_slots = [
@@ -214,6 +229,7 @@ impl Shared {
             traces: config.traces,
             mergeable: config.mergeable,
             text_messages: config.text_messages,
+            text_id_keys,
             text_headers: config.text_headers,
         }
     }
@@ -957,6 +973,23 @@ impl<'s> Worker<'s> {
             shared
                 .matcher
                 .line_hits(&rec, level, line, &mut self.scratch, &mut self.hits);
+            if shared.traces && parsed == Parsed::Record(Format::Text) {
+                // A plain-text line joins a trace by a `request_id=…` pair in it.
+                if let Some(id) = crate::record::text::kv_value(line, &shared.text_id_keys) {
+                    observe_request(
+                        shared,
+                        &mut self.fragment,
+                        id,
+                        &rec,
+                        level,
+                        time,
+                        None,
+                        &self.hits,
+                        self.line_order,
+                        known_utf8,
+                    );
+                }
+            }
         }
         if !self.hits.is_empty() {
             agg.observe_hits(&self.hits, time, pos, line);

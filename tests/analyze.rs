@@ -1446,6 +1446,47 @@ fn a_named_request_id_field_groups_the_traces() {
     assert_eq!(out.status.code(), Some(1), "c-1 is no request_id");
 }
 
+/// A plain-text line joins a trace by a `request_id=…` pair, with JSON events of the same
+/// request, and its level and header count as an event's.
+#[test]
+fn plain_text_lines_join_traces_by_a_request_id_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("text.log");
+    std::fs::write(
+        &log,
+        concat!(
+            "2026-02-06 10:00:00,000 INFO [main] com.shop.Api: received request_id=req-1 path=/pay\n",
+            r#"{"level":"info","ts":"2026-02-06T10:00:00.500Z","msg":"charging","request_id":"req-1"}"#,
+            "\n",
+            "2026-02-06 10:00:02,000 ERROR [main] com.shop.Db: timeout (request_id=req-1, try=2)\n",
+            "2026-02-06 10:00:03,000 INFO [main] com.shop.Api: received req_id=\"req-2\"\n",
+            "2026-02-06 10:00:04,000 INFO [main] com.shop.Api: no id here, only my_request_id=x\n",
+        ),
+    )
+    .unwrap();
+    let t = json(&run(&["analyze", "-f", "json", "--traces", path_str(&log)]))["traces"].clone();
+    assert_eq!(t["count"], 2, "{t}");
+    assert_eq!(t["with_errors"], 1, "{t}");
+    let slowest = &t["slowest"][0];
+    assert_eq!(slowest["request_id"], "req-1");
+    assert_eq!(slowest["events"], 3);
+    assert_eq!(slowest["span_ms"], 2000.0);
+    let group = &t["error_groups"][0];
+    assert_eq!(group["count"], 1, "{group}");
+    // `--request-id-field` names the key in text too.
+    let t = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--traces",
+        "--request-id-field",
+        "my_request_id",
+        path_str(&log),
+    ]))["traces"]
+        .clone();
+    assert_eq!(t["count"], 1, "{t}");
+}
+
 #[test]
 fn open_traces_past_the_cap_are_evicted_oldest_first() {
     let dir = tempfile::tempdir().unwrap();

@@ -88,6 +88,43 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     }
 }
 
+/// The value of the first `key=value` pair in `text` whose key is one of `keys` (a word that
+/// starts the text or follows a space, `[`, `(` or `,`): `request_id=req-1`,
+/// `req_id="req 1"`. The value ends at whitespace or `,;)]`, a quoted one at its closing quote;
+/// an empty value does not count.
+pub fn kv_value<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<&'a [u8]> {
+    for eq in memchr::memchr_iter(b'=', text) {
+        let key_start = text[..eq]
+            .iter()
+            .rposition(|&b| matches!(b, b' ' | b'\t' | b'[' | b'(' | b','))
+            .map_or(0, |i| i + 1);
+        let key = &text[key_start..eq];
+        if key.is_empty() || !keys.iter().any(|k| **k == *key) {
+            continue;
+        }
+        let rest = &text[eq + 1..];
+        let value = match rest.first() {
+            Some(&q @ (b'"' | b'\'')) => {
+                let end = memchr::memchr(q, &rest[1..])?;
+                &rest[1..1 + end]
+            }
+            _ => {
+                let end = rest
+                    .iter()
+                    .position(|&b| {
+                        b.is_ascii_whitespace() || matches!(b, b',' | b';' | b')' | b']')
+                    })
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            }
+        };
+        if !value.is_empty() {
+            return Some(value);
+        }
+    }
+    None
+}
+
 /// Most header parts (separators, pid, level, thread, logger) taken off the front of a line.
 const MAX_HEADER_PARTS: usize = 8;
 
@@ -567,6 +604,40 @@ mod tests {
 
     fn level(s: &str) -> Option<String> {
         level_word(s.as_bytes()).map(|w| String::from_utf8_lossy(w).into_owned())
+    }
+
+    #[test]
+    fn key_value_pairs_are_found_by_their_key() {
+        let keys: Vec<Box<[u8]>> = ["request_id", "req_id"]
+            .iter()
+            .map(|k| k.as_bytes().into())
+            .collect();
+        let v = |s: &str| {
+            kv_value(s.as_bytes(), &keys).map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        assert_eq!(
+            v("INFO done request_id=req-1 took 3ms").as_deref(),
+            Some("req-1")
+        );
+        assert_eq!(v("request_id=req-1").as_deref(), Some("req-1"));
+        assert_eq!(v("[req_id=abc] start").as_deref(), Some("abc"));
+        assert_eq!(v("(request_id=abc, user=u)").as_deref(), Some("abc"));
+        assert_eq!(v("x=1,req_id=abc;").as_deref(), Some("abc"));
+        assert_eq!(v("req_id=\"a b\" next").as_deref(), Some("a b"));
+        assert_eq!(
+            v("req_id= request_id=r2").as_deref(),
+            Some("r2"),
+            "an empty value is skipped"
+        );
+        assert_eq!(
+            v("my_request_id=r1 x_req_id=r2"),
+            None,
+            "a key must be whole"
+        );
+        assert_eq!(v("request_id: r1"), None);
+        assert_eq!(v("req_id=\"unclosed"), None);
+        assert_eq!(v("=== banner ==="), None);
+        assert_eq!(v(""), None);
     }
 
     #[test]
