@@ -93,21 +93,30 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
 /// `req_id="req 1"`. The value ends at whitespace or `,;)]`, a quoted one at its closing quote;
 /// an empty value does not count.
 pub fn kv_value<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<&'a [u8]> {
+    let longest = keys.iter().map(|k| k.len()).max()?;
     for eq in memchr::memchr_iter(b'=', text) {
-        let key_start = text[..eq]
+        // Back from the `=` no further than the longest key: a line of a million `=` stays
+        // linear.
+        let from = eq.saturating_sub(longest + 1);
+        let key_start = match text[from..eq]
             .iter()
             .rposition(|&b| matches!(b, b' ' | b'\t' | b'[' | b'(' | b','))
-            .map_or(0, |i| i + 1);
+        {
+            Some(i) => from + i + 1,
+            None if from == 0 => 0,
+            // A word longer than any key.
+            None => continue,
+        };
         let key = &text[key_start..eq];
         if key.is_empty() || !keys.iter().any(|k| **k == *key) {
             continue;
         }
         let rest = &text[eq + 1..];
         let value = match rest.first() {
-            Some(&q @ (b'"' | b'\'')) => {
-                let end = memchr::memchr(q, &rest[1..])?;
-                &rest[1..1 + end]
-            }
+            Some(&q @ (b'"' | b'\'')) => match memchr::memchr(q, &rest[1..]) {
+                Some(end) => &rest[1..1 + end],
+                None => continue,
+            },
             _ => {
                 let end = rest
                     .iter()
@@ -636,7 +645,12 @@ mod tests {
         );
         assert_eq!(v("request_id: r1"), None);
         assert_eq!(v("req_id=\"unclosed"), None);
+        assert_eq!(v("req_id='unclosed request_id=r2").as_deref(), Some("r2"));
         assert_eq!(v("=== banner ==="), None);
+        assert_eq!(v("a_very_long_word_ending_in_request_id=r1"), None);
+        // A long line of `=` is read in linear time.
+        let equals = format!("{} request_id=last", "=".repeat(1 << 20));
+        assert_eq!(v(&equals).as_deref(), Some("last"));
         assert_eq!(v(""), None);
     }
 
