@@ -1223,10 +1223,7 @@ mod tests {
             l.observe(1.0, &[(Dimension::Caller, v.as_bytes())], Some(m), || {
                 SlowEvent {
                     duration_ms: 1.0,
-                    pos: pos(0),
-                    time_us: None,
-                    request_id: None,
-                    message: None,
+                    ..blank_event()
                 }
             });
         }

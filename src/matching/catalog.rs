@@ -397,17 +397,7 @@ impl Catalog {
             {
                 return Err(err("id must be non-empty and use only [a-z0-9._-]".into()));
             }
-            if self.patterns.len() >= MAX_PATTERNS {
-                return Err(err(format!(
-                    "too many patterns: a catalog holds at most {MAX_PATTERNS}"
-                )));
-            }
-            if let Some(prev) = self.get(&p.id) {
-                return Err(err(format!(
-                    "duplicate id (first defined in {}:{})",
-                    prev.file, prev.line
-                )));
-            }
+            self.room_for(&p.id).map_err(err)?;
             let severity = Severity::parse(&p.severity).ok_or_else(|| {
                 err(format!(
                     "unknown severity {:?} (use info, warn, error or critical)",
@@ -457,8 +447,7 @@ impl Catalog {
             if p.title.trim().is_empty() {
                 return Err(err("title is empty".into()));
             }
-            self.by_id.insert(p.id.clone(), self.patterns.len());
-            self.patterns.push(Pattern {
+            self.push(Pattern {
                 id: p.id,
                 title: p.title,
                 severity,
@@ -481,29 +470,40 @@ impl Catalog {
     /// Adds all patterns of another catalog (ids must stay unique).
     pub fn extend(&mut self, other: Catalog) -> Result<(), Error> {
         for p in other.patterns {
-            if self.patterns.len() >= MAX_PATTERNS {
+            if let Err(message) = self.room_for(&p.id) {
                 return Err(Error::Catalog {
                     file: p.file.clone(),
                     line: p.line,
                     pattern: Some(p.id.clone()),
-                    message: format!("too many patterns: a catalog holds at most {MAX_PATTERNS}"),
+                    message,
                 });
             }
-            if let Some(prev) = self.get(&p.id) {
-                return Err(Error::Catalog {
-                    file: p.file.clone(),
-                    line: p.line,
-                    pattern: Some(p.id.clone()),
-                    message: format!(
-                        "duplicate id (first defined in {}:{})",
-                        prev.file, prev.line
-                    ),
-                });
-            }
-            self.by_id.insert(p.id.clone(), self.patterns.len());
-            self.patterns.push(p);
+            self.push(p);
         }
         Ok(())
+    }
+
+    /// Why a pattern with this id cannot be added, if it cannot: the catalog is full, or the
+    /// id is taken.
+    fn room_for(&self, id: &str) -> Result<(), String> {
+        if self.patterns.len() >= MAX_PATTERNS {
+            return Err(format!(
+                "too many patterns: a catalog holds at most {MAX_PATTERNS}"
+            ));
+        }
+        match self.get(id) {
+            Some(prev) => Err(format!(
+                "duplicate id (first defined in {}:{})",
+                prev.file, prev.line
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds a pattern [`Catalog::room_for`] admitted, indexed by its id.
+    fn push(&mut self, p: Pattern) {
+        self.by_id.insert(p.id.clone(), self.patterns.len());
+        self.patterns.push(p);
     }
 
     /// All patterns, in load order.

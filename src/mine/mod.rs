@@ -83,13 +83,8 @@ fn cut_masked(masked: &str) -> std::borrow::Cow<'_, str> {
     if masked.len() <= MAX_MINED_BYTES {
         return masked.into();
     }
-    let room = MAX_MINED_BYTES - CUT_MARK.len() - 1;
-    let mut end = room;
-    while !masked.is_char_boundary(end) {
-        end -= 1;
-    }
-    let head = &masked[..end];
-    let head = match (masked.as_bytes()[end] == b' ', head.rfind(' ')) {
+    let head = crate::aggregate::cut_str(masked, MAX_MINED_BYTES - CUT_MARK.len() - 1);
+    let head = match (masked.as_bytes()[head.len()] == b' ', head.rfind(' ')) {
         (true, _) | (false, None) => head,
         (false, Some(space)) => &head[..space],
     };
