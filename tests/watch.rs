@@ -287,7 +287,10 @@ fn several_files_and_one_that_appears_later() {
 
 #[test]
 fn alerts_come_while_the_pipe_stays_open_and_sigint_prints_the_summary() {
-    let mut w = Watch::start(&["--min-severity", "error"], Stdio::piped());
+    let mut w = Watch::start(
+        &["--min-severity", "error", "--every", "50ms"],
+        Stdio::piped(),
+    );
     let mut stdin = w.child.stdin.take().unwrap();
     stdin
         .write_all(b"{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"OOMKilled\",\"request_id\":\"r-1\"}\n{\"level\":\"info\",\"msg\":\"fine\"}\n")
@@ -305,6 +308,8 @@ fn alerts_come_while_the_pipe_stays_open_and_sigint_prints_the_summary() {
     assert_eq!(alert["kind"], "pattern");
     assert_eq!(alert["severity"], "critical");
     assert_eq!(alert["request_id"], "r-1");
+    // The input may reach watch in more than one read: SIGINT once both lines are in.
+    w.wait_summary("both lines", |s| lines_of(s) == 2);
     let (code, fin) = w.interrupt();
     assert_eq!(code, 130);
     assert_eq!(fin["report"]["partial"], true);

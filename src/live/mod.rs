@@ -293,24 +293,29 @@ pub fn watch(
                 }
             }
         }
-        // Followed files: read what is left (and a last line without its newline).
+        let mut feed = |msg: Msg| {
+            if let Msg::Data {
+                source,
+                lines,
+                oversize,
+            } = msg
+            {
+                live.feed(source, &lines, oversize);
+            }
+        };
         if let Some(t) = follower_thread.take() {
+            // Followed files: read what is left (and a last line without its newline).
             finish_flag.store(true, Ordering::SeqCst);
             stop.store(true, Ordering::SeqCst);
-            while let Ok(msg) = rx.recv() {
-                if let Msg::Data {
-                    source,
-                    lines,
-                    oversize,
-                } = msg
-                {
-                    live.feed(source, &lines, oversize);
-                }
-            }
+            rx.iter().for_each(&mut feed);
             let _ = t.join();
-            for a in alerter.on_events(live, Instant::now()) {
-                emit(Output::Alert(Box::new(a)))?;
-            }
+        } else if end == End::Interrupted {
+            // Standard input or a stream: what was already read counts, so take the messages
+            // queued now (not those that arrive while we do).
+            rx.try_iter().take(rx.len()).for_each(&mut feed);
+        }
+        for a in alerter.on_events(live, Instant::now()) {
+            emit(Output::Alert(Box::new(a)))?;
         }
         for a in alerter.flush() {
             emit(Output::Alert(Box::new(a)))?;
