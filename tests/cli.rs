@@ -341,6 +341,7 @@ fn sigint_prints_a_partial_report_and_exits_130() {
     let half = data.len() / 2;
     stdin.write_all(&data[..half]).unwrap();
     stdin.flush().unwrap();
+    wait_read(&child, half);
     std::thread::sleep(std::time::Duration::from_millis(300));
     sigint(&child);
     // More input wakes the blocked read; the interrupted run stops at the next chunk.
@@ -454,6 +455,7 @@ fn sigint_ends_a_read_on_an_idle_pipe() {
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(data).unwrap();
         stdin.flush().unwrap();
+        wait_read(&child, data.len());
         std::thread::sleep(Duration::from_millis(300));
         sigint(&child);
         let start = Instant::now();
@@ -517,6 +519,7 @@ fn sigint_keeps_every_line_read_before_it() {
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(&data).unwrap();
         stdin.flush().unwrap();
+        wait_read(&child, data.len());
         std::thread::sleep(std::time::Duration::from_millis(300));
         sigint(&child);
         std::thread::sleep(std::time::Duration::from_millis(200));

@@ -41,6 +41,25 @@ pub fn sigint(child: &std::process::Child) {
     assert!(status.success());
 }
 
+/// Waits (up to 20 s) until a running child has read at least `n` bytes, by its
+/// `/proc/PID/io`: a loaded machine may start it late. Other reads count too, so callers still
+/// leave it a moment after this.
+pub fn wait_read(child: &std::process::Child, n: usize) {
+    let path = format!("/proc/{}/io", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let read = std::fs::read_to_string(&path).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("rchar: "))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+        });
+        if read.is_some_and(|r| r >= n) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
     let mut child = spawn_piped(args);
