@@ -548,7 +548,7 @@ pub enum SeverityArg {
 #[command(next_help_heading = "CloudWatch Logs")]
 pub struct CloudWatchArgs {
     /// Read this log group (repeatable) instead of files.
-    #[arg(long = "log-group", value_name = "NAME")]
+    #[arg(long = "log-group", value_name = "NAME", value_parser = log_group_arg)]
     pub log_groups: Vec<String>,
     /// Only these log streams (comma-separated).
     #[arg(
@@ -815,6 +815,27 @@ fn line_bytes_arg(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A log group name as CloudWatch Logs allows it: 1 to 512 of `A-Z a-z 0-9 _ - / . #`. Checked
+/// here, so that a typo (an empty name, a stray space) is one clear line before any request.
+pub fn log_group_arg(s: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-/.#".contains(c);
+    if s.is_empty() {
+        return Err("empty log group name".into());
+    }
+    if s.len() > 512 {
+        return Err(format!(
+            "a log group name is at most 512 characters ({} given)",
+            s.len()
+        ));
+    }
+    match s.chars().find(|&c| !allowed(c)) {
+        Some(c) => Err(format!(
+            "{c:?} cannot be in a log group name (A-Z a-z 0-9 _ - / . # only)"
+        )),
+        None => Ok(s.to_string()),
+    }
+}
+
 /// Parses a byte count: `4096`, `64K`/`64KiB` (×1024), `64KB` (×1000), and the same with `M`,
 /// `G`, `T`; case-insensitive, an optional space before the unit. Bare `K`, `M`, `G`, `T` are
 /// binary, as in `dd`, `ripgrep` and `sort -S`.
@@ -936,6 +957,24 @@ mod tests {
         assert!(chunk_size_arg("0").is_err());
         assert!(chunk_size_arg("2GiB").is_err());
         assert!(line_bytes_arg("0").is_err());
+    }
+
+    #[test]
+    fn log_group_names() {
+        for good in ["/aws/ecs/agent", "app_1.prod#blue", &"a".repeat(512)] {
+            assert_eq!(log_group_arg(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "",
+            " /app",
+            "/app ",
+            "/app\n",
+            "/äpp",
+            "arn:aws:logs:x",
+            &"a".repeat(513),
+        ] {
+            assert!(log_group_arg(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
