@@ -286,7 +286,7 @@ fn parse_filter(pattern: &str, what: &str) -> anyhow::Result<logtriage::filter::
     logtriage::filter::FilterPattern::parse(pattern).map_err(|e| {
         anyhow::anyhow!(
             "{what} {:?}: column {}: {}",
-            render::sanitize(pattern),
+            e.excerpt(pattern),
             e.column,
             e.message
         )

@@ -548,7 +548,9 @@ impl Config {
             let pattern = crate::filter::FilterPattern::parse(&f.pattern).map_err(|e| {
                 format!(
                     "the baseline's --filter {:?}: column {}: {}",
-                    f.pattern, e.column, e.message
+                    e.excerpt(&f.pattern),
+                    e.column,
+                    e.message
                 )
             })?;
             self.filter = Some(Arc::new(pattern));

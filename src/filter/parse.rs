@@ -32,6 +32,27 @@ impl fmt::Display for PatternError {
 
 impl std::error::Error for PatternError {}
 
+impl PatternError {
+    /// The part of `pattern` around the error for a one-line message: the whole pattern when it
+    /// is short, else 60 characters around the column with `…` where it was cut.
+    pub fn excerpt(&self, pattern: &str) -> String {
+        const WIDTH: usize = 60;
+        let chars: Vec<char> = pattern.chars().collect();
+        if chars.len() <= WIDTH {
+            return pattern.to_string();
+        }
+        let at = self.column.saturating_sub(1).min(chars.len());
+        let start = at.saturating_sub(WIDTH / 2).min(chars.len() - WIDTH);
+        let end = start + WIDTH;
+        format!(
+            "{}{}{}",
+            if start > 0 { "…" } else { "" },
+            chars[start..end].iter().collect::<String>(),
+            if end < chars.len() { "…" } else { "" }
+        )
+    }
+}
+
 /// A parsed pattern.
 #[derive(Clone, Debug)]
 pub enum Ast {

@@ -173,6 +173,26 @@ fn regexes_follow_the_aws_subset() {
 }
 
 #[test]
+fn a_long_pattern_is_shown_around_its_error() {
+    let short = "{ $.a = }";
+    assert_eq!(err(short).excerpt(short), short);
+    let long = format!("{{ $.a = {} && }}", "x".repeat(500));
+    let e = err(&long);
+    let shown = e.excerpt(&long);
+    assert_eq!(shown.chars().count(), 61, "{shown}");
+    assert!(
+        shown.starts_with('…') && shown.ends_with("x && }"),
+        "{shown}"
+    );
+    let early = format!("{{ $.a = }} {}", "x".repeat(500));
+    let shown = err(&early).excerpt(&early);
+    assert!(
+        shown.starts_with("{ $.a = }") && shown.ends_with('…'),
+        "{shown}"
+    );
+}
+
+#[test]
 fn errors_point_at_the_column() {
     let e = err("%(ERROR|WARN)%");
     assert_eq!(e.column, 2, "{e}");
