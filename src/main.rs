@@ -780,7 +780,10 @@ fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
             }
             let (text, skipped) = logtriage::matching::suggest::stubs(&analysis.report.templates);
             for (t, why) in &skipped {
-                say!("skipped template {:?}: {why}", render::sanitize(t));
+                say!(
+                    "skipped template {:?}: {why}",
+                    render::fit_sanitized(t, 100)
+                );
             }
             write_output(output.as_ref(), |out, _| out.write_all(text.as_bytes()))?;
             if !missing.is_empty() || !analysis.failures.is_empty() {

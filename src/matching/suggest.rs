@@ -43,22 +43,37 @@ pub fn stubs(templates: &[TemplateEntry]) -> (String, Vec<(String, String)>) {
 }
 
 fn stub(t: &TemplateEntry) -> Result<String, String> {
-    let parts: Vec<&str> = t.template.split("<*>").collect();
-    let longest = parts
+    // A template cut at the miner's length bound matches on its start.
+    let cut = t.template.strip_suffix(crate::mine::CUT_MARK);
+    let body = cut.map_or(t.template.as_str(), str::trim_end);
+    let parts: Vec<&str> = body.split("<*>").collect();
+    let mut longest = parts
         .iter()
         .map(|p| p.trim())
         .max_by_key(|p| p.len())
         .unwrap_or("");
+    // The miner splits on any run of whitespace and joins with one space: where the message
+    // had a newline or two spaces, fall back to its longest single word.
+    if !t.example.contains(longest) {
+        longest = parts
+            .iter()
+            .flat_map(|p| p.split_whitespace())
+            .max_by_key(|w| w.len())
+            .unwrap_or("");
+    }
     if longest.len() < MIN_LITERAL {
         return Err("too little fixed text to match on".into());
     }
-    let regex: String = format!(
-        "^{}$",
-        parts
-            .iter()
-            .map(|p| regex::escape(p))
+    let literal = |p: &&str| {
+        p.split(' ')
+            .map(regex::escape)
             .collect::<Vec<_>>()
-            .join(".*?")
+            .join(r"\s+")
+    };
+    let regex: String = format!(
+        "^{}{}",
+        parts.iter().map(literal).collect::<Vec<_>>().join(".*?"),
+        if cut.is_some() { "" } else { "$" }
     );
     let severity = if t.levels.contains_key("fatal") {
         "critical"
@@ -153,6 +168,27 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert!(check_examples(&c).is_empty());
         assert_eq!(c.patterns()[0].severity.name(), "error");
+    }
+
+    /// The miner's template has one space where the message had any run of whitespace, and a
+    /// cut mark where it was cut: the stub matches the message all the same.
+    #[test]
+    fn whitespace_runs_and_cut_templates_give_working_stubs() {
+        let long = format!("payload {}", "x".repeat(2000));
+        let (text, skipped) = stubs(&[
+            entry("[section] key = <*>", "[section]\nkey = 1", "error"),
+            entry("queue drained <*>", "queue\t\tdrained  7", "warn"),
+            entry(
+                &format!("payload {} {}", "x".repeat(1000), crate::mine::CUT_MARK),
+                &long[..1010],
+                "error",
+            ),
+        ]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let mut c = Catalog::default();
+        c.add_source("s", &text).unwrap();
+        assert_eq!(c.len(), 3);
+        assert!(check_examples(&c).is_empty());
     }
 
     #[test]
