@@ -183,7 +183,10 @@ fn outputs_formats_config_and_errors() {
     rewrite(&log, &bad, |i, l| {
         let mut v = vec![l.to_string()];
         if i % 500 == 1 {
-            v.push(r#"{"level":"error","msg":"ledger <b>write</b> failed | \u001b[31m"}"#.into());
+            v.push(
+                r#"{"level":"error","msg":"ledger <b>write</b> failed | \u001b[31m\r\nat db"}"#
+                    .into(),
+            );
         }
         v
     });
@@ -237,6 +240,9 @@ fn outputs_formats_config_and_errors() {
     assert_eq!(junit.matches("<failure ").count(), 1);
     assert!(junit.contains(r#"failures="1""#));
     assert!(!junit.contains("<b>") && !junit.contains('\u{1b}'));
+    // One example per line, its CR and LF shown, not kept raw (XML would not keep the CR).
+    assert!(!junit.contains('\r'), "{junit}");
+    assert!(junit.contains(r"\x0d\x0aat db"), "{junit}");
 
     let text = run(&[
         "check",

@@ -265,10 +265,12 @@ pub fn check_junit(r: &CheckReport, out: &mut dyn Write) -> io::Result<()> {
                     .iter()
                     .filter(|f| f.regressed)
                     .map(|f| {
-                        let mut s = format!("{}: {}", f.metric, f.reason);
+                        // Log text escaped as on a terminal: one example per line (a raw CR
+                        // would not even survive an XML parser).
+                        let mut s = format!("{}: {}", cut(&f.metric, 200), f.reason);
                         for e in &f.evidence {
                             s.push_str("\n    ");
-                            s.push_str(e);
+                            s.push_str(&cut(e, 300));
                         }
                         s
                     })
