@@ -1,7 +1,8 @@
 //! Catalog stubs for templates the catalog does not know (`logtriage patterns suggest`).
 //!
 //! Each stub matches its template with an anchored regex built from the template's literal
-//! parts (`<*>` becomes `.*?`) and its longest literal as the `contains` prefilter; severity comes
+//! parts (`<*>` becomes `.*?`, a space `\s+`; a template the miner cut is matched on its start)
+//! and its longest literal as the `contains` prefilter; severity comes
 //! from the levels seen; `meaning`, `causes` and `action` are left for a person to write. Every
 //! stub carries the template's example as a `match` example and is checked with the real
 //! matcher before it is written, so the output always passes `logtriage patterns check`.
