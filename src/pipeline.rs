@@ -16,7 +16,7 @@ use crossbeam_channel as chan;
 use std::borrow::Cow;
 
 use crate::aggregate::latency::{
-    parse_duration_text, route_into_bytes, Dimension, Latency, SlowEvent, Unit,
+    duration_of, route_into_bytes, Dimension, Latency, SlowEvent, Unit,
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
@@ -262,15 +262,11 @@ impl Shared {
             .get(prio as usize)
             .copied()
             .unwrap_or(Unit::Ms);
-        let ms = match raw {
-            Raw::Num(_) => raw.to_f64().map(|v| unit.to_ms(v)),
-            Raw::Str { .. } => parse_duration_text(&raw.to_text(), unit),
-            _ => None,
-        };
-        Some(
-            ms.filter(|v| (0.0..=crate::aggregate::latency::MAX_DURATION_MS).contains(v))
-                .ok_or(()),
-        )
+        if let Raw::Null = raw {
+            // `"duration_ms": null`: no duration, as when the field is absent.
+            return None;
+        }
+        Some(duration_of(raw, unit).ok_or(()))
     }
 }
 

@@ -13,12 +13,12 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::aggregate::latency::{parse_duration_text, Unit};
+use crate::aggregate::latency::{duration_of, Unit};
 use crate::error::Error;
 use crate::pipeline::Config;
 use crate::record::fields::DEFAULT_ALIASES;
 use crate::record::time::{format_rfc3339, Window, WindowCounts};
-use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, PrecedingTime, Raw, Record, Slot};
+use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, PrecedingTime, Record, Slot};
 use crate::source::chunk::{count_lines, Chunk, Chunker};
 use crate::source::{self, Input};
 
@@ -324,11 +324,7 @@ fn search_chunk(
                 .get_with_prio(Slot::Duration as usize)
                 .and_then(|(raw, prio)| {
                     let unit = units.get(prio as usize).copied().unwrap_or(Unit::Ms);
-                    match raw {
-                        Raw::Num(_) => raw.to_f64().map(|v| unit.to_ms(v)),
-                        Raw::Str { .. } => parse_duration_text(&raw.to_text(), unit),
-                        _ => None,
-                    }
+                    duration_of(raw, unit)
                 });
         let text = |slot| rec.text(slot).map(|t| t.into_owned());
         let raw = String::from_utf8_lossy(&line[..line.len().min(4096)]).into_owned();

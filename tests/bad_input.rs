@@ -337,6 +337,24 @@ fn messages_that_differ_inside_a_multi_byte_character_are_mined() {
     assert_eq!(json(&out)["templates"][0]["template"], "user <*> logged in");
 }
 
+/// `null` is no duration (not an unparsable one); `-0` is zero, not a negative maximum;
+/// Java's, .NET's and Python's duration texts are read.
+#[test]
+fn null_negative_zero_and_other_languages_durations() {
+    let input = b"{\"msg\":\"a\",\"duration_ms\":null}\n{\"msg\":\"b\",\"duration_ms\":-0}\n";
+    let out = run_stdin(&["analyze", "-f", "json", "--latency"], input);
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    let l = &json(&out)["latency"];
+    assert_eq!(l["overall"]["count"], 1);
+    assert_eq!(l["unparsable"], 0);
+    assert!(!text.contains("-0.0"), "{text}");
+    let input = b"{\"msg\":\"java\",\"elapsed\":\"PT0.25S\"}\n{\"msg\":\"dotnet\",\"elapsed\":\"00:00:01.5000000\"}\n{\"msg\":\"python\",\"elapsed\":\"0:00:00.125000\"}\n";
+    let l = &json(&run_stdin(&["analyze", "-f", "json", "--latency"], input))["latency"];
+    assert_eq!(l["overall"]["count"], 3);
+    assert_eq!(l["overall"]["max"], 1500.0);
+    assert_eq!(l["slowest"][2]["duration_ms"], 125.0);
+}
+
 /// A duration past the sketches' range (or NaN-like text) is counted as unparsable instead of
 /// wrecking the percentiles, the mean or the merge state.
 #[test]

@@ -22,6 +22,7 @@ use hashbrown::HashMap;
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
 
 use super::{cut_bytes, Position};
+use crate::record::Raw;
 
 /// Relative accuracy of the percentile sketches.
 pub const SKETCH_ALPHA: f64 = 0.005;
@@ -138,8 +139,22 @@ pub fn parse_field_spec(spec: &str) -> Result<(String, Option<Unit>), String> {
     }
 }
 
-/// Parses a duration written as text: a number (in `default` units) or numbers with units,
-/// Go style included: `12.5ms`, `1.2s`, `350µs`, `1m2.5s`, `2h45m`. Returns milliseconds.
+/// The duration a field value holds, in ms (a bare number read in `unit`): `None` when it
+/// holds none, or one that is negative or past [`MAX_DURATION_MS`]. `-0` is `0`.
+pub fn duration_of(raw: &Raw<'_>, unit: Unit) -> Option<f64> {
+    let ms = match raw {
+        Raw::Num(_) => raw.to_f64().map(|v| unit.to_ms(v)),
+        Raw::Str { .. } => parse_duration_text(&raw.to_text(), unit),
+        _ => None,
+    }?;
+    (0.0..=MAX_DURATION_MS).contains(&ms).then_some(ms + 0.0)
+}
+
+/// Parses a duration written as text: a number (in `default` units); numbers with units, Go
+/// style included (`12.5ms`, `1.2s`, `350µs`, `1m2.5s`, `2h45m`); ISO 8601 as Java's
+/// `Duration` writes it (`PT1.5S`, `PT2H3M`, `P1DT2H`); a clock as .NET's `TimeSpan` and
+/// Python's `timedelta` write it (`00:00:01.2345678`, `1.02:03:04`, `0:00:01.5`,
+/// `2 days, 1:00:00`). Returns milliseconds; a negative duration is `None`.
 pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
     let s = s.trim();
     if s.is_empty() {
@@ -147,6 +162,12 @@ pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
     }
     if let Ok(v) = s.parse::<f64>() {
         return (v.is_finite() && v >= 0.0).then(|| default.to_ms(v));
+    }
+    if let Some(iso) = s.strip_prefix(['P', 'p']) {
+        return parse_iso8601(iso);
+    }
+    if s.contains(':') {
+        return parse_clock(s);
     }
     let mut total = 0.0;
     let mut rest = s;
@@ -171,6 +192,73 @@ pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
         rest = &rest[unit_end..];
     }
     total.is_finite().then_some(total)
+}
+
+/// An ISO 8601 duration after its `P`: `[nW][nD][T[nH][nM][nS]]`, each number may have a
+/// fraction (`.` or `,`). Years and months have no fixed length, so they are not read.
+fn parse_iso8601(s: &str) -> Option<f64> {
+    let (date, time) = match s.find(['T', 't']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut total = 0.0;
+    let mut parts = 0;
+    let mut read = |text: &str, units: &[(u8, f64)]| -> Option<()> {
+        let (mut rest, mut next) = (text, 0);
+        while !rest.is_empty() {
+            let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))?;
+            let v: f64 = rest[..end].replace(',', ".").parse().ok()?;
+            let unit = rest.as_bytes()[end].to_ascii_uppercase();
+            // Each unit once, largest first.
+            let i = next + units[next..].iter().position(|&(u, _)| u == unit)?;
+            total += v * units[i].1;
+            parts += 1;
+            next = i + 1;
+            rest = &rest[end + 1..];
+        }
+        Some(())
+    };
+    read(date, &[(b'W', 604_800_000.0), (b'D', 86_400_000.0)])?;
+    match time {
+        Some("") => return None,
+        Some(t) => read(t, &[(b'H', 3_600_000.0), (b'M', 60_000.0), (b'S', 1_000.0)])?,
+        None => {}
+    }
+    (parts > 0 && total.is_finite()).then_some(total)
+}
+
+/// A clock-style duration: `[D.]H:MM:SS[.fraction]` (.NET) or `[N day[s], ]H:MM:SS[.fraction]`
+/// (Python); minutes and seconds below 60.
+fn parse_clock(s: &str) -> Option<f64> {
+    let (days, clock) = match s.split_once(", ") {
+        Some((d, clock)) => {
+            let n = d.strip_suffix(" days").or_else(|| d.strip_suffix(" day"))?;
+            (n.parse::<u64>().ok()?, clock)
+        }
+        None => (0, s),
+    };
+    let mut it = clock.split(':');
+    let (h, m, sec) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() {
+        return None;
+    }
+    let (days, h) = match h.split_once('.') {
+        Some((d, h)) if days == 0 => (d.parse::<u64>().ok()?, h),
+        Some(_) => return None,
+        None => (days, h),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let (whole, fraction) = sec.split_once('.').unwrap_or((sec, "0"));
+    let two = |t: &str| digits(t) && t.len() <= 2;
+    if !(digits(h) && two(m) && two(whole) && digits(fraction)) {
+        return None;
+    }
+    let (h, m, sec): (f64, f64, f64) = (h.parse().ok()?, m.parse().ok()?, sec.parse().ok()?);
+    if m >= 60.0 || sec >= 60.0 {
+        return None;
+    }
+    let ms = ((days as f64 * 24.0 + h) * 60.0 + m) * 60_000.0 + sec * 1_000.0;
+    ms.is_finite().then_some(ms)
 }
 
 fn sketch_config() -> SketchConfig {
@@ -983,6 +1071,51 @@ mod tests {
         assert_eq!(parse_duration_text("12.5", Unit::Ms), Some(12.5));
         assert_eq!(parse_duration_text("3", Unit::S), Some(3000.0));
         assert_eq!(parse_duration_text("fast", Unit::Ms), None);
+        // Java's Duration (ISO 8601), .NET's TimeSpan, Python's timedelta.
+        for (text, ms) in [
+            ("PT1.5S", 1_500.0),
+            ("PT0.001S", 1.0),
+            ("PT2H3M", 7_380_000.0),
+            ("P1DT1S", 86_401_000.0),
+            ("P2D", 172_800_000.0),
+            ("pt1m", 60_000.0),
+            ("PT0,5S", 500.0),
+            ("00:00:01.2345678", 1_234.567_8),
+            ("1.02:03:04", 93_784_000.0),
+            ("0:00:01.5", 1_500.0),
+            ("2 days, 1:00:00", 176_400_000.0),
+            ("1 day, 0:00:00.25", 86_400_250.0),
+        ] {
+            let got = parse_duration_text(text, Unit::Ms);
+            assert!(
+                got.is_some_and(|g| (g - ms).abs() < 1e-6),
+                "{text}: {got:?}"
+            );
+        }
+        for bad in [
+            "P",
+            "PT",
+            "PT-0.5S",
+            "P1Y",
+            "P1M",
+            "PT1S2M",
+            "PT1H1H",
+            "PT1X",
+            "P1D T1H",
+            "PTS",
+            "12:30",
+            "1:60:00",
+            "1:00:60",
+            "-0:00:01",
+            "1:2:3:4",
+            "a:bb:cc",
+            "-1 day, 23:59:59",
+            "1.2.3:00:00",
+            "1:00:00.",
+            "1 days 1:00:00",
+        ] {
+            assert_eq!(parse_duration_text(bad, Unit::Ms), None, "{bad}");
+        }
         assert_eq!(parse_duration_text("5 parsecs", Unit::Ms), None);
         assert_eq!(parse_duration_text("-1", Unit::Ms), None);
     }
