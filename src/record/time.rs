@@ -45,10 +45,10 @@ fn minute_base(s: &[u8]) -> Option<i64> {
         return None;
     }
     let minute = digits(&s[14..16])?;
-    if !(1..=12).contains(&month) || day == 0 || day > 31 || hour > 23 || minute > 59 {
+    if hour > 23 || minute > 59 {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + hour as i64 * 3600 + minute as i64 * 60)
+    Some(days_of(year, month, day)? * 86_400 + hour as i64 * 3600 + minute as i64 * 60)
 }
 
 /// Parses `:SS[.fraction][zone]` from byte 16 on, given the minute's base.
@@ -209,7 +209,7 @@ pub fn parse_ctime_prefix(s: &[u8]) -> Option<(i64, usize)> {
     if s.get(end).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let secs = days_from_civil(year, month, day) * 86_400 + secs_of_day;
+    let secs = days_of(year, month, day)? * 86_400 + secs_of_day;
     Some((secs * MICROS_PER_SEC + micros, end))
 }
 
@@ -249,15 +249,14 @@ pub fn parse_two_digit_year_prefix(s: &[u8]) -> Option<(i64, usize)> {
     };
     let (year, month, day) = (2000 + i64::from(digits(y)?), digits(mo)?, digits(d)?);
     let (hour, minute, second) = (digits(h)?, digits(mi)?, digits(sec)?);
-    if !(1..=12).contains(&month) || day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60
-    {
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let (micros, used) = fraction_with(s, used, true)?;
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let secs = days_from_civil(year, month, day) * 86_400
+    let secs = days_of(year, month, day)? * 86_400
         + i64::from(hour) * 3600
         + i64::from(minute) * 60
         + i64::from(second);
@@ -300,7 +299,7 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
         digits(&head[15..17])?,
         digits(&head[18..20])?,
     );
-    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut used = 20;
@@ -313,7 +312,7 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let secs = days_from_civil(year, month, day) * 86_400
+    let secs = days_of(year, month, day)? * 86_400
         + i64::from(hour) * 3600
         + i64::from(minute) * 60
         + i64::from(second)
@@ -371,16 +370,15 @@ fn parse_syslog_prefix_at(s: &[u8], year: Year) -> Option<(i64, usize)> {
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let at = |year: i64| days_from_civil(year, month, day) * 86_400 + secs_of_day;
+    let at = |year: i64| Some(days_of(year, month, day)? * 86_400 + secs_of_day);
     let secs = match year {
-        Year::Fixed(y) => at(y),
+        Year::Fixed(y) => at(y)?,
         Year::Near(now_secs) => {
             let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
-            let secs = at(this_year);
-            if secs > now_secs.saturating_add(86_400) {
-                at(this_year - 1)
-            } else {
-                secs
+            match at(this_year) {
+                Some(secs) if secs <= now_secs.saturating_add(86_400) => secs,
+                // Later than now (or 29 February of a common year): last year's.
+                _ => at(this_year - 1)?,
             }
         }
     };
@@ -571,8 +569,8 @@ pub fn parse_time_arg(s: &str, now_us: i64) -> Result<i64, String> {
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
         if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
         {
-            if (1..=12).contains(&m) && (1..=31).contains(&d) {
-                return Ok(days_from_civil(i64::from(y), m, d) * 86_400 * MICROS_PER_SEC);
+            if let Some(days) = days_of(i64::from(y), m, d) {
+                return Ok(days * 86_400 * MICROS_PER_SEC);
             }
         }
     }
@@ -657,6 +655,20 @@ fn month_number(abbr: &[u8]) -> Option<u32> {
         .iter()
         .position(|m| abbr == &m[..])
         .map(|i| i as u32 + 1)
+}
+
+/// Days since 1970-01-01 of a date, `None` unless it exists (month 1–12, day within the month:
+/// no 30 February).
+fn days_of(y: i64, m: u32, d: u32) -> Option<i64> {
+    let leap = y.rem_euclid(4) == 0 && (y.rem_euclid(100) != 0 || y.rem_euclid(400) == 0);
+    let last = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    (1..=last).contains(&d).then(|| days_from_civil(y, m, d))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -1014,6 +1026,39 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(s.as_bytes()), None, "{s}");
         }
+    }
+
+    /// A date that does not exist is no time in any format (it was read as a later day).
+    #[test]
+    fn days_that_do_not_exist_are_refused() {
+        for s in [
+            "2026-02-29T10:00:00Z",
+            "2026-02-30 10:00:00",
+            "1900-02-29T00:00:00Z",
+            "2026-04-31T10:00:00Z",
+            "2026/02/30 10:00:00",
+            "30/Feb/2026:10:00:00 +0000",
+            "Mon Feb 30 10:00:00 2026",
+            "26/02/30 10:00:00",
+            "Feb 30 10:00:00",
+        ] {
+            assert_eq!(parse_text(s.as_bytes()), None, "{s}");
+        }
+        // The same formats on days that exist.
+        for s in [
+            "2024-02-29T10:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "2026-12-31T23:59:59Z",
+            "2026/02/28 10:00:00",
+            "28/Feb/2026:10:00:00 +0000",
+            "Sat Feb 28 10:00:00 2026",
+            "26/02/28 10:00:00",
+            "Feb 28 10:00:00",
+        ] {
+            assert!(parse_text(s.as_bytes()).is_some(), "{s}");
+        }
+        assert!(parse_time_arg("2026-02-30", T0).is_err());
+        assert!(parse_time_arg("2024-02-29", T0).is_ok());
     }
 
     #[test]
