@@ -110,6 +110,48 @@ fn kubernetes_cri_counts_equal_truth() {
 /// The same events as JSON lines, wrapped in a container runtime's lines (each a little later
 /// than its event) and in Docker's json-file lines: every analysis reads them alike, by the
 /// events' own times.
+/// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
+/// compact CLEF) and Java (logstash-logback-encoder, log4j2's JsonLayout) in
+/// `samples/dotnet-java.log`: every event has its time, level and message (a CLEF event without
+/// `@l` is Information).
+#[test]
+fn dotnet_and_java_json_layouts_are_read() {
+    let r = json(&run(&["analyze", "-f", "json", "samples/dotnet-java.log"]));
+    let input = &r["input"];
+    assert_eq!(input["events"], 6);
+    assert_eq!(input["events_without_level"], 0);
+    assert_eq!(input["events_without_time"], 0);
+    assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
+    assert_eq!(input["time_range"]["last"], "2026-02-06T10:00:04.000Z");
+    let levels = &r["levels"];
+    assert_eq!(
+        (
+            levels["info"].as_u64(),
+            levels["warn"].as_u64(),
+            levels["error"].as_u64()
+        ),
+        (Some(2), Some(2), Some(2))
+    );
+    let mut messages: Vec<&str> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    messages.sort_unstable();
+    assert_eq!(
+        messages,
+        [
+            "Cart {CartId} saved",
+            "Now listening on: http://localhost:5000",
+            "Order 42 failed",
+            "Payment {Id} declined",
+            "cache miss storm",
+            "connection refused",
+        ]
+    );
+}
+
 #[test]
 fn container_lines_read_as_the_json_inside_them() {
     let dir = tempfile::tempdir().unwrap();

@@ -64,6 +64,9 @@ impl Slot {
 /// Number of well-known slots; extra slots are numbered from here.
 pub const WELL_KNOWN: usize = 8;
 
+/// The priority of `@t` among the default time aliases: it marks Serilog's compact JSON.
+pub const CLEF_TIME_PRIO: u16 = 9;
+
 /// Default aliases, in priority order (earlier wins when a line has several).
 pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
     (
@@ -77,6 +80,11 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "datetime",
             "date",
             "eventTime",
+            // .NET: Serilog's compact JSON (CLEF), Serilog's and Microsoft.Extensions.Logging's
+            // JSON; log4j2's JsonLayout.
+            "@t",
+            "Timestamp",
+            "timeMillis",
         ],
     ),
     (
@@ -89,11 +97,26 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "loglevel",
             "levelname",
             "@level",
+            "@l",
+            "Level",
+            "LogLevel",
         ],
     ),
     (
         Slot::Message,
-        &["msg", "message", "@message", "log", "text", "event", "@m"],
+        &[
+            "msg",
+            "message",
+            "@message",
+            "log",
+            "text",
+            "event",
+            "@m",
+            "@mt",
+            "Message",
+            "RenderedMessage",
+            "MessageTemplate",
+        ],
     ),
     (
         Slot::RequestId,
@@ -109,6 +132,9 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "dispatch_id",
             "correlation_id",
             "correlationId",
+            "RequestId",
+            "TraceId",
+            "trace.id",
         ],
     ),
     (
@@ -135,6 +161,9 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "exception",
             "error_message",
             "errorMessage",
+            "@x",
+            "Exception",
+            "thrown.message",
         ],
     ),
     (
@@ -151,6 +180,10 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "app",
             "component",
             "name",
+            "logger_name",
+            "loggerName",
+            "Category",
+            "SourceContext",
         ],
     ),
 ];
@@ -376,6 +409,15 @@ mod tests {
             at("lvl"),
             Some(Slot::Level as u16),
             "near the end of the buffer"
+        );
+    }
+
+    #[test]
+    fn clef_time_priority_is_that_of_its_alias() {
+        let spec = FieldSpec::with_defaults();
+        assert_eq!(
+            spec.lookup(b"@t").unwrap().slot,
+            Some((Slot::Time as u16, CLEF_TIME_PRIO))
         );
     }
 

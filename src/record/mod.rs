@@ -484,9 +484,17 @@ impl<'a, 'f> Record<'a, 'f> {
         self.raw(slot).map(|r| r.to_bytes())
     }
 
-    /// Normalised level, if the record has a recognisable one.
+    /// Normalised level, if the record has a recognisable one. Serilog's compact JSON (CLEF,
+    /// its time in `@t`) leaves `@l` out for Information: such an event is `info`.
     pub fn level(&self) -> Option<Level> {
-        match self.raw(Slot::Level)? {
+        let Some(raw) = self.raw(Slot::Level) else {
+            let clef = self
+                .fields
+                .get_with_prio(Slot::Time as usize)
+                .is_some_and(|(_, prio)| prio == fields::CLEF_TIME_PRIO);
+            return clef.then_some(Level::Info);
+        };
+        match raw {
             Raw::Str { bytes, .. } => Level::from_word(bytes.trim_ascii()),
             r @ Raw::Num(_) => Level::from_number(r.to_f64()?),
             _ => None,
