@@ -327,7 +327,11 @@ fn patterns_suggest_writes_stubs_that_pass_check() {
         String::from_utf8_lossy(&out.stderr)
     );
     let toml = std::fs::read_to_string(&stubs).unwrap();
-    assert!(toml.contains("widget .*? exploded in bay .*?"), "{toml}");
+    // Spaces match any run of whitespace.
+    assert!(
+        toml.contains(r"widget\s+.*?\s+exploded\s+in\s+bay\s+.*?$"),
+        "{toml}"
+    );
     assert!(toml.contains("severity = \"error\""), "{toml}");
     let check = run(&["patterns", "check", path_str(&stubs)]);
     assert_eq!(
