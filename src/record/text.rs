@@ -17,6 +17,11 @@
 //!   `host program[pid]: ` (the program is the logger).
 //! - A container runtime's prefix (Kubernetes' CRI format, `<time> stdout F `) or a second
 //!   leading time: the application's line follows and is read as above.
+//! - Kubernetes' components (klog, Go's glog): `E0206 10:00:01.000000   12345 server.go:42] msg`,
+//!   the first letter the level.
+//! - A syslog priority (`<11>`): an RFC 5424 line is read whole (time, app name as the service,
+//!   the message after the structured data; the priority's severity is the level); before an
+//!   RFC 3164 line it gives the level when the line has no level word.
 //! - IBM Blue Gene/L's RAS log (Loghub's BGL), whose header is particular to it: epoch seconds,
 //!   dates, nodes, type, component (the service) and level.
 //! - **Message**: the rest, trimmed.
@@ -139,6 +144,41 @@ const MAX_HEADER_PARTS: usize = 8;
 
 /// Takes a plain-text line apart (see the module docs).
 pub fn header(line: &[u8]) -> Header<'_> {
+    if let Some((pri_level, at)) = syslog_pri(line) {
+        let rest = &line[at..];
+        let mut h = match rfc5424_header(rest) {
+            // RFC 5424's priority is the level, as its senders set it.
+            Some(h) => Header {
+                level: Some(pri_level),
+                ..h
+            },
+            // RFC 3164's is often the sender's default (`user.notice`): a level word in the
+            // line says more.
+            None => {
+                let h = header_body(rest);
+                Header {
+                    level: h.level.or(Some(pri_level)),
+                    ..h
+                }
+            }
+        };
+        if let Some(t) = h.time.as_mut() {
+            t.start += at;
+            t.end += at;
+            if t.skip > 0 {
+                t.skip += at;
+            }
+        }
+        return h;
+    }
+    if let Some(h) = klog_header(line) {
+        return h;
+    }
+    header_body(line)
+}
+
+/// [`header`] of a line without a syslog priority or a klog header.
+fn header_body(line: &[u8]) -> Header<'_> {
     if let Some(h) = ras_header(line) {
         return h;
     }
@@ -250,6 +290,130 @@ pub fn header(line: &[u8]) -> Header<'_> {
     let m = s[i.min(s.len())..].trim_ascii();
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// A syslog priority, `<PRI>` (0–191) at the start of a line: its severity's level word and
+/// where the rest starts.
+fn syslog_pri(line: &[u8]) -> Option<(&'static [u8], usize)> {
+    const SEVERITY: [&[u8]; 8] = [
+        b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
+    ];
+    if line.first() != Some(&b'<') {
+        return None;
+    }
+    let close = line.iter().take(5).position(|&b| b == b'>')?;
+    let digits = &line[1..close];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let pri: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    (pri <= 191).then(|| (SEVERITY[pri % 8], close + 1))
+}
+
+/// An RFC 5424 syslog line after its priority: `1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
+/// STRUCTURED-DATA [MSG]`, `-` for a part left out. The app name is the service; the message
+/// is what follows the structured data (its byte order mark taken off).
+fn rfc5424_header(s: &[u8]) -> Option<Header<'_>> {
+    if !s.starts_with(b"1 ") {
+        return None;
+    }
+    let mut parts = [(0, 0); 5];
+    let mut i = 2;
+    for part in &mut parts {
+        let end = i + memchr::memchr(b' ', s.get(i..)?)?;
+        if end == i {
+            return None;
+        }
+        *part = (i, end);
+        i = end + 1;
+    }
+    let [stamp, _, app, _, _] = parts;
+    // Structured data: `-`, or elements `[id name="value" …]` whose quoted values may hold
+    // `\"`, `\\` and `\]`.
+    let sd_end = match s.get(i)? {
+        b'-' => i + 1,
+        b'[' => {
+            let mut j = i;
+            while s.get(j) == Some(&b'[') {
+                let mut quoted = false;
+                j += 1;
+                loop {
+                    match *s.get(j)? {
+                        b'\\' if quoted => j += 1,
+                        b'"' => quoted = !quoted,
+                        b']' if !quoted => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                j += 1;
+            }
+            j
+        }
+        _ => return None,
+    };
+    if !matches!(s.get(sd_end), None | Some(b' ')) {
+        return None;
+    }
+    let time = (&s[stamp.0..stamp.1] != b"-")
+        .then(|| time::parse_rfc3339(&s[stamp.0..stamp.1]))
+        .flatten()
+        .map(|time_us| LineTime {
+            time_us,
+            start: stamp.0,
+            end: stamp.1,
+            skip: sd_end,
+        });
+    let m = s.get(sd_end + 1..).unwrap_or_default();
+    let m = m
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(m)
+        .trim_ascii();
+    let app = &s[app.0..app.1];
+    Some(Header {
+        time,
+        level: None,
+        service: (app != b"-").then_some(app),
+        message: (!m.is_empty()).then_some(m),
+    })
+}
+
+/// A klog/glog line (Kubernetes' components, Go's `glog`): `I0206 10:00:00.123456   12345
+/// server.go:42] message`, its first letter the level (Info, Warning, Error, Fatal), then month
+/// and day, the time, a thread id and the source file and line.
+fn klog_header(line: &[u8]) -> Option<Header<'_>> {
+    let level: &'static [u8] = match line.first()? {
+        b'I' => b"INFO",
+        b'W' => b"WARN",
+        b'E' => b"ERROR",
+        b'F' => b"FATAL",
+        _ => return None,
+    };
+    let (time_us, used) = time::parse_klog_prefix(&line[1..])?;
+    let end = 1 + used;
+    let i = skip_spaces(line, end);
+    let thread = line[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if i == end || thread == 0 || line.get(i + thread) != Some(&b' ') {
+        return None;
+    }
+    let source = i + thread + 1;
+    let close = source + memchr::memchr(b']', &line[source..line.len().min(source + 256)])?;
+    let file = &line[source..close];
+    if !file.contains(&b':') || file.contains(&b' ') {
+        return None;
+    }
+    let message = line[close + 1..].trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start: 1,
+            end,
+            skip: end,
+        }),
+        level: Some(level),
+        service: None,
+        message: (!message.is_empty()).then_some(message),
+    })
 }
 
 /// A line of IBM Blue Gene/L's RAS log (Loghub's BGL): `<alert> <epoch seconds> <YYYY.MM.DD>
@@ -834,6 +998,68 @@ mod tests {
                 header(line.as_bytes()).service,
                 Some(&b"KERNEL"[..]),
                 "{line}"
+            );
+        }
+    }
+
+    /// Kubernetes' components (klog), and syslog lines with a priority: RFC 5424 whole, RFC
+    /// 3164 with its level word preferred to the priority's.
+    #[test]
+    fn klog_and_syslog_priority_headers() {
+        let cases = [
+            (
+                "I0206 10:00:00.123456   12345 server.go:42] Starting server on :8080",
+                want(true, Some("INFO"), None, "Starting server on :8080"),
+            ),
+            (
+                "E0206 10:00:01.000000       1 controller.go:114] sync \"kube-system/dns\" failed",
+                want(true, Some("ERROR"), None, "sync \"kube-system/dns\" failed"),
+            ),
+            (
+                "<11>1 2026-02-06T10:00:08.000Z host app 123 ID47 - an RFC 5424 error",
+                want(true, Some("err"), Some("app"), "an RFC 5424 error"),
+            ),
+            (
+                "<165>1 2026-02-06T10:00:08Z host evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Ap]p\\\"x\"][b c=\"d\"] \u{feff}An application event",
+                want(true, Some("notice"), Some("evntslog"), "An application event"),
+            ),
+            (
+                "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick",
+                want(true, Some("crit"), Some("su"), "'su root' failed for lonvick"),
+            ),
+            (
+                "<13>Feb  6 10:00:07 host app[42]: ERROR disk full",
+                // As without the priority: a level word after syslog's header stays.
+                want(true, Some("ERROR"), Some("app"), "ERROR disk full"),
+            ),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(parts(line), expected, "{line}");
+        }
+        // The time is where the header says, in the line.
+        let line = "<11>1 2026-02-06T10:00:08.000Z host app - - - x";
+        let t = header(line.as_bytes()).time.unwrap();
+        assert_eq!(&line[t.start..t.end], "2026-02-06T10:00:08.000Z");
+        let line = "W0206 10:00:02.000000   1 cache.go:10] miss";
+        let t = header(line.as_bytes()).time.unwrap();
+        assert_eq!(&line[t.start..t.end], "0206 10:00:02.000000");
+        assert_eq!(
+            time::parse_text(&line.as_bytes()[t.start..t.end]),
+            Some(t.time_us)
+        );
+        // Look-alikes stay text.
+        for line in [
+            "I0206 is not a header",
+            "E0206 10:00:01.000000 no thread here",
+            "<999>1 2026-02-06T10:00:08Z h a - - - too high a priority",
+            "<abc> tag",
+        ] {
+            let h = header(line.as_bytes());
+            assert!(h.time.is_none(), "{line}: {h:?}");
+            assert_eq!(
+                h.message.map(|m| m == line.as_bytes()),
+                Some(true),
+                "{line}: {h:?}"
             );
         }
     }

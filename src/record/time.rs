@@ -185,7 +185,8 @@ fn parse_other_prefix(s: &[u8]) -> Option<(i64, usize)> {
     match s.first()? {
         b'0'..=b'9' => parse_slash_date_prefix(s)
             .or_else(|| parse_clf_prefix(s))
-            .or_else(|| parse_two_digit_year_prefix(s)),
+            .or_else(|| parse_two_digit_year_prefix(s))
+            .or_else(|| parse_klog_prefix(s)),
         _ => parse_syslog_prefix(s).or_else(|| parse_ctime_prefix(s)),
     }
 }
@@ -342,16 +343,47 @@ pub fn assumed_syslog_year() -> Option<i64> {
 /// as rsyslog and lnav assume. "Now" is read once per process, so every line of a run gets the
 /// same year.
 pub fn parse_syslog_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    parse_syslog_prefix_at(s, year_rule())
+}
+
+/// The year rule of times written without one: the year given to [`assume_syslog_year`], or
+/// the current one (read once per process).
+fn year_rule() -> Year {
     static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     if let Some(&year) = SYSLOG_YEAR.get() {
-        return parse_syslog_prefix_at(s, Year::Fixed(year));
+        return Year::Fixed(year);
     }
-    let now = *NOW.get_or_init(|| {
+    Year::Near(*NOW.get_or_init(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
-    });
-    parse_syslog_prefix_at(s, Year::Near(now))
+    }))
+}
+
+/// Parses the time of a klog/glog header (Kubernetes' components, Go's `glog`) at the start
+/// of `s`: `0206 10:00:00.123456` (month, day, time, an optional fraction), taken as UTC in the
+/// year syslog times get (see [`parse_syslog_prefix`]).
+pub fn parse_klog_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    let head = s.get(..13)?;
+    if head[4] != b' ' || head[7] != b':' || head[10] != b':' {
+        return None;
+    }
+    let (month, day) = (digits(&head[0..2])?, digits(&head[2..4])?);
+    let (hour, minute, second) = (
+        digits(&head[5..7])?,
+        digits(&head[8..10])?,
+        digits(&head[11..13])?,
+    );
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let (micros, used) = fraction(s, 13)?;
+    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let secs_of_day = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+    let secs = in_year(year_rule(), month, day, secs_of_day)?;
+    Some((secs * MICROS_PER_SEC + micros, used))
 }
 
 /// How a syslog time gets its year.
@@ -370,19 +402,24 @@ fn parse_syslog_prefix_at(s: &[u8], year: Year) -> Option<(i64, usize)> {
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
+    let secs = in_year(year, month, day, secs_of_day)?;
+    Some((secs * MICROS_PER_SEC + micros, used))
+}
+
+/// Seconds since the epoch of a month, day and time of day written without a year.
+fn in_year(year: Year, month: u32, day: u32, secs_of_day: i64) -> Option<i64> {
     let at = |year: i64| Some(days_of(year, month, day)? * 86_400 + secs_of_day);
-    let secs = match year {
-        Year::Fixed(y) => at(y)?,
+    match year {
+        Year::Fixed(y) => at(y),
         Year::Near(now_secs) => {
             let (this_year, _, _) = civil_from_days(now_secs.div_euclid(86_400));
             match at(this_year) {
-                Some(secs) if secs <= now_secs.saturating_add(86_400) => secs,
+                Some(secs) if secs <= now_secs.saturating_add(86_400) => Some(secs),
                 // Later than now (or 29 February of a common year): last year's.
-                _ => at(this_year - 1)?,
+                _ => at(this_year - 1),
             }
         }
-    };
-    Some((secs * MICROS_PER_SEC + micros, used))
+    }
 }
 
 /// `Mmm dd HH:MM:SS[.fraction]` at the start of `s` (the day padded with a space or a zero):
