@@ -111,14 +111,15 @@ fn kubernetes_cri_counts_equal_truth() {
 /// than its event) and in Docker's json-file lines: every analysis reads them alike, by the
 /// events' own times.
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
-/// compact CLEF) and Java (logstash-logback-encoder, log4j2's JsonLayout) in
-/// `samples/dotnet-java.log`: every event has its time, level and message (a CLEF event without
+/// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout) and Python
+/// (python-json-logger) in
+/// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
 /// `@l` is Information).
 #[test]
-fn dotnet_and_java_json_layouts_are_read() {
-    let r = json(&run(&["analyze", "-f", "json", "samples/dotnet-java.log"]));
+fn json_layouts_of_common_loggers_are_read() {
+    let r = json(&run(&["analyze", "-f", "json", "samples/json-layouts.log"]));
     let input = &r["input"];
-    assert_eq!(input["events"], 6);
+    assert_eq!(input["events"], 7);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -130,7 +131,7 @@ fn dotnet_and_java_json_layouts_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(2), Some(2), Some(2))
+        (Some(2), Some(2), Some(3))
     );
     let mut messages: Vec<&str> = r["messages"]
         .as_array()
@@ -148,6 +149,7 @@ fn dotnet_and_java_json_layouts_are_read() {
             "Payment {Id} declined",
             "cache miss storm",
             "connection refused",
+            "pool exhausted",
         ]
     );
 }

@@ -85,6 +85,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "@t",
             "Timestamp",
             "timeMillis",
+            // python-json-logger, with `%(asctime)s` in its format.
+            "asctime",
         ],
     ),
     (
