@@ -337,6 +337,43 @@ fn messages_that_differ_inside_a_multi_byte_character_are_mined() {
     assert_eq!(json(&out)["templates"][0]["template"], "user <*> logged in");
 }
 
+/// An empty or blank message is a row of its own, shown as `(empty message)` to a person and
+/// kept as it is in the JSON report.
+#[test]
+fn empty_messages_are_shown_as_such() {
+    let input = b"{\"level\":\"error\",\"msg\":\"\"}\n{\"level\":\"error\",\"msg\":\"  \"}\n{\"level\":\"info\",\"msg\":\"x\"}\n";
+    let text = run_stdin(&["analyze", "--color", "never"], input);
+    let text = String::from_utf8(text.stdout).unwrap();
+    let top: Vec<&str> = text
+        .split("Top messages\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(top.len(), 3, "{text}");
+    assert_eq!(
+        top.iter()
+            .filter(|l| l.ends_with("(empty message)"))
+            .count(),
+        2,
+        "{text}"
+    );
+    let markdown = run_stdin(&["analyze", "-f", "markdown"], input);
+    assert!(String::from_utf8(markdown.stdout)
+        .unwrap()
+        .contains("| (empty message) |"));
+    let r = json(&run_stdin(&["analyze", "-f", "json"], input));
+    let mut messages: Vec<&str> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    messages.sort_unstable();
+    assert_eq!(messages, ["", "  ", "x"]);
+}
+
 /// `null` is no duration (not an unparsable one); `-0` is zero, not a negative maximum;
 /// Java's, .NET's and Python's duration texts are read.
 #[test]

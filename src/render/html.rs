@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::thousands;
+use super::{shown_message, thousands};
 use crate::report::{LatencyStats, PatternHit, Report, SlowEntry, TraceSummary};
 
 /// Most bars drawn in the timeline; adjacent buckets are summed past it.
@@ -351,7 +351,7 @@ fn templates(r: &Report, h: &mut String) {
             if t.exact { "" } else { "≈" },
             thousands(t.count),
             levels.join(" "),
-            esc(&t.template),
+            esc(shown_message(&t.template)),
             esc(&t.example)
         );
     }
@@ -370,7 +370,7 @@ fn messages(r: &Report, h: &mut String) {
             m.count,
             if m.exact { "" } else { "≥" },
             thousands(m.count),
-            esc(&m.message)
+            esc(shown_message(&m.message))
         );
     }
     h.push_str("</tbody></table>");

@@ -7,7 +7,7 @@
 
 use std::io::{self, Write};
 
-use super::{bytes, fit as cut, sanitize, terminal::group_same_evidence, thousands};
+use super::{bytes, fit as cut, sanitize, shown_message, terminal::group_same_evidence, thousands};
 use crate::report::{LatencyStats, PatternHit, Report, SlowEntry, TraceSummary};
 
 /// Markdown-escaped text for prose and table cells: control characters made visible
@@ -167,7 +167,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {lower}{} | {} |",
                 thousands(m.count),
-                md(&cut(&m.message, 200))
+                md(&cut(shown_message(&m.message), 200))
             )?;
         }
         writeln!(out)?;
@@ -186,7 +186,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {approx}{} | {level} | {} |",
                 thousands(t.count),
-                md(&cut(&t.template, 200))
+                md(&cut(shown_message(&t.template), 200))
             )?;
         }
         writeln!(out)?;

@@ -19,6 +19,16 @@ pub enum OutputFormat {
     Json,
 }
 
+/// A message or template as a report shows it: `(empty message)` for one with no text but
+/// whitespace, which would otherwise be a blank row. The JSON report keeps it as it is.
+pub fn shown_message(m: &str) -> &str {
+    if m.trim().is_empty() {
+        "(empty message)"
+    } else {
+        m
+    }
+}
+
 /// Replaces control characters, escape sequences and bidirectional-override characters with
 /// visible escapes (`\x1b`, `\u{202e}`), so log content cannot move the cursor, recolour the
 /// terminal or reorder what is shown. Tabs become a space.

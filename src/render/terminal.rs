@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{bytes, fit, sanitize, thousands};
+use super::{bytes, fit, sanitize, shown_message, thousands};
 use crate::report::{PatternHit, Report};
 
 /// ANSI styling, on or off.
@@ -377,7 +377,10 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "  {:>cw$}  {}",
                 count,
-                fit(&sanitize(&m.message), w.saturating_sub(cw + 4))
+                fit(
+                    &sanitize(shown_message(&m.message)),
+                    w.saturating_sub(cw + 4)
+                )
             )?;
         }
         writeln!(out)?;
@@ -411,7 +414,10 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
         for t in &r.templates {
             let worst = crate::report::worst_level(&t.levels);
             let tag = worst.unwrap_or("");
-            let text = fit(&sanitize(&t.template), w.saturating_sub(cw + 12));
+            let text = fit(
+                &sanitize(shown_message(&t.template)),
+                w.saturating_sub(cw + 12),
+            );
             let text = match worst {
                 Some("fatal") => style.severity("critical", &text),
                 Some("error") => style.severity("error", &text),
@@ -992,7 +998,7 @@ pub fn write_templates(
             .iter()
             .map(|(l, n)| format!("{l} {}", thousands(*n)))
             .collect();
-        let text = fit(&sanitize(&t.template), body_w);
+        let text = fit(&sanitize(shown_message(&t.template)), body_w);
         let text = match worst {
             Some("fatal") => style.severity("critical", &text),
             Some("error") => style.severity("error", &text),
