@@ -133,15 +133,8 @@ fn json_layouts_of_common_loggers_are_read() {
         ),
         (Some(2), Some(2), Some(3))
     );
-    let mut messages: Vec<&str> = r["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["message"].as_str().unwrap())
-        .collect();
-    messages.sort_unstable();
     assert_eq!(
-        messages,
+        sorted_messages(&r),
         [
             "Cart {CartId} saved",
             "Now listening on: http://localhost:5000",

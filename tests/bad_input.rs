@@ -7,7 +7,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{json, path_str, run, run_stdin};
+use common::{json, path_str, run, run_stdin, sorted_messages};
 
 const GOOD: &str =
     "{\"level\":\"error\",\"ts\":\"2026-02-06T10:00:00Z\",\"msg\":\"database connection failed\"}\n";
@@ -364,14 +364,7 @@ fn empty_messages_are_shown_as_such() {
         .unwrap()
         .contains("| (empty message) |"));
     let r = json(&run_stdin(&["analyze", "-f", "json"], input));
-    let mut messages: Vec<&str> = r["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["message"].as_str().unwrap())
-        .collect();
-    messages.sort_unstable();
-    assert_eq!(messages, ["", "  ", "x"]);
+    assert_eq!(sorted_messages(&r), ["", "  ", "x"]);
 }
 
 /// `null` is no duration (not an unparsable one); `-0` is zero, not a negative maximum;

@@ -286,23 +286,13 @@ pub fn parse_slash_date_prefix(s: &[u8]) -> Option<(i64, usize)> {
 pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     // `dd/Mon/yyyy:HH:MM:SS`: 20 bytes.
     let head = s.get(..20)?;
-    if head[2] != b'/' || head[6] != b'/' || head[11] != b':' || head[14] != b':' {
-        return None;
-    }
-    if head[17] != b':' {
+    if head[2] != b'/' || head[6] != b'/' || head[11] != b':' {
         return None;
     }
     let day = digits(&head[0..2])?;
     let month = month_number(&head[3..6])?;
     let year = i64::from(digits(&head[7..11])?);
-    let (hour, minute, second) = (
-        digits(&head[12..14])?,
-        digits(&head[15..17])?,
-        digits(&head[18..20])?,
-    );
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
+    let secs_of_day = clock(&head[12..20])?;
     let mut used = 20;
     let mut offset_secs = 0i64;
     // ` +hhmm` or ` -hhmm`.
@@ -313,11 +303,7 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let secs = days_of(year, month, day)? * 86_400
-        + i64::from(hour) * 3600
-        + i64::from(minute) * 60
-        + i64::from(second)
-        - offset_secs;
+    let secs = days_of(year, month, day)? * 86_400 + secs_of_day - offset_secs;
     Some((secs * MICROS_PER_SEC, used))
 }
 
@@ -365,23 +351,15 @@ fn year_rule() -> Year {
 /// year syslog times get (see [`parse_syslog_prefix`]).
 pub fn parse_klog_prefix(s: &[u8]) -> Option<(i64, usize)> {
     let head = s.get(..13)?;
-    if head[4] != b' ' || head[7] != b':' || head[10] != b':' {
+    if head[4] != b' ' {
         return None;
     }
     let (month, day) = (digits(&head[0..2])?, digits(&head[2..4])?);
-    let (hour, minute, second) = (
-        digits(&head[5..7])?,
-        digits(&head[8..10])?,
-        digits(&head[11..13])?,
-    );
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
+    let secs_of_day = clock(&head[5..13])?;
     let (micros, used) = fraction(s, 13)?;
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
-    let secs_of_day = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
     let secs = in_year(year_rule(), month, day, secs_of_day)?;
     Some((secs * MICROS_PER_SEC + micros, used))
 }
@@ -427,24 +405,29 @@ fn in_year(year: Year, month: u32, day: u32, secs_of_day: i64) -> Option<i64> {
 fn month_day_time(s: &[u8]) -> Option<(u32, u32, i64, i64, usize)> {
     let head = s.get(..15)?;
     let month = month_number(&head[..3])?;
-    if head[3] != b' ' || head[6] != b' ' || head[9] != b':' || head[12] != b':' {
+    if head[3] != b' ' || head[6] != b' ' {
         return None;
     }
+    // The day is checked against its month where the year is known.
     let day = match head[4] {
         b' ' => digits(&head[5..6])?,
         _ => digits(&head[4..6])?,
     };
-    let (hour, minute, second) = (
-        digits(&head[7..9])?,
-        digits(&head[10..12])?,
-        digits(&head[13..15])?,
-    );
-    if day == 0 || day > 31 || hour > 23 || minute > 59 || second > 60 {
+    let secs_of_day = clock(&head[7..15])?;
+    let (micros, used) = fraction(s, 15)?;
+    Some((month, day, secs_of_day, micros, used))
+}
+
+/// Seconds into the day of `HH:MM:SS` (8 bytes; a leap second's `60` allowed).
+fn clock(b: &[u8]) -> Option<i64> {
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
         return None;
     }
-    let (micros, used) = fraction(s, 15)?;
-    let secs_of_day = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
-    Some((month, day, secs_of_day, micros, used))
+    let (hour, minute, second) = (digits(&b[0..2])?, digits(&b[3..5])?, digits(&b[6..8])?);
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
 }
 
 /// An optional fraction of a second at `s[at..]` (`.123`, and `,123` when `comma`): its

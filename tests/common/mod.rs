@@ -208,3 +208,15 @@ pub fn template_counts(r: &serde_json::Value) -> std::collections::BTreeMap<Stri
         })
         .collect()
 }
+
+/// A report's top messages, sorted.
+pub fn sorted_messages(r: &serde_json::Value) -> Vec<&str> {
+    let mut messages: Vec<&str> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    messages.sort_unstable();
+    messages
+}
