@@ -107,19 +107,16 @@ fn kubernetes_cri_counts_equal_truth() {
     check_against_truth(SynthFormat::Cri, 5);
 }
 
-/// The same events as JSON lines, wrapped in a container runtime's lines (each a little later
-/// than its event) and in Docker's json-file lines: every analysis reads them alike, by the
-/// events' own times.
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
-/// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout) and Python
-/// (python-json-logger) in
+/// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout), Python
+/// (python-json-logger) and systemd's journal (`journalctl -o json`) in
 /// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
-/// `@l` is Information).
+/// `@l` is Information; the journal's `PRIORITY` is a syslog severity).
 #[test]
 fn json_layouts_of_common_loggers_are_read() {
     let r = json(&run(&["analyze", "-f", "json", "samples/json-layouts.log"]));
     let input = &r["input"];
-    assert_eq!(input["events"], 7);
+    assert_eq!(input["events"], 8);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -131,7 +128,7 @@ fn json_layouts_of_common_loggers_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(2), Some(2), Some(3))
+        (Some(2), Some(2), Some(4))
     );
     assert_eq!(
         sorted_messages(&r),
@@ -143,10 +140,14 @@ fn json_layouts_of_common_loggers_are_read() {
             "cache miss storm",
             "connection refused",
             "pool exhausted",
+            "queue consumer crashed",
         ]
     );
 }
 
+/// The same events as JSON lines, wrapped in a container runtime's lines (each a little later
+/// than its event) and in Docker's json-file lines: every analysis reads them alike, by the
+/// events' own times.
 #[test]
 fn container_lines_read_as_the_json_inside_them() {
     let dir = tempfile::tempdir().unwrap();

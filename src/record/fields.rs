@@ -67,6 +67,10 @@ pub const WELL_KNOWN: usize = 8;
 /// The priority of `@t` among the default time aliases: it marks Serilog's compact JSON.
 pub const CLEF_TIME_PRIO: u16 = 9;
 
+/// The priority of `PRIORITY` among the default level aliases: systemd's journal, whose level is
+/// a syslog severity number.
+pub const SYSLOG_SEVERITY_PRIO: u16 = 11;
+
 /// Default aliases, in priority order (earlier wins when a line has several).
 pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
     (
@@ -87,6 +91,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "timeMillis",
             // python-json-logger, with `%(asctime)s` in its format.
             "asctime",
+            // systemd's journal (`journalctl -o json`): microseconds since the epoch, as text.
+            "__REALTIME_TIMESTAMP",
         ],
     ),
     (
@@ -102,6 +108,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "@l",
             "Level",
             "LogLevel",
+            // systemd's journal: a syslog severity, 0 (emerg) to 7 (debug).
+            "PRIORITY",
         ],
     ),
     (
@@ -118,6 +126,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "Message",
             "RenderedMessage",
             "MessageTemplate",
+            // systemd's journal.
+            "MESSAGE",
         ],
     ),
     (
@@ -186,6 +196,9 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "loggerName",
             "Category",
             "SourceContext",
+            // systemd's journal: the program's syslog tag, else its unit.
+            "SYSLOG_IDENTIFIER",
+            "_SYSTEMD_UNIT",
         ],
     ),
 ];
@@ -420,6 +433,15 @@ mod tests {
         assert_eq!(
             spec.lookup(b"@t").unwrap().slot,
             Some((Slot::Time as u16, CLEF_TIME_PRIO))
+        );
+    }
+
+    #[test]
+    fn journal_priority_is_that_of_its_alias() {
+        let spec = FieldSpec::with_defaults();
+        assert_eq!(
+            spec.lookup(b"PRIORITY").unwrap().slot,
+            Some((Slot::Level as u16, SYSLOG_SEVERITY_PRIO))
         );
     }
 

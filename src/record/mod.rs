@@ -50,6 +50,11 @@ impl Format {
     }
 }
 
+/// The names of the syslog severities, 0 to 7 (RFC 5424, section 6.2.1).
+pub const SYSLOG_SEVERITY: [&[u8]; 8] = [
+    b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
+];
+
 /// Normalised severity levels, in increasing order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -124,6 +129,12 @@ impl Level {
             | b"emerg" | b"emergency" => Level::Fatal,
             _ => return None,
         })
+    }
+
+    /// The level of a syslog severity, 0 (emerg) to 7 (debug): the level of its name in
+    /// [`SYSLOG_SEVERITY`].
+    pub fn from_syslog_severity(severity: u8) -> Option<Level> {
+        Level::from_word(SYSLOG_SEVERITY.get(usize::from(severity))?)
     }
 
     /// bunyan / pino numeric levels (10 trace … 60 fatal).
@@ -485,15 +496,24 @@ impl<'a, 'f> Record<'a, 'f> {
     }
 
     /// Normalised level, if the record has a recognisable one. Serilog's compact JSON (CLEF,
-    /// its time in `@t`) leaves `@l` out for Information: such an event is `info`.
+    /// its time in `@t`) leaves `@l` out for Information: such an event is `info`. The
+    /// journal's `PRIORITY` is a syslog severity.
     pub fn level(&self) -> Option<Level> {
-        let Some(raw) = self.raw(Slot::Level) else {
+        let Some((raw, prio)) = self.fields.get_with_prio(Slot::Level as usize) else {
             let clef = self
                 .fields
                 .get_with_prio(Slot::Time as usize)
                 .is_some_and(|(_, prio)| prio == fields::CLEF_TIME_PRIO);
             return clef.then_some(Level::Info);
         };
+        if prio == fields::SYSLOG_SEVERITY_PRIO {
+            return match raw {
+                Raw::Str { bytes: [d], .. } | Raw::Num([d]) => {
+                    Level::from_syslog_severity(d.wrapping_sub(b'0'))
+                }
+                _ => None,
+            };
+        }
         match raw {
             Raw::Str { bytes, .. } => Level::from_word(bytes.trim_ascii()),
             r @ Raw::Num(_) => Level::from_number(r.to_f64()?),
@@ -949,6 +969,57 @@ mod tests {
             Some(Level::Fatal)
         );
         assert_eq!(parse(r#"{"level":"loud","msg":"x"}"#).1, None);
+    }
+
+    #[test]
+    fn the_journal_json_of_journalctl_is_read() {
+        let line = concat!(
+            r#"{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1770372000123456","#,
+            r#""PRIORITY":"3","SYSLOG_IDENTIFIER":"app","_SYSTEMD_UNIT":"app.service","#,
+            r#""MESSAGE":"connection refused","_PID":"42"}"#
+        );
+        let (parsed, level, message, time) = parse(line);
+        assert_eq!(parsed, Parsed::Record(Format::Json));
+        assert_eq!(level, Some(Level::Error));
+        assert_eq!(message.as_deref(), Some("connection refused"));
+        assert_eq!(time, time::parse_rfc3339(b"2026-02-06T10:00:00.123456Z"));
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        p.parse(line.as_bytes(), &mut f);
+        assert_eq!(
+            f.get(Slot::Service as usize)
+                .map(|r| r.to_text())
+                .as_deref(),
+            Some("app")
+        );
+        // Each severity, as text or a number; anything else is no level, not a pino number.
+        for (prio, want) in [
+            ("0", Some(Level::Fatal)),
+            ("2", Some(Level::Fatal)),
+            ("4", Some(Level::Warn)),
+            ("5", Some(Level::Info)),
+            ("6", Some(Level::Info)),
+            ("7", Some(Level::Debug)),
+            ("8", None),
+            ("30", None),
+            ("\"30\"", None),
+            ("\"err\"", None),
+        ] {
+            let quoted = if prio.starts_with('"') {
+                prio.to_string()
+            } else {
+                format!("\"{prio}\"")
+            };
+            for v in [quoted, prio.to_string()] {
+                let line = format!(r#"{{"PRIORITY":{v},"MESSAGE":"m"}}"#);
+                assert_eq!(parse(&line).1, want, "{line}");
+            }
+        }
+        // A logger's own level field comes first.
+        assert_eq!(
+            parse(r#"{"PRIORITY":"3","level":"info","msg":"m"}"#).1,
+            Some(Level::Info)
+        );
     }
 
     #[test]

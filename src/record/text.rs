@@ -295,9 +295,6 @@ fn header_body(line: &[u8]) -> Header<'_> {
 /// A syslog priority, `<PRI>` (0–191) at the start of a line: its severity's level word and
 /// where the rest starts.
 fn syslog_pri(line: &[u8]) -> Option<(&'static [u8], usize)> {
-    const SEVERITY: [&[u8]; 8] = [
-        b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
-    ];
     if line.first() != Some(&b'<') {
         return None;
     }
@@ -307,7 +304,7 @@ fn syslog_pri(line: &[u8]) -> Option<(&'static [u8], usize)> {
         return None;
     }
     let pri: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    (pri <= 191).then(|| (SEVERITY[pri % 8], close + 1))
+    (pri <= 191).then(|| (super::SYSLOG_SEVERITY[pri % 8], close + 1))
 }
 
 /// An RFC 5424 syslog line after its priority: `1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID
