@@ -14,9 +14,13 @@
 //!   a pid or thread before it (`148 INFO`, `[7] [INFO]`, `[main] INFO`), a bracketed thread
 //!   after it when a logger or ` - ` follows (`INFO [main] org.example.App: …`), the **logger**
 //!   (a dotted Java-style name before `: ` or ` - `, or Python's `WARNING:root:`), and syslog's
-//!   `host program[pid]: ` (the program is the logger).
+//!   `host program[pid]: ` (the program is the logger); Python's cookbook format (`<time> -
+//!   app.db - ERROR - …`, the logger before the level) and Spring Boot's (`<time>  INFO 4242 ---
+//!   [main] c.e.App   : …`, a pid and `---` after the level, a padded logger).
 //! - A container runtime's prefix (Kubernetes' CRI format, `<time> stdout F `) or a second
 //!   leading time: the application's line follows and is read as above.
+//! - Rust's env_logger: `[2026-02-06T10:00:00Z ERROR my_app::db] msg`, the module path the
+//!   logger.
 //! - Kubernetes' components (klog, Go's glog): `E0206 10:00:01.000000   12345 server.go:42] msg`,
 //!   the first letter the level.
 //! - A syslog priority (`<11>`): an RFC 5424 line is read whole (time, app name as the service,
@@ -171,7 +175,7 @@ pub fn header(line: &[u8]) -> Header<'_> {
         }
         return h;
     }
-    if let Some(h) = klog_header(line) {
+    if let Some(h) = klog_header(line).or_else(|| env_logger_header(line)) {
         return h;
     }
     header_body(line)
@@ -256,6 +260,17 @@ fn header_body(line: &[u8]) -> Header<'_> {
                 i = end;
                 continue;
             }
+            // Python's logging cookbook format, `%(asctime)s - %(name)s - %(levelname)s -
+            // %(message)s`: the logger, then ` - ` and the level.
+            if h.service.is_none()
+                && s[tok_end..].starts_with(b" - ")
+                && is_logger_name(tok)
+                && level_at(s, skip_separators(s, tok_end)).is_some()
+            {
+                h.service = Some(tok);
+                i = tok_end;
+                continue;
+            }
             // Syslog: `host program[pid]: message` after the time, or `program[pid]: …`.
             if part == 0 && time.is_some() {
                 if let Some((service, end)) = syslog_program(s, i, line[0].is_ascii_alphabetic()) {
@@ -265,9 +280,28 @@ fn header_body(line: &[u8]) -> Header<'_> {
             }
             break;
         }
-        // After the level: a thread in brackets before a logger or ` - ` (log4j's `[%t]`), then
-        // the logger (`org.example.Foo:`, or logback's `org.example.Foo - `).
-        if let Some(end) = bracket_end {
+        // After the level: Spring Boot's pid and `---` (`INFO 4242 --- [main] c.e.App : …`).
+        if !tok.is_empty()
+            && tok.iter().all(u8::is_ascii_digit)
+            && s[tok_end..].starts_with(b" --- ")
+        {
+            i = tok_end + 5;
+            continue;
+        }
+        // A thread in brackets before a logger or ` - ` (log4j's `[%t]`), or a few brackets
+        // (Spring Boot 3.2's `[app] [thread]`), then the logger (`org.example.Foo:`, logback's
+        // `org.example.Foo - `, Spring Boot's padded `c.e.App      : `).
+        if let Some(mut end) = bracket_end {
+            for _ in 0..3 {
+                let next = skip_spaces(s, end);
+                match (s.get(next) == Some(&b'['))
+                    .then(|| self::bracket_end(s, next))
+                    .flatten()
+                {
+                    Some(e) => end = e,
+                    None => break,
+                }
+            }
             let next = skip_spaces(s, end);
             if s[next..].starts_with(b"- ") || logger_at(s, next).is_some() {
                 i = end;
@@ -585,13 +619,59 @@ fn logger_at(s: &[u8], i: usize) -> Option<(&[u8], usize)> {
         return None;
     }
     let rest = &s[i + len..];
+    // Spring Boot pads the logger to 40 columns before ` : `.
+    let pad = rest.iter().take_while(|&&b| b == b' ').count();
     if rest.starts_with(b": ") || rest == b":" {
         Some((name, i + len + 1))
     } else if rest.starts_with(b" - ") {
         Some((name, i + len + 3))
+    } else if pad > 0 && (rest[pad..].starts_with(b": ") || &rest[pad..] == b":") {
+        Some((name, i + len + pad + 1))
     } else {
         None
     }
+}
+
+/// Whether `tok` can be a Python logger's name (`root`, `app.db`, `__main__`, `uvicorn.error`).
+fn is_logger_name(tok: &[u8]) -> bool {
+    tok.first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_')
+        && tok.len() <= 128
+        && tok
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':' | b'$'))
+}
+
+/// Rust's env_logger: `[2026-02-06T10:00:00Z ERROR my_app::db] message`, the level padded to
+/// five columns and the module path (the service) optional.
+fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
+    let inner = line.strip_prefix(b"[")?;
+    let (time_us, used) = time::parse_rfc3339_prefix(inner)?;
+    if inner.get(used) != Some(&b' ') {
+        return None;
+    }
+    let (level, end) = level_at(line, used + 2)?;
+    let at = skip_spaces(line, end);
+    let target = line[at..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'))
+        .count();
+    if line.get(at + target) != Some(&b']') || line[end - 1] == b':' {
+        return None;
+    }
+    let message = line[at + target + 1..].trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start: 1,
+            end: 1 + used,
+            skip: at + target + 1,
+        }),
+        level: Some(level),
+        service: (target > 0).then(|| &line[at..at + target]),
+        message: (!message.is_empty()).then_some(message),
+    })
 }
 
 /// Syslog's `host program[pid]: ` (or `program[pid]: ` without the host) at `s[i..]`; with
@@ -1139,6 +1219,44 @@ mod tests {
             (
                 "2026-02-06T10:00:03.000Z [2026-02-06 10:00:03,000] ERROR kafka.server: broker fenced",
                 want(true, Some("ERROR"), Some("kafka.server"), "broker fenced"),
+            ),
+            // Python's logging cookbook format: the logger, then the level, between ` - `.
+            (
+                "2026-02-06 10:00:00,123 - app.db - ERROR - pool exhausted - retrying",
+                want(true, Some("ERROR"), Some("app.db"), "pool exhausted - retrying"),
+            ),
+            (
+                "2026-02-06 10:00:00,123 - __main__ - INFO - started",
+                want(true, Some("INFO"), Some("__main__"), "started"),
+            ),
+            // A word before ` - ` without a level after it is message.
+            (
+                "2026-02-06 10:00:00,123 - shutdown - done",
+                want(true, None, None, "shutdown - done"),
+            ),
+            // Spring Boot 2 and 3 (pid, `---`, padded thread and logger), and 3.2 with the
+            // application's name.
+            (
+                "2019-03-05 10:57:51.112  INFO 45469 --- [           main] org.apache.catalina.core.StandardEngine  : Starting Servlet Engine",
+                want(true, Some("INFO"), Some("org.apache.catalina.core.StandardEngine"), "Starting Servlet Engine"),
+            ),
+            (
+                "2026-02-06T10:00:08.123+01:00 ERROR 1234 --- [shop] [nio-8080-exec-1] c.e.shop.OrderController : order 42 failed",
+                want(true, Some("ERROR"), Some("c.e.shop.OrderController"), "order 42 failed"),
+            ),
+            // Rust's env_logger, with and without a module path.
+            (
+                "[2026-02-06T10:00:02Z ERROR shop::db] pool timed out",
+                want(true, Some("ERROR"), Some("shop::db"), "pool timed out"),
+            ),
+            (
+                "[2026-02-06T10:00:02.123Z INFO ] ready",
+                want(true, Some("INFO"), None, "ready"),
+            ),
+            // Not env_logger: a level in brackets with a colon, or no closing bracket.
+            (
+                "[2026-02-06T10:00:02Z ERROR: shop] x",
+                want(false, Some("ERROR"), None, "[2026-02-06T10:00:02Z ERROR: shop] x"),
             ),
         ];
         for (line, expected) in cases {
