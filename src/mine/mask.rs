@@ -15,7 +15,9 @@
 //!   or URL with ids in it) is one variable;
 //! - a quoted string with spaces in it (`'Nguyễn Văn An'`, `"30 s"`) is one variable between
 //!   its quotes; a one-word quoted string is kept (the clustering step masks it if it varies);
-//! - `true` and `false` (any case) are values, so variables: `evaluated to <*>`, `ok=<*>`.
+//! - `true` and `false` (any case) are values, so variables: `evaluated to <*>`, `ok=<*>`;
+//! - an access log's request and status (`"GET /api/users/42 HTTP/1.1" 503`) keep their method,
+//!   protocol and status, and only the path's variable segments are masked.
 //!
 //! Everything else is copied, so punctuation around variables survives: `uid=<*>`, `#<*>`,
 //! `(<*>)`, `BP-<*>`, `[<*>]`.
@@ -84,7 +86,7 @@ fn collapse_dates(s: &mut String) {
 fn mask_tokens(msg: &str, out: &mut String) {
     out.clear();
     let b = msg.as_bytes();
-    let mut i = 0;
+    let mut i = request_line(msg, out).unwrap_or(0);
     while i < b.len() {
         // Whitespace-separated tokens; whitespace runs become one space.
         if b[i].is_ascii_whitespace() {
@@ -115,6 +117,79 @@ fn mask_tokens(msg: &str, out: &mut String) {
         }
         mask_token(&msg[start..i], out);
     }
+}
+
+/// An access log's request and status at the start of `msg` (`"GET /api/users/42?x=1 HTTP/1.1"
+/// 503`, as [`crate::record::text`] gives an access log line's message): written to `out` with
+/// the method, the protocol and the status kept and, in the path, only the segments that are
+/// variables masked (`"GET /api/users/<*>?<*> HTTP/1.1" 503`), so each endpoint and status is
+/// its own template. Returns where the rest of `msg` starts.
+fn request_line(msg: &str, out: &mut String) -> Option<usize> {
+    let b = msg.as_bytes();
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let method = b[1..]
+        .iter()
+        .take(12)
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    let target_at = 1 + method + 1;
+    if method < 3 || b.get(1 + method) != Some(&b' ') || b.get(target_at) != Some(&b'/') {
+        return None;
+    }
+    let rest = b.get(target_at..)?;
+    let close = target_at + memchr::memchr(b'"', &rest[..rest.len().min(MAX_QUOTED)])?;
+    let (target, protocol) = msg[target_at..close].split_once(' ')?;
+    let status = b.get(close + 1..close + 5)?;
+    if !protocol.starts_with("HTTP/")
+        || protocol.contains(' ')
+        || status[0] != b' '
+        || !status[1..].iter().all(u8::is_ascii_digit)
+        || b.get(close + 5).is_some_and(|c| !c.is_ascii_whitespace())
+    {
+        return None;
+    }
+    out.push_str(&msg[..target_at]);
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    let mut segment = String::new();
+    for (n, seg) in path.split('/').enumerate() {
+        if n > 0 {
+            out.push('/');
+        }
+        segment.clear();
+        mask_token(seg, &mut segment);
+        out.push_str(&segment);
+    }
+    if let Some(q) = query {
+        out.push('?');
+        if !q.is_empty() {
+            out.push_str(WILDCARD);
+        }
+    }
+    out.push(' ');
+    out.push_str(&msg[target_at + target.len() + 1..close + 5]);
+    Some(close + 5)
+}
+
+/// How many of a masked message's leading tokens are an access log's request and status, as
+/// [`request_line`] writes them (`"GET`, `/path`, `HTTP/1.1"`, `503`): 4, or `None`.
+pub fn request_tokens(tokens: &[&str]) -> Option<usize> {
+    let [method, path, protocol, status, ..] = tokens else {
+        return None;
+    };
+    let method = method.strip_prefix('"')?;
+    (method.len() >= 3
+        && method.bytes().all(|b| b.is_ascii_uppercase())
+        && path.starts_with('/')
+        && protocol.starts_with("HTTP/")
+        && protocol.ends_with('"')
+        && status.len() == 3
+        && status.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(4)
 }
 
 /// Longest quoted string taken as one variable.
@@ -436,6 +511,28 @@ mod tests {
         assert_eq!(mask("[2026-02-06t14:00:05,123-0700]"), "[<*>]");
         assert_eq!(mask("2026-02-06T14:00:05.001Z/2026-02-07T00:00:00Z"), "<*>");
         assert_eq!(mask("2026-02-06 14:00:05"), "<*> <*>");
+    }
+
+    #[test]
+    fn access_log_requests_keep_their_endpoint_and_status() {
+        assert_eq!(
+            mask(r#""GET /api/users/42/orders?page=2 HTTP/1.1" 503"#),
+            r#""GET /api/users/<*>/orders?<*> HTTP/1.1" 503"#
+        );
+        assert_eq!(
+            mask(r#""POST /login HTTP/2.0" 200"#),
+            r#""POST /login HTTP/2.0" 200"#
+        );
+        assert_eq!(
+            mask(r#""GET /static/app.3f9a2c41d0e1b7aa.js HTTP/1.1" 304 rest 12"#),
+            r#""GET /static/app.<*>.js HTTP/1.1" 304 rest <*>"#
+        );
+        assert_eq!(mask(r#""GET / HTTP/1.1" 404"#), r#""GET / HTTP/1.1" 404"#);
+        // Not a request line: the quoted string is one variable, as anywhere.
+        assert_eq!(mask(r#""GET /x HTTP/1.1 or so" 200"#), r#""<*>" <*>"#);
+        assert_eq!(mask(r#""GET /x HTTP/1.1" 2000"#), r#""<*>" <*>"#);
+        assert_eq!(mask(r#""get /x y" 200"#), r#""<*>" <*>"#);
+        assert_eq!(mask(r#""GET /x HTTP/1.1""#), r#""<*>""#);
     }
 
     #[test]

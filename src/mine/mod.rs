@@ -11,6 +11,10 @@
 //! gets more general and converges; every line is reported with the *final* template of its
 //! cluster. Identical masked messages (*variants*) skip the search through a hash table.
 //!
+//! An access log's request and status (`"GET /api/users/<*> HTTP/1.1" 503 …`, see [`mask`]) take
+//! the first token's place in the key: each endpoint, method and status is its own template,
+//! however alike the requests are.
+//!
 //! Before the report, a cluster is split on slots that hold only a few distinct plain words
 //! (see [`Miner::templates`]): Drain merges `cupsd startup succeeded` and `cupsd shutdown
 //! succeeded` online, but a slot with two or three word values is a constant, not a variable.
@@ -394,11 +398,16 @@ impl Miner {
 
     /// Finds or creates the cluster for a masked message.
     fn place(&mut self, tokens: &[&str]) -> u32 {
-        let first = tokens
-            .first()
-            .map(|t| if t.contains(WILDCARD) { WILDCARD } else { t })
-            .unwrap_or("");
-        let key = (tokens.len(), Box::<str>::from(first));
+        // An access log's request and status are the group (see [`mask::request_tokens`]).
+        let key: Box<str> = match mask::request_tokens(tokens) {
+            Some(n) => tokens[..n].join(" ").into(),
+            None => tokens
+                .first()
+                .map(|t| if t.contains(WILDCARD) { WILDCARD } else { t })
+                .unwrap_or("")
+                .into(),
+        };
+        let key = (tokens.len(), key);
         let mut best: Option<(u32, f64, usize)> = None;
         if let Some(ids) = self.groups.get(&key) {
             for &id in ids {
@@ -936,6 +945,39 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn each_request_and_status_of_an_access_log_is_a_template() {
+        let mut m = Miner::new(MinerConfig::default());
+        for (path, status) in [
+            ("/health", 200),
+            ("/api/login", 200),
+            ("/api/users/42", 503),
+            ("/api/users/7", 503),
+            ("/api/users/7", 200),
+            ("/health", 200),
+        ] {
+            m.add(&format!("\"GET {path} HTTP/1.1\" {status}"), None, None);
+        }
+        m.add("\"GET /health HTTP/1.1\" 200 took 12ms", None, None);
+        m.add("\"GET /health HTTP/1.1\" 200 took 30ms", None, None);
+        let mut got: Vec<(String, u64)> = m
+            .templates()
+            .0
+            .into_iter()
+            .map(|t| (t.template, t.count))
+            .collect();
+        got.sort();
+        let want = [
+            ("\"GET /api/login HTTP/1.1\" 200", 1),
+            ("\"GET /api/users/<*> HTTP/1.1\" 200", 1),
+            ("\"GET /api/users/<*> HTTP/1.1\" 503", 2),
+            ("\"GET /health HTTP/1.1\" 200", 2),
+            ("\"GET /health HTTP/1.1\" 200 took <*>", 2),
+        ];
+        let want: Vec<(String, u64)> = want.iter().map(|&(t, n)| (t.to_string(), n)).collect();
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn clusters_converge_and_ids_are_stable() {
