@@ -1,7 +1,7 @@
 //! Timestamp parsing: RFC 3339 and its common variants, Go's `2026/02/06 10:00:00`, the Common
 //! Log Format's `06/Feb/2026:10:00:00 +0000`, BSD syslog times, C's `ctime` (Apache's error
 //! log), log4j's two-digit-year dates (Spark's `26/02/06 10:00:00`, old Hadoop's
-//! `260206 100000`), and epoch numbers.
+//! `260206 100000`), RFC 1123 dates (`Fri, 06 Feb 2026 10:00:00 GMT`), and epoch numbers.
 //!
 //! Everything becomes microseconds since the Unix epoch, UTC. Parsing is hand-written because it
 //! runs once per line on the hot path; it never allocates and never panics.
@@ -187,8 +187,72 @@ fn parse_other_prefix(s: &[u8]) -> Option<(i64, usize)> {
             .or_else(|| parse_clf_prefix(s))
             .or_else(|| parse_two_digit_year_prefix(s))
             .or_else(|| parse_klog_prefix(s)),
-        _ => parse_syslog_prefix(s).or_else(|| parse_ctime_prefix(s)),
+        _ => parse_syslog_prefix(s)
+            .or_else(|| parse_ctime_prefix(s))
+            .or_else(|| parse_rfc1123_prefix(s)),
     }
+}
+
+/// Parses an RFC 1123 date at the start of `s`, as HTTP's `Date`, e-mail, JavaScript's
+/// `toUTCString()` and Go's `time.RFC1123`/`RFC1123Z` write it: `Fri, 06 Feb 2026 10:00:00 GMT`,
+/// the day of one or two digits, an optional fraction, and the zone `±hhmm` or one that RFC 822
+/// names (`GMT`, `UT`, `UTC`, `Z`, and the North American `EST` … `PDT`); without one, UTC.
+pub fn parse_rfc1123_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    const ZONES: [(&[u8], i64); 12] = [
+        (b"GMT", 0),
+        (b"UTC", 0),
+        (b"UT", 0),
+        (b"Z", 0),
+        (b"EST", -5),
+        (b"EDT", -4),
+        (b"CST", -6),
+        (b"CDT", -5),
+        (b"MST", -7),
+        (b"MDT", -6),
+        (b"PST", -8),
+        (b"PDT", -7),
+    ];
+    let weekday = s.get(..5)?;
+    if &weekday[3..] != b", " || !DAYS.iter().any(|d| weekday[..3] == d[..]) {
+        return None;
+    }
+    let day_len = s[5..]
+        .iter()
+        .take(3)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !(1..=2).contains(&day_len) {
+        return None;
+    }
+    let day = digits(&s[5..5 + day_len])?;
+    let at = 5 + day_len;
+    // ` Feb 2026 10:00:00`: 18 bytes.
+    let head = s.get(at..at + 18)?;
+    if head[0] != b' ' || head[4] != b' ' || head[9] != b' ' {
+        return None;
+    }
+    let month = month_number(&head[1..4])?;
+    let year = i64::from(digits(&head[5..9])?);
+    let secs_of_day = clock(&head[10..18])?;
+    let (micros, mut used) = fraction(s, at + 18)?;
+    let mut offset_secs = 0;
+    if let Some([b' ', sign @ (b'+' | b'-'), d @ ..]) = s.get(used..used + 6) {
+        offset_secs = hhmm_offset(*sign, d)?;
+        used += 6;
+    } else if s.get(used) == Some(&b' ') {
+        let word = &s[used + 1..];
+        let word = &word[..word.iter().take_while(|b| b.is_ascii_alphabetic()).count()];
+        if let Some((_, hours)) = ZONES.iter().find(|(z, _)| *z == word) {
+            offset_secs = hours * 3600;
+            used += 1 + word.len();
+        }
+    }
+    if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let secs = days_of(year, month, day)? * 86_400 + secs_of_day - offset_secs;
+    Some((secs * MICROS_PER_SEC + micros, used))
 }
 
 /// Parses C's `ctime` format at the start of `s`, as Apache's error log, Python's `asctime` and
@@ -1079,6 +1143,48 @@ mod tests {
         }
         assert!(parse_time_arg("2026-02-30", T0).is_err());
         assert!(parse_time_arg("2024-02-29", T0).is_ok());
+    }
+
+    #[test]
+    fn rfc1123_dates_as_http_and_javascript_write_them() {
+        for s in [
+            "Fri, 06 Feb 2026 10:00:00 GMT",
+            "Fri, 6 Feb 2026 10:00:00 GMT",
+            "Fri, 06 Feb 2026 10:00:00 UTC",
+            "Fri, 06 Feb 2026 10:00:00 +0000",
+            "Fri, 06 Feb 2026 11:30:00 +0130",
+            "Fri, 06 Feb 2026 02:00:00 PST",
+            "Fri, 06 Feb 2026 05:00:00 EST",
+            "Fri, 06 Feb 2026 10:00:00",
+        ] {
+            assert_eq!(parse_text(s.as_bytes()), Some(T0), "{s}");
+        }
+        assert_eq!(
+            parse_text(b"Fri, 06 Feb 2026 10:00:00.250 GMT"),
+            Some(T0 + 250_000)
+        );
+        // In a line: the time, then what follows (a zone it does not know is not read as one).
+        assert_eq!(
+            parse_prefix(b"Fri, 06 Feb 2026 10:00:00 GMT ERROR x"),
+            Some((T0, 29))
+        );
+        assert_eq!(
+            parse_prefix(b"Fri, 06 Feb 2026 10:00:00 CET x"),
+            Some((T0, 25))
+        );
+        for s in [
+            "Fri, 30 Feb 2026 10:00:00 GMT",
+            "Fri, 006 Feb 2026 10:00:00 GMT",
+            "Fri,06 Feb 2026 10:00:00 GMT",
+            "Fri, 06 Foo 2026 10:00:00 GMT",
+            "Fri, 06 Feb 2026 25:00:00 GMT",
+            "Fri, 06 Feb 2026 10:00:00 +2500",
+            "Fri, 06 Feb 2026 10:00:00GMT",
+            "Fry, 06 Feb 2026 10:00:00 GMT",
+            "Fri, 06 Feb 2026 10:00",
+        ] {
+            assert_eq!(parse_text(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]
