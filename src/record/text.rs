@@ -317,13 +317,34 @@ fn header_body(line: &[u8]) -> Header<'_> {
         }
         break;
     }
-    if h.level.is_none() {
-        // A level word further in (`npm WARN deprecated`) counts, and stays in the message.
-        h.level = level_word(s);
-    }
     let m = s[i.min(s.len())..].trim_ascii();
+    if h.level.is_none() {
+        // A level word further in (`npm WARN deprecated`) counts, and stays in the message; so
+        // does one that starts the message before a colon (`error: …`, `fatal: …`).
+        h.level = level_word(s).or_else(|| leading_level(m));
+    }
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// A level word in lower case or capitalised that starts a message before a colon, as sshd,
+/// git, compilers and Node write them: `error: …`, `fatal: …`, `Warning: …`, `Error:`.
+fn leading_level(m: &[u8]) -> Option<&[u8]> {
+    let len = m
+        .iter()
+        .take(12)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    let word = &m[..len];
+    let after = m.get(len + 1).copied();
+    if len < 3
+        || m.get(len) != Some(&b':')
+        || after.is_some_and(|b| b != b' ')
+        || !word[1..].iter().all(u8::is_ascii_lowercase)
+    {
+        return None;
+    }
+    super::Level::from_word(word).map(|_| word)
 }
 
 /// A syslog priority, `<PRI>` (0–191) at the start of a line: its severity's level word and
@@ -1205,6 +1226,32 @@ mod tests {
             (
                 "2026-02-06T10:00:00+00:00 web-1 nginx[812]: worker process exited",
                 want(true, None, Some("nginx"), "worker process exited"),
+            ),
+            // A level word that starts the message before a colon is the level, and stays.
+            (
+                "Jun 14 15:16:01 combo sshd[19939]: error: Received disconnect from 1.2.3.4: 11: Bye",
+                want(true, Some("error"), Some("sshd"), "error: Received disconnect from 1.2.3.4: 11: Bye"),
+            ),
+            (
+                "fatal: not a git repository (or any of the parent directories): .git",
+                want(false, Some("fatal"), None, "fatal: not a git repository (or any of the parent directories): .git"),
+            ),
+            (
+                "Warning: Permanently added 'host' to the list of known hosts.",
+                want(false, Some("Warning"), None, "Warning: Permanently added 'host' to the list of known hosts."),
+            ),
+            // Not a level: a word like one, a colon without a space, mixed case.
+            (
+                "errors: 3 of 10",
+                (false, None, None, Some("errors: 3 of 10".to_string())),
+            ),
+            (
+                "error:http://x failed",
+                (false, None, None, Some("error:http://x failed".to_string())),
+            ),
+            (
+                "eRRor: x",
+                (false, None, None, Some("eRRor: x".to_string())),
             ),
             // Kubernetes' CRI format around an application's log4j line, and a CloudWatch
             // export of a plain-text line: the outer time leads, the inner one is header.
