@@ -109,14 +109,20 @@ fn kubernetes_cri_counts_equal_truth() {
 
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
 /// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout), Python
-/// (python-json-logger) and systemd's journal (`journalctl -o json`) in
+/// (python-json-logger), systemd's journal (`journalctl -o json`) and GELF in
 /// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
-/// `@l` is Information; the journal's `PRIORITY` is a syslog severity).
+/// `@l` is Information; the journal's `PRIORITY` and GELF's `level` are syslog severities).
 #[test]
 fn json_layouts_of_common_loggers_are_read() {
-    let r = json(&run(&["analyze", "-f", "json", "samples/json-layouts.log"]));
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--traces",
+        "samples/json-layouts.log",
+    ]));
     let input = &r["input"];
-    assert_eq!(input["events"], 8);
+    assert_eq!(input["events"], 9);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -128,8 +134,10 @@ fn json_layouts_of_common_loggers_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(2), Some(2), Some(4))
+        (Some(2), Some(3), Some(4))
     );
+    // Serilog's request ids: top level (CLEF) and under `Properties`.
+    assert_eq!(r["traces"]["count"], 2);
     assert_eq!(
         sorted_messages(&r),
         [
@@ -139,6 +147,7 @@ fn json_layouts_of_common_loggers_are_read() {
             "Payment {Id} declined",
             "cache miss storm",
             "connection refused",
+            "disk usage above 90%",
             "pool exhausted",
             "queue consumer crashed",
         ]

@@ -128,6 +128,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "MessageTemplate",
             // systemd's journal.
             "MESSAGE",
+            // GELF (Graylog, Docker's gelf driver).
+            "short_message",
         ],
     ),
     (
@@ -147,6 +149,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "RequestId",
             "TraceId",
             "trace.id",
+            // Serilog's JSON formatter nests the properties.
+            "Properties.RequestId",
         ],
     ),
     (
@@ -196,6 +200,7 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "loggerName",
             "Category",
             "SourceContext",
+            "Properties.SourceContext",
             // systemd's journal: the program's syslog tag, else its unit.
             "SYSLOG_IDENTIFIER",
             "_SYSTEMD_UNIT",

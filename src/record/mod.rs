@@ -137,9 +137,14 @@ impl Level {
         Level::from_word(SYSLOG_SEVERITY.get(usize::from(severity))?)
     }
 
-    /// bunyan / pino numeric levels (10 trace … 60 fatal).
+    /// A numeric level: a syslog severity 0–7 (GELF, the journal; see
+    /// [`Level::from_syslog_severity`]) or bunyan's and pino's 10 (trace) … 60 (fatal).
     pub fn from_number(n: f64) -> Option<Level> {
+        if n.fract() != 0.0 {
+            return None;
+        }
         Some(match n as i64 {
+            s @ 0..=7 => return Level::from_syslog_severity(s as u8),
             10 => Level::Trace,
             20 => Level::Debug,
             30 => Level::Info,
@@ -969,6 +974,19 @@ mod tests {
             Some(Level::Fatal)
         );
         assert_eq!(parse(r#"{"level":"loud","msg":"x"}"#).1, None);
+        // GELF: a syslog severity, and its short message.
+        let (_, level, message, time) = parse(
+            r#"{"version":"1.1","host":"h","short_message":"disk full","timestamp":1770372000.5,"level":3}"#,
+        );
+        assert_eq!(level, Some(Level::Error));
+        assert_eq!(message.as_deref(), Some("disk full"));
+        assert_eq!(time, Some(1_770_372_000_500_000));
+        assert_eq!(parse(r#"{"level":7,"msg":"x"}"#).1, Some(Level::Debug));
+        assert_eq!(parse(r#"{"level":0,"msg":"x"}"#).1, Some(Level::Fatal));
+        assert_eq!(parse(r#"{"level":8,"msg":"x"}"#).1, None);
+        assert_eq!(parse(r#"{"level":3.5,"msg":"x"}"#).1, None);
+        assert_eq!(parse(r#"{"level":-1,"msg":"x"}"#).1, None);
+        assert_eq!(parse(r#"{"level":30.0,"msg":"x"}"#).1, Some(Level::Info));
     }
 
     #[test]
