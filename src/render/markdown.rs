@@ -7,7 +7,9 @@
 
 use std::io::{self, Write};
 
-use super::{bytes, fit as cut, sanitize, shown_message, terminal::group_same_evidence, thousands};
+use super::{
+    bytes, count, fit as cut, sanitize, shown_message, terminal::group_same_evidence, thousands,
+};
 use crate::report::{LatencyStats, PatternHit, Report, SlowEntry, TraceSummary};
 
 /// Markdown-escaped text for prose and table cells: control characters made visible
@@ -47,13 +49,6 @@ pub fn code_block(text: &str) -> String {
 }
 
 /// `n` and `word`, plural unless `n` is 1: `1 line`, `1,024 lines`.
-fn count(n: u64, word: &str) -> String {
-    match n {
-        1 => format!("1 {word}"),
-        n => format!("{} {word}s", thousands(n)),
-    }
-}
-
 fn ms(v: Option<f64>) -> String {
     match v {
         None => "–".into(),

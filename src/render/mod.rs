@@ -89,6 +89,14 @@ pub fn fit(s: &str, max: usize) -> String {
     out
 }
 
+/// `n` and a word, plural unless `n` is 1: `1 problem`, `1,024 problems`.
+pub fn count(n: u64, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        n => format!("{} {word}s", thousands(n)),
+    }
+}
+
 /// Groups digits by thousands: `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

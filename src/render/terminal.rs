@@ -277,9 +277,9 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
             "{} {}",
             style.bold("Known patterns"),
             style.dim(&format!(
-                "({} matched: {} problems, {} informational; worst first)",
+                "({} matched: {}, {} informational; worst first)",
                 r.patterns.len(),
-                problems.len(),
+                super::count(problems.len() as u64, "problem"),
                 infos.len()
             ))
         )?;
