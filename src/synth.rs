@@ -150,6 +150,8 @@ enum Val {
     Http(&'static str, String, i64),
 }
 
+/// The first line of the Go panic traces in mixed corpora.
+const GO_PANIC: &str = "panic: runtime error: invalid memory address or nil pointer dereference";
 const NAMES: &[&str] = &["alice", "Zoë", "Jürgen", "李雷", "O'Brien", "Søren"];
 const TABLES: &[&str] = &["jobs", "dispatches", "api_keys", "tenants"];
 const PROVIDERS: &[&str] = &["bedrock", "openai", "ollama"];
@@ -429,10 +431,11 @@ pub fn generate(cfg: &SynthConfig, out: &mut dyn Write) -> io::Result<Truth> {
                 continue;
             }
             if u < 7 {
-                // A Go panic trace: several plain-text lines.
+                // A Go panic trace: several plain-text lines. The first starts with a level word
+                // and a colon (`panic:`), so it is a message.
+                *truth.messages.entry(GO_PANIC.to_string()).or_default() += 1;
                 for line in [
-                    "panic: runtime error: invalid memory address or nil pointer dereference"
-                        .to_string(),
+                    GO_PANIC.to_string(),
                     format!(
                         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x{:x}]",
                         r.below(256)
