@@ -176,7 +176,7 @@ fn request_line(msg: &str, out: &mut String) -> Option<usize> {
 }
 
 /// How many of a masked message's leading tokens are an access log's request and status, as
-/// [`request_line`] writes them (`"GET`, `/path`, `HTTP/1.1"`, `503`): 4, or `None`.
+/// masking writes them (`"GET`, `/path`, `HTTP/1.1"`, `503`): 4, or `None`.
 pub fn request_tokens(tokens: &[&str]) -> Option<usize> {
     let [method, path, protocol, status, ..] = tokens else {
         return None;
