@@ -246,12 +246,12 @@ fn header_body(line: &[u8]) -> Header<'_> {
         }
         let tok_end = memchr::memchr(b' ', &s[i..]).map_or(s.len(), |n| i + n);
         let tok = &s[i..tok_end];
-        let bracket_end = (s.get(i) == Some(&b'['))
+        let bracket = (s.get(i) == Some(&b'['))
             .then(|| bracket_end(s, i))
             .flatten();
         if h.level.is_none() {
             // A pid or thread before the level: `148 INFO`, `[7] [INFO]`, `[main] INFO`.
-            let end = match bracket_end {
+            let end = match bracket {
                 Some(e) => Some(e),
                 None if !tok.is_empty() && tok.iter().all(u8::is_ascii_digit) => Some(tok_end),
                 None => None,
@@ -291,11 +291,11 @@ fn header_body(line: &[u8]) -> Header<'_> {
         // A thread in brackets before a logger or ` - ` (log4j's `[%t]`), or a few brackets
         // (Spring Boot 3.2's `[app] [thread]`), then the logger (`org.example.Foo:`, logback's
         // `org.example.Foo - `, Spring Boot's padded `c.e.App      : `).
-        if let Some(mut end) = bracket_end {
+        if let Some(mut end) = bracket {
             for _ in 0..3 {
                 let next = skip_spaces(s, end);
                 match (s.get(next) == Some(&b'['))
-                    .then(|| self::bracket_end(s, next))
+                    .then(|| bracket_end(s, next))
                     .flatten()
                 {
                     Some(e) => end = e,

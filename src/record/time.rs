@@ -197,6 +197,7 @@ fn parse_other_prefix(s: &[u8]) -> Option<(i64, usize)> {
 /// `toUTCString()` and Go's `time.RFC1123`/`RFC1123Z` write it: `Fri, 06 Feb 2026 10:00:00 GMT`,
 /// the day of one or two digits, an optional fraction, and the zone `±hhmm` or one that RFC 822
 /// names (`GMT`, `UT`, `UTC`, `Z`, and the North American `EST` … `PDT`); without one, UTC.
+/// Another zone's abbreviation (`CET`) makes it no time: its offset is unknown.
 pub fn parse_rfc1123_prefix(s: &[u8]) -> Option<(i64, usize)> {
     const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
     const ZONES: [(&[u8], i64); 12] = [
@@ -246,6 +247,13 @@ pub fn parse_rfc1123_prefix(s: &[u8]) -> Option<(i64, usize)> {
         if let Some((_, hours)) = ZONES.iter().find(|(z, _)| *z == word) {
             offset_secs = hours * 3600;
             used += 1 + word.len();
+        } else if (2..=5).contains(&word.len())
+            && word.iter().all(u8::is_ascii_uppercase)
+            && super::Level::from_word(word).is_none()
+        {
+            // Another zone's abbreviation (`CET`, `JST`): its offset is unknown, and UTC would
+            // be wrong by hours. A level word (`… GMT ERROR`, `… 10:00:00 INFO`) is no zone.
+            return None;
         }
     }
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
@@ -1163,15 +1171,18 @@ mod tests {
             parse_text(b"Fri, 06 Feb 2026 10:00:00.250 GMT"),
             Some(T0 + 250_000)
         );
-        // In a line: the time, then what follows (a zone it does not know is not read as one).
+        // In a line: the time, then what follows; a level word is no zone.
         assert_eq!(
             parse_prefix(b"Fri, 06 Feb 2026 10:00:00 GMT ERROR x"),
             Some((T0, 29))
         );
         assert_eq!(
-            parse_prefix(b"Fri, 06 Feb 2026 10:00:00 CET x"),
+            parse_prefix(b"Fri, 06 Feb 2026 10:00:00 INFO x"),
             Some((T0, 25))
         );
+        // A zone whose offset it does not know: no time, rather than one wrong by hours.
+        assert_eq!(parse_prefix(b"Fri, 06 Feb 2026 10:00:00 CET x"), None);
+        assert_eq!(parse_text(b"Fri, 06 Feb 2026 10:00:00 JST"), None);
         for s in [
             "Fri, 30 Feb 2026 10:00:00 GMT",
             "Fri, 006 Feb 2026 10:00:00 GMT",
