@@ -770,7 +770,9 @@ fn run_patterns(cmd: PatternsCommand) -> anyhow::Result<u8> {
                 cancel: Some(interrupt_flag()),
                 ..Default::default()
             };
-            let (inputs, missing) = source::expand(&paths);
+            let source::Expanded {
+                inputs, missing, ..
+            } = cli::expand(&paths);
             for (name, e) in &missing {
                 say!("{name}: {e}");
             }

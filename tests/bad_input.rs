@@ -454,6 +454,32 @@ fn a_directory_link_loop_reads_each_file_once() {
     assert_eq!(r["input"]["sources"].as_array().unwrap().len(), 1);
 }
 
+/// A FIFO in a walked directory is not read (it may never end, and `analyze` would wait on it):
+/// it is named on stderr, and the run goes on with the files, exit 0.
+#[test]
+fn a_fifo_in_a_directory_is_named_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.log"),
+        "{\"level\":\"error\",\"msg\":\"x\"}\n",
+    )
+    .unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let out = run(&["analyze", "-f", "json", path_str(dir.path())]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{}: not a regular file", fifo.display())),
+        "{err}"
+    );
+    let r = json(&out);
+    assert_eq!(r["levels"]["error"], 1);
+    assert_eq!(r["input"]["sources"].as_array().unwrap().len(), 1);
+}
+
 /// An unreadable catalog is one clear line that names it and says why once.
 #[test]
 fn a_missing_catalog_is_named_once() {

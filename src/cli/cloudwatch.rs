@@ -64,7 +64,9 @@ pub fn inputs(
 ) -> anyhow::Result<Inputs> {
     if cw.log_groups.is_empty() {
         no_cloudwatch_flags(cw)?;
-        let (inputs, missing) = source::expand(paths);
+        let source::Expanded {
+            inputs, missing, ..
+        } = super::expand(paths);
         let window = window(&cw.window, |_| newest_time(&inputs, fields))?;
         if paths.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             // Otherwise a bare `logtriage analyze` at a prompt waits in silence.

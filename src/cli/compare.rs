@@ -150,7 +150,11 @@ fn report_of(
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
-    let (expanded, missing) = source::expand(paths);
+    let source::Expanded {
+        inputs: expanded,
+        missing,
+        ..
+    } = super::expand(paths);
     if let Some((n, e)) = missing.first() {
         anyhow::bail!("{n}: {e}");
     }

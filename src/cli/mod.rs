@@ -5,3 +5,13 @@ pub mod cloudwatch;
 pub mod compare;
 pub mod exit;
 pub mod watch;
+
+/// Expands the path arguments ([`logtriage::source::expand`]) and says which entries of a
+/// directory it skipped, as not regular files.
+pub fn expand(paths: &[std::path::PathBuf]) -> logtriage::source::Expanded {
+    let expanded = logtriage::source::expand(paths);
+    for name in &expanded.skipped {
+        say!("{name}: not a regular file (a FIFO, socket or device): skipped; name it to read it");
+    }
+    expanded
+}

@@ -87,38 +87,44 @@ impl PartialEq for SharedReader {
 
 impl Eq for SharedReader {}
 
+/// What [`expand`] made of the user's arguments.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    /// The inputs to read, in order.
+    pub inputs: Vec<Input>,
+    /// Paths that cannot be read, with their error.
+    pub missing: Vec<(String, io::Error)>,
+    /// Entries of a walked directory that are not regular files (FIFOs, sockets, devices): not
+    /// read, since a FIFO may never end, but named so that the caller can say so.
+    pub skipped: Vec<String>,
+}
+
 /// Expands user arguments: `-` is stdin, directories are walked recursively (entries sorted
 /// by name, hidden entries skipped; symbolic links followed, each directory read once, so a
-/// link back up the tree is no loop), files are taken as given. No argument means stdin.
-/// Paths that cannot be read are returned separately with their error, so the caller can report
-/// them and go on with the rest.
-pub fn expand(args: &[PathBuf]) -> (Vec<Input>, Vec<(String, io::Error)>) {
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
+/// link back up the tree is no loop), files are taken as given (a FIFO named on the command
+/// line too). No argument means stdin. Paths that cannot be read are returned separately with
+/// their error, so the caller can report them and go on with the rest.
+pub fn expand(args: &[PathBuf]) -> Expanded {
+    let mut out = Expanded::default();
     let mut seen = std::collections::HashSet::new();
     if args.is_empty() {
-        inputs.push(Input::Stdin);
+        out.inputs.push(Input::Stdin);
     }
     for a in args {
         if a.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            out.inputs.push(Input::Stdin);
             continue;
         }
         match std::fs::metadata(a) {
-            Ok(m) if m.is_dir() => walk(a, &mut inputs, &mut errors, &mut seen),
-            Ok(_) => inputs.push(Input::File(a.clone())),
-            Err(e) => errors.push((a.display().to_string(), e)),
+            Ok(m) if m.is_dir() => walk(a, &mut out, &mut seen),
+            Ok(_) => out.inputs.push(Input::File(a.clone())),
+            Err(e) => out.missing.push((a.display().to_string(), e)),
         }
     }
-    (inputs, errors)
+    out
 }
 
-fn walk(
-    dir: &Path,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<(String, io::Error)>,
-    seen: &mut std::collections::HashSet<PathBuf>,
-) {
+fn walk(dir: &Path, out: &mut Expanded, seen: &mut std::collections::HashSet<PathBuf>) {
     // The real path names a directory however it is reached.
     if let Ok(real) = std::fs::canonicalize(dir) {
         if !seen.insert(real) {
@@ -128,7 +134,7 @@ fn walk(
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            errors.push((dir.display().to_string(), e));
+            out.missing.push((dir.display().to_string(), e));
             return;
         }
     };
@@ -140,10 +146,10 @@ fn walk(
     entries.sort();
     for p in entries {
         match std::fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, inputs, errors, seen),
-            Ok(m) if m.is_file() => inputs.push(Input::File(p)),
-            Ok(_) => {}
-            Err(e) => errors.push((p.display().to_string(), e)),
+            Ok(m) if m.is_dir() => walk(&p, out, seen),
+            Ok(m) if m.is_file() => out.inputs.push(Input::File(p)),
+            Ok(_) => out.skipped.push(p.display().to_string()),
+            Err(e) => out.missing.push((p.display().to_string(), e)),
         }
     }
 }
@@ -400,10 +406,18 @@ mod tests {
         std::fs::write(dir.path().join("b.log"), "x").unwrap();
         std::fs::write(dir.path().join("sub/a.log"), "x").unwrap();
         std::fs::write(dir.path().join(".hidden"), "x").unwrap();
-        let (inputs, errors) = expand(&[dir.path().to_path_buf(), dir.path().join("nope")]);
-        let names: Vec<String> = inputs.iter().map(Input::name).collect();
+        let fifo = dir.path().join("sub/pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let out = expand(&[dir.path().to_path_buf(), dir.path().join("nope")]);
+        let names: Vec<String> = out.inputs.iter().map(Input::name).collect();
         assert_eq!(names.len(), 2);
         assert!(names[0].ends_with("b.log") && names[1].ends_with("a.log"));
-        assert_eq!(errors.len(), 1);
+        assert_eq!(out.missing.len(), 1);
+        // A FIFO in a directory is named, not read (it may never end); named itself, it is read.
+        assert_eq!(out.skipped, [fifo.display().to_string()]);
+        let named = expand(std::slice::from_ref(&fifo));
+        assert_eq!(named.inputs.len(), 1);
+        assert!(named.skipped.is_empty());
     }
 }
