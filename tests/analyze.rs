@@ -109,7 +109,8 @@ fn kubernetes_cri_counts_equal_truth() {
 
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
 /// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout), Python
-/// (python-json-logger), systemd's journal (`journalctl -o json`) and GELF in
+/// (python-json-logger), Go (slog), ECS, Google Cloud Logging, systemd's journal (`journalctl -o
+/// json`) and GELF in
 /// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
 /// `@l` is Information; the journal's `PRIORITY` and GELF's `level` are syslog severities).
 #[test]
@@ -119,10 +120,11 @@ fn json_layouts_of_common_loggers_are_read() {
         "-f",
         "json",
         "--traces",
+        "--latency",
         "samples/json-layouts.log",
     ]));
     let input = &r["input"];
-    assert_eq!(input["events"], 9);
+    assert_eq!(input["events"], 12);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -134,22 +136,28 @@ fn json_layouts_of_common_loggers_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(2), Some(3), Some(4))
+        (Some(3), Some(4), Some(5))
     );
-    // Serilog's request ids: top level (CLEF) and under `Properties`.
-    assert_eq!(r["traces"]["count"], 2);
+    // Request ids: Serilog's, top level (CLEF) and under `Properties`; slog's; Google Cloud's
+    // trace. The one duration is Google Cloud's `httpRequest.latency`.
+    assert_eq!(r["traces"]["count"], 4);
+    assert_eq!(r["latency"]["overall"]["count"], 1);
+    assert_eq!(r["latency"]["overall"]["max"], 250.0);
     assert_eq!(
         sorted_messages(&r),
         [
             "Cart {CartId} saved",
+            "GET /api/cart",
             "Now listening on: http://localhost:5000",
             "Order 42 failed",
             "Payment {Id} declined",
             "cache miss storm",
             "connection refused",
             "disk usage above 90%",
+            "payment gateway timeout",
             "pool exhausted",
             "queue consumer crashed",
+            "retrying order sync",
         ]
     );
 }

@@ -151,6 +151,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "trace.id",
             // Serilog's JSON formatter nests the properties.
             "Properties.RequestId",
+            // Google Cloud Logging's trace, as its structured logs give it.
+            "logging.googleapis.com/trace",
         ],
     ),
     (
@@ -166,6 +168,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "elapsed",
             "took",
             "responseTime",
+            // Google Cloud Logging's structured `httpRequest` (`"latency":"0.250s"`).
+            "httpRequest.latency",
         ],
     ),
     (
@@ -184,7 +188,15 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
     ),
     (
         Slot::Caller,
-        &["caller", "source", "func", "log.origin.file.name", "src"],
+        // Go's slog writes its source as an object: its file, not the object, is the caller.
+        &[
+            "caller",
+            "source.file",
+            "source",
+            "func",
+            "log.origin.file.name",
+            "src",
+        ],
     ),
     (
         Slot::Service,
@@ -192,6 +204,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "service",
             "service.name",
             "logger",
+            // ECS (ecs-logging, log4j2's EcsLayout).
+            "log.logger",
             "svc",
             "app",
             "component",

@@ -990,6 +990,33 @@ mod tests {
     }
 
     #[test]
+    fn slog_ecs_and_google_cloud_fields_are_read() {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let get = |line: &str, slot: Slot| {
+            let mut f = Fields::new(p.spec().slot_count());
+            p.parse(line.as_bytes(), &mut f);
+            f.get(slot as usize).map(|r| r.to_text().into_owned())
+        };
+        // Go's slog with AddSource: the source's file, not the object.
+        let slog = r#"{"level":"ERROR","msg":"x","source":{"function":"main.f","file":"/app/main.go","line":42}}"#;
+        assert_eq!(get(slog, Slot::Caller).as_deref(), Some("/app/main.go"));
+        assert_eq!(
+            get(r#"{"msg":"x","source":"db.go:12"}"#, Slot::Caller).as_deref(),
+            Some("db.go:12")
+        );
+        // ECS: the logger.
+        let ecs = r#"{"log.level":"error","message":"x","log.logger":"com.shop.Db"}"#;
+        assert_eq!(get(ecs, Slot::Service).as_deref(), Some("com.shop.Db"));
+        // Google Cloud Logging: the request's latency and the trace.
+        let gcp = r#"{"severity":"ERROR","message":"x","httpRequest":{"status":500,"latency":"1.250s"},"logging.googleapis.com/trace":"projects/p/traces/abc"}"#;
+        assert_eq!(get(gcp, Slot::Duration).as_deref(), Some("1.250s"));
+        assert_eq!(
+            get(gcp, Slot::RequestId).as_deref(),
+            Some("projects/p/traces/abc")
+        );
+    }
+
+    #[test]
     fn the_journal_json_of_journalctl_is_read() {
         let line = concat!(
             r#"{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1770372000123456","#,
