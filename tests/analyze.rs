@@ -139,10 +139,13 @@ fn json_layouts_of_common_loggers_are_read() {
         (Some(3), Some(4), Some(5))
     );
     // Request ids: Serilog's, top level (CLEF) and under `Properties`; slog's; Google Cloud's
-    // trace. The one duration is Google Cloud's `httpRequest.latency`.
+    // trace. The durations: Google Cloud's `httpRequest.latency` (0.250 s) and ECS's
+    // `event.duration` (1,500,000 ns).
     assert_eq!(r["traces"]["count"], 4);
-    assert_eq!(r["latency"]["overall"]["count"], 1);
-    assert_eq!(r["latency"]["overall"]["max"], 250.0);
+    let overall = &r["latency"]["overall"];
+    assert_eq!(overall["count"], 2);
+    assert_eq!(overall["max"], 250.0);
+    assert_eq!(overall["mean"], 125.75);
     assert_eq!(
         sorted_messages(&r),
         [

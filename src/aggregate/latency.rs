@@ -93,9 +93,13 @@ impl Unit {
         })
     }
 
-    /// The unit a field name implies by its suffix (`duration_ms`, `latencyUs`, `took_s`);
-    /// milliseconds when the name says nothing.
+    /// The unit a field name implies by its suffix (`duration_ms`, `latencyUs`, `took_s`), or
+    /// by a schema (ECS's `event.duration` is in nanoseconds); milliseconds when the name says
+    /// nothing.
     pub fn of_field(name: &str) -> Unit {
+        if name == "event.duration" {
+            return Unit::Ns;
+        }
         let lower = name.to_ascii_lowercase();
         for (suffix, unit) in [
             ("_ns", Unit::Ns),
@@ -1129,6 +1133,7 @@ mod tests {
         assert_eq!(Unit::of_field("responseTimeMs"), Unit::Ms);
         assert_eq!(Unit::of_field("latencyUs"), Unit::Us);
         assert_eq!(Unit::of_field("duration"), Unit::Ms);
+        assert_eq!(Unit::of_field("event.duration"), Unit::Ns);
     }
 
     #[test]

@@ -170,6 +170,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "responseTime",
             // Google Cloud Logging's structured `httpRequest` (`"latency":"0.250s"`).
             "httpRequest.latency",
+            // ECS, in nanoseconds (see `Unit::of_field`).
+            "event.duration",
         ],
     ),
     (
