@@ -66,11 +66,14 @@ pub struct Header<'a> {
     pub level: Option<&'a [u8]>,
     /// The logger (`executor.Executor`) or syslog program (`sshd`).
     pub service: Option<&'a [u8]>,
+    /// The source file and line (`server.go:42`) of klog's header, or after the level (zap's
+    /// console encoder).
+    pub caller: Option<&'a [u8]>,
     /// What the line says once the header is taken off, trimmed; `None` when nothing is left.
     pub message: Option<&'a [u8]>,
 }
 
-/// Fills the time, level, service and message slots of a text line, when it has them.
+/// Fills the time, level, service, caller and message slots of a text line, when it has them.
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     let h = header(line);
     let mut set = |slot: Slot, bytes: &'a [u8]| {
@@ -91,6 +94,9 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     }
     if let Some(service) = h.service {
         set(Slot::Service, service);
+    }
+    if let Some(caller) = h.caller {
+        set(Slot::Caller, caller);
     }
     if let Some(message) = h.message {
         set(Slot::Message, message);
@@ -195,6 +201,7 @@ fn header_body(line: &[u8]) -> Header<'_> {
             time,
             level: level.flatten(),
             service: None,
+            caller: None,
             message,
         };
     }
@@ -280,7 +287,16 @@ fn header_body(line: &[u8]) -> Header<'_> {
             }
             break;
         }
-        // After the level: Spring Boot's pid and `---` (`INFO 4242 --- [main] c.e.App : …`).
+        // After the level: a source file and line (zap's console encoder,
+        // `ERROR\tapp/main.go:42\tmessage`).
+        if h.caller.is_none() {
+            if let Some(end) = source_location_at(s, i) {
+                h.caller = Some(&s[i..end]);
+                i = end;
+                continue;
+            }
+        }
+        // Spring Boot's pid and `---` (`INFO 4242 --- [main] c.e.App : …`).
         if !tok.is_empty()
             && tok.iter().all(u8::is_ascii_digit)
             && s[tok_end..].starts_with(b" --- ")
@@ -426,6 +442,7 @@ fn rfc5424_header(s: &[u8]) -> Option<Header<'_>> {
         time,
         level: None,
         service: (app != b"-").then_some(app),
+        caller: None,
         message: (!m.is_empty()).then_some(m),
     })
 }
@@ -464,6 +481,7 @@ fn klog_header(line: &[u8]) -> Option<Header<'_>> {
         }),
         level: Some(level),
         service: None,
+        caller: Some(file),
         message: (!message.is_empty()).then_some(message),
     })
 }
@@ -512,6 +530,7 @@ fn ras_header(line: &[u8]) -> Option<Header<'_>> {
         }),
         level: Some(level),
         service: Some(component),
+        caller: None,
         message: (!message.is_empty()).then_some(message),
     })
 }
@@ -653,6 +672,37 @@ fn logger_at(s: &[u8], i: usize) -> Option<(&[u8], usize)> {
     }
 }
 
+/// A source file and line at `s[i..]` followed by a space or a tab: a path of a source file
+/// by its extension (`app/main.go:42`, `Db.java:118`, `views.py:7`), so that a host and port
+/// (`db.example.com:5432`) is none. Returns its end.
+fn source_location_at(s: &[u8], i: usize) -> Option<usize> {
+    const EXTENSIONS: [&[u8]; 20] = [
+        b"go", b"py", b"java", b"kt", b"scala", b"rs", b"js", b"mjs", b"cjs", b"ts", b"rb", b"c",
+        b"h", b"cc", b"cpp", b"cs", b"php", b"swift", b"ex", b"exs",
+    ];
+    let len = s[i..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b != b' ' && b != b'\t')
+        .count();
+    if !matches!(s.get(i + len), Some(b' ' | b'\t')) {
+        return None;
+    }
+    let tok = &s[i..i + len];
+    let colon = tok.iter().rposition(|&b| b == b':')?;
+    let (file, line) = (&tok[..colon], &tok[colon + 1..]);
+    let dot = file.iter().rposition(|&b| b == b'.')?;
+    let ok = !line.is_empty()
+        && line.len() <= 7
+        && line.iter().all(u8::is_ascii_digit)
+        && dot > 0
+        && EXTENSIONS.contains(&&file[dot + 1..])
+        && file
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-'));
+    ok.then_some(i + len)
+}
+
 /// Whether `tok` can be a Python logger's name (`root`, `app.db`, `__main__`, `uvicorn.error`).
 fn is_logger_name(tok: &[u8]) -> bool {
     tok.first()
@@ -691,6 +741,7 @@ fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
         }),
         level: Some(level),
         service: (target > 0).then(|| &line[at..at + target]),
+        caller: None,
         message: (!message.is_empty()).then_some(message),
     })
 }
@@ -1163,6 +1214,32 @@ mod tests {
     }
 
     #[test]
+    fn the_caller_of_klog_and_zap_console_lines() {
+        let caller = |line: &str| {
+            header(line.as_bytes())
+                .caller
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+        };
+        assert_eq!(
+            caller("E0206 10:00:01.000000   12345 controller.go:114] sync failed").as_deref(),
+            Some("controller.go:114")
+        );
+        assert_eq!(
+            caller("2026-02-06T10:00:03.000Z\tWARN\tinternal/db/pool.go:88\tslow").as_deref(),
+            Some("internal/db/pool.go:88")
+        );
+        for line in [
+            "2026-02-06T10:00:03.000Z ERROR db.example.com:5432 unreachable",
+            "2026-02-06T10:00:03.000Z ERROR main.go:42",
+            "2026-02-06T10:00:03.000Z ERROR main.go: x",
+            "2026-02-06T10:00:03.000Z ERROR .go:42 x",
+            "2026-02-06T10:00:03.000Z INFO see main.go:42 x",
+        ] {
+            assert_eq!(caller(line), None, "{line}");
+        }
+    }
+
+    #[test]
     fn headers_of_common_loggers_come_off_the_message() {
         let cases = [
             // Apache error log (ctime in brackets); a bracketed client after the level stays.
@@ -1290,6 +1367,21 @@ mod tests {
             (
                 "2026-02-06T10:00:08.123+01:00 ERROR 1234 --- [shop] [nio-8080-exec-1] c.e.shop.OrderController : order 42 failed",
                 want(true, Some("ERROR"), Some("c.e.shop.OrderController"), "order 42 failed"),
+            ),
+            // PostgreSQL's default prefix: the time with its zone's name, the pid.
+            (
+                "2026-02-06 10:00:00.123 UTC [1234] ERROR:  relation \"users\" does not exist",
+                want(true, Some("ERROR"), None, "relation \"users\" does not exist"),
+            ),
+            // zap's console encoder: tabs, the caller after the level.
+            (
+                "2026-02-06T10:00:03.000Z\tERROR\tapp/main.go:42\tpayment failed\t{\"request_id\": \"r1\"}",
+                want(true, Some("ERROR"), None, "payment failed\t{\"request_id\": \"r1\"}"),
+            ),
+            // A host and port after the level is message.
+            (
+                "2026-02-06T10:00:03.000Z ERROR db.example.com:5432 unreachable",
+                want(true, Some("ERROR"), None, "db.example.com:5432 unreachable"),
             ),
             // Rust's env_logger, with and without a module path.
             (

@@ -72,9 +72,17 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     if let Some(off) = spaced_zone {
         offset_secs = off;
         i += 6;
+        // Go's `time.Time.String()`: `… +0100 CET`, the zone's name after its offset.
+        i += zone_name_len(&s[i..]);
     } else if i < s.len() {
         match s[i] {
             b'Z' | b'z' => i += 1,
+            // ` UTC` or ` GMT` after the time (PostgreSQL's `%m`, Ruby's `Time#to_s`).
+            b' ' if matches!(s.get(i + 1..i + 4), Some(b"UTC" | b"GMT"))
+                && !s.get(i + 4).is_some_and(u8::is_ascii_alphanumeric) =>
+            {
+                i += 4
+            }
             b'+' | b'-' => {
                 let sign = if s[i] == b'-' { -1 } else { 1 };
                 let rest = &s[i + 1..];
@@ -98,6 +106,23 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     }
     let secs = base_secs + second as i64 - offset_secs;
     Some((secs * MICROS_PER_SEC + micros, i))
+}
+
+/// Length of ` NAME` at the start of `s`, a zone's abbreviation of two to five capitals that
+/// follows its numeric offset (`+0100 CET`), or 0; a level word (`+0000 ERROR`) is none.
+fn zone_name_len(s: &[u8]) -> usize {
+    let Some(rest) = s.strip_prefix(b" ") else {
+        return 0;
+    };
+    let n = rest.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let word = &rest[..n];
+    if !(2..=5).contains(&n)
+        || rest.get(n).is_some_and(u8::is_ascii_alphanumeric)
+        || super::Level::from_word(word).is_some()
+    {
+        return 0;
+    }
+    1 + n
 }
 
 /// Remembers the minute of the last timestamp parsed: consecutive log lines nearly always share
@@ -1086,9 +1111,28 @@ mod tests {
             "2026-02-06T10:00:45.123000000Z",
             "2026-02-06 12:00:45,123 +0200",
             "2026-02-06 05:00:45.123 -0500",
+            // PostgreSQL's `%m`, Ruby's `Time#to_s`, Go's `Time.String()`.
+            "2026-02-06 10:00:45.123 UTC",
+            "2026-02-06 10:00:45.123 GMT",
+            "2026-02-06 10:00:45.123 +0000 UTC",
+            "2026-02-06 11:00:45.123 +0100 CET",
+            "2026-02-06 05:00:45.123 -0500 EST",
         ] {
             assert_eq!(parse_rfc3339(s.as_bytes()), Some(base), "{s}");
         }
+        // A level word after the time or its offset is no zone; nor is a longer word.
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 10:00:45.123 +0000 ERROR x"),
+            Some((base, 29))
+        );
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 10:00:45.123 UTCX"),
+            Some((base, 23))
+        );
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 10:00:45.123 +0000 ABCDEF"),
+            Some((base, 29))
+        );
         // A space and four digits that are not a zone stay out of the time.
         let t = T0 + 45 * MICROS_PER_SEC;
         assert_eq!(
