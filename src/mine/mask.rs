@@ -260,7 +260,11 @@ fn mask_token(tok: &str, out: &mut String) {
                 i += 1;
             }
             let atom = &b[s..i];
-            let var = is_variable_atom(atom, b, s);
+            // The fraction of a decimal number, with its unit if any (`0.25s`, `1.5ms`,
+            // `3.5GB`): part of the number before the `.`.
+            let fraction =
+                atom[0].is_ascii_digit() && last_var_end.is_some_and(|e| &out[e..] == ".");
+            let var = fraction || is_variable_atom(atom, b, s);
             // `name_<number>`: an identifier glued to a number by `_` is one id.
             if !var && i < b.len() && b[i] == b'_' && atom[0].is_ascii_alphabetic() {
                 if let Some(end) = id_tail(b, i) {
@@ -498,6 +502,11 @@ mod tests {
             "uploaded <*>"
         );
         assert_eq!(mask("id 01JHMV8YPCNDBSP12Z75RTN230 ok"), "id <*> ok");
+        // A decimal number with its unit is one variable; a word before the dot is no number.
+        assert_eq!(mask("Task succeeded in 0.25s"), "Task succeeded in <*>");
+        assert_eq!(mask("took 1.5ms, used 3.5GB."), "took <*>, used <*>.");
+        assert_eq!(mask("upgraded to 1.2rc1"), "upgraded to <*>");
+        assert_eq!(mask("config app.5x"), "config app.5x");
     }
 
     #[test]
