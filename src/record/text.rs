@@ -20,7 +20,11 @@
 //! - A container runtime's prefix (Kubernetes' CRI format, `<time> stdout F `) or a second
 //!   leading time: the application's line follows and is read as above.
 //! - Rust's env_logger: `[2026-02-06T10:00:00Z ERROR my_app::db] msg`, the module path the
+//!   logger; Celery's `[2026-02-06 10:00:00,123: ERROR/MainProcess] msg`, a task's name the
 //!   logger.
+//! - nginx's error log: the worker's `pid#tid:` and the connection's `*number` after the level;
+//!   Sidekiq's `key=value` context words before the level (kept in the line, where a request id
+//!   is looked up).
 //! - Kubernetes' components (klog, Go's glog): `E0206 10:00:01.000000   12345 server.go:42] msg`,
 //!   the first letter the level.
 //! - A syslog priority (`<11>`): an RFC 5424 line is read whole (time, app name as the service,
@@ -181,7 +185,10 @@ pub fn header(line: &[u8]) -> Header<'_> {
         }
         return h;
     }
-    if let Some(h) = klog_header(line).or_else(|| env_logger_header(line)) {
+    if let Some(h) = klog_header(line)
+        .or_else(|| env_logger_header(line))
+        .or_else(|| celery_header(line))
+    {
         return h;
     }
     header_body(line)
@@ -257,6 +264,13 @@ fn header_body(line: &[u8]) -> Header<'_> {
             .then(|| bracket_end(s, i))
             .flatten();
         if h.level.is_none() {
+            // Context as `key=value` words before the level (Sidekiq's `pid=1 tid=… class=…
+            // jid=… INFO: …`): header when a level follows them; they stay in the line for
+            // the fields a request id or duration is looked up in.
+            if let Some(end) = kv_context_end(s, i).filter(|&e| level_at(s, e).is_some()) {
+                i = end;
+                continue;
+            }
             // A pid or thread before the level: `148 INFO`, `[7] [INFO]`, `[main] INFO`.
             let end = match bracket {
                 Some(e) => Some(e),
@@ -286,6 +300,14 @@ fn header_body(line: &[u8]) -> Header<'_> {
                 }
             }
             break;
+        }
+        // nginx's error log: the worker's `pid#tid:` and the connection's `*number` after the
+        // level.
+        if h.service.is_none() {
+            if let Some(end) = nginx_worker_end(s, i) {
+                i = end;
+                continue;
+            }
         }
         // After the level: a source file and line (zap's console encoder,
         // `ERROR\tapp/main.go:42\tmessage`).
@@ -341,6 +363,54 @@ fn header_body(line: &[u8]) -> Header<'_> {
     }
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// Where a run of `key=value` words at `s[i..]` ends (at the next word), if there is one: at
+/// most [`MAX_HEADER_PARTS`] words of a short key (letters, digits, `_`) and a value without
+/// spaces or quotes.
+fn kv_context_end(s: &[u8], mut i: usize) -> Option<usize> {
+    let start = i;
+    for _ in 0..MAX_HEADER_PARTS {
+        let tok_end = memchr::memchr(b' ', &s[i..]).map_or(s.len(), |n| i + n);
+        let tok = &s[i..tok_end];
+        let Some(eq) = memchr::memchr(b'=', tok) else {
+            break;
+        };
+        let (key, value) = (&tok[..eq], &tok[eq + 1..]);
+        let key_ok = (1..=32).contains(&key.len())
+            && key[0].is_ascii_alphabetic()
+            && key.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_');
+        if !key_ok || value.is_empty() || value.iter().any(|&b| matches!(b, b'"' | b'\'' | b'=')) {
+            break;
+        }
+        i = skip_spaces(s, tok_end);
+    }
+    (i > start).then_some(i)
+}
+
+/// nginx's error log after the level: the worker's `pid#tid: ` and, when there is one, the
+/// connection's `*number `. Returns where the message starts.
+fn nginx_worker_end(s: &[u8], i: usize) -> Option<usize> {
+    let digits = |from: usize| s[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let pid = digits(i);
+    if pid == 0 || s.get(i + pid) != Some(&b'#') {
+        return None;
+    }
+    let tid = digits(i + pid + 1);
+    let end = i + pid + 1 + tid;
+    if tid == 0 || s.get(end..end + 2) != Some(b": ") {
+        return None;
+    }
+    let at = end + 2;
+    let conn = match s.get(at) {
+        Some(b'*') => digits(at + 1),
+        _ => 0,
+    };
+    if conn > 0 && s.get(at + 1 + conn) == Some(&b' ') {
+        Some(at + 1 + conn + 1)
+    } else {
+        Some(at)
+    }
 }
 
 /// A level word in lower case or capitalised that starts a message before a colon, as sshd,
@@ -741,6 +811,58 @@ fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
         }),
         level: Some(level),
         service: (target > 0).then(|| &line[at..at + target]),
+        caller: None,
+        message: (!message.is_empty()).then_some(message),
+    })
+}
+
+/// Celery's worker log: `[2026-02-06 10:00:00,123: ERROR/MainProcess] message`, or
+/// `[…: INFO/ForkPoolWorker-1] tasks.add[<task id>]: message` for a task, whose name is the
+/// service.
+fn celery_header(line: &[u8]) -> Option<Header<'_>> {
+    let inner = line.strip_prefix(b"[")?;
+    let (time_us, used) = time::parse_prefix(inner)?;
+    if inner.get(used..used + 2) != Some(b": ") {
+        return None;
+    }
+    let at = 1 + used + 2;
+    let len = line[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    let level = &line[at..at + len];
+    super::Level::from_word(level)?;
+    if line.get(at + len) != Some(&b'/') {
+        return None;
+    }
+    let window = &line[at + len..line.len().min(at + len + 128)];
+    let close = at + len + memchr::memchr(b']', window)?;
+    let mut rest = skip_spaces(line, close + 1);
+    let mut service = None;
+    // A task's `name[id]: ` (a dotted Python name and a bracketed id).
+    let name = line[rest..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_'))
+        .count();
+    if name > 0 && line.get(rest + name) == Some(&b'[') {
+        if let Some(end) = bracket_end(line, rest + name) {
+            if line.get(end..end + 2) == Some(b": ") || line.get(end..) == Some(b":") {
+                service = Some(&line[rest..rest + name]);
+                rest = end + 1;
+            }
+        }
+    }
+    let message = line[rest..].trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start: 1,
+            end: 1 + used,
+            skip: rest,
+        }),
+        level: Some(level),
+        service,
         caller: None,
         message: (!message.is_empty()).then_some(message),
     })
@@ -1397,9 +1519,53 @@ mod tests {
                 "[2026-02-06T10:00:02Z ERROR: shop] x",
                 want(false, Some("ERROR"), None, "[2026-02-06T10:00:02Z ERROR: shop] x"),
             ),
+            // nginx's error log: the worker and the connection number come off.
+            (
+                "2026/02/06 10:00:01 [error] 1234#5678: *99 open() \"/srv/x\" failed (2: No such file or directory), client: 10.0.0.1",
+                want(true, Some("error"), None, "open() \"/srv/x\" failed (2: No such file or directory), client: 10.0.0.1"),
+            ),
+            (
+                "2026/02/06 10:00:02 [notice] 1#1: signal process started",
+                want(true, Some("notice"), None, "signal process started"),
+            ),
+            // Celery's worker log, and a task's line with its name as the service.
+            (
+                "[2026-02-06 10:00:03,123: ERROR/MainProcess] consumer: Cannot connect to redis://r:6379//",
+                want(true, Some("ERROR"), None, "consumer: Cannot connect to redis://r:6379//"),
+            ),
+            (
+                "[2026-02-06 10:00:04,500: INFO/ForkPoolWorker-2] tasks.email.send[6f1b2c3d-1111-2222-3333-444455556666]: Task succeeded in 0.25s",
+                want(true, Some("INFO"), Some("tasks.email.send"), "Task succeeded in 0.25s"),
+            ),
+            // Sidekiq: context as key=value words before the level.
+            (
+                "2026-02-06T10:00:05.000Z pid=7 tid=2xk class=HardJob jid=b4a1 elapsed=0.512 INFO: done",
+                want(true, Some("INFO"), None, "done"),
+            ),
         ];
         for (line, expected) in cases {
             assert_eq!(parts(line), expected, "{line}");
+        }
+        // Sidekiq's context stays in the line for the request id and duration.
+        let line = b"2026-02-06T10:00:05.000Z pid=7 jid=b4a1 INFO: done";
+        assert_eq!(
+            kv_value(line, &[b"jid".to_vec().into()]),
+            Some(&b"b4a1"[..])
+        );
+        // key=value words without a level after them are the message; a lone `#` or a `*`
+        // without the worker's pid is no nginx header.
+        for (line, message) in [
+            (
+                "2026-02-06T10:00:06Z user=bob action=login",
+                "user=bob action=login",
+            ),
+            (
+                "2026/02/06 10:00:07 [warn] 12#: half a worker",
+                "12#: half a worker",
+            ),
+            ("2026/02/06 10:00:08 [warn] *3 no worker", "*3 no worker"),
+        ] {
+            assert_eq!(parts(line).3.as_deref(), Some(message), "{line}");
         }
     }
 
