@@ -105,6 +105,39 @@ fn text_report_shows_meaning_and_action() {
     }
 }
 
+/// Counts of one read in the singular in the text report: the busiest bucket's one error,
+/// the mined templates. The lines are nginx's and Celery's, whose headers come off.
+#[test]
+fn one_error_reads_in_the_singular_and_text_headers_come_off() {
+    let input = b"2026/02/06 10:00:01 [error] 1234#5678: *99 upstream timed out (110: Connection timed out)\n\
+        [2026-02-06 10:00:01,500: INFO/ForkPoolWorker-2] tasks.email.send[6f1b2c3d]: Task succeeded in 0.25s\n";
+    let out = run_stdin(&["analyze", "--color", "never"], input);
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8(out.stdout).unwrap();
+    let busiest = s
+        .lines()
+        .skip_while(|l| !l.contains("busiest:"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no busiest bucket in\n{s}"));
+    let words: Vec<&str> = busiest.split_whitespace().collect();
+    assert_eq!(words[1..], ["1", "error", "2", "events"], "{s}");
+    assert!(
+        s.contains("  upstream timed out (110: Connection timed out)"),
+        "{s}"
+    );
+    assert!(s.contains("  Task succeeded in 0.25s"), "{s}");
+    let mined = run_stdin(&["mine", "--color", "never"], input);
+    let m = String::from_utf8(mined.stdout).unwrap();
+    assert!(m.starts_with("2 templates from 2 messages"), "{m}");
+    assert!(m.contains("Task succeeded in <*>\n"), "{m}");
+    let one = run_stdin(
+        &["mine", "--color", "never"],
+        &input[..input.iter().position(|&b| b == b'\n').unwrap() + 1],
+    );
+    let m = String::from_utf8(one.stdout).unwrap();
+    assert!(m.starts_with("1 template from 1 message\n"), "{m}");
+}
+
 /// The text report shows what `--latency --traces --slow` found, not only the JSON: the
 /// groups' percentiles, the events over the threshold, and failing requests with an id that
 /// is whole (it is pasted into `trace`).

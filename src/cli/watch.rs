@@ -82,10 +82,10 @@ fn summary_line(r: &logtriage::Report, color: bool) -> String {
         .map(|p| format!("{} ×{}", short(&p.title, 40), p.count))
         .collect();
     let mut s = format!(
-        "── summary: {} lines · {} events · {} errors ({share:.2}%)",
-        render::thousands(lines),
-        render::thousands(r.input.events),
-        render::thousands(errors)
+        "── summary: {} · {} · {} ({share:.2}%)",
+        render::count(lines, "line"),
+        render::count(r.input.events, "event"),
+        render::count(errors, "error")
     );
     if !top.is_empty() {
         s.push_str(&format!(" · {}", top.join(", ")));

@@ -91,9 +91,14 @@ pub fn fit(s: &str, max: usize) -> String {
 
 /// `n` and a word, plural unless `n` is 1: `1 problem`, `1,024 problems`.
 pub fn count(n: u64, word: &str) -> String {
+    format!("{} {}", thousands(n), plural(n, word))
+}
+
+/// A word, plural unless `n` is 1: `error`, `errors`.
+pub fn plural(n: u64, word: &str) -> String {
     match n {
-        1 => format!("1 {word}"),
-        n => format!("{} {word}s", thousands(n)),
+        1 => word.to_string(),
+        _ => format!("{word}s"),
     }
 }
 
@@ -148,5 +153,10 @@ mod tests {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(bytes(999), "999 B");
         assert_eq!(bytes(4_711_535), "4.7 MB");
+        assert_eq!(count(0, "error"), "0 errors");
+        assert_eq!(count(1, "error"), "1 error");
+        assert_eq!(count(1234, "event"), "1,234 events");
+        assert_eq!(plural(1, "event"), "event");
+        assert_eq!(plural(2, "event"), "events");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{bytes, fit, sanitize, shown_message, thousands};
+use super::{bytes, fit, plural, sanitize, shown_message, thousands};
 use crate::report::{PatternHit, Report};
 
 /// ANSI styling, on or off.
@@ -455,7 +455,10 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
             out,
             "{} {}",
             style.bold("Errors over time"),
-            style.dim(&format!("(per {width}, {} buckets{shown})", b.len()))
+            style.dim(&format!(
+                "(per {width}, {}{shown})",
+                super::count(b.len() as u64, "bucket")
+            ))
         )?;
         let columns: Vec<u64> = errors.chunks(per).map(|c| c.iter().sum()).collect();
         let max = columns.iter().copied().max().unwrap_or(0);
@@ -496,10 +499,12 @@ pub fn write(r: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
             for p in peaks.iter().take(5) {
                 writeln!(
                     out,
-                    "    {}  {:>7} errors  {:>9} events",
+                    "    {}  {:>7} {:<6}  {:>9} {}",
                     p.start,
                     thousands(p.errors),
-                    thousands(p.events)
+                    plural(p.errors, "error"),
+                    thousands(p.events),
+                    plural(p.events, "event")
                 )?;
             }
         }
@@ -521,7 +526,10 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
         out,
         "{} {}",
         style.bold("Latency"),
-        style.dim(&format!("({} events with a duration)", thousands(o.count)))
+        style.dim(&format!(
+            "({} with a duration)",
+            super::count(o.count, "event")
+        ))
     )?;
     let cells = o.profile();
     let max = o.max.unwrap_or(1.0).max(1e-9);
@@ -603,8 +611,8 @@ fn write_latency(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io:
             out,
             "  {}",
             style.dim(&format!(
-                "{} events slower than {} (--slow), in input order{more}:",
-                thousands(s.count),
+                "{} slower than {} (--slow), in input order{more}:",
+                super::count(s.count, "event"),
                 human_ms(s.threshold_ms).trim(),
             ))
         )?;
@@ -705,8 +713,8 @@ fn write_traces(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::
         "{} {}",
         style.bold("Request traces"),
         style.dim(&format!(
-            "({} requests, {} with errors{})",
-            thousands(t.count),
+            "({}, {} with errors{})",
+            super::count(t.count, "request"),
             thousands(t.with_errors),
             if t.evicted > 0 {
                 format!(", {} finished early (too many open)", thousands(t.evicted))
@@ -739,9 +747,9 @@ fn write_traces(r: &Report, style: Style, w: usize, out: &mut dyn Write) -> io::
         writeln!(out, "  {}", style.dim("longest:"))?;
         for x in t.slowest.iter().take(5) {
             let line = format!(
-                "{}  {} events  {}",
+                "{}  {}  {}",
                 x.request_id,
-                x.events,
+                super::count(x.events, "event"),
                 x.services.join(", ")
             );
             writeln!(
@@ -975,9 +983,9 @@ pub fn write_templates(
         out,
         "{}",
         style.bold(&format!(
-            "{} templates from {} messages",
-            thousands(templates.len() as u64),
-            thousands(messages)
+            "{} from {}",
+            super::count(templates.len() as u64, "template"),
+            super::count(messages, "message")
         ))
     )?;
     if templates.is_empty() {
