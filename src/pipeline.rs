@@ -159,6 +159,10 @@ struct Shared {
     /// Keys whose `key=value` gives a plain-text line's request id (the request-id field's
     /// names).
     text_id_keys: Vec<Box<[u8]>>,
+    /// Keys whose `key=value` gives a plain-text line's duration (the duration field's names),
+    /// and the unit of each.
+    text_duration_keys: Vec<Box<[u8]>>,
+    text_duration_units: Vec<Unit>,
 }
 
 impl Shared {
@@ -185,6 +189,13 @@ impl Shared {
                 .iter()
                 .map(|a| a.as_bytes().into())
                 .collect(),
+        };
+        let (text_duration_keys, text_duration_units) = match &config.latency_field {
+            Some((path, _)) => (vec![path.as_bytes().into()], vec![duration_units[0]]),
+            None => (
+                aliases.iter().map(|a| a.as_bytes().into()).collect(),
+                duration_units[1..].to_vec(),
+            ),
         };
         let mut slots =
             |paths: &[&str]| -> Vec<u16> { paths.iter().map(|p| spec.extra_slot(p)).collect() };
@@ -230,6 +241,8 @@ impl Shared {
             mergeable: config.mergeable,
             text_messages: config.text_messages,
             text_id_keys,
+            text_duration_keys,
+            text_duration_units,
             text_headers: config.text_headers,
         }
     }
@@ -267,6 +280,18 @@ impl Shared {
             return None;
         }
         Some(duration_of(raw, unit).ok_or(()))
+    }
+
+    /// Duration of a plain-text line in ms, from its first `key=value` pair named as the
+    /// duration field is (`duration_ms=12`, `took=1.5s`): as [`Shared::duration_ms`].
+    fn text_duration_ms(&self, line: &[u8]) -> Option<Result<f64, ()>> {
+        let (i, value) = crate::record::text::kv_pair(line, &self.text_duration_keys)?;
+        let raw = Raw::Str {
+            bytes: value,
+            escaped: false,
+        };
+        let unit = self.text_duration_units.get(i).copied().unwrap_or(Unit::Ms);
+        Some(duration_of(&raw, unit).ok_or(()))
     }
 }
 
@@ -910,6 +935,7 @@ impl<'s> Worker<'s> {
                                 shared,
                                 agg,
                                 &rec,
+                                None,
                                 &self.hits,
                                 ms,
                                 group,
@@ -940,6 +966,7 @@ impl<'s> Worker<'s> {
                 );
             }
         } else {
+            let mut text_message = None;
             if parsed == Parsed::Record(Format::Text) {
                 agg.counts.text += 1;
                 // A plain-text line's message (after its header: time, level, logger) is
@@ -954,7 +981,7 @@ impl<'s> Worker<'s> {
                 if let Some(msg) = message {
                     self.msg_hits.clear();
                     let hash = agg.messages.prefetch(&msg);
-                    observe_message(
+                    let r = observe_message(
                         agg,
                         &shared.matcher,
                         &mut self.literal_filter,
@@ -963,6 +990,7 @@ impl<'s> Worker<'s> {
                         level,
                         &mut self.msg_hits,
                     );
+                    text_message = Some((r, msg));
                 }
             }
             if let Some(l) = level {
@@ -971,9 +999,40 @@ impl<'s> Worker<'s> {
             shared
                 .matcher
                 .line_hits(&rec, level, line, &mut self.scratch, &mut self.hits);
-            if shared.traces && parsed == Parsed::Record(Format::Text) {
-                // A plain-text line joins a trace by a `request_id=…` pair in it.
-                if let Some(id) = crate::record::text::kv_value(line, &shared.text_id_keys) {
+            if (shared.latency || shared.traces) && parsed == Parsed::Record(Format::Text) {
+                // A plain-text line has a duration and joins a trace by its `duration_ms=…` and
+                // `request_id=…` pairs.
+                let id = crate::record::text::kv_value(line, &shared.text_id_keys);
+                let duration = match shared.text_duration_ms(line) {
+                    None => None,
+                    Some(Err(())) => {
+                        agg.latency.unparsable += 1;
+                        None
+                    }
+                    Some(Ok(ms)) => {
+                        if shared.latency {
+                            let group = text_message.as_ref().and_then(|(r, msg)| {
+                                let memo = agg.messages.memo_mut(*r)?;
+                                Some(agg.latency.message_group(memo, msg))
+                            });
+                            observe_latency(
+                                shared,
+                                agg,
+                                &rec,
+                                id,
+                                &self.hits,
+                                ms,
+                                group,
+                                time,
+                                pos,
+                                &mut self.route_buf,
+                                known_utf8,
+                            );
+                        }
+                        Some(ms)
+                    }
+                };
+                if let Some(id) = id.filter(|_| shared.traces) {
                     observe_request(
                         shared,
                         &mut self.fragment,
@@ -981,7 +1040,7 @@ impl<'s> Worker<'s> {
                         &rec,
                         level,
                         time,
-                        None,
+                        duration,
                         &self.hits,
                         self.line_order,
                         known_utf8,
@@ -1349,12 +1408,14 @@ fn observe_message(
 
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog
 /// pattern hit and the `--latency-by` fields (the logged bytes, no decoding), and its message
-/// group.
+/// group. `text_id` is a plain-text line's request id (from its `request_id=…` pair), which
+/// its record has no slot for.
 #[allow(clippy::too_many_arguments)]
 fn observe_latency(
     shared: &Shared,
     agg: &mut Aggregators,
     rec: &Record<'_, '_>,
+    text_id: Option<&[u8]>,
     hits: &[u16],
     ms: f64,
     message: Option<u32>,
@@ -1425,7 +1486,10 @@ fn observe_latency(
         duration_ms: ms,
         pos,
         time_us: time,
-        request_id: rec.text(Slot::RequestId).map(|t| t.into()),
+        request_id: match text_id {
+            Some(id) => Some(crate::record::text_of(id).into()),
+            None => rec.text(Slot::RequestId).map(|t| t.into()),
+        },
         message: rec.text(Slot::Message).map(|m| cut_str(&m, 512).into()),
     });
 }

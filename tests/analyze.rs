@@ -1545,6 +1545,75 @@ fn plain_text_lines_join_traces_by_a_request_id_pair() {
     assert_eq!(t["count"], 1, "{t}");
 }
 
+/// A plain-text line's `duration_ms=…` (or `took=1.5s`, any duration field's name) is its
+/// duration: in the latency report with its service and message groups and its request id, and
+/// in its trace; `--latency-field` names the key in text too.
+#[test]
+fn plain_text_lines_have_a_duration_by_a_key_value_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("text.log");
+    std::fs::write(
+        &log,
+        concat!(
+            "2026-02-06 10:00:00,000 INFO [main] com.shop.Api: GET /pay done duration_ms=120 request_id=req-1\n",
+            "2026-02-06 10:00:01,000 INFO [main] com.shop.Api: GET /pay done duration_ms=80 request_id=req-2\n",
+            "2026/02/06 10:00:02 [error] 1#1: *5 upstream answered took=1.5s\n",
+            "2026-02-06 10:00:03,000 WARN [main] com.shop.Db: slow query elapsed_ms=oops\n",
+            "2026-02-06 10:00:04,000 INFO [main] com.shop.Api: no duration here, my_duration_ms=9\n",
+        ),
+    )
+    .unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path_str(&log),
+    ]));
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 3, "{l}");
+    assert_eq!(l["overall"]["max"], 1500.0, "{l}");
+    assert_eq!(l["unparsable"], 1, "{l}");
+    let slowest: Vec<(&str, f64)> = l["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["request_id"].as_str().unwrap_or("-"),
+                e["duration_ms"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(slowest, [("-", 1500.0), ("req-1", 120.0), ("req-2", 80.0)]);
+    let api = l["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["by"] == "service" && g["key"] == "com.shop.Api")
+        .unwrap_or_else(|| panic!("no service group in {l}"));
+    assert_eq!(api["count"], 2);
+    assert_eq!(api["max"], 120.0);
+    let trace = &r["traces"]["slowest"][0];
+    assert_eq!(trace["request_id"], "req-1", "{trace}");
+    assert_eq!(trace["slowest_event"]["duration_ms"], 120.0, "{trace}");
+    // Named with a unit, the field is read in it; other duration keys are not read.
+    let l = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--latency-field",
+        "duration_ms:s",
+        path_str(&log),
+    ]))["latency"]
+        .clone();
+    assert_eq!(l["overall"]["count"], 2, "{l}");
+    assert_eq!(l["overall"]["max"], 120_000.0, "{l}");
+    assert_eq!(l["unparsable"], 0, "{l}");
+}
+
 #[test]
 fn open_traces_past_the_cap_are_evicted_oldest_first() {
     let dir = tempfile::tempdir().unwrap();

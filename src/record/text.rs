@@ -112,6 +112,11 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
 /// `req_id="req 1"`. The value ends at whitespace or `,;)]`, a quoted one at its closing quote;
 /// an empty value does not count.
 pub fn kv_value<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<&'a [u8]> {
+    kv_pair(text, keys).map(|(_, value)| value)
+}
+
+/// [`kv_value`] with the index in `keys` of the key it was found by.
+pub fn kv_pair<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<(usize, &'a [u8])> {
     let longest = keys.iter().map(|k| k.len()).max()?;
     for eq in memchr::memchr_iter(b'=', text) {
         // Back from the `=` no further than the longest key: a line of a million `=` stays
@@ -127,9 +132,13 @@ pub fn kv_value<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<&'a [u8]> {
             None => continue,
         };
         let key = &text[key_start..eq];
-        if key.is_empty() || !keys.iter().any(|k| **k == *key) {
+        let Some(index) = keys
+            .iter()
+            .position(|k| **k == *key)
+            .filter(|_| !key.is_empty())
+        else {
             continue;
-        }
+        };
         let rest = &text[eq + 1..];
         let value = match rest.first() {
             Some(&q @ (b'"' | b'\'')) => match memchr::memchr(q, &rest[1..]) {
@@ -147,7 +156,7 @@ pub fn kv_value<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<&'a [u8]> {
             }
         };
         if !value.is_empty() {
-            return Some(value);
+            return Some((index, value));
         }
     }
     None
@@ -1087,6 +1096,11 @@ mod tests {
         let equals = format!("{} request_id=last", "=".repeat(1 << 20));
         assert_eq!(v(&equals).as_deref(), Some("last"));
         assert_eq!(v(""), None);
+        // kv_pair says which key it found the first pair by.
+        assert_eq!(
+            kv_pair(b"a req_id=r2 request_id=r1", &keys),
+            Some((1, &b"r2"[..]))
+        );
     }
 
     #[test]
