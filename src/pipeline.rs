@@ -16,7 +16,7 @@ use crossbeam_channel as chan;
 use std::borrow::Cow;
 
 use crate::aggregate::latency::{
-    duration_of, route_into_bytes, Dimension, Latency, SlowEvent, Unit,
+    duration_of, route_into_bytes, Dimension, Latency, SlowEvent, TextDurations, Unit,
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
@@ -159,10 +159,8 @@ struct Shared {
     /// Keys whose `key=value` gives a plain-text line's request id (the request-id field's
     /// names).
     text_id_keys: Vec<Box<[u8]>>,
-    /// Keys whose `key=value` gives a plain-text line's duration (the duration field's names),
-    /// and the unit of each.
-    text_duration_keys: Vec<Box<[u8]>>,
-    text_duration_units: Vec<Unit>,
+    /// Where a plain-text line's duration is.
+    text_durations: TextDurations,
 }
 
 impl Shared {
@@ -189,13 +187,6 @@ impl Shared {
                 .iter()
                 .map(|a| a.as_bytes().into())
                 .collect(),
-        };
-        let (text_duration_keys, text_duration_units) = match &config.latency_field {
-            Some((path, _)) => (vec![path.as_bytes().into()], vec![duration_units[0]]),
-            None => (
-                aliases.iter().map(|a| a.as_bytes().into()).collect(),
-                duration_units[1..].to_vec(),
-            ),
         };
         let mut slots =
             |paths: &[&str]| -> Vec<u16> { paths.iter().map(|p| spec.extra_slot(p)).collect() };
@@ -241,8 +232,7 @@ impl Shared {
             mergeable: config.mergeable,
             text_messages: config.text_messages,
             text_id_keys,
-            text_duration_keys,
-            text_duration_units,
+            text_durations: TextDurations::new(config.latency_field.as_ref()),
             text_headers: config.text_headers,
         }
     }
@@ -280,18 +270,6 @@ impl Shared {
             return None;
         }
         Some(duration_of(raw, unit).ok_or(()))
-    }
-
-    /// Duration of a plain-text line in ms, from its first `key=value` pair named as the
-    /// duration field is (`duration_ms=12`, `took=1.5s`): as [`Shared::duration_ms`].
-    fn text_duration_ms(&self, line: &[u8]) -> Option<Result<f64, ()>> {
-        let (i, value) = crate::record::text::kv_pair(line, &self.text_duration_keys)?;
-        let raw = Raw::Str {
-            bytes: value,
-            escaped: false,
-        };
-        let unit = self.text_duration_units.get(i).copied().unwrap_or(Unit::Ms);
-        Some(duration_of(&raw, unit).ok_or(()))
     }
 }
 
@@ -1003,7 +981,7 @@ impl<'s> Worker<'s> {
                 // A plain-text line has a duration and joins a trace by its `duration_ms=…` and
                 // `request_id=…` pairs.
                 let id = crate::record::text::kv_value(line, &shared.text_id_keys);
-                let duration = match shared.text_duration_ms(line) {
+                let duration = match shared.text_durations.of(line) {
                     None => None,
                     Some(Err(())) => {
                         agg.latency.unparsable += 1;

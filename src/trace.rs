@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::aggregate::latency::{duration_of, Unit};
+use crate::aggregate::latency::{duration_of, TextDurations, Unit};
 use crate::error::Error;
 use crate::pipeline::Config;
 use crate::record::fields::DEFAULT_ALIASES;
@@ -157,6 +157,7 @@ pub fn find_request(
             .iter()
             .map(|a| Unit::of_field(a)),
     );
+    let text_durations = TextDurations::new(None);
     let parser = Parser::new(spec);
     let finder = memchr::memmem::Finder::new(id.as_bytes());
     let threads = config.threads.max(1);
@@ -189,13 +190,22 @@ pub fn find_request(
         for _ in 0..threads {
             let rx = rx.clone();
             let (parser, finder, found, units) = (&parser, &finder, &found, &units);
+            let text_durations = &text_durations;
             let max_line = config.max_line_bytes;
             scope.spawn(move |_| {
                 for chunk in rx.iter() {
                     let mut left_out = crate::record::time::WindowCounts::default();
                     let window = config.window.as_ref().map(|w| (w, &mut left_out));
-                    let (lines, events) =
-                        search_chunk(&chunk, id, finder, parser, units, max_line, window);
+                    let (lines, events) = search_chunk(
+                        &chunk,
+                        id,
+                        finder,
+                        parser,
+                        units,
+                        text_durations,
+                        max_line,
+                        window,
+                    );
                     let mut found = found.lock().expect("no poisoned lock");
                     found.window.add(left_out);
                     found.add(lines, events, max_events);
@@ -258,12 +268,14 @@ pub fn find_request(
     Ok(timeline)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn search_chunk(
     chunk: &Chunk,
     id: &str,
     finder: &memchr::memmem::Finder<'_>,
     parser: &Parser,
     units: &[Unit],
+    text_durations: &TextDurations,
     max_line_bytes: usize,
     mut window: Option<(&Window, &mut WindowCounts)>,
 ) -> (ChunkLines, Vec<TraceEvent>) {
@@ -319,13 +331,17 @@ fn search_chunk(
                 continue;
             }
         }
-        let duration_ms =
+        let duration_ms = if format.is_structured() {
             rec.fields
                 .get_with_prio(Slot::Duration as usize)
                 .and_then(|(raw, prio)| {
                     let unit = units.get(prio as usize).copied().unwrap_or(Unit::Ms);
                     duration_of(raw, unit)
-                });
+                })
+        } else {
+            // A plain-text line's `duration_ms=…`, as `analyze` reads it.
+            text_durations.of(line).and_then(Result::ok)
+        };
         let text = |slot| rec.text(slot).map(|t| t.into_owned());
         let raw = String::from_utf8_lossy(&line[..line.len().min(4096)]).into_owned();
         events.push(TraceEvent {

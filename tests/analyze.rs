@@ -1558,7 +1558,8 @@ fn plain_text_lines_have_a_duration_by_a_key_value_pair() {
             "2026-02-06 10:00:00,000 INFO [main] com.shop.Api: GET /pay done duration_ms=120 request_id=req-1\n",
             "2026-02-06 10:00:01,000 INFO [main] com.shop.Api: GET /pay done duration_ms=80 request_id=req-2\n",
             "2026/02/06 10:00:02 [error] 1#1: *5 upstream answered took=1.5s\n",
-            "2026-02-06 10:00:03,000 WARN [main] com.shop.Db: slow query elapsed_ms=oops\n",
+            "2026-02-06 10:00:03,000 WARN [main] com.shop.Db: slow query elapsed_ms=12x\n",
+            "2026-02-06 10:00:03,500 WARN [main] com.shop.Db: latency=high, words are no duration\n",
             "2026-02-06 10:00:04,000 INFO [main] com.shop.Api: no duration here, my_duration_ms=9\n",
         ),
     )
@@ -1598,6 +1599,9 @@ fn plain_text_lines_have_a_duration_by_a_key_value_pair() {
     let trace = &r["traces"]["slowest"][0];
     assert_eq!(trace["request_id"], "req-1", "{trace}");
     assert_eq!(trace["slowest_event"]["duration_ms"], 120.0, "{trace}");
+    // `trace` reads it too.
+    let t = json(&run(&["trace", "-f", "json", "req-1", path_str(&log)]));
+    assert_eq!(t["events"][0]["duration_ms"], 120.0, "{t}");
     // Named with a unit, the field is read in it; other duration keys are not read.
     let l = json(&run(&[
         "analyze",

@@ -143,6 +143,62 @@ pub fn parse_field_spec(spec: &str) -> Result<(String, Option<Unit>), String> {
     }
 }
 
+/// Where a plain-text line's duration is: its first `key=value` pair named as the duration
+/// field is (`… done duration_ms=120`, `took=1.5s`), each name with the unit it says.
+#[derive(Clone, Debug)]
+pub struct TextDurations {
+    keys: Vec<Box<[u8]>>,
+    units: Vec<Unit>,
+}
+
+impl TextDurations {
+    /// The names of `--latency-field` (`field`), or the duration field's default names.
+    pub fn new(field: Option<&(String, Option<Unit>)>) -> TextDurations {
+        match field {
+            Some((name, unit)) => TextDurations {
+                keys: vec![name.as_bytes().into()],
+                units: vec![unit.unwrap_or_else(|| Unit::of_field(name))],
+            },
+            None => {
+                let names = crate::record::fields::DEFAULT_ALIASES
+                    [crate::record::fields::Slot::Duration as usize]
+                    .1;
+                TextDurations {
+                    keys: names.iter().map(|n| n.as_bytes().into()).collect(),
+                    units: names.iter().map(|n| Unit::of_field(n)).collect(),
+                }
+            }
+        }
+    }
+
+    /// The duration of `line` in ms: `None` without such a pair, or when its value is a word
+    /// (`latency=high`, `duration=null`: prose, not a duration); `Some(Err)` when a value
+    /// that starts like a number is no duration (`took=5x`). Sentence punctuation after the
+    /// value (`took=1.5s.`) is not part of it.
+    pub fn of(&self, line: &[u8]) -> Option<Result<f64, ()>> {
+        let (i, value) = crate::record::text::kv_pair(line, &self.keys)?;
+        let value = value
+            .strip_suffix(b".")
+            .or_else(|| value.strip_suffix(b":"))
+            .unwrap_or(value);
+        let numeric = match value {
+            [b'0'..=b'9', ..] => true,
+            // ISO 8601 (`PT1.5S`, `P1D`).
+            [b'P' | b'p', b'0'..=b'9' | b'T' | b't', ..] => true,
+            _ => false,
+        };
+        if !numeric {
+            return None;
+        }
+        let raw = Raw::Str {
+            bytes: value,
+            escaped: false,
+        };
+        let unit = self.units.get(i).copied().unwrap_or(Unit::Ms);
+        Some(duration_of(&raw, unit).ok_or(()))
+    }
+}
+
 /// The duration a field value holds, in ms (a bare number read in `unit`): `None` when it
 /// holds none, or one that is negative or past [`MAX_DURATION_MS`]. `-0` is `0`.
 pub fn duration_of(raw: &Raw<'_>, unit: Unit) -> Option<f64> {
@@ -1063,6 +1119,27 @@ mod tests {
         }
         let kept: Vec<f64> = c.sorted().iter().map(|e| e.duration_ms).collect();
         assert_eq!(kept, [9.0, 8.0]);
+    }
+
+    #[test]
+    fn text_lines_durations_are_key_value_pairs() {
+        let d = TextDurations::new(None);
+        let of = |line: &str| d.of(line.as_bytes());
+        assert_eq!(
+            of("GET /pay done duration_ms=120 request_id=r1"),
+            Some(Ok(120.0))
+        );
+        assert_eq!(of("upstream answered took=1.5s."), Some(Ok(1500.0)));
+        assert_eq!(of("job done (elapsed=PT2S)"), Some(Ok(2000.0)));
+        assert_eq!(of("slow: response_time_ms=250, retried"), Some(Ok(250.0)));
+        // A word is prose, not a duration; a number that is not one is unparsable.
+        assert_eq!(of("latency=high, duration=null"), None);
+        assert_eq!(of("took=5x"), Some(Err(())));
+        assert_eq!(of("my_duration_ms=9 no pair"), None);
+        // `--latency-field` names the key and its unit.
+        let d = TextDurations::new(Some(&("t".to_string(), Some(Unit::S))));
+        assert_eq!(d.of(b"x t=2 duration_ms=5"), Some(Ok(2000.0)));
+        assert_eq!(d.of(b"x duration_ms=5"), None);
     }
 
     #[test]

@@ -243,12 +243,15 @@ fn header_body(line: &[u8]) -> Header<'_> {
         }
         i
     };
+    // Where the level word (and its bracket and colon) ended.
+    let mut level_end = None;
     for part in 0..MAX_HEADER_PARTS {
         i = skip_separators(s, i);
         if h.level.is_none() {
             if let Some((word, end)) = level_at(s, i) {
                 h.level = Some(word);
                 i = end;
+                level_end = Some(end);
                 // Python's `WARNING:root:message`: the logger follows the colon.
                 if s[..end].ends_with(b":") {
                     if let Some(n) = s[end..]
@@ -276,7 +279,10 @@ fn header_body(line: &[u8]) -> Header<'_> {
             // Context as `key=value` words before the level (Sidekiq's `pid=1 tid=… class=…
             // jid=… INFO: …`): header when a level follows them; they stay in the line for
             // the fields a request id or duration is looked up in.
-            if let Some(end) = kv_context_end(s, i).filter(|&e| level_at(s, e).is_some()) {
+            if let Some(end) = time
+                .and_then(|_| kv_context_end(s, i))
+                .filter(|&e| level_at(s, e).is_some())
+            {
                 i = end;
                 continue;
             }
@@ -310,9 +316,9 @@ fn header_body(line: &[u8]) -> Header<'_> {
             }
             break;
         }
-        // nginx's error log: the worker's `pid#tid:` and the connection's `*number` after the
-        // level.
-        if h.service.is_none() {
+        // nginx's error log: the worker's `pid#tid:` and the connection's `*number` right after
+        // a bracketed level (`[error] 1234#5678: *99 …`).
+        if level_end.is_some_and(|e| s[e - 1] == b']' && skip_separators(s, e) == i) {
             if let Some(end) = nginx_worker_end(s, i) {
                 i = end;
                 continue;
@@ -1578,6 +1584,14 @@ mod tests {
                 "12#: half a worker",
             ),
             ("2026/02/06 10:00:08 [warn] *3 no worker", "*3 no worker"),
+            // Only right after a bracketed level, and once.
+            ("2026-02-06 10:00:09 ERROR 3#4: not nginx", "3#4: not nginx"),
+            ("2026/02/06 10:00:10 [warn] 1#2: 3#4: once", "3#4: once"),
+            // Without a time, key=value words before a level are the message's.
+            (
+                "retries=3 ERROR rate exceeded",
+                "retries=3 ERROR rate exceeded",
+            ),
         ] {
             assert_eq!(parts(line).3.as_deref(), Some(message), "{line}");
         }
