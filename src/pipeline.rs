@@ -897,35 +897,19 @@ impl<'s> Worker<'s> {
             let duration = if !shared.latency && !shared.traces {
                 None
             } else {
-                match shared.duration_ms(&rec) {
-                    None => None,
-                    Some(Err(())) => {
-                        agg.latency.unparsable += 1;
-                        None
-                    }
-                    Some(Ok(ms)) => {
-                        if shared.latency {
-                            let group = message.as_ref().and_then(|(r, msg)| {
-                                let memo = agg.messages.memo_mut(*r)?;
-                                Some(agg.latency.message_group(memo, msg))
-                            });
-                            observe_latency(
-                                shared,
-                                agg,
-                                &rec,
-                                None,
-                                &self.hits,
-                                ms,
-                                group,
-                                time,
-                                pos,
-                                &mut self.route_buf,
-                                known_utf8,
-                            );
-                        }
-                        Some(ms)
-                    }
-                }
+                observe_duration(
+                    shared,
+                    agg,
+                    shared.duration_ms(&rec),
+                    &rec,
+                    None,
+                    message.as_ref().map(|(r, msg)| (*r, &msg[..])),
+                    &self.hits,
+                    time,
+                    pos,
+                    &mut self.route_buf,
+                    known_utf8,
+                )
             };
             if !shared.traces {
                 // Request traces are off.
@@ -980,36 +964,25 @@ impl<'s> Worker<'s> {
             if (shared.latency || shared.traces) && parsed == Parsed::Record(Format::Text) {
                 // A plain-text line has a duration and joins a trace by its `duration_ms=…` and
                 // `request_id=…` pairs.
-                let id = crate::record::text::kv_value(line, &shared.text_id_keys);
-                let duration = match shared.text_durations.of(line) {
-                    None => None,
-                    Some(Err(())) => {
-                        agg.latency.unparsable += 1;
-                        None
-                    }
-                    Some(Ok(ms)) => {
-                        if shared.latency {
-                            let group = text_message.as_ref().and_then(|(r, msg)| {
-                                let memo = agg.messages.memo_mut(*r)?;
-                                Some(agg.latency.message_group(memo, msg))
-                            });
-                            observe_latency(
-                                shared,
-                                agg,
-                                &rec,
-                                id,
-                                &self.hits,
-                                ms,
-                                group,
-                                time,
-                                pos,
-                                &mut self.route_buf,
-                                known_utf8,
-                            );
-                        }
-                        Some(ms)
-                    }
+                let parsed = shared.text_durations.of(line);
+                // The id is for the trace, and for a timed line's slow event.
+                let id = match shared.traces || matches!(parsed, Some(Ok(_))) {
+                    true => crate::record::text::kv_value(line, &shared.text_id_keys),
+                    false => None,
                 };
+                let duration = observe_duration(
+                    shared,
+                    agg,
+                    parsed,
+                    &rec,
+                    id,
+                    text_message.as_ref().map(|(r, msg)| (*r, &msg[..])),
+                    &self.hits,
+                    time,
+                    pos,
+                    &mut self.route_buf,
+                    known_utf8,
+                );
                 if let Some(id) = id.filter(|_| shared.traces) {
                     observe_request(
                         shared,
@@ -1382,6 +1355,41 @@ fn observe_message(
         matcher.message_hits(m, filter, &mut v);
         v
     })
+}
+
+/// Records what an event's or a plain-text line's duration field held (`parsed`: see
+/// [`Shared::duration_ms`]): a value that is no duration counts as unparsable; a duration goes
+/// to the latency report (with `--latency`), in the group of its `message`, and is returned for
+/// the event's trace.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn observe_duration(
+    shared: &Shared,
+    agg: &mut Aggregators,
+    parsed: Option<Result<f64, ()>>,
+    rec: &Record<'_, '_>,
+    text_id: Option<&[u8]>,
+    message: Option<(MessageRef, &[u8])>,
+    hits: &[u16],
+    time: Option<i64>,
+    pos: Position,
+    route_buf: &mut Vec<u8>,
+    known_utf8: bool,
+) -> Option<f64> {
+    let Ok(ms) = parsed? else {
+        agg.latency.unparsable += 1;
+        return None;
+    };
+    if shared.latency {
+        let group = message.and_then(|(r, msg)| {
+            let memo = agg.messages.memo_mut(r)?;
+            Some(agg.latency.message_group(memo, msg))
+        });
+        observe_latency(
+            shared, agg, rec, text_id, hits, ms, group, time, pos, route_buf, known_utf8,
+        );
+    }
+    Some(ms)
 }
 
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog

@@ -840,18 +840,12 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
     if inner.get(used..used + 2) != Some(b": ") {
         return None;
     }
-    let at = 1 + used + 2;
-    let len = line[at..]
-        .iter()
-        .take_while(|b| b.is_ascii_uppercase())
-        .count();
-    let level = &line[at..at + len];
-    super::Level::from_word(level)?;
-    if line.get(at + len) != Some(&b'/') {
+    let (level, end) = level_at(line, 1 + used + 2)?;
+    if line.get(end) != Some(&b'/') {
         return None;
     }
-    let window = &line[at + len..line.len().min(at + len + 128)];
-    let close = at + len + memchr::memchr(b']', window)?;
+    let window = &line[end..line.len().min(end + 128)];
+    let close = end + memchr::memchr(b']', window)?;
     let mut rest = skip_spaces(line, close + 1);
     let mut service = None;
     // A task's `name[id]: ` (a dotted Python name and a bracketed id).
