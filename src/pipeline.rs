@@ -161,6 +161,8 @@ struct Shared {
     text_id_keys: Vec<Box<[u8]>>,
     /// Where a plain-text line's duration is.
     text_durations: TextDurations,
+    /// Whether a plain-text line's header may give its request id (no `--request-id-field`).
+    text_header_ids: bool,
 }
 
 impl Shared {
@@ -176,11 +178,11 @@ impl Shared {
         }
         let aliases = DEFAULT_ALIASES[Slot::Duration as usize].1;
         duration_units.extend(aliases.iter().map(|a| Unit::of_field(a)));
-        let text_id_keys = match config
+        let id_override = config
             .field_overrides
             .iter()
-            .rfind(|(slot, _)| *slot == Slot::RequestId)
-        {
+            .rfind(|(slot, _)| *slot == Slot::RequestId);
+        let text_id_keys = match id_override {
             Some((_, path)) => vec![path.as_bytes().into()],
             None => DEFAULT_ALIASES[Slot::RequestId as usize]
                 .1
@@ -233,6 +235,7 @@ impl Shared {
             text_messages: config.text_messages,
             text_id_keys,
             text_durations: TextDurations::new(config.latency_field.as_ref()),
+            text_header_ids: id_override.is_none(),
             text_headers: config.text_headers,
         }
     }
@@ -964,12 +967,22 @@ impl<'s> Worker<'s> {
             if (shared.latency || shared.traces) && parsed == Parsed::Record(Format::Text) {
                 // A plain-text line has a duration and joins a trace by its `duration_ms=…` and
                 // `request_id=…` pairs.
-                let parsed = shared.text_durations.of(line);
-                // The id is for the trace, and for a timed line's slow event.
-                let id = match shared.traces || matches!(parsed, Some(Ok(_))) {
-                    true => crate::record::text::kv_value(line, &shared.text_id_keys),
-                    false => None,
-                };
+                let parsed = shared.text_durations.of_record(&rec);
+                // The id is for the trace, and for a timed line's slow event: a pair, else the
+                // one its header carries (Spring's trace id, Celery's task id) unless
+                // `--request-id-field` names the one to read.
+                let id =
+                    match shared.traces || matches!(parsed, Some(Ok(_))) {
+                        true => crate::record::text::kv_value(line, &shared.text_id_keys).or_else(
+                            || match rec.fields.get(Slot::RequestId as usize) {
+                                Some(&Raw::Str { bytes, .. }) if shared.text_header_ids => {
+                                    Some(bytes)
+                                }
+                                _ => None,
+                            },
+                        ),
+                        false => None,
+                    };
                 let duration = observe_duration(
                     shared,
                     agg,
@@ -1474,7 +1487,8 @@ fn observe_latency(
         time_us: time,
         request_id: match text_id {
             Some(id) => Some(crate::record::text_of(id).into()),
-            None => rec.text(Slot::RequestId).map(|t| t.into()),
+            None if rec.format.is_structured() => rec.text(Slot::RequestId).map(|t| t.into()),
+            None => None,
         },
         message: rec.text(Slot::Message).map(|m| cut_str(&m, 512).into()),
     });

@@ -339,8 +339,8 @@ fn search_chunk(
                     duration_of(raw, unit)
                 })
         } else {
-            // A plain-text line's `duration_ms=…`, as `analyze` reads it.
-            text_durations.of(line).and_then(Result::ok)
+            // A plain-text line's `duration_ms=…` (or its header's), as `analyze` reads it.
+            text_durations.of_record(&rec).and_then(Result::ok)
         };
         let text = |slot| rec.text(slot).map(|t| t.into_owned());
         let raw = String::from_utf8_lossy(&line[..line.len().min(4096)]).into_owned();

@@ -1619,6 +1619,85 @@ fn plain_text_lines_have_a_duration_by_a_key_value_pair() {
 }
 
 #[test]
+fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("text.log");
+    let t1 = "65a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5";
+    let task = "8e5b1a2c-3d4e-4f5a-9b6c-7d8e9f0a1b2c";
+    std::fs::write(
+        &log,
+        format!(
+            "2026-02-06 10:00:00.000  INFO [shop,{t1},1a2b3c4d5e6f7a8b] 4242 --- [nio-1] c.e.Api : order placed\n\
+             2026-02-06 10:00:00.400 ERROR [shop,{t1},2b3c4d5e6f7a8b9c] 4242 --- [nio-1] c.e.Db  : pool exhausted\n\
+             2026-02-06 10:00:01.000  INFO [shop,,] 4242 --- [main] c.e.App : housekeeping\n\
+             [2026-02-06 10:00:02,000: INFO/MainProcess] Task tasks.email.send[{task}] received\n\
+             [2026-02-06 10:00:02,100: WARNING/ForkPoolWorker-1] tasks.email.send[{task}]: smtp slow\n\
+             [2026-02-06 10:00:02,350: INFO/ForkPoolWorker-1] Task tasks.email.send[{task}] succeeded in 0.25s: None\n"
+        ),
+    )
+    .unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path_str(&log),
+    ]));
+    let traces = &r["traces"];
+    assert_eq!(traces["count"], 2, "{traces}");
+    assert_eq!(traces["with_errors"], 1, "{traces}");
+    let by_id = |id: &str| {
+        traces["slowest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["request_id"] == id)
+            .unwrap_or_else(|| panic!("no trace {id} in {traces}"))
+            .clone()
+    };
+    let spring = by_id(t1);
+    assert_eq!(spring["events"], 2, "{spring}");
+    assert_eq!(spring["span_ms"], 400.0, "{spring}");
+    assert_eq!(
+        spring["first_error"]["message"], "pool exhausted",
+        "{spring}"
+    );
+    assert_eq!(spring["first_error"]["service"], "c.e.Db", "{spring}");
+    let celery = by_id(task);
+    assert_eq!(celery["events"], 3, "{celery}");
+    assert_eq!(celery["services"], serde_json::json!(["tasks.email.send"]));
+    assert_eq!(celery["slowest_event"]["duration_ms"], 250.0, "{celery}");
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 1, "{l}");
+    assert_eq!(l["slowest"][0]["request_id"], task, "{l}");
+    // The messages are Spring's, without its trace context.
+    let messages: Vec<&str> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    assert!(messages.contains(&"pool exhausted"), "{messages:?}");
+    assert!(messages.contains(&"housekeeping"), "{messages:?}");
+    // `trace` finds the task's lines by its id.
+    let t = json(&run(&["trace", "-f", "json", task, path_str(&log)]));
+    assert_eq!(t["events"].as_array().unwrap().len(), 3, "{t}");
+    assert_eq!(t["events"][2]["duration_ms"], 250.0, "{t}");
+    // With `--request-id-field`, only that field is read.
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--traces",
+        "--request-id-field",
+        "jid",
+        path_str(&log),
+    ]));
+    assert_eq!(r["traces"]["count"], 0, "{}", r["traces"]);
+}
+
+#[test]
 fn open_traces_past_the_cap_are_evicted_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("ids.log");

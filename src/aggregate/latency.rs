@@ -22,7 +22,8 @@ use hashbrown::HashMap;
 use sketches_ddsketch::{Config as SketchConfig, DDSketch};
 
 use super::{cut_bytes, Position};
-use crate::record::Raw;
+use crate::record::fields::Slot;
+use crate::record::{Raw, Record};
 
 /// Relative accuracy of the percentile sketches.
 pub const SKETCH_ALPHA: f64 = 0.005;
@@ -144,11 +145,14 @@ pub fn parse_field_spec(spec: &str) -> Result<(String, Option<Unit>), String> {
 }
 
 /// Where a plain-text line's duration is: its first `key=value` pair named as the duration
-/// field is (`… done duration_ms=120`, `took=1.5s`), each name with the unit it says.
+/// field is (`… done duration_ms=120`, `took=1.5s`), each name with the unit it says; without
+/// one, the duration its header reports (Celery's `succeeded in 0.25s`), unless
+/// `--latency-field` names the one field to read.
 #[derive(Clone, Debug)]
 pub struct TextDurations {
     keys: Vec<Box<[u8]>>,
     units: Vec<Unit>,
+    headers: bool,
 }
 
 impl TextDurations {
@@ -158,6 +162,7 @@ impl TextDurations {
             Some((name, unit)) => TextDurations {
                 keys: vec![name.as_bytes().into()],
                 units: vec![unit.unwrap_or_else(|| Unit::of_field(name))],
+                headers: false,
             },
             None => {
                 let names = crate::record::fields::DEFAULT_ALIASES
@@ -166,9 +171,22 @@ impl TextDurations {
                 TextDurations {
                     keys: names.iter().map(|n| n.as_bytes().into()).collect(),
                     units: names.iter().map(|n| Unit::of_field(n)).collect(),
+                    headers: true,
                 }
             }
         }
+    }
+
+    /// The duration of a plain-text line `rec` in ms, from a pair ([`TextDurations::of`]) or
+    /// its header (see [`crate::record::text::Header::duration`]).
+    pub fn of_record(&self, rec: &Record<'_, '_>) -> Option<Result<f64, ()>> {
+        self.of(rec.line).or_else(|| {
+            let raw = rec
+                .fields
+                .get(Slot::Duration as usize)
+                .filter(|_| self.headers)?;
+            Some(duration_of(raw, Unit::Ms).ok_or(()))
+        })
     }
 
     /// The duration of `line` in ms: `None` without such a pair, or when its value is a word

@@ -450,6 +450,11 @@ fn adopt_message_header<'a>(out: &mut Fields<'a>) {
             set(out, Slot::Service, service);
         }
     }
+    if let Some(id) = h.request_id {
+        if out.get(Slot::RequestId as usize).is_none() {
+            set(out, Slot::RequestId, id);
+        }
+    }
     if let Some(mut message) = h.message {
         if escaped {
             while let Some(m) = message

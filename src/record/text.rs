@@ -21,7 +21,9 @@
 //!   leading time: the application's line follows and is read as above.
 //! - Rust's env_logger: `[2026-02-06T10:00:00Z ERROR my_app::db] msg`, the module path the
 //!   logger; Celery's `[2026-02-06 10:00:00,123: ERROR/MainProcess] msg`, a task's name the
-//!   logger.
+//!   logger, its id the request id, the worker's `succeeded in 0.25s` the duration.
+//! - Spring's trace context, header too: Sleuth's and Micrometer's `[app,trace,span]` after the
+//!   level, Spring Boot 3.2's `[trace-span]` before the logger; the trace id is the request id.
 //! - nginx's error log: the worker's `pid#tid:` and the connection's `*number` after the level;
 //!   Sidekiq's `key=value` context words before the level (kept in the line, where a request id
 //!   is looked up).
@@ -75,6 +77,12 @@ pub struct Header<'a> {
     pub caller: Option<&'a [u8]>,
     /// What the line says once the header is taken off, trimmed; `None` when nothing is left.
     pub message: Option<&'a [u8]>,
+    /// A request or trace id the header carries: Spring's trace id (Sleuth's `[app,trace,span]`,
+    /// Micrometer's `[trace-span]`), Celery's task id.
+    pub request_id: Option<&'a [u8]>,
+    /// The duration the line reports as the logger writes it (`0.25s`: Celery's `Task …
+    /// succeeded in 0.25s`), with its unit.
+    pub duration: Option<&'a [u8]>,
 }
 
 /// Fills the time, level, service, caller and message slots of a text line, when it has them.
@@ -104,6 +112,12 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     }
     if let Some(message) = h.message {
         set(Slot::Message, message);
+    }
+    if let Some(id) = h.request_id {
+        set(Slot::RequestId, id);
+    }
+    if let Some(duration) = h.duration {
+        set(Slot::Duration, duration);
     }
 }
 
@@ -219,6 +233,8 @@ fn header_body(line: &[u8]) -> Header<'_> {
             service: None,
             caller: None,
             message,
+            request_id: None,
+            duration: None,
         };
     }
     let s = &line[time.map_or(0, |t| t.skip)..];
@@ -341,22 +357,35 @@ fn header_body(line: &[u8]) -> Header<'_> {
             i = tok_end + 5;
             continue;
         }
+        // Spring's trace context after the level (Sleuth's and Micrometer's `[app,trace,span]`,
+        // before the pid): header, its trace id the request's.
+        if let Some(id) = bracket.and_then(|end| trace_context(&s[i + 1..end - 1])) {
+            h.request_id = h.request_id.or(id);
+            i = bracket.unwrap_or(i);
+            continue;
+        }
         // A thread in brackets before a logger or ` - ` (log4j's `[%t]`), or a few brackets
-        // (Spring Boot 3.2's `[app] [thread]`), then the logger (`org.example.Foo:`, logback's
-        // `org.example.Foo - `, Spring Boot's padded `c.e.App      : `).
+        // (Spring Boot 3.2's `[app] [thread] [trace-span]`), then the logger
+        // (`org.example.Foo:`, logback's `org.example.Foo - `, Spring Boot's padded `c.e.App
+        // : `).
         if let Some(mut end) = bracket {
+            let mut id = trace_context(&s[i + 1..end - 1]).flatten();
             for _ in 0..3 {
                 let next = skip_spaces(s, end);
                 match (s.get(next) == Some(&b'['))
                     .then(|| bracket_end(s, next))
                     .flatten()
                 {
-                    Some(e) => end = e,
+                    Some(e) => {
+                        id = id.or_else(|| trace_context(&s[next + 1..e - 1]).flatten());
+                        end = e;
+                    }
                     None => break,
                 }
             }
             let next = skip_spaces(s, end);
             if s[next..].starts_with(b"- ") || logger_at(s, next).is_some() {
+                h.request_id = h.request_id.or(id);
                 i = end;
                 continue;
             }
@@ -378,6 +407,28 @@ fn header_body(line: &[u8]) -> Header<'_> {
     }
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// A bracket's inner bytes as Spring's trace context: Sleuth's and Micrometer's
+/// `app,trace,span` (and Sleuth's `,export` flag), the ids empty outside a trace, or Spring Boot
+/// 3.2's `trace-span`. `Some(trace id)` for a context, whose trace id is `None` when it is
+/// empty; `None` for any other bracket.
+fn trace_context(inner: &[u8]) -> Option<Option<&[u8]>> {
+    let hex =
+        |b: &[u8], lens: &[usize]| lens.contains(&b.len()) && b.iter().all(u8::is_ascii_hexdigit);
+    if !inner.contains(&b',') {
+        let dash = memchr::memchr(b'-', inner)?;
+        let (trace, span) = (&inner[..dash], &inner[dash + 1..]);
+        return (hex(trace, &[16, 32]) && hex(span, &[16])).then_some(Some(trace));
+    }
+    let mut parts = inner.split(|&b| b == b',');
+    let (_app, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
+    let export = parts.next();
+    let ok = parts.next().is_none()
+        && (trace.is_empty() || hex(trace, &[16, 32]))
+        && (span.is_empty() || hex(span, &[16]))
+        && export.is_none_or(|e| matches!(e, b"" | b"true" | b"false"));
+    ok.then_some((!trace.is_empty()).then_some(trace))
 }
 
 /// Where a run of `key=value` words at `s[i..]` ends (at the next word), if there is one: at
@@ -529,6 +580,8 @@ fn rfc5424_header(s: &[u8]) -> Option<Header<'_>> {
         service: (app != b"-").then_some(app),
         caller: None,
         message: (!m.is_empty()).then_some(m),
+        request_id: None,
+        duration: None,
     })
 }
 
@@ -568,6 +621,8 @@ fn klog_header(line: &[u8]) -> Option<Header<'_>> {
         service: None,
         caller: Some(file),
         message: (!message.is_empty()).then_some(message),
+        request_id: None,
+        duration: None,
     })
 }
 
@@ -617,6 +672,8 @@ fn ras_header(line: &[u8]) -> Option<Header<'_>> {
         service: Some(component),
         caller: None,
         message: (!message.is_empty()).then_some(message),
+        request_id: None,
+        duration: None,
     })
 }
 
@@ -828,12 +885,15 @@ fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
         service: (target > 0).then(|| &line[at..at + target]),
         caller: None,
         message: (!message.is_empty()).then_some(message),
+        request_id: None,
+        duration: None,
     })
 }
 
 /// Celery's worker log: `[2026-02-06 10:00:00,123: ERROR/MainProcess] message`, or
 /// `[…: INFO/ForkPoolWorker-1] tasks.add[<task id>]: message` for a task, whose name is the
-/// service.
+/// service and whose id is the request id, as in the worker's `Task tasks.add[<task id>]
+/// received` (and `succeeded in 0.25s: …`, the duration).
 fn celery_header(line: &[u8]) -> Option<Header<'_>> {
     let inner = line.strip_prefix(b"[")?;
     let (time_us, used) = time::parse_prefix(inner)?;
@@ -848,17 +908,33 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
     let close = end + memchr::memchr(b']', window)?;
     let mut rest = skip_spaces(line, close + 1);
     let mut service = None;
-    // A task's `name[id]: ` (a dotted Python name and a bracketed id).
-    let name = line[rest..]
-        .iter()
-        .take(256)
-        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_'))
-        .count();
-    if name > 0 && line.get(rest + name) == Some(&b'[') {
-        if let Some(end) = bracket_end(line, rest + name) {
-            if line.get(end..end + 2) == Some(b": ") || line.get(end..) == Some(b":") {
-                service = Some(&line[rest..rest + name]);
-                rest = end + 1;
+    let mut request_id = None;
+    let mut duration = None;
+    if let Some((name, id, end)) = celery_task(line, rest) {
+        if line.get(end..end + 2) == Some(b": ") || line.get(end..) == Some(b":") {
+            // A task's own logger: `name[id]: message`, the name the service.
+            service = Some(name);
+            request_id = Some(id);
+            rest = end + 1;
+        }
+    } else if let Some((name, id, end)) = line[rest..]
+        .starts_with(b"Task ")
+        .then(|| celery_task(line, rest + 5))
+        .flatten()
+    {
+        // The worker's own word on a task: `Task name[id] received`, `… succeeded in 0.25s:
+        // result`, `… raised unexpected: …`, `… retry: …`. The task's name is the service
+        // here too; the message stays whole.
+        service = Some(name);
+        request_id = Some(id);
+        if let Some(after) = line[end..].strip_prefix(b" succeeded in ") {
+            let n = after
+                .iter()
+                .take(32)
+                .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                .count();
+            if n > 0 && after.get(n) == Some(&b's') {
+                duration = Some(&after[..n + 1]);
             }
         }
     }
@@ -874,7 +950,29 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
         service,
         caller: None,
         message: (!message.is_empty()).then_some(message),
+        request_id,
+        duration,
     })
+}
+
+/// A Celery task's `name[id]` at `line[i..]` (a dotted Python name, its id in brackets): the
+/// name, the id and where the closing bracket ends.
+fn celery_task(line: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
+    let name = line[i..]
+        .iter()
+        .take(256)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_'))
+        .count();
+    if name == 0 || line.get(i + name) != Some(&b'[') {
+        return None;
+    }
+    let end = bracket_end(line, i + name)?;
+    let id = &line[i + name + 1..end - 1];
+    let id_ok = !id.is_empty()
+        && !id
+            .iter()
+            .any(|&b| b.is_ascii_whitespace() || matches!(b, b'[' | b']'));
+    id_ok.then(|| (&line[i..i + name], id, end))
 }
 
 /// Syslog's `host program[pid]: ` (or `program[pid]: ` without the host) at `s[i..]`; with
@@ -1589,6 +1687,63 @@ mod tests {
         ] {
             assert_eq!(parts(line).3.as_deref(), Some(message), "{line}");
         }
+    }
+
+    #[test]
+    fn request_ids_and_durations_in_headers() {
+        let ids = |line: &str| {
+            let h = header(line.as_bytes());
+            let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+            (s(h.request_id), s(h.service), s(h.message), s(h.duration))
+        };
+        let some = |s: &str| Some(s.to_string());
+        // Spring Boot 2 with Sleuth, 3.0/3.1 with Micrometer in the level pattern: the trace
+        // id, not the app's name; the rest of Spring's header as without it.
+        assert_eq!(
+            ids("2024-01-10 10:15:30.123  INFO [shop-api,5f2b3c4d5e6f7a8b,1a2b3c4d5e6f7a8b,true] 4242 --- [nio-8080-exec-1] c.e.OrderController      : order placed"),
+            (some("5f2b3c4d5e6f7a8b"), some("c.e.OrderController"), some("order placed"), None)
+        );
+        assert_eq!(
+            ids("2024-01-10T10:15:30.123Z ERROR [shop,65a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5,1a2b3c4d5e6f7a8b] 4242 --- [main] c.e.Db : pool exhausted"),
+            (some("65a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5"), some("c.e.Db"), some("pool exhausted"), None)
+        );
+        // Outside a trace the ids are empty: header all the same.
+        assert_eq!(
+            ids("2024-01-10 10:15:30.123  INFO [shop,,] 4242 --- [main] c.e.App : started"),
+            (None, some("c.e.App"), some("started"), None)
+        );
+        // Spring Boot 3.2: `[trace-span]` among the brackets before the logger.
+        assert_eq!(
+            ids("2024-01-10T10:15:30.123Z  WARN 4242 --- [shop] [nio-8080-exec-1] [65a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5-1a2b3c4d5e6f7a8b] c.e.Api : slow"),
+            (some("65a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5"), some("c.e.Api"), some("slow"), None)
+        );
+        // Brackets that are not a trace context give no id.
+        for line in [
+            "2024-01-10T10:15:30.123Z  INFO 4242 --- [shop] [main] c.e.App : up",
+            "2024-01-10T10:15:30.123Z INFO [main] c.e.App: up",
+            "2024-01-10T10:15:30.123Z INFO [a,b,c] up",
+            "2024-01-10T10:15:30.123Z INFO [not-hex] c.e.App: up",
+        ] {
+            assert_eq!(ids(line).0, None, "{line}");
+        }
+        // Celery: the task id; the worker's `succeeded in` its duration.
+        let task = "6f1b2c3d-1111-2222-3333-444455556666";
+        assert_eq!(
+            ids(&format!("[2026-02-06 10:00:04,100: INFO/MainProcess] Task tasks.email.send[{task}] received")),
+            (some(task), some("tasks.email.send"), Some(format!("Task tasks.email.send[{task}] received")), None)
+        );
+        assert_eq!(
+            ids(&format!("[2026-02-06 10:00:04,500: INFO/ForkPoolWorker-2] Task tasks.email.send[{task}] succeeded in 0.2514s: None")).3,
+            some("0.2514s")
+        );
+        assert_eq!(
+            ids(&format!("[2026-02-06 10:00:04,300: WARNING/ForkPoolWorker-2] tasks.email.send[{task}]: retrying smtp")),
+            (some(task), some("tasks.email.send"), some("retrying smtp"), None)
+        );
+        assert_eq!(
+            ids("[2026-02-06 10:00:04,300: INFO/MainProcess] Task list[] is empty").0,
+            None
+        );
     }
 
     #[test]
