@@ -193,8 +193,24 @@ impl Shared {
         let mut slots =
             |paths: &[&str]| -> Vec<u16> { paths.iter().map(|p| spec.extra_slot(p)).collect() };
         let route_slots = [
-            slots(&["http.method", "method", "http.request.method"]),
-            slots(&["http.path", "path", "url.path", "http.url", "url"]),
+            // OpenTelemetry and ECS; pino-http's and Bunyan's `req`; Google Cloud's
+            // `httpRequest`.
+            slots(&[
+                "http.method",
+                "method",
+                "http.request.method",
+                "req.method",
+                "httpRequest.requestMethod",
+            ]),
+            slots(&[
+                "http.path",
+                "path",
+                "url.path",
+                "http.url",
+                "url",
+                "req.url",
+                "httpRequest.requestUrl",
+            ]),
             slots(&["http.route", "route"]),
         ];
         let latency_by = config

@@ -110,7 +110,7 @@ fn kubernetes_cri_counts_equal_truth() {
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
 /// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout), Python
 /// (python-json-logger), Go (slog), ECS, Google Cloud Logging, systemd's journal (`journalctl -o
-/// json`) and GELF in
+/// json`), GELF and Node's pino-http in
 /// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
 /// `@l` is Information; the journal's `PRIORITY` and GELF's `level` are syslog severities).
 #[test]
@@ -124,7 +124,7 @@ fn json_layouts_of_common_loggers_are_read() {
         "samples/json-layouts.log",
     ]));
     let input = &r["input"];
-    assert_eq!(input["events"], 12);
+    assert_eq!(input["events"], 13);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -136,16 +136,36 @@ fn json_layouts_of_common_loggers_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(3), Some(4), Some(5))
+        (Some(4), Some(4), Some(5))
     );
     // Request ids: Serilog's, top level (CLEF) and under `Properties`; slog's; Google Cloud's
-    // trace. The durations: Google Cloud's `httpRequest.latency` (0.250 s) and ECS's
-    // `event.duration` (1,500,000 ns).
-    assert_eq!(r["traces"]["count"], 4);
+    // trace; pino-http's `req.id`. The durations: Google Cloud's `httpRequest.latency`
+    // (0.250 s), ECS's `event.duration` (1,500,000 ns) and pino-http's `responseTime` (ms).
+    assert_eq!(r["traces"]["count"], 5);
     let overall = &r["latency"]["overall"];
-    assert_eq!(overall["count"], 2);
+    assert_eq!(overall["count"], 3);
     assert_eq!(overall["max"], 250.0);
-    assert_eq!(overall["mean"], 125.75);
+    assert_eq!(overall["mean"], 100.0);
+    // Routes: Google Cloud's `httpRequest`, pino-http's `req` (its id masked, its query left
+    // out).
+    let mut routes: Vec<&str> = r["latency"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["by"] == "route")
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    routes.sort_unstable();
+    assert_eq!(routes, ["GET /api/cart", "GET /api/orders/:id"]);
+    let slowest = &r["latency"]["slowest"];
+    assert!(
+        slowest
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["request_id"] == "req-pino-1" && e["duration_ms"] == 48.5),
+        "{slowest}"
+    );
     assert_eq!(
         sorted_messages(&r),
         [
@@ -160,6 +180,7 @@ fn json_layouts_of_common_loggers_are_read() {
             "payment gateway timeout",
             "pool exhausted",
             "queue consumer crashed",
+            "request completed",
             "retrying order sync",
         ]
     );

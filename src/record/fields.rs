@@ -153,6 +153,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "Properties.RequestId",
             // Google Cloud Logging's trace, as its structured logs give it.
             "logging.googleapis.com/trace",
+            // pino-http's request (Node): `"req":{"id":…,"method":…,"url":…}`.
+            "req.id",
         ],
     ),
     (
