@@ -893,20 +893,23 @@ pub fn write_trace(
         } else {
             style.severity(sev, &level_cell)
         };
+        let used = 12 + 6 + svc_w + caller_w + 6;
+        let room = w.saturating_sub(used).max(20);
+        // A long message is cut before its duration, never the duration off its end.
         let mut tail = col(e.message.as_ref());
         if let Some(d) = e.duration_ms {
-            tail.push_str(&format!("  {}", human_ms(d)));
+            let d = format!("  {}", human_ms(d));
+            tail = fit(&tail, room.saturating_sub(d.chars().count()).max(12)) + &d;
         }
         if let Some(err) = &e.error {
             tail.push_str(&format!("  error: {}", sanitize(err)));
         }
-        let used = 12 + 6 + svc_w + caller_w + 6;
         writeln!(
             out,
             "  {offset:>10}  {level_cell}  {:<svc_w$}  {:<caller_w$}  {}",
             fit(&col(e.service.as_ref()), svc_w),
             fit(&col(e.caller.as_ref()), caller_w),
-            fit(&tail, w.saturating_sub(used).max(20)),
+            fit(&tail, room),
         )?;
     }
     if t.omitted > 0 {
