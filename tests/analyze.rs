@@ -1718,6 +1718,99 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
     assert_eq!(r["traces"]["count"], 0, "{}", r["traces"]);
 }
 
+/// `samples/lambda.log`, `aws logs tail` of a Node.js and a Python function: each invocation is
+/// a trace by its request id, REPORT's duration is its latency, and the platform's timeout and
+/// runtime exit are errors with their catalog patterns.
+#[test]
+fn aws_lambda_invocations_are_traces_with_their_reported_durations() {
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        "samples/lambda.log",
+    ]));
+    let traces = &r["traces"];
+    assert_eq!(traces["count"], 4, "{traces}");
+    // The KeyError, the timeout and the runtime's exit.
+    assert_eq!(traces["with_errors"], 3, "{traces}");
+    let slowest = &traces["slowest"][0];
+    assert_eq!(
+        slowest["request_id"],
+        "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+    );
+    assert_eq!(slowest["events"], 6, "{slowest}");
+    assert_eq!(
+        slowest["first_error"]["message"],
+        "Task timed out after 3.00 seconds"
+    );
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 4, "{l}");
+    assert_eq!(l["overall"]["max"], 3000.0, "{l}");
+    let durations: Vec<f64> = l["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["duration_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(durations, [3000.0, 949.87, 294.61, 130.4]);
+    let levels = &r["text_levels"];
+    assert_eq!(
+        (
+            levels["info"].as_u64(),
+            levels["warn"].as_u64(),
+            levels["error"].as_u64()
+        ),
+        (Some(5), Some(1), Some(3))
+    );
+    let ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in ["generic.lambda-timeout", "generic.lambda-runtime-exited"] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+    // The runtimes' headers come off the messages.
+    let messages: Vec<&str> = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    assert!(messages.contains(&"fetching order 1042"), "{messages:?}");
+    assert!(messages.contains(&"KeyError: 'bucket'"), "{messages:?}");
+
+    // Lambda's JSON log format: the platform's events nest the request id and the duration.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("lambda.json");
+    let id = "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa";
+    std::fs::write(
+        &log,
+        format!(
+            "{{\"time\":\"2026-02-06T10:00:00.000Z\",\"type\":\"platform.start\",\"record\":{{\"requestId\":\"{id}\",\"version\":\"$LATEST\"}}}}\n\
+             {{\"timestamp\":\"2026-02-06T10:00:00.100Z\",\"level\":\"ERROR\",\"requestId\":\"{id}\",\"message\":\"charge failed\"}}\n\
+             {{\"time\":\"2026-02-06T10:00:00.500Z\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{id}\",\"metrics\":{{\"durationMs\":420.5,\"billedDurationMs\":421,\"memorySizeMB\":128,\"maxMemoryUsedMB\":70}},\"status\":\"success\"}}}}\n"
+        ),
+    )
+    .unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path_str(&log),
+    ]));
+    assert_eq!(r["traces"]["count"], 1, "{}", r["traces"]);
+    assert_eq!(r["traces"]["slowest"][0]["events"], 3);
+    assert_eq!(r["traces"]["slowest"][0]["span_ms"], 500.0);
+    assert_eq!(r["latency"]["slowest"][0]["duration_ms"], 420.5);
+    assert_eq!(r["latency"]["slowest"][0]["request_id"], id);
+}
+
 #[test]
 fn open_traces_past_the_cap_are_evicted_oldest_first() {
     let dir = tempfile::tempdir().unwrap();

@@ -155,6 +155,9 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "logging.googleapis.com/trace",
             // pino-http's request (Node): `"req":{"id":…,"method":…,"url":…}`.
             "req.id",
+            // AWS Lambda's JSON log format: the platform's events (`platform.start`,
+            // `platform.report`) nest their request.
+            "record.requestId",
         ],
     ),
     (
@@ -174,6 +177,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "httpRequest.latency",
             // ECS, in nanoseconds (see `Unit::of_field`).
             "event.duration",
+            // AWS Lambda's JSON log format: `platform.report`'s invocation time.
+            "record.metrics.durationMs",
         ],
     ),
     (

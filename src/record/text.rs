@@ -211,6 +211,7 @@ pub fn header(line: &[u8]) -> Header<'_> {
     if let Some(h) = klog_header(line)
         .or_else(|| env_logger_header(line))
         .or_else(|| celery_header(line))
+        .or_else(|| lambda_python_header(line))
     {
         return h;
     }
@@ -254,11 +255,45 @@ fn header_body(line: &[u8]) -> Header<'_> {
         if let Some(rest) = cri_stream(&s[i..]) {
             i = s.len() - rest.len();
         }
+        // `aws logs tail`'s Lambda log stream after the time (`2026/02/06/[$LATEST]9f1c…`).
+        if let Some(end) = lambda_stream_end(s, i) {
+            i = skip_spaces(s, end);
+        }
         if let Some(inner) = line_time(&s[i..]).filter(|t| t.skip > 0) {
-            i += inner.skip;
+            i = skip_spaces(s, i + inner.skip);
         }
         i
     };
+    // AWS Lambda: the platform's `START`/`END`/`REPORT RequestId: <id>` lines (the message is
+    // the whole line; `REPORT`'s `Duration:` the invocation's), a runtime's `<time>\t<request
+    // id>\tLEVEL\t` (Node.js, Java, .NET) and Python's `[LEVEL]\t<time>\t<request id>\t` after
+    // an outer time.
+    if let Some(p) = lambda_platform(s, i) {
+        let m = s[i..].trim_ascii();
+        h.request_id = Some(p.request_id);
+        h.duration = p.duration;
+        h.level = p.level;
+        h.message = (!m.is_empty()).then_some(m);
+        return h;
+    }
+    if time.is_some() {
+        if let Some(py) = lambda_python_at(s, i) {
+            h.level = Some(py.level);
+            h.request_id = py.request_id;
+            let m = s[py.message..].trim_ascii();
+            h.message = (!m.is_empty()).then_some(m);
+            return h;
+        }
+        if let Some(end) = lambda_request_id_end(s, i) {
+            h.request_id = Some(&s[i..end]);
+            i = end;
+            // The platform's timeout, written where the runtime's level goes: an error, as
+            // Lambda counts it.
+            if s[skip_spaces(s, end)..].starts_with(b"Task timed out after ") {
+                h.level = Some(b"ERROR");
+            }
+        }
+    }
     // Where the level word (and its bracket and colon) ended.
     let mut level_end = None;
     for part in 0..MAX_HEADER_PARTS {
@@ -886,6 +921,146 @@ fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
         caller: None,
         message: (!message.is_empty()).then_some(message),
         request_id: None,
+        duration: None,
+    })
+}
+
+/// Where an AWS Lambda request id (a UUID, `8f5a1b2c-0d3e-4f5a-9b6c-7d8e9f0a1b2c`) at `s[i..]`
+/// ends, when a tab or space follows it, as Lambda's runtimes write it after the time (`…\tINFO\t
+/// message`, `… Task timed out after 3.00 seconds`).
+fn lambda_request_id_end(s: &[u8], i: usize) -> Option<usize> {
+    let end = i + 36;
+    (is_uuid(s.get(i..end)?) && matches!(s.get(end), Some(b'\t' | b' '))).then_some(end)
+}
+
+/// Whether `b` is a UUID in its 8-4-4-4-12 hex form.
+fn is_uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(n, &c)| match n {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// An AWS Lambda platform line (see [`lambda_platform`]).
+struct LambdaPlatform<'a> {
+    request_id: &'a [u8],
+    /// `REPORT`'s `Duration:` in ms (its number).
+    duration: Option<&'a [u8]>,
+    /// `ERROR` for the runtime's exit (`RequestId: <id> Error: Runtime exited with error: …`).
+    level: Option<&'static [u8]>,
+}
+
+/// AWS Lambda's platform lines at `s[i..]`: `START RequestId: <id> Version: $LATEST`, `END
+/// RequestId: <id>`, `REPORT RequestId: <id>\tDuration: 12.34 ms\tBilled Duration: …`, and the
+/// runtime's failure, `RequestId: <id> Error: Runtime exited with error: signal: killed`.
+fn lambda_platform(s: &[u8], i: usize) -> Option<LambdaPlatform<'_>> {
+    let rest = &s[i..];
+    let (after, kind) = [
+        (&b"REPORT RequestId: "[..], 'r'),
+        (b"START RequestId: ", 's'),
+        (b"END RequestId: ", 's'),
+        (b"RequestId: ", 'e'),
+    ]
+    .into_iter()
+    .find_map(|(prefix, kind)| Some((rest.strip_prefix(prefix)?, kind)))?;
+    let id_len = after
+        .iter()
+        .take(128)
+        .take_while(|b| !b.is_ascii_whitespace())
+        .count();
+    if id_len == 0 || id_len == 128 {
+        return None;
+    }
+    let next = &after[skip_spaces(after, id_len)..];
+    let duration = match kind {
+        'r' => next.strip_prefix(b"Duration: ").and_then(|num| {
+            let n = num
+                .iter()
+                .take(24)
+                .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                .count();
+            (n > 0 && num[n..].starts_with(b" ms")).then(|| &num[..n])
+        }),
+        'e' if !next.starts_with(b"Error: ") => return None,
+        _ => None,
+    };
+    Some(LambdaPlatform {
+        request_id: &after[..id_len],
+        duration,
+        level: (kind == 'e').then_some(&b"ERROR"[..]),
+    })
+}
+
+/// `aws logs tail`'s log stream of a Lambda function at `s[i..]` (`2026/02/06/[$LATEST]<hex>`,
+/// `2026/02/06/[12]<hex>`), followed by a space: where it ends.
+fn lambda_stream_end(s: &[u8], i: usize) -> Option<usize> {
+    let rest = s.get(i..)?;
+    if !shape(rest.get(..12)?, b"dddd/dd/dd/[") {
+        return None;
+    }
+    let close = 12 + memchr::memchr(b']', &rest[12..rest.len().min(12 + 64)])?;
+    let hex = rest[close + 1..]
+        .iter()
+        .take(64)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    (hex > 0 && rest.get(close + 1 + hex) == Some(&b' ')).then_some(i + close + 1 + hex)
+}
+
+/// Python's Lambda runtime line at `s[i..]`: `[LEVEL]\t<time>\t<request id>\t<message>` (the
+/// id empty outside an invocation).
+struct LambdaPython<'a> {
+    level: &'a [u8],
+    /// The time, µs since the epoch, and its bytes.
+    time_us: i64,
+    time: (usize, usize),
+    request_id: Option<&'a [u8]>,
+    /// Where the message starts.
+    message: usize,
+}
+
+fn lambda_python_at(s: &[u8], i: usize) -> Option<LambdaPython<'_>> {
+    if s.get(i) != Some(&b'[') {
+        return None;
+    }
+    let (level, end) = level_at(s, i)?;
+    if s.get(end) != Some(&b'\t') {
+        return None;
+    }
+    let (time_us, used) = time::parse_rfc3339_prefix(&s[end + 1..])?;
+    let time = (end + 1, end + 1 + used);
+    if s.get(time.1) != Some(&b'\t') {
+        return None;
+    }
+    let id_start = time.1 + 1;
+    let id_end = id_start + memchr::memchr(b'\t', &s[id_start..s.len().min(id_start + 129)])?;
+    let id = &s[id_start..id_end];
+    Some(LambdaPython {
+        level,
+        time_us,
+        time,
+        request_id: (!id.is_empty()).then_some(id),
+        message: id_end + 1,
+    })
+}
+
+/// [`lambda_python_at`] at the start of a line: its time is the line's.
+fn lambda_python_header(line: &[u8]) -> Option<Header<'_>> {
+    let py = lambda_python_at(line, 0)?;
+    let message = line[py.message..].trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us: py.time_us,
+            start: py.time.0,
+            end: py.time.1,
+            skip: py.message,
+        }),
+        level: Some(py.level),
+        service: None,
+        caller: None,
+        message: (!message.is_empty()).then_some(message),
+        request_id: py.request_id,
         duration: None,
     })
 }
@@ -1744,6 +1919,60 @@ mod tests {
             ids("[2026-02-06 10:00:04,300: INFO/MainProcess] Task list[] is empty").0,
             None
         );
+        // AWS Lambda: the runtimes' lines (Node.js's `<time>\t<id>\tLEVEL\t`, Python's
+        // `[LEVEL]\t<time>\t<id>\t`), bare or after `aws logs tail`'s time and stream, and the
+        // platform's lines, REPORT's duration in ms.
+        let id = "8f5a1b2c-0d3e-4f5a-9b6c-7d8e9f0a1b2c";
+        let tail = "2026-02-06T10:00:00.100000+00:00 2026/02/06/[$LATEST]9f1c2d3e4f5a";
+        let level = |line: &str| header(line.as_bytes()).level.map(|l| l.to_vec());
+        for prefix in ["", &format!("{tail} ")] {
+            let node = format!("{prefix}2026-02-06T10:00:00.123Z\t{id}\tWARN\tslow db");
+            assert_eq!(
+                ids(&node),
+                (some(id), None, some("slow db"), None),
+                "{node}"
+            );
+            assert_eq!(level(&node), Some(b"WARN".to_vec()));
+            let py = format!("{prefix}[ERROR]\t2026-02-06T10:00:01.123Z\t{id}\tKeyError: 'x'");
+            assert_eq!(
+                ids(&py),
+                (some(id), None, some("KeyError: 'x'"), None),
+                "{py}"
+            );
+            assert_eq!(level(&py), Some(b"ERROR".to_vec()));
+            assert!(header(py.as_bytes()).time.is_some(), "{py}");
+            let report = format!("{prefix}REPORT RequestId: {id}\tDuration: 512.34 ms\tBilled Duration: 513 ms\tMemory Size: 128 MB");
+            assert_eq!(ids(&report).0, some(id), "{report}");
+            assert_eq!(ids(&report).3, some("512.34"), "{report}");
+            let start = format!("{prefix}START RequestId: {id} Version: $LATEST");
+            assert_eq!(
+                ids(&start),
+                (
+                    some(id),
+                    None,
+                    Some(format!("START RequestId: {id} Version: $LATEST")),
+                    None
+                ),
+            );
+            assert_eq!(level(&start), None);
+            // The platform's failures are errors.
+            let timeout =
+                format!("{prefix}2026-02-06T10:00:04.000Z {id} Task timed out after 3.00 seconds");
+            assert_eq!(ids(&timeout).2, some("Task timed out after 3.00 seconds"));
+            assert_eq!(level(&timeout), Some(b"ERROR".to_vec()));
+            let exited =
+                format!("{prefix}RequestId: {id} Error: Runtime exited with error: signal: killed");
+            assert_eq!(ids(&exited).0, some(id));
+            assert_eq!(level(&exited), Some(b"ERROR".to_vec()));
+        }
+        // A UUID elsewhere, or without a tab or space after it, is no request id.
+        for line in [
+            format!("2026-02-06T10:00:00Z INFO {id}\tuploaded"),
+            format!("2026-02-06T10:00:00Z {id}-x uploaded"),
+            format!("RequestId: {id} finished"),
+        ] {
+            assert_eq!(ids(&line).0, None, "{line}");
+        }
     }
 
     #[test]
