@@ -3,7 +3,7 @@
 //!
 //! A message is read as *atoms*: runs of ASCII letters and digits, and single other bytes.
 //! An atom is a variable when it is a number (`42`, `0x1f`, `-7` after a separator, `3.5`
-//! through the joining rule below), a long hex string or a UUID part, or a word that carries a
+//! through the joining rule below), a UUID, a long hex string, or a word that carries a
 //! long run of digits (`1445144423722abc`); a short word with a digit or two (`ssh2`, `L3`,
 //! `4G`, `PSR0`) is kept, since the clustering step masks it anyway if it varies. Then:
 //!
@@ -252,6 +252,22 @@ fn mask_token(tok: &str, out: &mut String) {
             any_var = true;
             last_var_end = Some(out.len());
             i = end;
+            continue;
+        }
+        if b.get(i + 8) == Some(&b'-')
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i..i + 36).is_some_and(crate::record::text::is_uuid)
+            && b.get(i + 36).is_none_or(|c| !c.is_ascii_alphanumeric())
+        {
+            // A UUID is one variable: its four-character parts (`-8b1d-`) are too short to
+            // count as hex ids, and would stay and split it.
+            match last_var_end {
+                Some(e) if out.len() == e + 1 && is_connector(out.as_bytes()[e]) => out.truncate(e),
+                _ => out.push_str(WILDCARD),
+            }
+            any_var = true;
+            last_var_end = Some(out.len());
+            i += 36;
             continue;
         }
         if c.is_ascii_alphanumeric() {
@@ -507,6 +523,19 @@ mod tests {
         assert_eq!(mask("took 1.5ms, used 3.5GB."), "took <*>, used <*>.");
         assert_eq!(mask("upgraded to 1.2rc1"), "upgraded to <*>");
         assert_eq!(mask("config app.5x"), "config app.5x");
+        // A UUID is one variable, whatever its parts hold; in a word it is part of the word.
+        assert_eq!(
+            mask("START RequestId: 3f0c9a4e-8b1d-4c2e-9f6a-1b2c3d4e5f60 Version: $LATEST"),
+            "START RequestId: <*> Version: $LATEST"
+        );
+        assert_eq!(
+            mask("task[abcdefab-abcd-abcd-abcd-abcdefabcdef] done"),
+            "task[<*>] done"
+        );
+        assert_eq!(
+            mask("x3f0c9a4e-8b1d-4c2e-9f6a-1b2c3d4e5f60"),
+            "x3f0c9a4e-8b1d-4c2e-9f6a-<*>"
+        );
     }
 
     #[test]

@@ -934,7 +934,7 @@ fn lambda_request_id_end(s: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Whether `b` is a UUID in its 8-4-4-4-12 hex form.
-fn is_uuid(b: &[u8]) -> bool {
+pub(crate) fn is_uuid(b: &[u8]) -> bool {
     b.len() == 36
         && b.iter().enumerate().all(|(n, &c)| match n {
             8 | 13 | 18 | 23 => c == b'-',
