@@ -161,8 +161,6 @@ struct Shared {
     text_id_keys: Vec<Box<[u8]>>,
     /// Where a plain-text line's duration is.
     text_durations: TextDurations,
-    /// Whether a plain-text line's header may give its request id (no `--request-id-field`).
-    text_header_ids: bool,
 }
 
 impl Shared {
@@ -251,7 +249,6 @@ impl Shared {
             text_messages: config.text_messages,
             text_id_keys,
             text_durations: TextDurations::new(config.latency_field.as_ref()),
-            text_header_ids: id_override.is_none(),
             text_headers: config.text_headers,
         }
     }
@@ -272,6 +269,19 @@ impl Shared {
             self.bucket_secs,
             Latency::new(self.top.max(20), self.slow_ms),
         )
+    }
+
+    /// A plain-text line's request id: its `request_id=…` pair, else the id its header carries
+    /// (Spring's trace id, Celery's task id, Lambda's request id: see
+    /// [`crate::record::text::Header::request_id`]; the parser leaves it out when
+    /// `--request-id-field` names the one field to read).
+    fn text_request_id<'l>(&self, rec: &Record<'l, '_>) -> Option<&'l [u8]> {
+        crate::record::text::kv_value(rec.line, &self.text_id_keys).or_else(|| {
+            match rec.fields.get(Slot::RequestId as usize) {
+                Some(&Raw::Str { bytes, .. }) => Some(bytes),
+                _ => None,
+            }
+        })
     }
 
     /// Duration of an event in ms: `None` without a duration field, `Some(Err)` when the
@@ -984,21 +994,11 @@ impl<'s> Worker<'s> {
                 // A plain-text line has a duration and joins a trace by its `duration_ms=…` and
                 // `request_id=…` pairs.
                 let parsed = shared.text_durations.of_record(&rec);
-                // The id is for the trace, and for a timed line's slow event: a pair, else the
-                // one its header carries (Spring's trace id, Celery's task id) unless
-                // `--request-id-field` names the one to read.
-                let id =
-                    match shared.traces || matches!(parsed, Some(Ok(_))) {
-                        true => crate::record::text::kv_value(line, &shared.text_id_keys).or_else(
-                            || match rec.fields.get(Slot::RequestId as usize) {
-                                Some(&Raw::Str { bytes, .. }) if shared.text_header_ids => {
-                                    Some(bytes)
-                                }
-                                _ => None,
-                            },
-                        ),
-                        false => None,
-                    };
+                // The id is for the trace, and for a timed line's slow event.
+                let id = match shared.traces || matches!(parsed, Some(Ok(_))) {
+                    true => shared.text_request_id(&rec),
+                    false => None,
+                };
                 let duration = observe_duration(
                     shared,
                     agg,
@@ -1136,7 +1136,13 @@ impl Tap {
                     time_us,
                     pos,
                     service: text(Slot::Service),
-                    request_id: text(Slot::RequestId),
+                    request_id: match rec.format.is_structured() {
+                        true => text(Slot::RequestId),
+                        // As `--traces` reads it: a pair, else the header's.
+                        false => shared
+                            .text_request_id(rec)
+                            .map(|id| cut_str(&crate::record::text_of(id), 512).to_string()),
+                    },
                     error: text(Slot::Error),
                     message,
                 });

@@ -313,10 +313,13 @@ fn search_chunk(
             format,
             fields: &fields,
         };
+        // A plain-text line holds the id as a word, or its header carries it (Spring Boot 3.2's
+        // `[<trace>-<span>]`, where the id is no word of its own).
         let belongs = if format.is_structured() {
             rec.text(Slot::RequestId).as_deref() == Some(id)
         } else {
             holds_as_word(line, id.as_bytes(), finder)
+                || rec.text(Slot::RequestId).as_deref() == Some(id)
         };
         if !belongs {
             continue;

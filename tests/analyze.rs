@@ -1644,6 +1644,7 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("text.log");
     let t1 = "65a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5";
+    let t2 = "77a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5";
     let task = "8e5b1a2c-3d4e-4f5a-9b6c-7d8e9f0a1b2c";
     std::fs::write(
         &log,
@@ -1651,6 +1652,8 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
             "2026-02-06 10:00:00.000  INFO [shop,{t1},1a2b3c4d5e6f7a8b] 4242 --- [nio-1] c.e.Api : order placed\n\
              2026-02-06 10:00:00.400 ERROR [shop,{t1},2b3c4d5e6f7a8b9c] 4242 --- [nio-1] c.e.Db  : pool exhausted\n\
              2026-02-06 10:00:01.000  INFO [shop,,] 4242 --- [main] c.e.App : housekeeping\n\
+             2026-02-06T10:00:01.500Z  WARN 4242 --- [shop] [nio-2] [{t2}-1a2b3c4d5e6f7a8b] c.e.Api : slow\n\
+             2026-02-06T10:00:01.700Z  INFO 4242 --- [shop] [nio-2] [{t2}-2b3c4d5e6f7a8b9c] c.e.Api : answered\n\
              [2026-02-06 10:00:02,000: INFO/MainProcess] Task tasks.email.send[{task}] received\n\
              [2026-02-06 10:00:02,100: WARNING/ForkPoolWorker-1] tasks.email.send[{task}]: smtp slow\n\
              [2026-02-06 10:00:02,350: INFO/ForkPoolWorker-1] Task tasks.email.send[{task}] succeeded in 0.25s: None\n"
@@ -1666,7 +1669,7 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
         path_str(&log),
     ]));
     let traces = &r["traces"];
-    assert_eq!(traces["count"], 2, "{traces}");
+    assert_eq!(traces["count"], 3, "{traces}");
     assert_eq!(traces["with_errors"], 1, "{traces}");
     let by_id = |id: &str| {
         traces["slowest"]
@@ -1685,6 +1688,11 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
         "{spring}"
     );
     assert_eq!(spring["first_error"]["service"], "c.e.Db", "{spring}");
+    // Spring Boot 3.2's `[trace-span]`: its trace, and `trace` finds it though the id is no
+    // word of its own there.
+    assert_eq!(by_id(t2)["events"], 2);
+    let t = json(&run(&["trace", "-f", "json", t2, path_str(&log)]));
+    assert_eq!(t["events"].as_array().unwrap().len(), 2, "{t}");
     let celery = by_id(task);
     assert_eq!(celery["events"], 3, "{celery}");
     assert_eq!(celery["services"], serde_json::json!(["tasks.email.send"]));
@@ -1782,6 +1790,16 @@ fn aws_lambda_invocations_are_traces_with_their_reported_durations() {
         .collect();
     assert!(messages.contains(&"fetching order 1042"), "{messages:?}");
     assert!(messages.contains(&"KeyError: 'bucket'"), "{messages:?}");
+    // `trace` lists an invocation; REPORT's long line is cut before its duration, not after.
+    let t = run(&[
+        "trace",
+        "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6",
+        "samples/lambda.log",
+    ]);
+    let t = String::from_utf8_lossy(&t.stdout).into_owned();
+    assert!(t.contains("6 events"), "{t}");
+    let report = t.lines().find(|l| l.contains("REPORT")).unwrap();
+    assert!(report.contains('…') && report.ends_with("3.000 s"), "{t}");
 
     // Lambda's JSON log format: the platform's events nest the request id and the duration.
     let dir = tempfile::tempdir().unwrap();

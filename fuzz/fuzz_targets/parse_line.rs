@@ -39,11 +39,15 @@ fuzz_target!(|data: &[u8]| {
     let _ = logtriage::record::time::parse_text(data);
     let _ = logtriage::record::unescape(data);
     // A text line's header parts are pieces of the line (its level may be a word the header
-    // implies: klog's `E`, a syslog priority, an access log's status), and its time's bytes
+    // implies: klog's `E`, a syslog priority, an access log's status, Lambda's platform
+    // failures), and its time's bytes
     // read as its time (a text record's time is read again from them).
     let h = logtriage::record::text::header(data);
     let range = data.as_ptr_range();
-    for part in [h.service, h.message].into_iter().flatten() {
+    for part in [h.service, h.message, h.caller, h.request_id, h.duration]
+        .into_iter()
+        .flatten()
+    {
         let p = part.as_ptr_range();
         assert!(range.start <= p.start && p.end <= range.end);
     }

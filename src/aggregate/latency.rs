@@ -1065,6 +1065,17 @@ pub fn route_into(method: Option<&str>, path: &str, out: &mut String) {
 /// line's bytes (UTF-8 already checked for the whole chunk).
 pub fn route_into_bytes(method: Option<&[u8]>, path: &[u8], out: &mut Vec<u8>) {
     out.clear();
+    // A whole URL (`https://shop.example/api/cart`, Google Cloud's `requestUrl`): its path.
+    let path = match path.first() {
+        Some(b'/') | None => path,
+        Some(_) => match path.windows(3).take(16).position(|w| w == b"://") {
+            Some(at) => {
+                let host = &path[at + 3..];
+                memchr::memchr(b'/', host).map_or(&b"/"[..], |slash| &host[slash..])
+            }
+            None => path,
+        },
+    };
     let end = path
         .iter()
         .position(|&b| b == b'?' || b == b'#')
@@ -1573,5 +1584,12 @@ mod tests {
         );
         assert_eq!(route_of(None, "/v1/audit?since=1&limit=5"), "/v1/audit");
         assert_eq!(route_of(Some("GET"), "/v1/fleet"), "GET /v1/fleet");
+        // A whole URL gives its path.
+        assert_eq!(
+            route_of(Some("GET"), "https://shop.example:8443/api/cart/42?x=1"),
+            "GET /api/cart/:id"
+        );
+        assert_eq!(route_of(None, "http://shop.example"), "/");
+        assert_eq!(route_of(None, "cart/42"), "cart/:id");
     }
 }

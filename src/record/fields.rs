@@ -254,6 +254,8 @@ pub struct FieldSpec {
     by_len: Vec<Vec<KeyEntry>>,
     slots: usize,
     extras: Vec<(String, u16)>,
+    /// The well-known slots given one path by [`FieldSpec::override_slot`], one bit each.
+    overridden: u8,
 }
 
 impl FieldSpec {
@@ -275,6 +277,13 @@ impl FieldSpec {
     pub fn override_slot(&mut self, slot: Slot, path: &str) {
         self.remove_slot(slot as u16);
         self.add_path(path, slot as u16, 0);
+        self.overridden |= 1 << slot as u8;
+    }
+
+    /// Whether [`FieldSpec::override_slot`] named the one path of `slot`: then only that field
+    /// fills it, not what a plain-text header holds.
+    pub fn is_overridden(&self, slot: Slot) -> bool {
+        self.overridden & (1 << slot as u8) != 0
     }
 
     /// Adds an extra slot for `path` and returns its number. The same path gets the same slot.

@@ -428,7 +428,7 @@ impl<'a> Fields<'a> {
 /// the level, the logger (when there is no service field) and the message, its final newline
 /// dropped.
 #[inline]
-fn adopt_message_header<'a>(out: &mut Fields<'a>) {
+fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool) {
     if out.get(Slot::Level as usize).is_some() {
         return;
     }
@@ -450,7 +450,7 @@ fn adopt_message_header<'a>(out: &mut Fields<'a>) {
             set(out, Slot::Service, service);
         }
     }
-    if let Some(id) = h.request_id {
+    if let Some(id) = h.request_id.filter(|_| header_ids) {
         if out.get(Slot::RequestId as usize).is_none() {
             set(out, Slot::RequestId, id);
         }
@@ -672,6 +672,8 @@ impl Parser {
     /// Passing invalid UTF-8 is not unsafe, but such a line is then not reported malformed.
     pub fn parse_valid_utf8<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         out.clear();
+        // A text header's request id, unless `--request-id-field` names the one field to read.
+        let header_ids = !self.spec.is_overridden(Slot::RequestId);
         let start = line
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t'))
@@ -681,7 +683,7 @@ impl Parser {
             Some(b'{') => {
                 if json::scan_line(body, &self.spec, out) {
                     if self.message_headers {
-                        adopt_message_header(out);
+                        adopt_message_header(out, header_ids);
                     }
                     return Parsed::Record(Format::Json);
                 }
@@ -707,7 +709,7 @@ impl Parser {
                                     return Parsed::Malformed;
                                 }
                                 if self.message_headers {
-                                    adopt_message_header(out);
+                                    adopt_message_header(out, header_ids);
                                 }
                                 true
                             }
@@ -743,7 +745,7 @@ impl Parser {
             return Parsed::Record(Format::Logfmt);
         }
         out.clear();
-        text::parse(body, out);
+        text::parse(body, out, header_ids);
         Parsed::Record(Format::Text)
     }
 }

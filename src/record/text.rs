@@ -23,7 +23,14 @@
 //!   logger; Celery's `[2026-02-06 10:00:00,123: ERROR/MainProcess] msg`, a task's name the
 //!   logger, its id the request id, the worker's `succeeded in 0.25s` the duration.
 //! - Spring's trace context, header too: Sleuth's and Micrometer's `[app,trace,span]` after the
-//!   level, Spring Boot 3.2's `[trace-span]` before the logger; the trace id is the request id.
+//!   level (before the pid and `---`), Spring Boot 3.2's `[trace-span]` before the logger; the
+//!   trace id is the request id.
+//! - AWS Lambda, bare or after `aws logs tail`'s time and log stream: the runtimes'
+//!   `<time>\t<request id>\tLEVEL\t` (Node.js; .NET's lower-case labels) and Python's
+//!   `[LEVEL]\t<time>\t<request id>\t`; the platform's `START`/`END`/`REPORT RequestId: <id>`
+//!   (the whole line the message, `REPORT`'s `Duration:` the duration); its timeout (`<id> Task
+//!   timed out after 3.00 seconds`) and `RequestId: <id> Error: …` (the runtime's exit) are
+//!   errors.
 //! - nginx's error log: the worker's `pid#tid:` and the connection's `*number` after the level;
 //!   Sidekiq's `key=value` context words before the level (kept in the line, where a request id
 //!   is looked up).
@@ -68,7 +75,9 @@ pub struct LineTime {
 pub struct Header<'a> {
     /// The timestamp.
     pub time: Option<LineTime>,
-    /// The level word, as written (`WARN`, `notice`), or an access log status's level.
+    /// The level word, as written (`WARN`, `notice`), or the level the header implies: an
+    /// access log status's, klog's letter's, a .NET Lambda label's, Lambda's platform failures'
+    /// (`ERROR`).
     pub level: Option<&'a [u8]>,
     /// The logger (`executor.Executor`) or syslog program (`sshd`).
     pub service: Option<&'a [u8]>,
@@ -77,16 +86,19 @@ pub struct Header<'a> {
     pub caller: Option<&'a [u8]>,
     /// What the line says once the header is taken off, trimmed; `None` when nothing is left.
     pub message: Option<&'a [u8]>,
-    /// A request or trace id the header carries: Spring's trace id (Sleuth's `[app,trace,span]`,
-    /// Micrometer's `[trace-span]`), Celery's task id.
+    /// A request or trace id the header carries: Spring's trace id (Sleuth's and Micrometer's
+    /// `[app,trace,span]`, Spring Boot 3.2's `[trace-span]`), Celery's task id, AWS Lambda's
+    /// request id.
     pub request_id: Option<&'a [u8]>,
-    /// The duration the line reports as the logger writes it (`0.25s`: Celery's `Task …
-    /// succeeded in 0.25s`), with its unit.
+    /// The duration the line reports: with its unit as written (`0.25s`: Celery's `Task …
+    /// succeeded in 0.25s`), or a bare number of milliseconds (Lambda's `REPORT … Duration:
+    /// 512.34 ms`).
     pub duration: Option<&'a [u8]>,
 }
 
-/// Fills the time, level, service, caller and message slots of a text line, when it has them.
-pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
+/// Fills the time, level, service, caller, message, duration and (with `ids`) request id slots
+/// of a text line, when its header has them.
+pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>, ids: bool) {
     let h = header(line);
     let mut set = |slot: Slot, bytes: &'a [u8]| {
         out.set(
@@ -113,7 +125,7 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>) {
     if let Some(message) = h.message {
         set(Slot::Message, message);
     }
-    if let Some(id) = h.request_id {
+    if let Some(id) = h.request_id.filter(|_| ids) {
         set(Slot::RequestId, id);
     }
     if let Some(duration) = h.duration {
@@ -234,8 +246,7 @@ fn header_body(line: &[u8]) -> Header<'_> {
             service: None,
             caller: None,
             message,
-            request_id: None,
-            duration: None,
+            ..Header::default()
         };
     }
     let s = &line[time.map_or(0, |t| t.skip)..];
@@ -284,14 +295,12 @@ fn header_body(line: &[u8]) -> Header<'_> {
             h.message = (!m.is_empty()).then_some(m);
             return h;
         }
-        if let Some(end) = lambda_request_id_end(s, i) {
-            h.request_id = Some(&s[i..end]);
-            i = end;
-            // The platform's timeout, written where the runtime's level goes: an error, as
-            // Lambda counts it.
-            if s[skip_spaces(s, end)..].starts_with(b"Task timed out after ") {
-                h.level = Some(b"ERROR");
-            }
+        if let Some(rt) = lambda_runtime_at(s, i) {
+            h.level = Some(rt.level);
+            h.request_id = rt.request_id;
+            let m = s[rt.message..].trim_ascii();
+            h.message = (!m.is_empty()).then_some(m);
+            return h;
         }
     }
     // Where the level word (and its bracket and colon) ended.
@@ -393,10 +402,13 @@ fn header_body(line: &[u8]) -> Header<'_> {
             continue;
         }
         // Spring's trace context after the level (Sleuth's and Micrometer's `[app,trace,span]`,
-        // before the pid): header, its trace id the request's.
-        if let Some(id) = bracket.and_then(|end| trace_context(&s[i + 1..end - 1])) {
+        // then Spring Boot's pid and `---`): header, its trace id the request's.
+        if let Some((id, end)) = bracket.and_then(|end| {
+            let id = sleuth_context(&s[i + 1..end - 1])?;
+            spring_pid_at(s, skip_spaces(s, end)).then_some((id, end))
+        }) {
             h.request_id = h.request_id.or(id);
-            i = bracket.unwrap_or(i);
+            i = end;
             continue;
         }
         // A thread in brackets before a logger or ` - ` (log4j's `[%t]`), or a few brackets
@@ -404,7 +416,7 @@ fn header_body(line: &[u8]) -> Header<'_> {
         // (`org.example.Foo:`, logback's `org.example.Foo - `, Spring Boot's padded `c.e.App
         // : `).
         if let Some(mut end) = bracket {
-            let mut id = trace_context(&s[i + 1..end - 1]).flatten();
+            let mut id = trace_span_context(&s[i + 1..end - 1]);
             for _ in 0..3 {
                 let next = skip_spaces(s, end);
                 match (s.get(next) == Some(&b'['))
@@ -412,7 +424,7 @@ fn header_body(line: &[u8]) -> Header<'_> {
                     .flatten()
                 {
                     Some(e) => {
-                        id = id.or_else(|| trace_context(&s[next + 1..e - 1]).flatten());
+                        id = id.or_else(|| trace_span_context(&s[next + 1..e - 1]));
                         end = e;
                     }
                     None => break,
@@ -444,26 +456,40 @@ fn header_body(line: &[u8]) -> Header<'_> {
     h
 }
 
-/// A bracket's inner bytes as Spring's trace context: Sleuth's and Micrometer's
-/// `app,trace,span` (and Sleuth's `,export` flag), the ids empty outside a trace, or Spring Boot
-/// 3.2's `trace-span`. `Some(trace id)` for a context, whose trace id is `None` when it is
-/// empty; `None` for any other bracket.
-fn trace_context(inner: &[u8]) -> Option<Option<&[u8]>> {
-    let hex =
-        |b: &[u8], lens: &[usize]| lens.contains(&b.len()) && b.iter().all(u8::is_ascii_hexdigit);
-    if !inner.contains(&b',') {
-        let dash = memchr::memchr(b'-', inner)?;
-        let (trace, span) = (&inner[..dash], &inner[dash + 1..]);
-        return (hex(trace, &[16, 32]) && hex(span, &[16])).then_some(Some(trace));
-    }
+/// Whether `b` is a trace id (16 or 32 hex digits) or, with `span`, a span id (16).
+fn is_trace_hex(b: &[u8], span: bool) -> bool {
+    let len_ok = match span {
+        true => b.len() == 16,
+        false => b.len() == 16 || b.len() == 32,
+    };
+    len_ok && b.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// A bracket's inner bytes as Sleuth's and Micrometer's trace context, `app,trace,span` (and
+/// Sleuth's `,export` flag): `Some(trace id)`, `None` inside when the ids are empty (outside
+/// a trace); `None` for any other bracket.
+fn sleuth_context(inner: &[u8]) -> Option<Option<&[u8]>> {
     let mut parts = inner.split(|&b| b == b',');
     let (_app, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
     let export = parts.next();
     let ok = parts.next().is_none()
-        && (trace.is_empty() || hex(trace, &[16, 32]))
-        && (span.is_empty() || hex(span, &[16]))
+        && (trace.is_empty() || is_trace_hex(trace, false))
+        && (span.is_empty() || is_trace_hex(span, true))
         && export.is_none_or(|e| matches!(e, b"" | b"true" | b"false"));
     ok.then_some((!trace.is_empty()).then_some(trace))
+}
+
+/// A bracket's inner bytes as Spring Boot 3.2's trace context, `trace-span`: the trace id.
+fn trace_span_context(inner: &[u8]) -> Option<&[u8]> {
+    let dash = memchr::memchr(b'-', inner)?;
+    let (trace, span) = (&inner[..dash], &inner[dash + 1..]);
+    (is_trace_hex(trace, false) && is_trace_hex(span, true)).then_some(trace)
+}
+
+/// Whether Spring Boot's pid and `---` are at `s[i..]` (`4242 --- `).
+fn spring_pid_at(s: &[u8], i: usize) -> bool {
+    let digits = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && s[i + digits..].starts_with(b" --- ")
 }
 
 /// Where a run of `key=value` words at `s[i..]` ends (at the next word), if there is one: at
@@ -615,8 +641,7 @@ fn rfc5424_header(s: &[u8]) -> Option<Header<'_>> {
         service: (app != b"-").then_some(app),
         caller: None,
         message: (!m.is_empty()).then_some(m),
-        request_id: None,
-        duration: None,
+        ..Header::default()
     })
 }
 
@@ -656,8 +681,7 @@ fn klog_header(line: &[u8]) -> Option<Header<'_>> {
         service: None,
         caller: Some(file),
         message: (!message.is_empty()).then_some(message),
-        request_id: None,
-        duration: None,
+        ..Header::default()
     })
 }
 
@@ -707,8 +731,7 @@ fn ras_header(line: &[u8]) -> Option<Header<'_>> {
         service: Some(component),
         caller: None,
         message: (!message.is_empty()).then_some(message),
-        request_id: None,
-        duration: None,
+        ..Header::default()
     })
 }
 
@@ -920,17 +943,82 @@ fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
         service: (target > 0).then(|| &line[at..at + target]),
         caller: None,
         message: (!message.is_empty()).then_some(message),
-        request_id: None,
-        duration: None,
+        ..Header::default()
     })
 }
 
-/// Where an AWS Lambda request id (a UUID, `8f5a1b2c-0d3e-4f5a-9b6c-7d8e9f0a1b2c`) at `s[i..]`
-/// ends, when a tab or space follows it, as Lambda's runtimes write it after the time (`…\tINFO\t
-/// message`, `… Task timed out after 3.00 seconds`).
-fn lambda_request_id_end(s: &[u8], i: usize) -> Option<usize> {
-    let end = i + 36;
-    (is_uuid(s.get(i..end)?) && matches!(s.get(end), Some(b'\t' | b' '))).then_some(end)
+/// What a Lambda runtime writes after the time (see [`lambda_runtime_at`]).
+struct LambdaRuntime<'a> {
+    request_id: Option<&'a [u8]>,
+    level: &'a [u8],
+    /// Where the message starts.
+    message: usize,
+}
+
+/// A Lambda runtime's line after its time, at `s[i..]`: `<request id>\t<LEVEL>\t<message>`
+/// (Node.js writes `undefined` for the id outside an invocation; .NET its own lower-case labels,
+/// `info`, `warn`, `fail`, `crit`, `dbug`, `trce`), or the platform's timeout, `<request id>
+/// Task timed out after 3.00 seconds`, written where the runtime's level goes: an error, as
+/// Lambda counts it.
+fn lambda_runtime_at(s: &[u8], i: usize) -> Option<LambdaRuntime<'_>> {
+    let rest = &s[i..];
+    let (request_id, after) = if rest.starts_with(b"undefined\t") {
+        (None, i + 9)
+    } else {
+        let id = rest.get(..36).filter(|id| is_uuid(id))?;
+        (Some(id), i + 36)
+    };
+    match s.get(after) {
+        Some(b'\t') => {
+            let start = after + 1;
+            let len = s[start..]
+                .iter()
+                .take(6)
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            if s.get(start + len) != Some(&b'\t') {
+                return None;
+            }
+            let word = &s[start..start + len];
+            let level: &[u8] = match word {
+                b"info" => b"INFO",
+                b"warn" => b"WARN",
+                b"fail" => b"ERROR",
+                b"crit" => b"FATAL",
+                b"dbug" => b"DEBUG",
+                b"trce" => b"TRACE",
+                _ if word.iter().all(u8::is_ascii_uppercase)
+                    && super::Level::from_word(word).is_some() =>
+                {
+                    word
+                }
+                _ => return None,
+            };
+            Some(LambdaRuntime {
+                request_id,
+                level,
+                message: start + len + 1,
+            })
+        }
+        Some(b' ')
+            if request_id.is_some() && s[after + 1..].starts_with(b"Task timed out after ") =>
+        {
+            Some(LambdaRuntime {
+                request_id,
+                level: b"ERROR",
+                message: after + 1,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Length of the decimal number (digits and dots, at most 24 bytes) that starts `b`.
+fn decimal_len(b: &[u8]) -> usize {
+    b.iter()
+        .take(24)
+        .take_while(|b| b.is_ascii_digit() || **b == b'.')
+        .count()
 }
 
 /// Whether `b` is a UUID in its 8-4-4-4-12 hex form.
@@ -964,22 +1052,14 @@ fn lambda_platform(s: &[u8], i: usize) -> Option<LambdaPlatform<'_>> {
     ]
     .into_iter()
     .find_map(|(prefix, kind)| Some((rest.strip_prefix(prefix)?, kind)))?;
-    let id_len = after
-        .iter()
-        .take(128)
-        .take_while(|b| !b.is_ascii_whitespace())
-        .count();
-    if id_len == 0 || id_len == 128 {
+    let id_len = 36;
+    if !after.get(..id_len).is_some_and(is_uuid) {
         return None;
     }
     let next = &after[skip_spaces(after, id_len)..];
     let duration = match kind {
         'r' => next.strip_prefix(b"Duration: ").and_then(|num| {
-            let n = num
-                .iter()
-                .take(24)
-                .take_while(|b| b.is_ascii_digit() || **b == b'.')
-                .count();
+            let n = decimal_len(num);
             (n > 0 && num[n..].starts_with(b" ms")).then(|| &num[..n])
         }),
         'e' if !next.starts_with(b"Error: ") => return None,
@@ -1036,6 +1116,9 @@ fn lambda_python_at(s: &[u8], i: usize) -> Option<LambdaPython<'_>> {
     let id_start = time.1 + 1;
     let id_end = id_start + memchr::memchr(b'\t', &s[id_start..s.len().min(id_start + 129)])?;
     let id = &s[id_start..id_end];
+    if !id.is_empty() && !is_uuid(id) {
+        return None;
+    }
     Some(LambdaPython {
         level,
         time_us,
@@ -1103,11 +1186,7 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
         service = Some(name);
         request_id = Some(id);
         if let Some(after) = line[end..].strip_prefix(b" succeeded in ") {
-            let n = after
-                .iter()
-                .take(32)
-                .take_while(|b| b.is_ascii_digit() || **b == b'.')
-                .count();
+            let n = decimal_len(after);
             if n > 0 && after.get(n) == Some(&b's') {
                 duration = Some(&after[..n + 1]);
             }
@@ -1478,7 +1557,7 @@ mod tests {
         );
         let level = |line: &str| {
             let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
-            parse(line.as_bytes(), &mut fields);
+            parse(line.as_bytes(), &mut fields, true);
             assert!(fields.get(Slot::Time as usize).is_some(), "{line}");
             fields
                 .get(Slot::Level as usize)
@@ -1898,6 +1977,8 @@ mod tests {
             "2024-01-10T10:15:30.123Z INFO [main] c.e.App: up",
             "2024-01-10T10:15:30.123Z INFO [a,b,c] up",
             "2024-01-10T10:15:30.123Z INFO [not-hex] c.e.App: up",
+            // Empty ids without Spring's pid after them: a bracket of the message.
+            "2024-01-10T10:15:30.123Z INFO [x,,] up",
         ] {
             assert_eq!(ids(line).0, None, "{line}");
         }
@@ -1965,14 +2046,30 @@ mod tests {
             assert_eq!(ids(&exited).0, some(id));
             assert_eq!(level(&exited), Some(b"ERROR".to_vec()));
         }
-        // A UUID elsewhere, or without a tab or space after it, is no request id.
+        // .NET's labels; Node.js's `undefined` outside an invocation.
+        let dotnet = format!("2026-02-06T10:00:00.123Z\t{id}\tfail\tcharge failed");
+        assert_eq!(ids(&dotnet).2, some("charge failed"));
+        assert_eq!(level(&dotnet), Some(b"ERROR".to_vec()));
+        let init = "2026-02-06T10:00:00.123Z\tundefined\tINFO\tloading config";
+        assert_eq!(ids(init), (None, None, some("loading config"), None));
+        assert_eq!(level(init), Some(b"INFO".to_vec()));
+        // A UUID elsewhere, or not followed by a runtime's level or the timeout, is no request
+        // id, and stays in the message; so does a Python-like line whose third field is no UUID.
         for line in [
             format!("2026-02-06T10:00:00Z INFO {id}\tuploaded"),
             format!("2026-02-06T10:00:00Z {id}-x uploaded"),
+            format!("2026-02-06T10:00:00Z {id} uploaded"),
+            format!("2026-02-06T10:00:00Z {id}\tuploaded\tfile"),
             format!("RequestId: {id} finished"),
+            "START RequestId: job-7 Version: 2".to_string(),
+            "[INFO]\t2026-02-06T10:00:00.123Z\tworker\tstarted".to_string(),
         ] {
             assert_eq!(ids(&line).0, None, "{line}");
         }
+        assert_eq!(
+            ids(&format!("2026-02-06T10:00:00Z {id} uploaded")).2,
+            Some(format!("{id} uploaded"))
+        );
     }
 
     #[test]

@@ -894,12 +894,14 @@ pub fn write_trace(
             style.severity(sev, &level_cell)
         };
         let used = 12 + 6 + svc_w + caller_w + 6;
-        let room = w.saturating_sub(used).max(20);
+        let mut room = w.saturating_sub(used).max(20);
         // A long message is cut before its duration, never the duration off its end.
         let mut tail = col(e.message.as_ref());
         if let Some(d) = e.duration_ms {
             let d = format!("  {}", human_ms(d));
-            tail = fit(&tail, room.saturating_sub(d.chars().count()).max(12)) + &d;
+            let d_len = d.chars().count();
+            room = room.max(12 + d_len);
+            tail = fit(&tail, room - d_len) + &d;
         }
         if let Some(err) = &e.error {
             tail.push_str(&format!("  error: {}", sanitize(err)));
