@@ -425,8 +425,8 @@ impl<'a> Fields<'a> {
 /// An event without a level whose message is a plain-text log line, as Docker's json-file
 /// driver (`{"log":"2026-02-06 10:00:00 ERROR [main] a.b.Db: refused\n","stream":…}`) and
 /// CloudWatch events of text loggers give them: the line's header ([`text::header`]) gives
-/// the level, the logger (when there is no service field) and the message, its final newline
-/// dropped.
+/// the level, the logger (when there is no service field), the request id (when there is none;
+/// with `header_ids`) and the message, its final newline dropped.
 #[inline]
 fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool) {
     if out.get(Slot::Level as usize).is_some() {

@@ -277,8 +277,8 @@ fn header_body(line: &[u8]) -> Header<'_> {
     };
     // AWS Lambda: the platform's `START`/`END`/`REPORT RequestId: <id>` lines (the message is
     // the whole line; `REPORT`'s `Duration:` the invocation's), a runtime's `<time>\t<request
-    // id>\tLEVEL\t` (Node.js, Java, .NET) and Python's `[LEVEL]\t<time>\t<request id>\t` after
-    // an outer time.
+    // id>\tLEVEL\t` (Node.js; .NET's labels) and Python's `[LEVEL]\t<time>\t<request id>\t`
+    // after an outer time.
     if let Some(p) = lambda_platform(s, i) {
         let m = s[i..].trim_ascii();
         h.request_id = Some(p.request_id);
