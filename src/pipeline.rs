@@ -16,7 +16,8 @@ use crossbeam_channel as chan;
 use std::borrow::Cow;
 
 use crate::aggregate::latency::{
-    duration_of, route_into_bytes, Dimension, Latency, SlowEvent, TextDurations, Unit,
+    duration_of, route_into_bytes, Dimension, DurationUnits, Latency, SlowEvent, TextDurations,
+    Unit,
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
@@ -138,7 +139,7 @@ struct Shared {
     slow_ms: Option<f64>,
     /// Unit of a duration by the priority of the alias it came from (see
     /// [`Fields::get_with_prio`]): index 0 is the override, then the default aliases.
-    duration_units: Vec<Unit>,
+    duration_units: DurationUnits,
     /// Slots of the HTTP method, path and route (nested or flat).
     route_slots: [Vec<u16>; 3],
     /// `--latency-by` fields: name and slot.
@@ -169,13 +170,11 @@ impl Shared {
         for (slot, path) in &config.field_overrides {
             spec.override_slot(*slot, path);
         }
-        let mut duration_units = vec![Unit::Ms];
-        if let Some((path, unit)) = &config.latency_field {
-            spec.override_slot(Slot::Duration, path);
-            duration_units[0] = unit.unwrap_or_else(|| Unit::of_field(path));
-        }
-        let aliases = DEFAULT_ALIASES[Slot::Duration as usize].1;
-        duration_units.extend(aliases.iter().map(|a| Unit::of_field(a)));
+        let duration_units =
+            DurationUnits::new(config.latency_field.as_ref().map(|(path, unit)| {
+                spec.override_slot(Slot::Duration, path);
+                unit.unwrap_or_else(|| Unit::of_field(path))
+            }));
         let id_override = config
             .field_overrides
             .iter()
@@ -192,13 +191,14 @@ impl Shared {
             |paths: &[&str]| -> Vec<u16> { paths.iter().map(|p| spec.extra_slot(p)).collect() };
         let route_slots = [
             // OpenTelemetry and ECS; pino-http's and Bunyan's `req`; Google Cloud's
-            // `httpRequest`.
+            // `httpRequest`; Caddy's `request`.
             slots(&[
                 "http.method",
                 "method",
                 "http.request.method",
                 "req.method",
                 "httpRequest.requestMethod",
+                "request.method",
             ]),
             slots(&[
                 "http.path",
@@ -208,6 +208,7 @@ impl Shared {
                 "url",
                 "req.url",
                 "httpRequest.requestUrl",
+                "request.uri",
             ]),
             slots(&["http.route", "route"]),
         ];
@@ -289,16 +290,11 @@ impl Shared {
     #[inline]
     fn duration_ms(&self, rec: &Record<'_, '_>) -> Option<Result<f64, ()>> {
         let (raw, prio) = rec.fields.get_with_prio(Slot::Duration as usize)?;
-        let unit = self
-            .duration_units
-            .get(prio as usize)
-            .copied()
-            .unwrap_or(Unit::Ms);
         if let Raw::Null = raw {
             // `"duration_ms": null`: no duration, as when the field is absent.
             return None;
         }
-        Some(duration_of(raw, unit).ok_or(()))
+        Some(duration_of(raw, self.duration_units.of(prio, rec)).ok_or(()))
     }
 }
 

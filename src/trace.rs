@@ -13,10 +13,9 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::aggregate::latency::{duration_of, TextDurations, Unit};
+use crate::aggregate::latency::{duration_of, DurationUnits, TextDurations};
 use crate::error::Error;
 use crate::pipeline::Config;
-use crate::record::fields::DEFAULT_ALIASES;
 use crate::record::time::{format_rfc3339, Window, WindowCounts};
 use crate::record::{FieldSpec, Fields, Format, Parsed, Parser, PrecedingTime, Record, Slot};
 use crate::source::chunk::{count_lines, Chunk, Chunker};
@@ -150,13 +149,7 @@ pub fn find_request(
     for (slot, path) in &config.field_overrides {
         spec.override_slot(*slot, path);
     }
-    let mut units = vec![Unit::Ms];
-    units.extend(
-        DEFAULT_ALIASES[Slot::Duration as usize]
-            .1
-            .iter()
-            .map(|a| Unit::of_field(a)),
-    );
+    let units = DurationUnits::new(None);
     let text_durations = TextDurations::new(None);
     let parser = Parser::new(spec);
     let finder = memchr::memmem::Finder::new(id.as_bytes());
@@ -274,7 +267,7 @@ fn search_chunk(
     id: &str,
     finder: &memchr::memmem::Finder<'_>,
     parser: &Parser,
-    units: &[Unit],
+    units: &DurationUnits,
     text_durations: &TextDurations,
     max_line_bytes: usize,
     mut window: Option<(&Window, &mut WindowCounts)>,
@@ -337,10 +330,7 @@ fn search_chunk(
         let duration_ms = if format.is_structured() {
             rec.fields
                 .get_with_prio(Slot::Duration as usize)
-                .and_then(|(raw, prio)| {
-                    let unit = units.get(prio as usize).copied().unwrap_or(Unit::Ms);
-                    duration_of(raw, unit)
-                })
+                .and_then(|(raw, prio)| duration_of(raw, units.of(prio, &rec)))
         } else {
             // A plain-text line's `duration_ms=…` (or its header's), as `analyze` reads it.
             text_durations.of_record(&rec).and_then(Result::ok)

@@ -110,7 +110,7 @@ fn kubernetes_cri_counts_equal_truth() {
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
 /// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout), Python
 /// (python-json-logger), Go (slog), ECS, Google Cloud Logging, systemd's journal (`journalctl -o
-/// json`), GELF and Node's pino-http in
+/// json`), GELF, Node's pino-http and Caddy's access log in
 /// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
 /// `@l` is Information; the journal's `PRIORITY` and GELF's `level` are syslog severities).
 #[test]
@@ -124,7 +124,7 @@ fn json_layouts_of_common_loggers_are_read() {
         "samples/json-layouts.log",
     ]));
     let input = &r["input"];
-    assert_eq!(input["events"], 13);
+    assert_eq!(input["events"], 14);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -136,18 +136,19 @@ fn json_layouts_of_common_loggers_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(4), Some(4), Some(5))
+        (Some(5), Some(4), Some(5))
     );
     // Request ids: Serilog's, top level (CLEF) and under `Properties`; slog's; Google Cloud's
     // trace; pino-http's `req.id`. The durations: Google Cloud's `httpRequest.latency`
-    // (0.250 s), ECS's `event.duration` (1,500,000 ns) and pino-http's `responseTime` (ms).
+    // (0.250 s), ECS's `event.duration` (1,500,000 ns), pino-http's `responseTime` (ms) and
+    // Caddy's `duration` (0.25: seconds, as its access log writes it).
     assert_eq!(r["traces"]["count"], 5);
     let overall = &r["latency"]["overall"];
-    assert_eq!(overall["count"], 3);
+    assert_eq!(overall["count"], 4);
     assert_eq!(overall["max"], 250.0);
-    assert_eq!(overall["mean"], 100.0);
-    // Routes: Google Cloud's `httpRequest`, pino-http's `req` (its id masked, its query left
-    // out).
+    assert_eq!(overall["mean"], 137.5);
+    // Routes: Google Cloud's `httpRequest`, pino-http's `req`, Caddy's `request` (ids masked,
+    // queries left out).
     let mut routes: Vec<&str> = r["latency"]["groups"]
         .as_array()
         .unwrap()
@@ -156,7 +157,10 @@ fn json_layouts_of_common_loggers_are_read() {
         .map(|g| g["key"].as_str().unwrap())
         .collect();
     routes.sort_unstable();
-    assert_eq!(routes, ["GET /api/cart", "GET /api/orders/:id"]);
+    assert_eq!(
+        routes,
+        ["GET /api/cart", "GET /api/items/:id", "GET /api/orders/:id"]
+    );
     let slowest = &r["latency"]["slowest"];
     assert!(
         slowest
@@ -177,6 +181,7 @@ fn json_layouts_of_common_loggers_are_read() {
             "cache miss storm",
             "connection refused",
             "disk usage above 90%",
+            "handled request",
             "payment gateway timeout",
             "pool exhausted",
             "queue consumer crashed",

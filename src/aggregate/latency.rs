@@ -144,6 +144,48 @@ pub fn parse_field_spec(spec: &str) -> Result<(String, Option<Unit>), String> {
     }
 }
 
+/// The unit of an event's duration by the field it came from: its alias priority in the field
+/// spec (0 for `--latency-field`'s one path, else 1 + its place among the default aliases).
+#[derive(Clone, Debug)]
+pub struct DurationUnits {
+    units: Vec<Unit>,
+    /// The priority of the bare `duration` alias (`None` with `--latency-field`).
+    bare: Option<u16>,
+}
+
+impl DurationUnits {
+    /// With `--latency-field`, the unit of its field (`field`); else the default aliases'.
+    pub fn new(field: Option<Unit>) -> DurationUnits {
+        let aliases = crate::record::fields::DEFAULT_ALIASES[Slot::Duration as usize].1;
+        let mut units = vec![field.unwrap_or(Unit::Ms)];
+        units.extend(aliases.iter().map(|a| Unit::of_field(a)));
+        DurationUnits {
+            units,
+            bare: match field {
+                Some(_) => None,
+                None => aliases
+                    .iter()
+                    .position(|a| *a == "duration")
+                    .map(|i| i as u16 + 1),
+            },
+        }
+    }
+
+    /// The unit of the duration that `rec` holds at priority `prio`. Caddy's access log (its
+    /// logger `http.log.access…`) writes `duration` in seconds, which the name does not say.
+    #[inline]
+    pub fn of(&self, prio: u16, rec: &Record<'_, '_>) -> Unit {
+        if Some(prio) == self.bare
+            && rec
+                .bytes(Slot::Service)
+                .is_some_and(|s| s.starts_with(b"http.log.access"))
+        {
+            return Unit::S;
+        }
+        self.units.get(prio as usize).copied().unwrap_or(Unit::Ms)
+    }
+}
+
 /// Where a plain-text line's duration is: its first `key=value` pair named as the duration
 /// field is (`… done duration_ms=120`, `took=1.5s`), each name with the unit it says; without
 /// one, the duration its header reports (Celery's `succeeded in 0.25s`), unless
