@@ -1706,12 +1706,7 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
     assert_eq!(l["overall"]["count"], 1, "{l}");
     assert_eq!(l["slowest"][0]["request_id"], task, "{l}");
     // The messages are Spring's, without its trace context.
-    let messages: Vec<&str> = r["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["message"].as_str().unwrap())
-        .collect();
+    let messages = sorted_messages(&r);
     assert!(messages.contains(&"pool exhausted"), "{messages:?}");
     assert!(messages.contains(&"housekeeping"), "{messages:?}");
     // `trace` finds the task's lines by its id.
@@ -1787,12 +1782,7 @@ fn aws_lambda_invocations_are_traces_with_their_reported_durations() {
         assert!(ids.contains(&id), "{id} not in {ids:?}");
     }
     // The runtimes' headers come off the messages.
-    let messages: Vec<&str> = r["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["message"].as_str().unwrap())
-        .collect();
+    let messages = sorted_messages(&r);
     assert!(messages.contains(&"fetching order 1042"), "{messages:?}");
     assert!(messages.contains(&"KeyError: 'bucket'"), "{messages:?}");
     // `trace` lists an invocation; REPORT's long line is cut before its duration, not after.

@@ -596,12 +596,16 @@ pub struct Parser {
     /// A JSON event without a level takes one from its message's header (see
     /// [`Parser::without_message_headers`]).
     message_headers: bool,
+    /// A text header's request id fills the slot, unless `--request-id-field` names the one
+    /// field to read.
+    header_ids: bool,
 }
 
 impl Parser {
     /// A parser extracting the fields of `spec`.
     pub fn new(spec: FieldSpec) -> Parser {
         Parser {
+            header_ids: !spec.is_overridden(Slot::RequestId),
             spec,
             message_headers: true,
         }
@@ -672,8 +676,7 @@ impl Parser {
     /// Passing invalid UTF-8 is not unsafe, but such a line is then not reported malformed.
     pub fn parse_valid_utf8<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         out.clear();
-        // A text header's request id, unless `--request-id-field` names the one field to read.
-        let header_ids = !self.spec.is_overridden(Slot::RequestId);
+        let header_ids = self.header_ids;
         let start = line
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t'))
