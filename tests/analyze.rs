@@ -1726,6 +1726,75 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
     assert_eq!(r["traces"]["count"], 0, "{}", r["traces"]);
 }
 
+/// Sidekiq's job context, in its text log and in its JSON one: the job's `jid` is the request
+/// id, its class the service, and `elapsed` is in seconds.
+#[test]
+fn sidekiq_jobs_are_traces_with_their_elapsed_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("sidekiq.log");
+    std::fs::write(
+        &text,
+        "2026-02-06T10:00:05.000Z pid=7 tid=2xk class=HardJob jid=b4a1c2d3 INFO: start\n\
+         2026-02-06T10:00:05.400Z pid=7 tid=2xk class=HardJob jid=b4a1c2d3 WARN: retrying the API call\n\
+         2026-02-06T10:00:05.512Z pid=7 tid=2xk class=HardJob jid=b4a1c2d3 elapsed=0.512 INFO: done\n\
+         2026-02-06T10:00:06.000Z pid=7 tid=3yz class=MailJob jid=e5f6a7b8 INFO: start\n\
+         2026-02-06T10:00:06.020Z pid=7 tid=3yz class=MailJob jid=e5f6a7b8 elapsed=0.02 ERROR: fail\n\
+         2026-02-06T10:00:07.000Z pid=7 tid=1ab INFO: Running in ruby 3.3.0\n",
+    )
+    .unwrap();
+    let json_log = dir.path().join("sidekiq.json");
+    std::fs::write(
+        &json_log,
+        r#"{"ts":"2026-02-06T10:00:05.000Z","pid":7,"tid":"2xk","lvl":"INFO","msg":"start","ctx":{"class":"HardJob","jid":"b4a1c2d3"}}
+{"ts":"2026-02-06T10:00:05.400Z","pid":7,"tid":"2xk","lvl":"WARN","msg":"retrying the API call","ctx":{"class":"HardJob","jid":"b4a1c2d3"}}
+{"ts":"2026-02-06T10:00:05.512Z","pid":7,"tid":"2xk","lvl":"INFO","msg":"done","ctx":{"class":"HardJob","jid":"b4a1c2d3","elapsed":0.512}}
+{"ts":"2026-02-06T10:00:06.000Z","pid":7,"tid":"3yz","lvl":"INFO","msg":"start","ctx":{"class":"MailJob","jid":"e5f6a7b8"}}
+{"ts":"2026-02-06T10:00:06.020Z","pid":7,"tid":"3yz","lvl":"ERROR","msg":"fail","ctx":{"class":"MailJob","jid":"e5f6a7b8","elapsed":0.02}}
+{"ts":"2026-02-06T10:00:07.000Z","pid":7,"tid":"1ab","lvl":"INFO","msg":"Running in ruby 3.3.0"}
+"#,
+    )
+    .unwrap();
+    for log in [&text, &json_log] {
+        let r = json(&run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--latency",
+            "--traces",
+            path_str(log),
+        ]));
+        let traces = &r["traces"];
+        assert_eq!(traces["count"], 2, "{log:?}: {traces}");
+        assert_eq!(traces["with_errors"], 1, "{log:?}: {traces}");
+        let hard = traces["slowest"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["request_id"] == "b4a1c2d3")
+            .unwrap_or_else(|| panic!("{log:?}: no job b4a1c2d3 in {traces}"));
+        assert_eq!(hard["events"], 3, "{log:?}: {hard}");
+        assert_eq!(hard["services"], serde_json::json!(["HardJob"]), "{log:?}");
+        let l = &r["latency"];
+        assert_eq!(l["overall"]["count"], 2, "{log:?}: {l}");
+        assert_eq!(l["overall"]["max"], 512.0, "{log:?}: {l}");
+        assert_eq!(l["slowest"][0]["request_id"], "b4a1c2d3", "{log:?}: {l}");
+        assert_eq!(l["slowest"][1]["duration_ms"], 20.0, "{log:?}: {l}");
+        let mut services: Vec<&str> = l["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["by"] == "service")
+            .map(|g| g["key"].as_str().unwrap())
+            .collect();
+        services.sort_unstable();
+        assert_eq!(services, ["HardJob", "MailJob"], "{log:?}: {l}");
+        // `trace` finds the job's lines by its id.
+        let t = json(&run(&["trace", "-f", "json", "b4a1c2d3", path_str(log)]));
+        assert_eq!(t["events"].as_array().unwrap().len(), 3, "{log:?}: {t}");
+        assert_eq!(t["events"][2]["duration_ms"], 512.0, "{log:?}: {t}");
+    }
+}
+
 /// `samples/lambda.log`, `aws logs tail` of a Node.js and a Python function: each invocation is
 /// a trace by its request id, REPORT's duration is its latency, and the platform's timeout and
 /// runtime exit are errors with their catalog patterns.

@@ -95,11 +95,14 @@ impl Unit {
     }
 
     /// The unit a field name implies by its suffix (`duration_ms`, `latencyUs`, `took_s`), or
-    /// by a schema (ECS's `event.duration` is in nanoseconds); milliseconds when the name says
-    /// nothing.
+    /// by a schema (ECS's `event.duration` is in nanoseconds, Sidekiq's `ctx.elapsed` in
+    /// seconds); milliseconds when the name says nothing.
     pub fn of_field(name: &str) -> Unit {
-        if name == "event.duration" {
-            return Unit::Ns;
+        match name {
+            "event.duration" => return Unit::Ns,
+            // Sidekiq's JSON log: a job's context, its run time in seconds.
+            "ctx.elapsed" => return Unit::S,
+            _ => {}
         }
         let lower = name.to_ascii_lowercase();
         for (suffix, unit) in [
@@ -195,6 +198,8 @@ pub struct TextDurations {
     keys: Vec<Box<[u8]>>,
     units: Vec<Unit>,
     headers: bool,
+    /// The key that Sidekiq writes in seconds (`elapsed`) beside a job's `jid`.
+    seconds_with_jid: Option<usize>,
 }
 
 impl TextDurations {
@@ -205,6 +210,7 @@ impl TextDurations {
                 keys: vec![name.as_bytes().into()],
                 units: vec![unit.unwrap_or_else(|| Unit::of_field(name))],
                 headers: false,
+                seconds_with_jid: None,
             },
             None => {
                 let names = crate::record::fields::DEFAULT_ALIASES
@@ -214,6 +220,7 @@ impl TextDurations {
                     keys: names.iter().map(|n| n.as_bytes().into()).collect(),
                     units: names.iter().map(|n| Unit::of_field(n)).collect(),
                     headers: true,
+                    seconds_with_jid: names.iter().position(|n| *n == "elapsed"),
                 }
             }
         }
@@ -254,9 +261,19 @@ impl TextDurations {
             bytes: value,
             escaped: false,
         };
-        let unit = self.units.get(i).copied().unwrap_or(Unit::Ms);
+        let unit = match self.units.get(i) {
+            // Sidekiq's job context (`… jid=… elapsed=0.512 INFO: done`) gives seconds.
+            Some(_) if Some(i) == self.seconds_with_jid && sidekiq_job(line) => Unit::S,
+            Some(&unit) => unit,
+            None => Unit::Ms,
+        };
         Some(duration_of(&raw, unit).ok_or(()))
     }
+}
+
+/// Whether a text line carries a Sidekiq job's context (its `jid=` word).
+fn sidekiq_job(line: &[u8]) -> bool {
+    memchr::memmem::find(line, b" jid=").is_some()
 }
 
 /// The duration a field value holds, in ms (a bare number read in `unit`): `None` when it
@@ -288,6 +305,14 @@ pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
     }
     if s.contains(':') {
         return parse_clock(s);
+    }
+    // A number in exponent form before its unit: Python's repr of a small float (Celery's
+    // `succeeded in 6.1e-05s`).
+    let number = s.trim_end_matches(char::is_alphabetic).trim_end();
+    if number.len() < s.len() && number.contains(['e', 'E']) {
+        let unit = Unit::parse(s[number.len()..].trim_start())?;
+        let v: f64 = number.parse().ok()?;
+        return (v.is_finite() && v >= 0.0).then(|| unit.to_ms(v));
     }
     let mut total = 0.0;
     let mut rest = s;
@@ -1211,6 +1236,13 @@ mod tests {
         let d = TextDurations::new(Some(&("t".to_string(), Some(Unit::S))));
         assert_eq!(d.of(b"x t=2 duration_ms=5"), Some(Ok(2000.0)));
         assert_eq!(d.of(b"x duration_ms=5"), None);
+        // Sidekiq's `elapsed` beside a job's `jid` is in seconds; elsewhere, milliseconds.
+        let d = TextDurations::new(None);
+        assert_eq!(
+            d.of(b"2026-02-06T10:00:05Z pid=7 class=J jid=b4a1 elapsed=0.512 INFO: done"),
+            Some(Ok(512.0))
+        );
+        assert_eq!(d.of(b"request done elapsed=0.512"), Some(Ok(0.512)));
     }
 
     #[test]
@@ -1237,6 +1269,10 @@ mod tests {
             ("0:00:01.5", 1_500.0),
             ("2 days, 1:00:00", 176_400_000.0),
             ("1 day, 0:00:00.25", 86_400_250.0),
+            // Exponent form (Python's repr of a small float).
+            ("6.1e-05s", 0.061),
+            ("1E3ms", 1_000.0),
+            ("2.5e-3 sec", 2.5),
         ] {
             let got = parse_duration_text(text, Unit::Ms);
             assert!(
@@ -1245,6 +1281,11 @@ mod tests {
             );
         }
         for bad in [
+            "1e3h",
+            "-1e-3s",
+            "1e999s",
+            "1e-3x",
+            "e3s",
             "P",
             "PT",
             "PT-0.5S",

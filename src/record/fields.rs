@@ -158,6 +158,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             // AWS Lambda's JSON log format: the platform's events (`platform.start`,
             // `platform.report`) nest their request.
             "record.requestId",
+            // Sidekiq's JSON log: the job's context.
+            "ctx.jid",
         ],
     ),
     (
@@ -179,6 +181,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "event.duration",
             // AWS Lambda's JSON log format: `platform.report`'s invocation time.
             "record.metrics.durationMs",
+            // Sidekiq's JSON log: the job's run time, in seconds (see `Unit::of_field`).
+            "ctx.elapsed",
         ],
     ),
     (
@@ -227,6 +231,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             // systemd's journal: the program's syslog tag, else its unit.
             "SYSLOG_IDENTIFIER",
             "_SYSTEMD_UNIT",
+            // Sidekiq's JSON log: the job's class.
+            "ctx.class",
         ],
     ),
 ];

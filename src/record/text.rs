@@ -33,7 +33,8 @@
 //!   errors.
 //! - nginx's error log: the worker's `pid#tid:` and the connection's `*number` after the level;
 //!   Sidekiq's `key=value` context words before the level (kept in the line, where a request id
-//!   is looked up).
+//!   and a duration are looked up; a job's `class` is the service, its `jid` the request id and
+//!   its `elapsed` seconds).
 //! - Kubernetes' components (klog, Go's glog): `E0206 10:00:01.000000   12345 server.go:42] msg`,
 //!   the first letter the level.
 //! - A syslog priority (`<11>`): an RFC 5424 line is read whole (time, app name as the service,
@@ -87,8 +88,8 @@ pub struct Header<'a> {
     /// What the line says once the header is taken off, trimmed; `None` when nothing is left.
     pub message: Option<&'a [u8]>,
     /// A request or trace id the header carries: Spring's trace id (Sleuth's and Micrometer's
-    /// `[app,trace,span]`, Spring Boot 3.2's `[trace-span]`), Celery's task id, AWS Lambda's
-    /// request id.
+    /// `[app,trace,span]`, Spring Boot 3.2's `[trace-span]`), Celery's task id, Sidekiq's job
+    /// id, AWS Lambda's request id.
     pub request_id: Option<&'a [u8]>,
     /// The duration the line reports: with its unit as written (`0.25s`: Celery's `Task …
     /// succeeded in 0.25s`), or a bare number of milliseconds (Lambda's `REPORT … Duration:
@@ -343,6 +344,14 @@ fn header_body(line: &[u8]) -> Header<'_> {
                 .and_then(|_| kv_context_end(s, i))
                 .filter(|&e| level_at(s, e).is_some())
             {
+                // Sidekiq's job: its class the service, its `jid` the request id.
+                for word in s[i..end].split(|&b| b == b' ') {
+                    if let Some(jid) = word.strip_prefix(b"jid=") {
+                        h.request_id = Some(jid);
+                    } else if let Some(class) = word.strip_prefix(b"class=") {
+                        h.service = Some(class);
+                    }
+                }
                 i = end;
                 continue;
             }
@@ -1021,6 +1030,26 @@ fn decimal_len(b: &[u8]) -> usize {
         .count()
 }
 
+/// [`decimal_len`] with an exponent after the number, as Python writes a small float
+/// (`6.1e-05`).
+fn float_len(b: &[u8]) -> usize {
+    let n = decimal_len(b);
+    if n == 0 || !matches!(b.get(n), Some(b'e' | b'E')) {
+        return n;
+    }
+    let sign = usize::from(matches!(b.get(n + 1), Some(b'-' | b'+')));
+    let digits = b[(n + 1 + sign).min(b.len())..]
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 {
+        n
+    } else {
+        n + 1 + sign + digits
+    }
+}
+
 /// Whether `b` is a UUID in its 8-4-4-4-12 hex form.
 pub(crate) fn is_uuid(b: &[u8]) -> bool {
     b.len() == 36
@@ -1186,7 +1215,7 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
         service = Some(name);
         request_id = Some(id);
         if let Some(after) = line[end..].strip_prefix(b" succeeded in ") {
-            let n = decimal_len(after);
+            let n = float_len(after);
             if n > 0 && after.get(n) == Some(&b's') {
                 duration = Some(&after[..n + 1]);
             }
@@ -1903,10 +1932,10 @@ mod tests {
                 "[2026-02-06 10:00:04,500: INFO/ForkPoolWorker-2] tasks.email.send[6f1b2c3d-1111-2222-3333-444455556666]: Task succeeded in 0.25s",
                 want(true, Some("INFO"), Some("tasks.email.send"), "Task succeeded in 0.25s"),
             ),
-            // Sidekiq: context as key=value words before the level.
+            // Sidekiq: context as key=value words before the level, the job's class the service.
             (
                 "2026-02-06T10:00:05.000Z pid=7 tid=2xk class=HardJob jid=b4a1 elapsed=0.512 INFO: done",
-                want(true, Some("INFO"), None, "done"),
+                want(true, Some("INFO"), Some("HardJob"), "done"),
             ),
         ];
         for (line, expected) in cases {
@@ -1992,6 +2021,11 @@ mod tests {
             ids(&format!("[2026-02-06 10:00:04,500: INFO/ForkPoolWorker-2] Task tasks.email.send[{task}] succeeded in 0.2514s: None")).3,
             some("0.2514s")
         );
+        // Python writes a fast task's time with an exponent.
+        assert_eq!(
+            ids(&format!("[2026-02-06 10:00:04,500: INFO/ForkPoolWorker-2] Task tasks.ping[{task}] succeeded in 6.1e-05s: 'pong'")).3,
+            some("6.1e-05s")
+        );
         assert_eq!(
             ids(&format!("[2026-02-06 10:00:04,300: WARNING/ForkPoolWorker-2] tasks.email.send[{task}]: retrying smtp")),
             (some(task), some("tasks.email.send"), some("retrying smtp"), None)
@@ -1999,6 +2033,15 @@ mod tests {
         assert_eq!(
             ids("[2026-02-06 10:00:04,300: INFO/MainProcess] Task list[] is empty").0,
             None
+        );
+        // Sidekiq: the job's id and class in its context.
+        assert_eq!(
+            ids("2026-02-06T10:00:05.000Z pid=7 tid=2xk class=HardJob jid=b4a1c2 elapsed=0.512 INFO: done"),
+            (some("b4a1c2"), some("HardJob"), some("done"), None)
+        );
+        assert_eq!(
+            ids("2026-02-06T10:00:05.000Z pid=7 tid=2xk INFO: Booted Rails 7.1"),
+            (None, None, some("Booted Rails 7.1"), None)
         );
         // AWS Lambda: the runtimes' lines (Node.js's `<time>\t<id>\tLEVEL\t`, Python's
         // `[LEVEL]\t<time>\t<id>\t`), bare or after `aws logs tail`'s time and stream, and the
