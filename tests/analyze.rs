@@ -1726,6 +1726,43 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
     assert_eq!(r["traces"]["count"], 0, "{}", r["traces"]);
 }
 
+/// A Celery worker's lines as Docker's json-file driver keeps them: the task's id and run time
+/// come from the text inside each event, as they do from the bare lines.
+#[test]
+fn celery_lines_wrapped_by_docker_give_the_task_id_and_its_run_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("container-json.log");
+    let task = "8e5b1a2c-3d4e-4f5a-9b6c-7d8e9f0a1b2c";
+    let line = |time: &str, text: &str| {
+        format!("{{\"log\":\"{text}\\n\",\"stream\":\"stderr\",\"time\":\"2026-02-06T{time}Z\"}}\n")
+    };
+    let mut text = String::new();
+    text += &line(
+        "10:00:02.000",
+        &format!("[2026-02-06 10:00:02,000: INFO/MainProcess] Task tasks.ping[{task}] received"),
+    );
+    text += &line(
+        "10:00:02.100",
+        &format!("[2026-02-06 10:00:02,100: INFO/ForkPoolWorker-1] Task tasks.ping[{task}] succeeded in 6.1e-05s: 'pong'"),
+    );
+    std::fs::write(&log, text).unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path_str(&log),
+    ]));
+    assert_eq!(r["input"]["formats"]["json"], 2, "{}", r["input"]);
+    assert_eq!(r["traces"]["count"], 1, "{}", r["traces"]);
+    assert_eq!(r["traces"]["slowest"][0]["request_id"], task);
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 1, "{l}");
+    assert_eq!(l["slowest"][0]["duration_ms"], 0.061, "{l}");
+    assert_eq!(l["slowest"][0]["request_id"], task, "{l}");
+}
+
 /// Sidekiq's job context, in its text log and in its JSON one: the job's `jid` is the request
 /// id, its class the service, and `elapsed` is in seconds.
 #[test]

@@ -425,10 +425,11 @@ impl<'a> Fields<'a> {
 /// An event without a level whose message is a plain-text log line, as Docker's json-file
 /// driver (`{"log":"2026-02-06 10:00:00 ERROR [main] a.b.Db: refused\n","stream":…}`) and
 /// CloudWatch events of text loggers give them: the line's header ([`text::header`]) gives
-/// the level, the logger (when there is no service field), the request id (when there is none;
-/// with `header_ids`) and the message, its final newline dropped.
+/// the level, the logger (when there is no service field), the request id and the duration
+/// (when there is none; with `header_ids`, `header_durations`) and the message, its final
+/// newline dropped.
 #[inline]
-fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool) {
+fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool, header_durations: bool) {
     if out.get(Slot::Level as usize).is_some() {
         return;
     }
@@ -453,6 +454,13 @@ fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool) {
     if let Some(id) = h.request_id.filter(|_| header_ids) {
         if out.get(Slot::RequestId as usize).is_none() {
             set(out, Slot::RequestId, id);
+        }
+    }
+    // Celery's `succeeded in 0.25s`, with its unit; a bare number is in ms, as the alias
+    // priority 0 (that of `--latency-field`, which turns header durations off) reads it.
+    if let Some(duration) = h.duration.filter(|_| header_durations) {
+        if out.get(Slot::Duration as usize).is_none() {
+            set(out, Slot::Duration, duration);
         }
     }
     if let Some(mut message) = h.message {
@@ -599,6 +607,9 @@ pub struct Parser {
     /// A text header's request id fills the slot, unless `--request-id-field` names the one
     /// field to read.
     header_ids: bool,
+    /// A JSON event's message header's duration fills the slot, unless `--latency-field`
+    /// names the one field to read.
+    header_durations: bool,
 }
 
 impl Parser {
@@ -606,6 +617,7 @@ impl Parser {
     pub fn new(spec: FieldSpec) -> Parser {
         Parser {
             header_ids: !spec.is_overridden(Slot::RequestId),
+            header_durations: !spec.is_overridden(Slot::Duration),
             spec,
             message_headers: true,
         }
@@ -676,7 +688,7 @@ impl Parser {
     /// Passing invalid UTF-8 is not unsafe, but such a line is then not reported malformed.
     pub fn parse_valid_utf8<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         out.clear();
-        let header_ids = self.header_ids;
+        let (header_ids, header_durations) = (self.header_ids, self.header_durations);
         let start = line
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t'))
@@ -686,7 +698,7 @@ impl Parser {
             Some(b'{') => {
                 if json::scan_line(body, &self.spec, out) {
                     if self.message_headers {
-                        adopt_message_header(out, header_ids);
+                        adopt_message_header(out, header_ids, header_durations);
                     }
                     return Parsed::Record(Format::Json);
                 }
@@ -712,7 +724,7 @@ impl Parser {
                                     return Parsed::Malformed;
                                 }
                                 if self.message_headers {
-                                    adopt_message_header(out, header_ids);
+                                    adopt_message_header(out, header_ids, header_durations);
                                 }
                                 true
                             }
@@ -870,6 +882,26 @@ mod tests {
                 .map(|r| r.to_text().into_owned()),
             Some("com.shop.Db".into())
         );
+        // A Celery task's line: its id and its run time, unless the flags name other fields.
+        let celery = r#"{"log":"[2026-02-06 10:00:04,500: INFO/ForkPoolWorker-2] Task tasks.ping[6f1b2c3d-1111-2222-3333-444455556666] succeeded in 0.25s: None\n","stream":"stderr"}"#;
+        let slot = |spec: FieldSpec, slot: Slot| {
+            let p = Parser::new(spec);
+            let mut f = Fields::new(p.spec().slot_count());
+            p.parse(celery.as_bytes(), &mut f);
+            f.get(slot as usize).map(|r| r.to_text().into_owned())
+        };
+        let d = FieldSpec::with_defaults;
+        assert_eq!(slot(d(), Slot::Duration), Some("0.25s".into()));
+        assert_eq!(
+            slot(d(), Slot::RequestId),
+            Some("6f1b2c3d-1111-2222-3333-444455556666".into())
+        );
+        let mut spec = d();
+        spec.override_slot(Slot::Duration, "took");
+        assert_eq!(slot(spec, Slot::Duration), None);
+        let mut spec = d();
+        spec.override_slot(Slot::RequestId, "rid");
+        assert_eq!(slot(spec, Slot::RequestId), None);
         // A level field wins and the message stays whole; a message without a header level
         // stays whole; an escaped backslash before an `n` is not a newline.
         for (line, want) in [
