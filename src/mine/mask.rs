@@ -3,9 +3,10 @@
 //!
 //! A message is read as *atoms*: runs of ASCII letters and digits, and single other bytes.
 //! An atom is a variable when it is a number (`42`, `0x1f`, `-7` after a separator, `3.5`
-//! through the joining rule below), a UUID, a long hex string, or a word that carries a
-//! long run of digits (`1445144423722abc`); a short word with a digit or two (`ssh2`, `L3`,
-//! `4G`, `PSR0`) is kept, since the clustering step masks it anyway if it varies. Then:
+//! through the joining rule below), a UUID, a long hex string, a word that carries a long run
+//! of digits (`1445144423722abc`) or a duration (`250ms`, `3s`: digits, then a unit of time);
+//! a short word with a digit or two (`ssh2`, `L3`, `4G`, `PSR0`) is kept, since the clustering
+//! step masks it anyway if it varies. Then:
 //!
 //! - variables joined by one connector (`.`, `:`, `-`, `_`, `/`, `+`) form one variable, so an
 //!   IP address with its port, a date, a time or a version is one `<*>`;
@@ -462,11 +463,16 @@ fn is_variable_atom(atom: &[u8], tok: &[u8], at: usize) -> bool {
     if atom.len() >= 16 && digits >= 2 {
         return true;
     }
-    // A number with a unit, after a separator: `250ms`, `12MB` — digits first, then a short
-    // alphabetic suffix, and the token is not a word like `4G/4G` repeated (kept: clustering
-    // masks it if it varies).
+    // A duration: digits, then a unit of time (`250ms`, `3s`, and `1.5s` through the joining
+    // rule), so a lone message's run time is masked as its kin's are. Sizes (`4G`, `12MB`)
+    // stay words: the clustering step masks them if they vary.
     let _ = (tok, at);
-    false
+    let unit = &atom[digits..];
+    atom[..digits].iter().all(u8::is_ascii_digit)
+        && matches!(
+            unit,
+            b"ms" | b"us" | b"ns" | b"s" | b"sec" | b"secs" | b"min" | b"h"
+        )
 }
 
 #[cfg(test)]
@@ -477,6 +483,20 @@ mod tests {
         let mut out = String::new();
         mask_into(s, &mut out);
         out
+    }
+
+    #[test]
+    fn durations_are_variables_and_sizes_words() {
+        assert_eq!(mask("request took 250ms"), "request took <*>");
+        assert_eq!(
+            mask("retry in 3s (attempt 2)"),
+            "retry in <*> (attempt <*>)"
+        );
+        assert_eq!(mask("done in 1.5s"), "done in <*>");
+        assert_eq!(mask("elapsed=12us"), "elapsed=<*>");
+        for kept in ["disk 4G free", "1st attempt", "x 2ms3"] {
+            assert_eq!(mask(kept), kept);
+        }
     }
 
     #[test]
