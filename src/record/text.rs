@@ -271,6 +271,15 @@ fn header_body(line: &[u8]) -> Header<'_> {
         if let Some(end) = lambda_stream_end(s, i) {
             i = skip_spaces(s, end);
         }
+        // A header that says more than its time, after the outer time: klog's (Kubernetes'
+        // components in their containers' log files), env_logger's, Celery's. The outer time
+        // is the one kept: klog's has no year.
+        if let Some(inner) = klog_header(&s[i..])
+            .or_else(|| env_logger_header(&s[i..]))
+            .or_else(|| celery_header(&s[i..]))
+        {
+            return Header { time, ..inner };
+        }
         if let Some(inner) = line_time(&s[i..]).filter(|t| t.skip > 0) {
             i = skip_spaces(s, i + inner.skip);
         }
@@ -1706,6 +1715,37 @@ mod tests {
         let line = "<11>1 2026-02-06T10:00:08.000Z host app - - - x";
         let t = header(line.as_bytes()).time.unwrap();
         assert_eq!(&line[t.start..t.end], "2026-02-06T10:00:08.000Z");
+        // Inside a container's log file (CRI) or after a CloudWatch export's time: the header
+        // after the outer time, which is the time kept (klog's has no year).
+        let cri = "2026-02-06T10:00:01.000000001Z stderr F ";
+        for (inner, level, message) in [
+            (
+                "E0206 10:00:01.000000       1 reflector.go:42] \"Failed to list\" err=\"refused\"",
+                "ERROR",
+                "\"Failed to list\" err=\"refused\"",
+            ),
+            (
+                "[2026-02-06T10:00:00Z WARN my_app::db] pool low",
+                "WARN",
+                "pool low",
+            ),
+            (
+                "[2026-02-06 10:00:04,300: ERROR/MainProcess] consumer: lost",
+                "ERROR",
+                "consumer: lost",
+            ),
+        ] {
+            for outer in [cri, "2026-02-06T10:00:01.000Z "] {
+                let line = format!("{outer}{inner}");
+                let h = header(line.as_bytes());
+                let t = h.time.unwrap();
+                assert_eq!(&line[t.start..t.end], outer.split(' ').next().unwrap());
+                assert_eq!(h.level, Some(level.as_bytes()), "{line}");
+                assert_eq!(h.message, Some(message.as_bytes()), "{line}");
+            }
+        }
+        let line = format!("{cri}I0206 10:00:01.000000       1 server.go:50] up");
+        assert_eq!(header(line.as_bytes()).caller, Some(&b"server.go:50"[..]));
         let line = "W0206 10:00:02.000000   1 cache.go:10] miss";
         let t = header(line.as_bytes()).time.unwrap();
         assert_eq!(&line[t.start..t.end], "0206 10:00:02.000000");
