@@ -13,5 +13,8 @@ pub fn expand(paths: &[std::path::PathBuf]) -> logtriage::source::Expanded {
     for name in &expanded.skipped {
         say!("{name}: not a regular file (a FIFO, socket or device): skipped; name it to read it");
     }
+    for name in &expanded.empty_dirs {
+        say!("{name}: no files to read in this directory (hidden entries are skipped)");
+    }
     expanded
 }

@@ -97,6 +97,9 @@ pub struct Expanded {
     /// Entries of a walked directory that are not regular files (FIFOs, sockets, devices): not
     /// read, since a FIFO may never end, but named so that the caller can say so.
     pub skipped: Vec<String>,
+    /// Directories given as arguments that hold no file to read (hidden entries are passed
+    /// over): likely a wrong path, named so that the caller can say so.
+    pub empty_dirs: Vec<String>,
 }
 
 /// Expands user arguments: `-` is stdin, directories are walked recursively (entries sorted
@@ -116,7 +119,15 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
             continue;
         }
         match std::fs::metadata(a) {
-            Ok(m) if m.is_dir() => walk(a, &mut out, &mut seen),
+            Ok(m) if m.is_dir() => {
+                // A directory named twice is read once, and is not empty the second time.
+                let fresh = std::fs::canonicalize(a).map_or(true, |r| !seen.contains(&r));
+                let before = (out.inputs.len(), out.missing.len(), out.skipped.len());
+                walk(a, &mut out, &mut seen);
+                if fresh && before == (out.inputs.len(), out.missing.len(), out.skipped.len()) {
+                    out.empty_dirs.push(a.display().to_string());
+                }
+            }
             Ok(_) => out.inputs.push(Input::File(a.clone())),
             Err(e) => out.missing.push((a.display().to_string(), e)),
         }
@@ -419,5 +430,18 @@ mod tests {
         let named = expand(std::slice::from_ref(&fifo));
         assert_eq!(named.inputs.len(), 1);
         assert!(named.skipped.is_empty());
+        assert!(out.empty_dirs.is_empty());
+        // A directory with nothing to read in it (but hidden files) is named; one given twice
+        // is read once and is not empty the second time.
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        std::fs::write(empty.join(".keep"), "").unwrap();
+        let out = expand(&[
+            empty.clone(),
+            dir.path().join("sub"),
+            dir.path().join("sub"),
+        ]);
+        assert_eq!(out.empty_dirs, [empty.display().to_string()]);
+        assert_eq!(out.inputs.len(), 1);
     }
 }
