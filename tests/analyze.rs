@@ -1763,6 +1763,60 @@ fn celery_lines_wrapped_by_docker_give_the_task_id_and_its_run_time() {
     assert_eq!(l["slowest"][0]["request_id"], task, "{l}");
 }
 
+/// A Rails production log (Ruby's Logger, the request id tag) and a Laravel one (Monolog): their
+/// headers give the time, level and logger; Rails' request id makes traces and its `Completed …
+/// in 900ms` the latency; the messages are the application's, without the headers.
+#[test]
+fn rails_and_laravel_logs_give_levels_traces_and_request_durations() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("production.log");
+    let (a, b) = (
+        "0b8f2c1e-7d3a-4e5b-9c6d-1f2a3b4c5d6e",
+        "1c9a3d2f-8e4b-4f6c-ad7e-2a3b4c5d6e7f",
+    );
+    std::fs::write(
+        &log,
+        format!(
+            "I, [2026-02-06T10:00:04.000001 #1234]  INFO -- : [{a}] Started GET \"/orders\" for 10.0.0.1 at 2026-02-06 10:00:04 +0000\n\
+             I, [2026-02-06T10:00:04.900001 #1234]  INFO -- : [{a}] Completed 200 OK in 900ms (Views: 12.3ms | ActiveRecord: 880.1ms)\n\
+             I, [2026-02-06T10:00:05.000001 #1234]  INFO -- : [{b}] Started POST \"/pay\" for 10.0.0.2 at 2026-02-06 10:00:05 +0000\n\
+             E, [2026-02-06T10:00:10.000001 #1234] ERROR -- : [{b}] ActiveRecord::ConnectionTimeoutError (could not obtain a connection from the pool within 5.000 seconds)\n\
+             I, [2026-02-06T10:00:10.000101 #1234]  INFO -- : [{b}] Completed 500 Internal Server Error in 5000ms (ActiveRecord: 0.0ms)\n\
+             [2026-02-06 10:00:11] production.ERROR: SQLSTATE[HY000] [2002] Connection refused {{\"exception\":\"x\"}} []\n\
+             [2026-02-06 10:00:12] production.INFO: queue drained [] []\n"
+        ),
+    )
+    .unwrap();
+    let r = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path_str(&log),
+    ]));
+    let levels = &r["text_levels"];
+    assert_eq!(levels["error"], 2, "{levels}");
+    assert_eq!(levels["info"], 5, "{levels}");
+    let traces = &r["traces"];
+    assert_eq!(traces["count"], 2, "{traces}");
+    assert_eq!(traces["with_errors"], 1, "{traces}");
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 2, "{l}");
+    assert_eq!(l["slowest"][0]["request_id"], b, "{l}");
+    assert_eq!(l["slowest"][0]["duration_ms"], 5000.0, "{l}");
+    assert_eq!(l["slowest"][1]["duration_ms"], 900.0, "{l}");
+    let messages = sorted_messages(&r);
+    assert!(messages.contains(&"queue drained [] []"), "{messages:?}");
+    assert!(
+        messages.contains(&"Started POST \"/pay\" for 10.0.0.2 at 2026-02-06 10:00:05 +0000"),
+        "{messages:?}"
+    );
+    let range = &r["input"]["time_range"];
+    assert_eq!(range["first"], "2026-02-06T10:00:04.000Z", "{range}");
+    assert_eq!(range["last"], "2026-02-06T10:00:12.000Z", "{range}");
+}
+
 /// Sidekiq's job context, in its text log and in its JSON one: the job's `jid` is the request
 /// id, its class the service, and `elapsed` is in seconds.
 #[test]

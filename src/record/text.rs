@@ -22,6 +22,10 @@
 //! - Rust's env_logger: `[2026-02-06T10:00:00Z ERROR my_app::db] msg`, the module path the
 //!   logger; Celery's `[2026-02-06 10:00:00,123: ERROR/MainProcess] msg`, a task's name the
 //!   logger, its id the request id, the worker's `succeeded in 0.25s` the duration.
+//! - Ruby's Logger (Rails): `E, [2026-02-06T10:00:00.123456 #1234] ERROR -- progname: msg`, the
+//!   progname the logger, Rails' `[<uuid>]` request id tag the request id, `Completed … in 12ms`
+//!   the duration; PHP's Monolog: `[2026-02-06 10:00:01] channel.ERROR: msg`, the channel the
+//!   logger.
 //! - Spring's trace context, header too: Sleuth's and Micrometer's `[app,trace,span]` after the
 //!   level (before the pid and `---`), Spring Boot 3.2's `[trace-span]` before the logger; the
 //!   trace id is the request id.
@@ -225,6 +229,8 @@ pub fn header(line: &[u8]) -> Header<'_> {
         .or_else(|| env_logger_header(line))
         .or_else(|| celery_header(line))
         .or_else(|| lambda_python_header(line))
+        .or_else(|| ruby_logger_header(line))
+        .or_else(|| monolog_header(line))
     {
         return h;
     }
@@ -272,11 +278,13 @@ fn header_body(line: &[u8]) -> Header<'_> {
             i = skip_spaces(s, end);
         }
         // A header that says more than its time, after the outer time: klog's (Kubernetes'
-        // components in their containers' log files), env_logger's, Celery's. The outer time
-        // is the one kept: klog's has no year.
+        // components in their containers' log files), env_logger's, Celery's, Ruby's, Monolog's.
+        // The outer time is the one kept: klog's has no year.
         if let Some(inner) = klog_header(&s[i..])
             .or_else(|| env_logger_header(&s[i..]))
             .or_else(|| celery_header(&s[i..]))
+            .or_else(|| ruby_logger_header(&s[i..]))
+            .or_else(|| monolog_header(&s[i..]))
         {
             return Header { time, ..inner };
         }
@@ -959,6 +967,113 @@ fn env_logger_header(line: &[u8]) -> Option<Header<'_>> {
         }),
         level: Some(level),
         service: (target > 0).then(|| &line[at..at + target]),
+        caller: None,
+        message: (!message.is_empty()).then_some(message),
+        ..Header::default()
+    })
+}
+
+/// Ruby's `Logger`, as Rails writes its production log: `E, [2026-02-06T10:00:00.123456 #1234]
+/// ERROR -- progname: message`, the progname (often empty) the service. Rails' tagged logging
+/// puts its tags first in the message; its default tag, the request id, is a UUID: a leading
+/// `[<uuid>]` is the request id and comes off the message. Rails' `Completed 500 Internal
+/// Server Error in 1203ms (…)` gives the request's duration.
+fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
+    if !matches!(line.first()?, b'D' | b'I' | b'W' | b'E' | b'F' | b'A')
+        || line.get(1..4)? != b", ["
+    {
+        return None;
+    }
+    let (time_us, used) = time::parse_rfc3339_prefix(&line[4..])?;
+    let time_end = 4 + used;
+    let pid = line[time_end..].strip_prefix(b" #")?;
+    let digits = pid
+        .iter()
+        .take(20)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || pid.get(digits) != Some(&b']') {
+        return None;
+    }
+    let (level, end) = level_at(line, skip_spaces(line, time_end + 2 + digits + 1))?;
+    let prog_start = end + line.get(end..)?.strip_prefix(b" -- ").map(|_| 4)?;
+    let window = &line[prog_start..line.len().min(prog_start + 256)];
+    let prog_len = memchr::memchr(b':', window)?;
+    let progname = &line[prog_start..prog_start + prog_len];
+    if progname.contains(&b' ') {
+        return None;
+    }
+    let mut message = line[prog_start + prog_len + 1..].trim_ascii();
+    let mut request_id = None;
+    if message.first() == Some(&b'[') {
+        if let Some(close) = bracket_end(message, 0).filter(|&c| is_uuid(&message[1..c - 1])) {
+            request_id = Some(&message[1..close - 1]);
+            message = message[close..].trim_ascii_start();
+        }
+    }
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start: 4,
+            end: time_end,
+            skip: prog_start + prog_len + 1,
+        }),
+        level: Some(level),
+        service: (!progname.is_empty()).then_some(progname),
+        caller: None,
+        message: (!message.is_empty()).then_some(message),
+        request_id,
+        duration: rails_completed_in(message),
+    })
+}
+
+/// Rails' summary of a request, `Completed 200 OK in 12ms (Views: …)`, after the tags that are
+/// left (`[tag] Completed …`): its `12ms`.
+fn rails_completed_in(mut message: &[u8]) -> Option<&[u8]> {
+    for _ in 0..4 {
+        match message.first() {
+            Some(b'[') => message = message[bracket_end(message, 0)?..].trim_ascii_start(),
+            _ => break,
+        }
+    }
+    let rest = message.strip_prefix(b"Completed ")?;
+    let window = &rest[..rest.len().min(96)];
+    let at = memchr::memmem::find(window, b" in ")? + 4;
+    let n = decimal_len(&rest[at..]);
+    (n > 0 && rest[at + n..].starts_with(b"ms")).then(|| &rest[at..at + n + 2])
+}
+
+/// PHP's Monolog (Laravel's, Symfony's log): `[2026-02-06 10:00:01] production.ERROR: message
+/// {context} [extra]`, the channel the service.
+fn monolog_header(line: &[u8]) -> Option<Header<'_>> {
+    let inner = line.strip_prefix(b"[")?;
+    let (time_us, used) = time::parse_prefix(inner)?;
+    if inner.get(used..used + 2) != Some(b"] ") {
+        return None;
+    }
+    let at = used + 3;
+    let channel = line[at..]
+        .iter()
+        .take(128)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        .count();
+    if channel == 0 || line.get(at + channel) != Some(&b'.') {
+        return None;
+    }
+    let (level, end) = level_at(line, at + channel + 1)?;
+    if line[end - 1] != b':' {
+        return None;
+    }
+    let message = line[end..].trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start: 1,
+            end: 1 + used,
+            skip: end,
+        }),
+        level: Some(level),
+        service: Some(&line[at..at + channel]),
         caller: None,
         message: (!message.is_empty()).then_some(message),
         ..Header::default()
@@ -2074,6 +2189,49 @@ mod tests {
             ids("[2026-02-06 10:00:04,300: INFO/MainProcess] Task list[] is empty").0,
             None
         );
+        // Ruby's Logger, as Rails writes it: the progname the service; Rails' request id tag
+        // (a UUID) the request id, off the message; `Completed … in 900ms` the duration.
+        let rid = "0b8f2c1e-7d3a-4e5b-9c6d-1f2a3b4c5d6e";
+        assert_eq!(
+            ids(&format!("I, [2026-02-06T10:00:04.900001 #1234]  INFO -- : [{rid}] Completed 200 OK in 900ms (Views: 12.3ms | ActiveRecord: 880.1ms)")),
+            (some(rid), None, some("Completed 200 OK in 900ms (Views: 12.3ms | ActiveRecord: 880.1ms)"), some("900ms"))
+        );
+        assert_eq!(
+            ids("E, [2026-02-06T10:00:04.900001 #1234] ERROR -- : [req-7] [shop] Completed 500 Internal Server Error in 1203.5ms"),
+            (None, None, some("[req-7] [shop] Completed 500 Internal Server Error in 1203.5ms"), some("1203.5ms"))
+        );
+        assert_eq!(
+            ids("W, [2026-02-06T10:00:05.000001 #99]  WARN -- sidekiq: Completed in 5s"),
+            (None, some("sidekiq"), some("Completed in 5s"), None)
+        );
+        let ruby = "F, [2026-02-06T10:00:05.000001 #99] FATAL -- : boom";
+        let h = header(ruby.as_bytes());
+        assert_eq!(h.level, Some(&b"FATAL"[..]));
+        let t = h.time.unwrap();
+        assert_eq!(&ruby[t.start..t.end], "2026-02-06T10:00:05.000001");
+        // Monolog (Laravel, Symfony): the channel the service.
+        let php = "[2026-02-06 10:00:01] production.ERROR: SQLSTATE[HY000] [2002] Connection refused {\"exception\":\"x\"} []";
+        assert_eq!(
+            ids(php),
+            (
+                None,
+                some("production"),
+                some("SQLSTATE[HY000] [2002] Connection refused {\"exception\":\"x\"} []"),
+                None
+            )
+        );
+        assert_eq!(header(php.as_bytes()).level, Some(&b"ERROR"[..]));
+        let php = "[2026-02-06T10:00:01.123456+00:00] app.WARNING: disk low [] []";
+        assert_eq!(header(php.as_bytes()).level, Some(&b"WARNING"[..]));
+        assert!(header(php.as_bytes()).time.is_some());
+        // Not Ruby's or Monolog's: no pid, no channel, no colon after the level.
+        for line in [
+            "I, [2026-02-06T10:00:04.000001]  INFO -- : x",
+            "[2026-02-06 10:00:01] ERROR: x",
+            "[2026-02-06 10:00:01] app.ERROR x",
+        ] {
+            assert_eq!(ids(line).1, None, "{line}");
+        }
         // Sidekiq: the job's id and class in its context.
         assert_eq!(
             ids("2026-02-06T10:00:05.000Z pid=7 tid=2xk class=HardJob jid=b4a1c2 elapsed=0.512 INFO: done"),
