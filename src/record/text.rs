@@ -25,7 +25,7 @@
 //! - Ruby's Logger (Rails): `E, [2026-02-06T10:00:00.123456 #1234] ERROR -- progname: msg`, the
 //!   progname the logger, Rails' `[<uuid>]` request id tag the request id, `Completed … in 12ms`
 //!   the duration; PHP's Monolog: `[2026-02-06 10:00:01] channel.ERROR: msg`, the channel the
-//!   logger.
+//!   logger; Redis: `1:M 06 Feb 2026 10:00:03.123 # msg`, the mark after the time the level.
 //! - Spring's trace context, header too: Sleuth's and Micrometer's `[app,trace,span]` after the
 //!   level (before the pid and `---`), Spring Boot 3.2's `[trace-span]` before the logger; the
 //!   trace id is the request id.
@@ -231,6 +231,7 @@ pub fn header(line: &[u8]) -> Header<'_> {
         .or_else(|| lambda_python_header(line))
         .or_else(|| ruby_logger_header(line))
         .or_else(|| monolog_header(line))
+        .or_else(|| redis_header(line))
     {
         return h;
     }
@@ -285,6 +286,7 @@ fn header_body(line: &[u8]) -> Header<'_> {
             .or_else(|| celery_header(&s[i..]))
             .or_else(|| ruby_logger_header(&s[i..]))
             .or_else(|| monolog_header(&s[i..]))
+            .or_else(|| redis_header(&s[i..]))
         {
             return Header { time, ..inner };
         }
@@ -1041,6 +1043,45 @@ fn rails_completed_in(mut message: &[u8]) -> Option<&[u8]> {
     let at = memchr::memmem::find(window, b" in ")? + 4;
     let n = decimal_len(&rest[at..]);
     (n > 0 && rest[at + n..].starts_with(b"ms")).then(|| &rest[at..at + n + 2])
+}
+
+/// Redis's log: `1:M 06 Feb 2026 10:00:03.123 # message`, the pid and role (`M` master, `S`
+/// replica, `C` a child writing the RDB or AOF, `X` sentinel), then the time and a mark for the
+/// level: `.` debug, `-` verbose, `*` notice, `#` warning.
+fn redis_header(line: &[u8]) -> Option<Header<'_>> {
+    let pid = line
+        .iter()
+        .take(12)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if pid == 0
+        || line.get(pid) != Some(&b':')
+        || !matches!(line.get(pid + 1), Some(b'M' | b'S' | b'C' | b'X'))
+        || line.get(pid + 2) != Some(&b' ')
+    {
+        return None;
+    }
+    let start = pid + 3;
+    let (time_us, used) = time::parse_redis_prefix(&line[start..])?;
+    let end = start + used;
+    let level: &'static [u8] = match line.get(end..end + 3)? {
+        b" . " | b" - " => b"DEBUG",
+        b" * " => b"INFO",
+        b" # " => b"WARN",
+        _ => return None,
+    };
+    let message = line[end + 3..].trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start,
+            end,
+            skip: end + 3,
+        }),
+        level: Some(level),
+        message: (!message.is_empty()).then_some(message),
+        ..Header::default()
+    })
 }
 
 /// PHP's Monolog (Laravel's, Symfony's log): `[2026-02-06 10:00:01] production.ERROR: message
@@ -2224,6 +2265,47 @@ mod tests {
         let php = "[2026-02-06T10:00:01.123456+00:00] app.WARNING: disk low [] []";
         assert_eq!(header(php.as_bytes()).level, Some(&b"WARNING"[..]));
         assert!(header(php.as_bytes()).time.is_some());
+        // Redis: the mark after the time is the level.
+        for (line, level, message) in [
+            (
+                "1:M 06 Feb 2026 10:00:03.123 # WARNING overcommit_memory is set to 0!",
+                "WARN",
+                "WARNING overcommit_memory is set to 0!",
+            ),
+            (
+                "7:S 06 Feb 2026 10:00:03.223 * Ready to accept connections tcp",
+                "INFO",
+                "Ready to accept connections tcp",
+            ),
+            (
+                "42:C 06 Feb 2026 10:00:04.000 - Fork CoW 1 MB",
+                "DEBUG",
+                "Fork CoW 1 MB",
+            ),
+        ] {
+            let h = header(line.as_bytes());
+            assert_eq!(h.level, Some(level.as_bytes()), "{line}");
+            assert_eq!(h.message, Some(message.as_bytes()), "{line}");
+            let t = h.time.unwrap();
+            assert_eq!(
+                time::parse_redis_prefix(&line.as_bytes()[t.start..t.end]).map(|x| x.0),
+                Some(t.time_us)
+            );
+        }
+        let line = b"1:M 06 Feb 2026 10:00:03.123 * up";
+        let t = header(line).time.unwrap();
+        assert_eq!(
+            t.time_us,
+            time::parse_rfc3339(b"2026-02-06T10:00:03.123Z").unwrap()
+        );
+        // The time slot's text reads back as the same time.
+        assert_eq!(time::parse_text(&line[t.start..t.end]), Some(t.time_us));
+        for line in [
+            "1:Q 06 Feb 2026 10:00:03.123 # x",
+            "1:M 06 Feb 2026 10:00:03.123 x",
+        ] {
+            assert_eq!(header(line.as_bytes()).level, None, "{line}");
+        }
         // Not Ruby's or Monolog's: no pid, no channel, no colon after the level.
         for line in [
             "I, [2026-02-06T10:00:04.000001]  INFO -- : x",

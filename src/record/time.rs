@@ -200,7 +200,8 @@ pub fn parse_text(s: &[u8]) -> Option<i64> {
 }
 
 /// A timestamp at the start of `s` in any of the text forms (RFC 3339, slash-dated, Common Log
-/// Format, syslog, `ctime`, two-digit-year log4j dates); returns it and the bytes consumed.
+/// Format, syslog, `ctime`, two-digit-year log4j dates, klog's, Redis's); returns it and the
+/// bytes consumed.
 pub fn parse_prefix(s: &[u8]) -> Option<(i64, usize)> {
     parse_rfc3339_prefix(s).or_else(|| parse_other_prefix(s))
 }
@@ -211,7 +212,8 @@ fn parse_other_prefix(s: &[u8]) -> Option<(i64, usize)> {
         b'0'..=b'9' => parse_slash_date_prefix(s)
             .or_else(|| parse_clf_prefix(s))
             .or_else(|| parse_two_digit_year_prefix(s))
-            .or_else(|| parse_klog_prefix(s)),
+            .or_else(|| parse_klog_prefix(s))
+            .or_else(|| parse_redis_prefix(s)),
         _ => parse_syslog_prefix(s)
             .or_else(|| parse_ctime_prefix(s))
             .or_else(|| parse_rfc1123_prefix(s)),
@@ -285,6 +287,23 @@ pub fn parse_rfc1123_prefix(s: &[u8]) -> Option<(i64, usize)> {
         return None;
     }
     let secs = days_of(year, month, day)? * 86_400 + secs_of_day - offset_secs;
+    Some((secs * MICROS_PER_SEC + micros, used))
+}
+
+/// Parses Redis's log time at the start of `s`: `06 Feb 2026 10:00:03.123`, the day of two
+/// digits; taken as UTC (Redis writes the server's local time, UTC in its containers).
+pub fn parse_redis_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    // `06 Feb 2026 10:00:03`: 20 bytes.
+    let head = s.get(..20)?;
+    if head[2] != b' ' || head[6] != b' ' || head[11] != b' ' {
+        return None;
+    }
+    let day = digits(&head[..2])?;
+    let month = month_number(&head[3..6])?;
+    let year = i64::from(digits(&head[7..11])?);
+    let secs_of_day = clock(&head[12..20])?;
+    let (micros, used) = fraction(s, 20)?;
+    let secs = days_of(year, month, day)? * 86_400 + secs_of_day;
     Some((secs * MICROS_PER_SEC + micros, used))
 }
 
