@@ -310,9 +310,15 @@ pub fn parse_duration_text(s: &str, default: Unit) -> Option<f64> {
     // `succeeded in 6.1e-05s`).
     let number = s.trim_end_matches(char::is_alphabetic).trim_end();
     if number.len() < s.len() && number.contains(['e', 'E']) {
-        let unit = Unit::parse(s[number.len()..].trim_start())?;
-        let v: f64 = number.parse().ok()?;
-        return (v.is_finite() && v >= 0.0).then(|| unit.to_ms(v));
+        // Else a duration of several parts (`1 sec 500 ms`), read below.
+        if let Ok(v) = number.parse::<f64>() {
+            let ms = match s[number.len()..].trim_start() {
+                "h" => v * 3_600_000.0,
+                "m" | "min" => v * 60_000.0,
+                u => Unit::parse(u)?.to_ms(v),
+            };
+            return (ms.is_finite() && ms >= 0.0).then_some(ms);
+        }
     }
     let mut total = 0.0;
     let mut rest = s;
@@ -1273,6 +1279,11 @@ mod tests {
             ("6.1e-05s", 0.061),
             ("1E3ms", 1_000.0),
             ("2.5e-3 sec", 2.5),
+            ("1e-1h", 360_000.0),
+            // Several parts, a unit with an `e` among them.
+            ("1 sec 500 ms", 1_500.0),
+            ("1sec500ms", 1_500.0),
+            ("2 seconds 5 ms", 2_005.0),
         ] {
             let got = parse_duration_text(text, Unit::Ms);
             assert!(
@@ -1281,7 +1292,6 @@ mod tests {
             );
         }
         for bad in [
-            "1e3h",
             "-1e-3s",
             "1e999s",
             "1e-3x",

@@ -279,8 +279,8 @@ fn header_body(line: &[u8]) -> Header<'_> {
             i = skip_spaces(s, end);
         }
         // A header that says more than its time, after the outer time: klog's (Kubernetes'
-        // components in their containers' log files), env_logger's, Celery's, Ruby's, Monolog's.
-        // The outer time is the one kept: klog's has no year.
+        // components in their containers' log files), env_logger's, Celery's, Ruby's, Monolog's,
+        // Redis's. The outer time is the one kept: klog's has no year.
         if let Some(inner) = klog_header(&s[i..])
             .or_else(|| env_logger_header(&s[i..]))
             .or_else(|| celery_header(&s[i..]))
@@ -363,13 +363,18 @@ fn header_body(line: &[u8]) -> Header<'_> {
                 .and_then(|_| kv_context_end(s, i))
                 .filter(|&e| level_at(s, e).is_some())
             {
-                // Sidekiq's job: its class the service, its `jid` the request id.
+                // Sidekiq's job: its `jid` the request id, its class the service (only beside a
+                // `jid`: `user=bob class=gold INFO: …` names no service).
+                let mut class = None;
                 for word in s[i..end].split(|&b| b == b' ') {
                     if let Some(jid) = word.strip_prefix(b"jid=") {
                         h.request_id = Some(jid);
-                    } else if let Some(class) = word.strip_prefix(b"class=") {
-                        h.service = Some(class);
+                    } else if let Some(c) = word.strip_prefix(b"class=") {
+                        class = Some(c);
                     }
+                }
+                if h.request_id.is_some() {
+                    h.service = class;
                 }
                 i = end;
                 continue;
@@ -999,8 +1004,13 @@ fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
     }
     let (level, end) = level_at(line, skip_spaces(line, time_end + 2 + digits + 1))?;
     let prog_start = end + line.get(end..)?.strip_prefix(b" -- ").map(|_| 4)?;
+    // The progname ends at `: ` (it may hold colons: `ActiveRecord::Base: …`), or at a last
+    // colon when no message follows.
     let window = &line[prog_start..line.len().min(prog_start + 256)];
-    let prog_len = memchr::memchr(b':', window)?;
+    let prog_len = memchr::memmem::find(window, b": ").or_else(|| {
+        (line.last() == Some(&b':') && window.len() == line.len() - prog_start)
+            .then(|| window.len() - 1)
+    })?;
     let progname = &line[prog_start..prog_start + prog_len];
     if progname.contains(&b' ') {
         return None;
@@ -2245,6 +2255,14 @@ mod tests {
             ids("W, [2026-02-06T10:00:05.000001 #99]  WARN -- sidekiq: Completed in 5s"),
             (None, some("sidekiq"), some("Completed in 5s"), None)
         );
+        assert_eq!(
+            ids("I, [2026-02-06T10:00:00.000001 #1]  INFO -- ActiveRecord::Base: connected"),
+            (None, some("ActiveRecord::Base"), some("connected"), None)
+        );
+        assert_eq!(
+            ids("I, [2026-02-06T10:00:00.000001 #1]  INFO -- :"),
+            (None, None, None, None)
+        );
         let ruby = "F, [2026-02-06T10:00:05.000001 #99] FATAL -- : boom";
         let h = header(ruby.as_bytes());
         assert_eq!(h.level, Some(&b"FATAL"[..]));
@@ -2306,6 +2324,14 @@ mod tests {
         ] {
             assert_eq!(header(line.as_bytes()).level, None, "{line}");
         }
+        // Another log's time in Redis's date form is none of Redis's: a zone it would lose,
+        // log4j's comma before the fraction.
+        for line in [
+            "06 Feb 2026 10:00:03 +0100 ERROR x",
+            "06 Feb 2026 10:00:03,459 ERROR [main] a.B: x",
+        ] {
+            assert!(header(line.as_bytes()).time.is_none(), "{line}");
+        }
         // Not Ruby's or Monolog's: no pid, no channel, no colon after the level.
         for line in [
             "I, [2026-02-06T10:00:04.000001]  INFO -- : x",
@@ -2314,6 +2340,11 @@ mod tests {
         ] {
             assert_eq!(ids(line).1, None, "{line}");
         }
+        // A class without a job is no service.
+        assert_eq!(
+            ids("2026-02-06T10:00:00Z user=bob class=gold INFO: upgraded"),
+            (None, None, some("upgraded"), None)
+        );
         // Sidekiq: the job's id and class in its context.
         assert_eq!(
             ids("2026-02-06T10:00:05.000Z pid=7 tid=2xk class=HardJob jid=b4a1c2 elapsed=0.512 INFO: done"),

@@ -291,8 +291,21 @@ pub fn parse_rfc1123_prefix(s: &[u8]) -> Option<(i64, usize)> {
 }
 
 /// Parses Redis's log time at the start of `s`: `06 Feb 2026 10:00:03.123`, the day of two
-/// digits; taken as UTC (Redis writes the server's local time, UTC in its containers).
+/// digits; taken as UTC (Redis writes the server's local time, UTC in its containers). Only as
+/// Redis writes it: at the end of `s`, or before one of its level marks (` * `, ` # `, ` - `,
+/// ` . `), so that another log's `06 Feb 2026 10:00:03,459` or `… 10:00:03 +0100` (whose zone
+/// this would lose) is no time here.
 pub fn parse_redis_prefix(s: &[u8]) -> Option<(i64, usize)> {
+    let (t, used) = redis_time(s)?;
+    match s.get(used..used.saturating_add(3).min(s.len()))? {
+        [] | [b' ', b'*' | b'#' | b'-' | b'.', b' '] => Some((t, used)),
+        [b' ', b'*' | b'#' | b'-' | b'.'] if used + 2 == s.len() => Some((t, used)),
+        _ => None,
+    }
+}
+
+/// [`parse_redis_prefix`] whatever follows the time.
+fn redis_time(s: &[u8]) -> Option<(i64, usize)> {
     // `06 Feb 2026 10:00:03`: 20 bytes.
     let head = s.get(..20)?;
     if head[2] != b' ' || head[6] != b' ' || head[11] != b' ' {

@@ -120,11 +120,7 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
         }
         match std::fs::metadata(a) {
             Ok(m) if m.is_dir() => {
-                // A directory named twice is read once, and is not empty the second time.
-                let fresh = std::fs::canonicalize(a).map_or(true, |r| !seen.contains(&r));
-                let before = (out.inputs.len(), out.missing.len(), out.skipped.len());
-                walk(a, &mut out, &mut seen);
-                if fresh && before == (out.inputs.len(), out.missing.len(), out.skipped.len()) {
+                if !walk(a, &mut out, &mut seen) {
                     out.empty_dirs.push(a.display().to_string());
                 }
             }
@@ -135,18 +131,21 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
     out
 }
 
-fn walk(dir: &Path, out: &mut Expanded, seen: &mut std::collections::HashSet<PathBuf>) {
+/// Walks `dir` into `out`; returns whether it holds anything (a file, an entry that cannot be
+/// read, one that is skipped, or a directory read before, which did or may), so that an
+/// argument that holds nothing can be named.
+fn walk(dir: &Path, out: &mut Expanded, seen: &mut std::collections::HashSet<PathBuf>) -> bool {
     // The real path names a directory however it is reached.
     if let Ok(real) = std::fs::canonicalize(dir) {
         if !seen.insert(real) {
-            return;
+            return true;
         }
     }
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
             out.missing.push((dir.display().to_string(), e));
-            return;
+            return true;
         }
     };
     let mut entries: Vec<PathBuf> = rd
@@ -155,14 +154,25 @@ fn walk(dir: &Path, out: &mut Expanded, seen: &mut std::collections::HashSet<Pat
         .map(|e| e.path())
         .collect();
     entries.sort();
+    let mut holds = false;
     for p in entries {
-        match std::fs::metadata(&p) {
+        holds |= match std::fs::metadata(&p) {
             Ok(m) if m.is_dir() => walk(&p, out, seen),
-            Ok(m) if m.is_file() => out.inputs.push(Input::File(p)),
-            Ok(_) => out.skipped.push(p.display().to_string()),
-            Err(e) => out.missing.push((p.display().to_string(), e)),
-        }
+            Ok(m) if m.is_file() => {
+                out.inputs.push(Input::File(p));
+                true
+            }
+            Ok(_) => {
+                out.skipped.push(p.display().to_string());
+                true
+            }
+            Err(e) => {
+                out.missing.push((p.display().to_string(), e));
+                true
+            }
+        };
     }
+    holds
 }
 
 /// An opened input.
@@ -442,6 +452,13 @@ mod tests {
             dir.path().join("sub"),
         ]);
         assert_eq!(out.empty_dirs, [empty.display().to_string()]);
+        assert_eq!(out.inputs.len(), 1);
+        // A directory whose files were read through an argument before it is not empty.
+        let outer = dir.path().join("outer");
+        std::fs::create_dir_all(outer.join("inner")).unwrap();
+        std::fs::write(outer.join("inner/c.log"), "x").unwrap();
+        let out = expand(&[outer.join("inner"), outer.clone()]);
+        assert!(out.empty_dirs.is_empty(), "{:?}", out.empty_dirs);
         assert_eq!(out.inputs.len(), 1);
     }
 }
