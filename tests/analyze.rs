@@ -82,6 +82,18 @@ fn check_against_truth(format: SynthFormat, seed: u64) {
     assert_eq!(count("outpost.exit-code-137"), truth.exit_137);
 }
 
+/// The JSON report of `analyze --latency --traces` on `path`.
+fn latency_and_traces(path: &str) -> serde_json::Value {
+    json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--latency",
+        "--traces",
+        path,
+    ]))
+}
+
 #[test]
 fn json_counts_equal_truth() {
     check_against_truth(SynthFormat::Json, 1);
@@ -206,16 +218,7 @@ fn container_lines_read_as_the_json_inside_them() {
         .all(|l| l.contains(" stdout F {") || l.contains(" stderr F {")));
     let text = std::fs::read_to_string(&docker).unwrap();
     assert!(text.lines().all(|l| l.starts_with(r#"{"log":"{\""#)));
-    let report = |p: &std::path::Path| {
-        json(&run(&[
-            "analyze",
-            "-f",
-            "json",
-            "--latency",
-            "--traces",
-            path_str(p),
-        ]))
-    };
+    let report = |p: &std::path::Path| latency_and_traces(path_str(p));
     // Examples quote their line, and name their file.
     fn strip(v: &mut serde_json::Value) {
         match v {
@@ -299,14 +302,7 @@ fn a_container_event_cut_in_parts_is_one_event() {
         paths.extend([path, gz_path]);
     }
     for p in &paths {
-        let r = json(&run(&[
-            "analyze",
-            "-f",
-            "json",
-            "--latency",
-            "--traces",
-            path_str(p),
-        ]));
+        let r = latency_and_traces(path_str(p));
         let input = &r["input"];
         assert_eq!(input["lines"], 3, "{input}");
         assert_eq!(input["formats"]["cri"], 2);
@@ -1590,14 +1586,7 @@ fn plain_text_lines_have_a_duration_by_a_key_value_pair() {
         ),
     )
     .unwrap();
-    let r = json(&run(&[
-        "analyze",
-        "-f",
-        "json",
-        "--latency",
-        "--traces",
-        path_str(&log),
-    ]));
+    let r = latency_and_traces(path_str(&log));
     let l = &r["latency"];
     assert_eq!(l["overall"]["count"], 3, "{l}");
     assert_eq!(l["overall"]["max"], 1500.0, "{l}");
@@ -1665,14 +1654,7 @@ fn spring_trace_ids_and_celery_task_ids_in_text_headers_make_traces() {
         ),
     )
     .unwrap();
-    let r = json(&run(&[
-        "analyze",
-        "-f",
-        "json",
-        "--latency",
-        "--traces",
-        path_str(&log),
-    ]));
+    let r = latency_and_traces(path_str(&log));
     let traces = &r["traces"];
     assert_eq!(traces["count"], 3, "{traces}");
     assert_eq!(traces["with_errors"], 1, "{traces}");
@@ -1746,14 +1728,7 @@ fn celery_lines_wrapped_by_docker_give_the_task_id_and_its_run_time() {
         &format!("[2026-02-06 10:00:02,100: INFO/ForkPoolWorker-1] Task tasks.ping[{task}] succeeded in 6.1e-05s: 'pong'"),
     );
     std::fs::write(&log, text).unwrap();
-    let r = json(&run(&[
-        "analyze",
-        "-f",
-        "json",
-        "--latency",
-        "--traces",
-        path_str(&log),
-    ]));
+    let r = latency_and_traces(path_str(&log));
     assert_eq!(r["input"]["formats"]["json"], 2, "{}", r["input"]);
     assert_eq!(r["traces"]["count"], 1, "{}", r["traces"]);
     assert_eq!(r["traces"]["slowest"][0]["request_id"], task);
@@ -1787,14 +1762,7 @@ fn rails_and_laravel_logs_give_levels_traces_and_request_durations() {
         ),
     )
     .unwrap();
-    let r = json(&run(&[
-        "analyze",
-        "-f",
-        "json",
-        "--latency",
-        "--traces",
-        path_str(&log),
-    ]));
+    let r = latency_and_traces(path_str(&log));
     let levels = &r["text_levels"];
     assert_eq!(levels["error"], 2, "{levels}");
     assert_eq!(levels["info"], 5, "{levels}");
@@ -1846,14 +1814,7 @@ fn sidekiq_jobs_are_traces_with_their_elapsed_seconds() {
     )
     .unwrap();
     for log in [&text, &json_log] {
-        let r = json(&run(&[
-            "analyze",
-            "-f",
-            "json",
-            "--latency",
-            "--traces",
-            path_str(log),
-        ]));
+        let r = latency_and_traces(path_str(log));
         let traces = &r["traces"];
         assert_eq!(traces["count"], 2, "{log:?}: {traces}");
         assert_eq!(traces["with_errors"], 1, "{log:?}: {traces}");
@@ -1891,14 +1852,7 @@ fn sidekiq_jobs_are_traces_with_their_elapsed_seconds() {
 /// runtime exit are errors with their catalog patterns.
 #[test]
 fn aws_lambda_invocations_are_traces_with_their_reported_durations() {
-    let r = json(&run(&[
-        "analyze",
-        "-f",
-        "json",
-        "--latency",
-        "--traces",
-        "samples/lambda.log",
-    ]));
+    let r = latency_and_traces("samples/lambda.log");
     let traces = &r["traces"];
     assert_eq!(traces["count"], 4, "{traces}");
     // The KeyError, the timeout and the runtime's exit.
@@ -1969,14 +1923,7 @@ fn aws_lambda_invocations_are_traces_with_their_reported_durations() {
         ),
     )
     .unwrap();
-    let r = json(&run(&[
-        "analyze",
-        "-f",
-        "json",
-        "--latency",
-        "--traces",
-        path_str(&log),
-    ]));
+    let r = latency_and_traces(path_str(&log));
     assert_eq!(r["traces"]["count"], 1, "{}", r["traces"]);
     assert_eq!(r["traces"]["slowest"][0]["events"], 3);
     assert_eq!(r["traces"]["slowest"][0]["span_ms"], 500.0);

@@ -225,17 +225,25 @@ pub fn header(line: &[u8]) -> Header<'_> {
         }
         return h;
     }
-    if let Some(h) = klog_header(line)
-        .or_else(|| env_logger_header(line))
-        .or_else(|| celery_header(line))
-        .or_else(|| lambda_python_header(line))
-        .or_else(|| ruby_logger_header(line))
-        .or_else(|| monolog_header(line))
-        .or_else(|| redis_header(line))
-    {
+    if let Some(h) = logger_header(line).or_else(|| lambda_python_header(line)) {
         return h;
     }
     header_body(line)
+}
+
+/// The header of a logger whose format is its own from the first byte: klog's, env_logger's,
+/// Celery's, Ruby's, Monolog's, Redis's. Each is tried only where the line's first byte lets it
+/// start, so a line that is none of them costs one branch.
+fn logger_header(line: &[u8]) -> Option<Header<'_>> {
+    match line.first()? {
+        b'I' | b'W' | b'E' | b'F' => klog_header(line).or_else(|| ruby_logger_header(line)),
+        b'D' | b'A' => ruby_logger_header(line),
+        b'[' => env_logger_header(line)
+            .or_else(|| celery_header(line))
+            .or_else(|| monolog_header(line)),
+        b'0'..=b'9' => redis_header(line),
+        _ => None,
+    }
 }
 
 /// [`header`] of a line without a syslog priority or a klog header.
@@ -281,13 +289,7 @@ fn header_body(line: &[u8]) -> Header<'_> {
         // A header that says more than its time, after the outer time: klog's (Kubernetes'
         // components in their containers' log files), env_logger's, Celery's, Ruby's, Monolog's,
         // Redis's. The outer time is the one kept: klog's has no year.
-        if let Some(inner) = klog_header(&s[i..])
-            .or_else(|| env_logger_header(&s[i..]))
-            .or_else(|| celery_header(&s[i..]))
-            .or_else(|| ruby_logger_header(&s[i..]))
-            .or_else(|| monolog_header(&s[i..]))
-            .or_else(|| redis_header(&s[i..]))
-        {
+        if let Some(inner) = logger_header(&s[i..]) {
             return Header { time, ..inner };
         }
         if let Some(inner) = line_time(&s[i..]).filter(|t| t.skip > 0) {
