@@ -710,13 +710,13 @@ impl<'s> Worker<'s> {
 
     /// Analyses whole lines; the first is line `first_line + 1` of chunk `seq`, and `before`
     /// holds lines before them (see [`Chunk::context`]). Returns the number of lines.
-    fn process_lines(
+    fn process_lines<'c>(
         &mut self,
         source: u32,
         seq: u64,
         global_seq: u64,
-        data: &[u8],
-        before: &[u8],
+        data: &'c [u8],
+        before: &'c [u8],
         first_line: u64,
     ) -> u64 {
         let shared = self.shared;
@@ -746,6 +746,9 @@ impl<'s> Worker<'s> {
         let mut ahead = Fields::new(shared.parser.spec().slot_count());
         let mut current: Option<Ahead<'_>> = None;
         let mut start = 0;
+        // The line before the next one: a header whose message is on the next line (.NET's
+        // console logger) gives that line its level, logger and time.
+        let mut prev = crate::source::chunk::last_line(before);
         loop {
             let next = if start < data.len() {
                 let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -755,7 +758,9 @@ impl<'s> Worker<'s> {
                 if line.last() == Some(&b'\r') {
                     line = &line[..line.len() - 1];
                 }
-                Some(self.parse(line, chunk_is_utf8, line_no, &mut ahead))
+                let parsed = self.parse(line, prev, chunk_is_utf8, line_no, &mut ahead);
+                prev = line;
+                Some(parsed)
             } else {
                 None
             };
@@ -794,6 +799,7 @@ impl<'s> Worker<'s> {
     fn parse<'a>(
         &mut self,
         line: &'a [u8],
+        prev: &'a [u8],
         known_utf8: bool,
         line_no: u64,
         fields: &mut Fields<'a>,
@@ -827,6 +833,9 @@ impl<'s> Worker<'s> {
             shared.parser.parse(line, fields)
         };
         ahead.parsed = Some(parsed);
+        if parsed == Parsed::Record(Format::Text) && shared.text_headers {
+            crate::record::text::continued_message(prev, line, fields);
+        }
         match parsed {
             Parsed::Record(format) if format.is_structured() => {
                 let rec = Record {
@@ -1165,9 +1174,15 @@ pub struct Live<'s> {
     config: &'s Config,
     sources: Vec<SourceSummary>,
     lines: Vec<u64>,
+    /// Each input's last line fed, with its line end, when it is short: the header of a
+    /// message that the next feed starts with (.NET's console logger).
+    last_lines: Vec<Vec<u8>>,
     global_seq: u64,
     oversize: u64,
 }
+
+/// The longest last line [`Live`] keeps for the next feed of its input.
+const LIVE_CONTEXT_BYTES: usize = 4096;
 
 /// Runs `f` with a [`Live`] analyser for `catalog` and `config` that reports catalog hits at
 /// `min_severity` or worse. Request traces are not kept in live mode.
@@ -1193,6 +1208,7 @@ pub fn live<R>(
         config: &config,
         sources: Vec::new(),
         lines: Vec::new(),
+        last_lines: Vec::new(),
         global_seq: 0,
         oversize: 0,
     };
@@ -1211,6 +1227,7 @@ impl Live<'_> {
             error: None,
         });
         self.lines.push(0);
+        self.last_lines.push(Vec::new());
         (self.sources.len() - 1) as u32
     }
 
@@ -1232,9 +1249,24 @@ impl Live<'_> {
         if data.is_empty() {
             return;
         }
-        let n = self
-            .worker
-            .process_lines(source, 0, self.global_seq, data, &[], self.lines[s]);
+        let n = self.worker.process_lines(
+            source,
+            0,
+            self.global_seq,
+            data,
+            &self.last_lines[s],
+            self.lines[s],
+        );
+        // The next feed's context: the last line, when whole and short.
+        let last = &mut self.last_lines[s];
+        last.clear();
+        if data.ends_with(b"\n") {
+            let line = crate::source::chunk::last_line(data);
+            if line.len() < LIVE_CONTEXT_BYTES {
+                last.extend_from_slice(line);
+                last.push(b'\n');
+            }
+        }
         // Reports are read between feeds.
         self.worker.agg.latency.settle();
         self.global_seq += 1;

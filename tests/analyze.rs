@@ -2039,3 +2039,141 @@ fn a_traces_long_names_are_cut() {
         assert!(long.starts_with(text));
     }
 }
+
+/// ASP.NET Core's console log: each entry is a header line (`info: Category[EventId]`) and its
+/// message on the next line. The message is the event, with the header's level, logger and
+/// time, wherever the chunks' edges fall; `mine` and `watch` read it the same way.
+#[test]
+fn dotnet_console_entries_are_one_event_each_across_chunk_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    let mut text = String::new();
+    for i in 0..50 {
+        text.push_str(&format!(
+            "2026-02-06 10:00:{:02} info: Microsoft.AspNetCore.Hosting.Diagnostics[2]\n      \
+             Request finished HTTP/1.1 GET http://localhost:5000/orders/{i} - 200 - application/json {}.5ms\n",
+            i % 60,
+            10 + i
+        ));
+        if i % 10 == 9 {
+            text.push_str(
+                "2026-02-06 10:00:59 fail: Microsoft.AspNetCore.Server.Kestrel[13]\n      \
+                 Connection id \"0HMVD\": An unhandled exception was thrown by the application.\n      \
+                 System.InvalidOperationException: Sequence contains no elements\n         \
+                 at Program.<Main>$(String[] args) in /src/Program.cs:line 9\n",
+            );
+        }
+    }
+    std::fs::write(&log, &text).unwrap();
+    for chunk in ["1", "100", "2MiB"] {
+        let r = json(&run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--latency",
+            "--chunk-size",
+            chunk,
+            path_str(&log),
+        ]));
+        let levels = &r["text_levels"];
+        assert_eq!(levels["info"], 50, "chunk {chunk}: {levels}");
+        assert_eq!(levels["error"], 5, "chunk {chunk}: {levels}");
+        let l = &r["latency"];
+        assert_eq!(l["overall"]["count"], 50, "chunk {chunk}: {l}");
+        assert_eq!(l["overall"]["max"], 59.5, "chunk {chunk}: {l}");
+        let messages = sorted_messages(&r);
+        assert!(
+            messages.contains(
+                &"Connection id \"0HMVD\": An unhandled exception was thrown by the application."
+            ),
+            "{messages:?}"
+        );
+        assert!(
+            !messages.iter().any(|m| m.contains("Diagnostics[2]")),
+            "a header line alone is no message: {messages:?}"
+        );
+        let range = &r["input"]["time_range"];
+        assert_eq!(range["last"], "2026-02-06T10:00:59.000Z", "{range}");
+    }
+    let mined = json(&run(&["mine", "-f", "json", path_str(&log)]));
+    let templates = mined["templates"].as_array().unwrap();
+    assert!(
+        !templates
+            .iter()
+            .any(|t| t["template"].as_str().unwrap().contains("Diagnostics[")),
+        "{templates:?}"
+    );
+    let watched = run_stdin(&["watch", "--format", "json"], text.as_bytes());
+    let last = String::from_utf8_lossy(&watched.stdout);
+    let summary: serde_json::Value = serde_json::from_str(last.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["report"]["text_levels"]["error"], 5, "{summary}");
+}
+
+/// Heroku's log: the router's pairs are an event whose `service=` is the request's duration
+/// (not a service's name) and whose `at` is its level; an application's JSON and text lines
+/// are read behind their `app[web.1]: ` source; the platform's errors are caught.
+#[test]
+fn heroku_router_times_are_request_durations_and_app_lines_are_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("heroku.log");
+    let (a, b) = (
+        "8601b555-6a54-4d6c-9d17-55b0e0b0c1a2",
+        "9601b555-6a54-4d6c-9d17-55b0e0b0c1a2",
+    );
+    std::fs::write(
+        &log,
+        format!(
+            "2026-02-06T10:00:00.100000+00:00 app[web.1]: I, [2026-02-06T10:00:00.100001 #4]  INFO -- : [{a}] Started GET \"/orders\" for 203.0.113.7\n\
+             2026-02-06T10:00:00.120000+00:00 heroku[router]: at=info method=GET path=\"/orders\" host=shop.herokuapp.com request_id={a} fwd=\"203.0.113.7\" dyno=web.1 connect=1ms service=18ms status=200 bytes=1548 protocol=https\n\
+             2026-02-06T10:00:01.000000+00:00 app[web.2]: {{\"level\":\"error\",\"msg\":\"report query stuck\",\"request_id\":\"{b}\"}}\n\
+             2026-02-06T10:00:30.000000+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\" method=GET path=\"/reports\" host=shop.herokuapp.com request_id={b} fwd=\"203.0.113.7\" dyno=web.2 connect=0ms service=30000ms status=503 bytes=0 protocol=https\n\
+             2026-02-06T10:00:31.000000+00:00 heroku[web.2]: Error R14 (Memory quota exceeded)\n\
+             2026-02-06T10:00:32.000000+00:00 heroku[web.2]: Process running mem=612M(119.5%)\n"
+        ),
+    )
+    .unwrap();
+    let r = latency_and_traces(path_str(&log));
+    let input = &r["input"];
+    assert_eq!(input["formats"]["json"], 1, "{input}");
+    assert_eq!(input["formats"]["logfmt"], 2, "{input}");
+    assert_eq!(r["levels"]["error"], 2, "{}", r["levels"]);
+    assert_eq!(r["levels"]["info"], 1, "{}", r["levels"]);
+    assert_eq!(r["text_levels"]["error"], 1, "{}", r["text_levels"]);
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 2, "{l}");
+    assert_eq!(l["slowest"][0]["duration_ms"], 30000.0, "{l}");
+    assert_eq!(l["slowest"][0]["request_id"], b, "{l}");
+    assert_eq!(l["slowest"][0]["message"], "Request timeout", "{l}");
+    let services: Vec<&str> = l["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["by"] == "service")
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["web.2", "web.1"], "{l}");
+    let traces = &r["traces"];
+    assert_eq!(traces["count"], 2, "{traces}");
+    assert_eq!(traces["with_errors"], 1, "{traces}");
+    let slowest = &traces["slowest"][0];
+    assert_eq!(slowest["request_id"], b, "{slowest}");
+    assert_eq!(
+        slowest["services"],
+        serde_json::json!(["web.2"]),
+        "{slowest}"
+    );
+    let ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"generic.heroku-request-timeout"), "{ids:?}");
+    assert!(ids.contains(&"generic.heroku-memory-quota"), "{ids:?}");
+    assert!(!ids.contains(&"generic.heroku-app-crashed"), "{ids:?}");
+    let messages = sorted_messages(&r);
+    assert!(
+        messages.contains(&"Started GET \"/orders\" for 203.0.113.7"),
+        "{messages:?}"
+    );
+}

@@ -150,6 +150,7 @@ pub fn mine_with_progress(
             // One vectorised UTF-8 check per chunk; lines are checked one by one only in a
             // chunk with invalid bytes somewhere.
             let utf8 = simdutf8::basic::from_utf8(chunk.bytes()).is_ok();
+            let mut prev = crate::source::chunk::last_line(chunk.context());
             for line in chunk.bytes().split_inclusive(|&b| b == b'\n') {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -174,7 +175,9 @@ pub fn mine_with_progress(
                     &opts.text,
                     window,
                     line,
+                    prev,
                 );
+                prev = line;
                 if key.is_some() {
                     out.messages += 1;
                 }
@@ -216,6 +219,7 @@ fn mine_line<'a>(
     text: &MineText,
     window: Option<(&Window, &mut WindowCounts, &mut Follow)>,
     line: &'a [u8],
+    prev: &'a [u8],
 ) -> Option<super::LineKey> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return None;
@@ -230,6 +234,16 @@ fn mine_line<'a>(
         Parsed::Record(f) => f,
         Parsed::Malformed => Format::Text,
     };
+    if parsed == Parsed::Record(Format::Text) && !matches!(text, MineText::Line) {
+        // .NET's console logger: a header line alone, its message on the next line, which
+        // takes the header's time and level.
+        if !crate::record::text::continued_message(prev, line, fields)
+            && fields.get(Slot::Message as usize).is_none()
+            && crate::record::text::header(line.trim_ascii_start()).message_below
+        {
+            return None;
+        }
+    }
     let rec = Record {
         line,
         format,

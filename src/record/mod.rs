@@ -1,7 +1,8 @@
 //! Bytes of one line → a [`Record`] that borrows them.
 //!
 //! The format is detected per line: a JSON object, a CloudWatch export line
-//! (`<RFC3339> <json>`), a logfmt record, or plain text. Parsers only locate the fields a
+//! (`<RFC3339> <json>`), a container runtime's or Heroku's line (`<RFC3339> app[web.1]: <json>`,
+//! the router's `key=value` pairs), a logfmt record, or plain text. Parsers only locate the fields a
 //! [`FieldSpec`] asks for and keep them raw ([`Raw`]); decoding (unescaping, number and time
 //! parsing, level normalisation) happens on demand. This module knows nothing about patterns or
 //! aggregation; the next stage is [`crate::matching`].
@@ -391,6 +392,16 @@ impl<'a> Fields<'a> {
         self.present
     }
 
+    /// Empties a slot.
+    pub fn unset(&mut self, slot: usize) {
+        if let Some(v) = self.vals.get_mut(slot) {
+            *v = None;
+            if slot < 64 {
+                self.present &= !(1 << slot);
+            }
+        }
+    }
+
     /// Stores a value unless the slot holds one from a higher-priority alias
     /// (a repeated key replaces the earlier value: last one wins).
     #[inline]
@@ -713,6 +724,19 @@ impl Parser {
                     let rest = &body[used..];
                     if rest.first() == Some(&b' ') {
                         let payload = rest.trim_ascii_start();
+                        if let Some(src) =
+                            text::heroku_source(payload).filter(|_| self.message_headers)
+                        {
+                            match self.heroku_line(src, out) {
+                                Some(Parsed::Record(format)) => {
+                                    set_outer_time(out, &body[..used]);
+                                    return Parsed::Record(format);
+                                }
+                                Some(Parsed::Malformed) => return Parsed::Malformed,
+                                // The application's text line: read below.
+                                None => {}
+                            }
+                        }
                         let (payload, format) = match text::cri_stream(payload) {
                             Some(inner) => (inner, Format::Cri),
                             None => (payload, Format::CloudWatch),
@@ -739,16 +763,7 @@ impl Parser {
                             _ => false,
                         };
                         if parsed {
-                            if out.get(Slot::Time as usize).is_none() {
-                                out.set(
-                                    Slot::Time as u16,
-                                    u16::MAX,
-                                    Raw::Str {
-                                        bytes: &body[..used],
-                                        escaped: false,
-                                    },
-                                );
-                            }
+                            set_outer_time(out, &body[..used]);
                             return Parsed::Record(format);
                         }
                     }
@@ -762,6 +777,95 @@ impl Parser {
         out.clear();
         text::parse(body, out, header_ids);
         Parsed::Record(Format::Text)
+    }
+}
+
+/// The time before an event (a CloudWatch export's, a container runtime's, Heroku's) is the
+/// event's when it has none of its own.
+fn set_outer_time<'a>(out: &mut Fields<'a>, time: &'a [u8]) {
+    if out.get(Slot::Time as usize).is_none() {
+        out.set(
+            Slot::Time as u16,
+            u16::MAX,
+            Raw::Str {
+                bytes: time,
+                escaped: false,
+            },
+        );
+    }
+}
+
+impl Parser {
+    /// A line of Heroku's log after its time: an application's JSON event, or the router's
+    /// `key=value` pairs, the dyno the service when the event names none. `None` (`out`
+    /// clear) for a text line.
+    fn heroku_line<'a>(&self, src: text::HerokuSource<'a>, out: &mut Fields<'a>) -> Option<Parsed> {
+        let str_raw = |bytes| Raw::Str {
+            bytes,
+            escaped: false,
+        };
+        let format = match src.body.first() {
+            Some(b'{') => {
+                if !json::scan_line(src.body, &self.spec, out) {
+                    out.clear();
+                    return Some(Parsed::Malformed);
+                }
+                adopt_message_header(out, self.header_ids, self.header_durations);
+                Format::Json
+            }
+            _ if src.router => {
+                if !logfmt::parse(src.body, &self.spec, out) {
+                    out.clear();
+                    return None;
+                }
+                heroku_router(src.body, out, self.header_durations);
+                Format::Logfmt
+            }
+            _ => return None,
+        };
+        if out.get(Slot::Service as usize).is_none() {
+            out.set(Slot::Service as u16, u16::MAX, str_raw(src.dyno));
+        }
+        Some(Parsed::Record(format))
+    }
+}
+
+/// Heroku's router line (`at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1
+/// connect=1ms service=18ms status=200 bytes=…`), read as logfmt, set right: `at` is the level,
+/// `service` the time the dyno took to answer (the request's duration: not a service's name),
+/// the dyno that answered the service, and an error's `desc` (`Request timeout`) its message.
+fn heroku_router<'a>(body: &'a [u8], out: &mut Fields<'a>, durations: bool) {
+    let set = |out: &mut Fields<'a>, slot: Slot, bytes: &'a [u8]| {
+        out.set(
+            slot as u16,
+            0,
+            Raw::Str {
+                bytes,
+                escaped: false,
+            },
+        )
+    };
+    if let Some(at) = text::kv_value(body, &[b"at"]) {
+        if out.get(Slot::Level as usize).is_none() && Level::from_word(at).is_some() {
+            set(out, Slot::Level, at);
+        }
+    }
+    // The router's pairs name no service: `service` is a time.
+    out.unset(Slot::Service as usize);
+    if let Some(service) = text::kv_value(body, &[b"service"]) {
+        if durations && out.get(Slot::Duration as usize).is_none() {
+            set(out, Slot::Duration, service);
+        }
+    }
+    if let Some(dyno) = text::kv_value(body, &[b"dyno"]) {
+        if out.get(Slot::Service as usize).is_none() {
+            set(out, Slot::Service, dyno);
+        }
+    }
+    if let Some(desc) = text::kv_value(body, &[b"desc"]) {
+        if out.get(Slot::Message as usize).is_none() {
+            set(out, Slot::Message, desc);
+        }
     }
 }
 
@@ -842,6 +946,81 @@ mod tests {
             rec.text(Slot::Message).map(|c| c.into_owned()),
             rec.time_us(),
         )
+    }
+
+    #[test]
+    fn heroku_lines_are_read_behind_their_source() {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        let mut read = |line: &'static str| {
+            let parsed = p.parse(line.as_bytes(), &mut f);
+            let get = |slot: Slot| {
+                f.get(slot as usize)
+                    .map(|r| String::from_utf8_lossy(&r.to_bytes()).into_owned())
+            };
+            (
+                parsed,
+                [
+                    get(Slot::Level),
+                    get(Slot::Service),
+                    get(Slot::Duration),
+                    get(Slot::Message),
+                    get(Slot::RequestId),
+                ],
+                f.get(Slot::Time as usize).is_some(),
+            )
+        };
+        let s = |v: &str| Some(v.to_string());
+        let router = "2026-02-06T10:00:02.123456+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\" method=GET path=\"/slow\" request_id=r1 dyno=web.1 connect=0ms service=30000ms status=503";
+        assert_eq!(
+            read(router),
+            (
+                Parsed::Record(Format::Logfmt),
+                [
+                    s("error"),
+                    s("web.1"),
+                    s("30000ms"),
+                    s("Request timeout"),
+                    s("r1")
+                ],
+                true
+            )
+        );
+        // Without a dyno (H10), the router is the service; `service=` is never a name.
+        let (_, fields, _) = read("2026-02-06T10:00:07Z heroku[router]: at=error code=H10 desc=\"App crashed\" dyno= connect= service= status=503");
+        assert_eq!(fields[1], s("router"));
+        assert_eq!(fields[2], None);
+        let (parsed, fields, time) =
+            read("2026-02-06T10:00:03Z app[web.1]: {\"level\":\"warn\",\"msg\":\"slow\"}");
+        assert_eq!(parsed, Parsed::Record(Format::Json));
+        assert_eq!(fields, [s("warn"), s("web.1"), None, s("slow"), None]);
+        assert!(time, "the outer time, the event having none");
+        assert_eq!(
+            read("2026-02-06T10:00:03Z app[web.1]: {\"level\":").0,
+            Parsed::Malformed
+        );
+        // Text: the application's header is read behind the source.
+        let (parsed, fields, _) = read(
+            "2026-02-06T10:00:04Z app[worker.1]: 2026-02-06 10:00:04 ERROR [main] a.b.Db: refused",
+        );
+        assert_eq!(parsed, Parsed::Record(Format::Text));
+        assert_eq!(fields[0], s("ERROR"));
+        assert_eq!(fields[1], s("a.b.Db"));
+        assert_eq!(fields[3], s("refused"));
+        let (_, fields, _) =
+            read("2026-02-06T10:00:05Z heroku[web.1]: Error R14 (Memory quota exceeded)");
+        assert_eq!(fields[..2], [s("ERROR"), s("web.1")]);
+        assert_eq!(fields[3], s("Error R14 (Memory quota exceeded)"));
+        // Not Heroku's: another word before the bracket, no dyno, no colon.
+        for line in [
+            "2026-02-06T10:00:05Z apps[web.1]: at=info service=18ms dyno=web.1",
+            "2026-02-06T10:00:05Z app[]: at=info service=18ms",
+            "2026-02-06T10:00:05Z heroku[router] at=info service=18ms",
+        ] {
+            let (parsed, fields, _) = read(line);
+            assert_eq!(parsed, Parsed::Record(Format::Text), "{line}");
+            assert_eq!(fields[2], None, "{line}");
+        }
     }
 
     #[test]

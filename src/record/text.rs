@@ -26,6 +26,12 @@
 //!   progname the logger, Rails' `[<uuid>]` request id tag the request id, `Completed … in 12ms`
 //!   the duration; PHP's Monolog: `[2026-02-06 10:00:01] channel.ERROR: msg`, the channel the
 //!   logger; Redis: `1:M 06 Feb 2026 10:00:03.123 # msg`, the mark after the time the level.
+//! - .NET's console logger: `info: Category[EventId]`, the label the level, the category the
+//!   logger; the message is on the next line ([`continued_message`]) or, with `SingleLine`,
+//!   after the header.
+//! - Heroku's source after the time (`app[web.1]: `, `heroku[router]: `): the dyno the service;
+//!   the platform's `Error R14 (…)` an error. (Its JSON and router lines are events: see
+//!   [`Parser`](super::Parser).)
 //! - Spring's trace context, header too: Sleuth's and Micrometer's `[app,trace,span]` after the
 //!   level (before the pid and `---`), Spring Boot 3.2's `[trace-span]` before the logger; the
 //!   trace id is the request id.
@@ -99,12 +105,24 @@ pub struct Header<'a> {
     /// succeeded in 0.25s`), or a bare number of milliseconds (Lambda's `REPORT … Duration:
     /// 512.34 ms`).
     pub duration: Option<&'a [u8]>,
+    /// The message is on the next line: .NET's console logger writes `info: Category[0]` alone
+    /// and its message below, indented by six spaces. The header's parts belong to that line's
+    /// event ([`continued_message`]); this line is no event of its own.
+    pub message_below: bool,
 }
 
 /// Fills the time, level, service, caller, message, duration and (with `ids`) request id slots
 /// of a text line, when its header has them.
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>, ids: bool) {
     let h = header(line);
+    if h.message_below {
+        return;
+    }
+    fill(line, &h, out, ids);
+}
+
+/// Sets the slots of the parts `h` (the header of `line`) has.
+fn fill<'a>(line: &'a [u8], h: &Header<'a>, out: &mut Fields<'a>, ids: bool) {
     let mut set = |slot: Slot, bytes: &'a [u8]| {
         out.set(
             slot as u16,
@@ -138,17 +156,98 @@ pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>, ids: bool) {
     }
 }
 
+/// Reads `line` as the message line of .NET's console logger, the header line before it
+/// being `prev` (`info: Microsoft.Hosting.Lifetime[14]` alone, then `      Now listening on: …`,
+/// each after the same outer time when a container runtime wrote them): the event takes its
+/// time, level and logger (the category) from `prev`, its message from `line`. False, `out`
+/// untouched, when the two lines are not that.
+pub fn continued_message<'a>(prev: &'a [u8], line: &'a [u8], out: &mut Fields<'a>) -> bool {
+    // Most lines are settled here: the header line ends with its event id's `]`.
+    if prev.last() != Some(&b']') {
+        return false;
+    }
+    let (outer, body) = match line.first() {
+        Some(b' ') => (None, line),
+        Some(b'0'..=b'9') => {
+            let Some(t) = line_time(line).filter(|t| t.skip > 0) else {
+                return false;
+            };
+            let rest = &line[t.skip..];
+            match rest.strip_prefix(b" ").and_then(cri_stream) {
+                Some(body) => (Some(t), body),
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    // Six spaces, then the message; a stack frame below it is indented further, an
+    // exception's first line follows the message.
+    match body.get(..7) {
+        Some([b' ', b' ', b' ', b' ', b' ', b' ', c]) if !c.is_ascii_whitespace() => {}
+        _ => return false,
+    }
+    let h = header(prev.trim_ascii_start());
+    if !h.message_below {
+        return false;
+    }
+    let message = body.trim_ascii();
+    out.clear();
+    let (time_line, time) = match h.time {
+        Some(t) => (prev.trim_ascii_start(), Some(t)),
+        None => (line, outer),
+    };
+    if let Some(t) = time {
+        fill(
+            time_line,
+            &Header {
+                time: Some(t),
+                ..Header::default()
+            },
+            out,
+            false,
+        );
+    }
+    fill(
+        line,
+        &Header {
+            time: None,
+            message: Some(message),
+            duration: h.service.and_then(|c| aspnet_request_duration(c, message)),
+            ..h
+        },
+        out,
+        false,
+    );
+    true
+}
+
+/// The run time of a request ASP.NET Core's hosting logger reports as finished, with its unit:
+/// `Request finished HTTP/1.1 GET http://host/ - 200 - text/plain 12.3456ms` (.NET 5 on), or
+/// `Request finished in 12.3456ms 200 text/plain` (before).
+fn aspnet_request_duration<'a>(category: &[u8], message: &'a [u8]) -> Option<&'a [u8]> {
+    if category != b"Microsoft.AspNetCore.Hosting.Diagnostics" {
+        return None;
+    }
+    let rest = message.strip_prefix(b"Request finished ")?;
+    let word = match rest.strip_prefix(b"in ") {
+        Some(after) => after.split(|&b| b == b' ').next()?,
+        None => rest.rsplit(|&b| b == b' ').next()?,
+    };
+    let number = word.strip_suffix(b"ms")?;
+    (!number.is_empty() && float_len(number) == number.len()).then_some(word)
+}
+
 /// The value of the first `key=value` pair in `text` whose key is one of `keys` (a word that
 /// starts the text or follows a space, `[`, `(` or `,`): `request_id=req-1`,
 /// `req_id="req 1"`. The value ends at whitespace or `,;)]`, a quoted one at its closing quote;
 /// an empty value does not count.
-pub fn kv_value<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<&'a [u8]> {
+pub fn kv_value<'a, K: AsRef<[u8]>>(text: &'a [u8], keys: &[K]) -> Option<&'a [u8]> {
     kv_pair(text, keys).map(|(_, value)| value)
 }
 
 /// [`kv_value`] with the index in `keys` of the key it was found by.
-pub fn kv_pair<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<(usize, &'a [u8])> {
-    let longest = keys.iter().map(|k| k.len()).max()?;
+pub fn kv_pair<'a, K: AsRef<[u8]>>(text: &'a [u8], keys: &[K]) -> Option<(usize, &'a [u8])> {
+    let longest = keys.iter().map(|k| k.as_ref().len()).max()?;
     for eq in memchr::memchr_iter(b'=', text) {
         // Back from the `=` no further than the longest key: a line of a million `=` stays
         // linear.
@@ -165,7 +264,7 @@ pub fn kv_pair<'a>(text: &'a [u8], keys: &[Box<[u8]>]) -> Option<(usize, &'a [u8
         let key = &text[key_start..eq];
         let Some(index) = keys
             .iter()
-            .position(|k| **k == *key)
+            .position(|k| k.as_ref() == key)
             .filter(|_| !key.is_empty())
         else {
             continue;
@@ -232,7 +331,7 @@ pub fn header(line: &[u8]) -> Header<'_> {
 }
 
 /// The header of a logger whose format is its own from the first byte: klog's, env_logger's,
-/// Celery's, Ruby's, Monolog's, Redis's. Each is tried only where the line's first byte lets it
+/// Celery's, Ruby's, Monolog's, Redis's, .NET's console logger's. Each is tried only where the line's first byte lets it
 /// start, so a line that is none of them costs one branch.
 fn logger_header(line: &[u8]) -> Option<Header<'_>> {
     match line.first()? {
@@ -242,12 +341,70 @@ fn logger_header(line: &[u8]) -> Option<Header<'_>> {
             .or_else(|| celery_header(line))
             .or_else(|| monolog_header(line)),
         b'0'..=b'9' => redis_header(line),
+        b't' | b'd' | b'i' | b'w' | b'f' | b'c' => dotnet_console_header(line),
+        _ => None,
+    }
+}
+
+/// The level of one of .NET's four-letter labels (`Microsoft.Extensions.Logging`'s console
+/// logger, the Lambda runtime), as a level word.
+fn dotnet_level(label: &[u8]) -> Option<&'static [u8]> {
+    Some(match label {
+        b"info" => b"INFO",
+        b"warn" => b"WARN",
+        b"fail" => b"ERROR",
+        b"crit" => b"FATAL",
+        b"dbug" => b"DEBUG",
+        b"trce" => b"TRACE",
+        _ => return None,
+    })
+}
+
+/// .NET's console logger (the simple formatter of `Microsoft.Extensions.Logging.Console`, the
+/// default of ASP.NET Core): `info: Category[EventId]`, the category the logger. The message is
+/// on the next line ([`Header::message_below`]), or after the header with `SingleLine`.
+fn dotnet_console_header(line: &[u8]) -> Option<Header<'_>> {
+    let level = dotnet_level(line.get(..4)?)?;
+    let rest = line.get(4..)?.strip_prefix(b": ")?;
+    let open = rest.iter().position(|&b| b == b'[' || b == b' ')?;
+    if open == 0 || rest[open] != b'[' {
+        return None;
+    }
+    let after = &rest[open + 1..];
+    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || after.get(digits) != Some(&b']') {
+        return None;
+    }
+    let h = Header {
+        level: Some(level),
+        service: Some(&rest[..open]),
+        ..Header::default()
+    };
+    match &after[digits + 1..] {
+        [] => Some(Header {
+            message_below: true,
+            ..h
+        }),
+        [b' ', message @ ..] => {
+            let message = message.trim_ascii();
+            Some(Header {
+                message: (!message.is_empty()).then_some(message),
+                duration: aspnet_request_duration(&rest[..open], message),
+                ..h
+            })
+        }
         _ => None,
     }
 }
 
 /// [`header`] of a line without a syslog priority or a klog header.
 fn header_body(line: &[u8]) -> Header<'_> {
+    header_body_at(line, true)
+}
+
+/// [`header_body`]; `heroku`: whether a Heroku source may follow the time (not inside one:
+/// the application's line is read once, never as a source again).
+fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     if let Some(h) = ras_header(line) {
         return h;
     }
@@ -285,6 +442,22 @@ fn header_body(line: &[u8]) -> Header<'_> {
         // `aws logs tail`'s Lambda log stream after the time (`2026/02/06/[$LATEST]9f1c…`).
         if let Some(end) = lambda_stream_end(s, i) {
             i = skip_spaces(s, end);
+        }
+        // Heroku's source and dyno (`app[web.1]: `): the application's line follows, read as
+        // a bare line, the dyno its service unless it names its logger. The outer time is
+        // kept.
+        if let Some(src) = heroku_source(&s[i..]).filter(|_| heroku) {
+            let inner = logger_header(src.body)
+                .or_else(|| lambda_python_header(src.body))
+                .unwrap_or_else(|| header_body_at(src.body, false));
+            // The platform's errors: `Error R14 (Memory quota exceeded)`.
+            let error = src.platform && src.body.starts_with(b"Error ");
+            return Header {
+                time,
+                level: inner.level.or(error.then_some(b"ERROR")),
+                service: inner.service.or(Some(src.dyno)),
+                ..inner
+            };
         }
         // A header that says more than its time, after the outer time: klog's (Kubernetes'
         // components in their containers' log files), env_logger's, Celery's, Ruby's, Monolog's,
@@ -779,6 +952,41 @@ fn shape(s: &[u8], pattern: &[u8]) -> bool {
         })
 }
 
+/// Where a line of Heroku's log (`heroku logs`, a log drain) came from: `app[web.1]: ` (the
+/// application's dyno, or an add-on), `heroku[router]: ` (the platform).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HerokuSource<'a> {
+    /// The platform (`heroku[…]`), not the application.
+    pub platform: bool,
+    /// The platform's router, whose lines are its `key=value` pairs.
+    pub router: bool,
+    /// The dyno or process (`web.1`, `router`, `heroku-postgres`).
+    pub dyno: &'a [u8],
+    /// What the source wrote.
+    pub body: &'a [u8],
+}
+
+/// The source before a line of Heroku's log, after its time (see [`HerokuSource`]).
+pub(crate) fn heroku_source(s: &[u8]) -> Option<HerokuSource<'_>> {
+    let (heroku, rest) = match s.first()? {
+        b'a' => (false, s.strip_prefix(b"app[")?),
+        b'h' => (true, s.strip_prefix(b"heroku[")?),
+        _ => return None,
+    };
+    let len = rest
+        .iter()
+        .take(64)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        .count();
+    let body = rest.get(len..)?.strip_prefix(b"]: ")?;
+    (len > 0).then_some(HerokuSource {
+        platform: heroku,
+        router: heroku && &rest[..len] == b"router",
+        dyno: &rest[..len],
+        body,
+    })
+}
+
 /// What follows the stream and tag of a CRI log line (`stdout F ` or `stderr P `).
 pub(crate) fn cri_stream(s: &[u8]) -> Option<&[u8]> {
     let rest = s
@@ -1038,6 +1246,7 @@ fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
         message: (!message.is_empty()).then_some(message),
         request_id,
         duration: rails_completed_in(message),
+        message_below: false,
     })
 }
 
@@ -1166,19 +1375,14 @@ fn lambda_runtime_at(s: &[u8], i: usize) -> Option<LambdaRuntime<'_>> {
                 return None;
             }
             let word = &s[start..start + len];
-            let level: &[u8] = match word {
-                b"info" => b"INFO",
-                b"warn" => b"WARN",
-                b"fail" => b"ERROR",
-                b"crit" => b"FATAL",
-                b"dbug" => b"DEBUG",
-                b"trce" => b"TRACE",
-                _ if word.iter().all(u8::is_ascii_uppercase)
+            let level: &[u8] = match dotnet_level(word) {
+                Some(level) => level,
+                None if word.iter().all(u8::is_ascii_uppercase)
                     && super::Level::from_word(word).is_some() =>
                 {
                     word
                 }
-                _ => return None,
+                None => return None,
             };
             Some(LambdaRuntime {
                 request_id,
@@ -1351,6 +1555,7 @@ fn lambda_python_header(line: &[u8]) -> Option<Header<'_>> {
         message: (!message.is_empty()).then_some(message),
         request_id: py.request_id,
         duration: None,
+        message_below: false,
     })
 }
 
@@ -1412,6 +1617,7 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
         message: (!message.is_empty()).then_some(message),
         request_id,
         duration,
+        message_below: false,
     })
 }
 
@@ -2151,10 +2357,7 @@ mod tests {
         }
         // Sidekiq's context stays in the line for the request id and duration.
         let line = b"2026-02-06T10:00:05.000Z pid=7 jid=b4a1 INFO: done";
-        assert_eq!(
-            kv_value(line, &[b"jid".to_vec().into()]),
-            Some(&b"b4a1"[..])
-        );
+        assert_eq!(kv_value(line, &[b"jid"]), Some(&b"b4a1"[..]));
         // key=value words without a level after them are the message; a lone `#` or a `*`
         // without the worker's pid is no nginx header.
         for (line, message) in [
@@ -2486,6 +2689,126 @@ mod tests {
             "a [b] c",
         ] {
             let _ = parts(odd);
+        }
+    }
+
+    #[test]
+    fn dotnet_console_messages_take_the_header_line_before_them() {
+        let text =
+            |r: Option<&Raw<'_>>| r.map(|r| String::from_utf8_lossy(&r.to_bytes()).into_owned());
+        // (time, level, logger, message, duration) of `line` read after `prev`; None if it
+        // is not a .NET message line.
+        let joined = |prev: &str, line: &str| {
+            let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
+            if !continued_message(prev.as_bytes(), line.as_bytes(), &mut fields) {
+                return None;
+            }
+            let get = |slot: Slot| text(fields.get(slot as usize));
+            Some((
+                get(Slot::Time),
+                get(Slot::Level),
+                get(Slot::Service),
+                get(Slot::Message),
+                get(Slot::Duration),
+            ))
+        };
+        let s = |v: &str| Some(v.to_string());
+        let header_line = "info: Microsoft.Hosting.Lifetime[14]";
+        assert_eq!(
+            joined(header_line, "      Now listening on: http://localhost:5000"),
+            Some((
+                None,
+                s("INFO"),
+                s("Microsoft.Hosting.Lifetime"),
+                s("Now listening on: http://localhost:5000"),
+                None
+            ))
+        );
+        // `TimestampFormat` puts the time before the label, on the header line only.
+        assert_eq!(
+            joined(
+                "2026-02-06 10:00:01 fail: Microsoft.AspNetCore.Server.Kestrel[13]",
+                "      Connection id \"0HMVD\": An unhandled exception was thrown."
+            ),
+            Some((
+                s("2026-02-06 10:00:01"),
+                s("ERROR"),
+                s("Microsoft.AspNetCore.Server.Kestrel"),
+                s("Connection id \"0HMVD\": An unhandled exception was thrown."),
+                None
+            ))
+        );
+        // A container runtime writes its time and stream before each line.
+        let finished = joined(
+            "2026-02-06T10:00:02.1Z stdout F info: Microsoft.AspNetCore.Hosting.Diagnostics[2]",
+            "2026-02-06T10:00:02.2Z stdout F       Request finished HTTP/1.1 GET http://h/ - 500 0 - 35.1234ms",
+        )
+        .unwrap();
+        assert_eq!(finished.0.as_deref(), Some("2026-02-06T10:00:02.1Z"));
+        assert_eq!(finished.4.as_deref(), Some("35.1234ms"));
+        assert_eq!(
+            joined(
+                "dbug: Microsoft.AspNetCore.Hosting.Diagnostics[2]",
+                "      Request finished in 12.5ms 200 text/plain"
+            )
+            .and_then(|j| j.4),
+            s("12.5ms")
+        );
+        // Not a message line: below a line that is not a header alone, indented otherwise, a
+        // blank, another logger's request.
+        for (prev, line) in [
+            ("info: App[0] all on one line", "      indented"),
+            ("Now listening", "      indented"),
+            (
+                header_line,
+                "         at Program.Main() in /src/Program.cs:line 9",
+            ),
+            (header_line, "     five spaces"),
+            (header_line, "      "),
+            (header_line, "not indented"),
+            ("info: App[x]", "      indented"),
+            ("info: App []", "      indented"),
+            ("", "      indented"),
+            ("]", ""),
+        ] {
+            assert_eq!(joined(prev, line), None, "{prev:?} then {line:?}");
+        }
+        assert_eq!(
+            joined("info: App[1]", "      Request finished in 12.5ms 200").and_then(|j| j.4),
+            None,
+            "only ASP.NET Core's hosting logger reports requests"
+        );
+        // The header line alone is no event; with `SingleLine` it is one.
+        let h = header(header_line.as_bytes());
+        assert!(h.message_below && h.message.is_none());
+        let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
+        parse(header_line.as_bytes(), &mut fields, true);
+        assert!(fields.get(Slot::Level as usize).is_none());
+        assert_eq!(
+            parts("crit: Billing.Worker[7] Payment queue is down"),
+            want(
+                false,
+                Some("FATAL"),
+                Some("Billing.Worker"),
+                "Payment queue is down"
+            )
+        );
+        assert_eq!(
+            header(
+                b"info: Microsoft.AspNetCore.Hosting.Diagnostics[2] Request finished in 3ms 200"
+            )
+            .duration,
+            Some(&b"3ms"[..])
+        );
+        // Prose that starts like a label is not a header.
+        for line in [
+            "info: see the docs",
+            "warn: x[",
+            "fail:App[1]",
+            "information: App[1]",
+        ] {
+            let h = header(line.as_bytes());
+            assert!(!h.message_below && h.service.is_none(), "{line}");
         }
     }
 
