@@ -701,6 +701,7 @@ impl<'s> Worker<'s> {
             chunk.global_seq,
             chunk.bytes(),
             chunk.context(),
+            chunk.skipped_before == 0,
             0,
         );
         self.agg
@@ -709,7 +710,10 @@ impl<'s> Worker<'s> {
     }
 
     /// Analyses whole lines; the first is line `first_line + 1` of chunk `seq`, and `before`
-    /// holds lines before them (see [`Chunk::context`]). Returns the number of lines.
+    /// holds lines before them (see [`Chunk::context`]), its last line the one right before
+    /// them when `adjacent` (no line too long to read came between). Returns the number of
+    /// lines.
+    #[allow(clippy::too_many_arguments)]
     fn process_lines<'c>(
         &mut self,
         source: u32,
@@ -717,6 +721,7 @@ impl<'s> Worker<'s> {
         global_seq: u64,
         data: &'c [u8],
         before: &'c [u8],
+        adjacent: bool,
         first_line: u64,
     ) -> u64 {
         let shared = self.shared;
@@ -748,7 +753,10 @@ impl<'s> Worker<'s> {
         let mut start = 0;
         // The line before the next one: a header whose message is on the next line (.NET's
         // console logger) gives that line its level, logger and time.
-        let mut prev = crate::source::chunk::last_line(before);
+        let mut prev = match adjacent {
+            true => crate::record::text::line_above(before),
+            false => &[],
+        };
         loop {
             let next = if start < data.len() {
                 let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -759,7 +767,10 @@ impl<'s> Worker<'s> {
                     line = &line[..line.len() - 1];
                 }
                 let parsed = self.parse(line, prev, chunk_is_utf8, line_no, &mut ahead);
-                prev = line;
+                // Scopes between a header and its message: the header stays the line before.
+                if !crate::record::text::is_dotnet_scope(prev, line) {
+                    prev = line;
+                }
                 Some(parsed)
             } else {
                 None
@@ -834,7 +845,17 @@ impl<'s> Worker<'s> {
         };
         ahead.parsed = Some(parsed);
         if parsed == Parsed::Record(Format::Text) && shared.text_headers {
-            crate::record::text::continued_message(prev, line, fields);
+            // .NET's console logger: the message line takes its header's time, level and
+            // logger; the header line alone is no event (it is counted, not analysed).
+            if !crate::record::text::continued_message(prev, line, fields)
+                && fields.get(Slot::Message as usize).is_none()
+                && fields.get(Slot::Level as usize).is_none()
+                && crate::record::text::header(line.trim_ascii_start()).message_below
+            {
+                agg.counts.text += 1;
+                ahead.parsed = None;
+                return ahead;
+            }
         }
         match parsed {
             Parsed::Record(format) if format.is_structured() => {
@@ -1174,8 +1195,9 @@ pub struct Live<'s> {
     config: &'s Config,
     sources: Vec<SourceSummary>,
     lines: Vec<u64>,
-    /// Each input's last line fed, with its line end, when it is short: the header of a
-    /// message that the next feed starts with (.NET's console logger).
+    /// Each input's last line fed (or the header above its scopes), with its line end, when it
+    /// is short: the header of a message that the next feed starts with (.NET's console
+    /// logger).
     last_lines: Vec<Vec<u8>>,
     global_seq: u64,
     oversize: u64,
@@ -1255,13 +1277,14 @@ impl Live<'_> {
             self.global_seq,
             data,
             &self.last_lines[s],
+            oversize.lines == 0,
             self.lines[s],
         );
-        // The next feed's context: the last line, when whole and short.
+        // The next feed's context: the line the next one is read below, when short.
         let last = &mut self.last_lines[s];
         last.clear();
         if data.ends_with(b"\n") {
-            let line = crate::source::chunk::last_line(data);
+            let line = crate::record::text::line_above(data);
             if line.len() < LIVE_CONTEXT_BYTES {
                 last.extend_from_slice(line);
                 last.push(b'\n');

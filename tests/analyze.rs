@@ -2050,9 +2050,17 @@ fn dotnet_console_entries_are_one_event_each_across_chunk_edges() {
     let mut text = String::new();
     for i in 0..50 {
         text.push_str(&format!(
-            "2026-02-06 10:00:{:02} info: Microsoft.AspNetCore.Hosting.Diagnostics[2]\n      \
-             Request finished HTTP/1.1 GET http://localhost:5000/orders/{i} - 200 - application/json {}.5ms\n",
-            i % 60,
+            "2026-02-06 10:00:{:02} info: Microsoft.AspNetCore.Hosting.Diagnostics[2]\n",
+            i % 60
+        ));
+        if i % 2 == 0 {
+            // `IncludeScopes`: the scopes come between the header and the message.
+            text.push_str(&format!(
+                "      => SpanId:1a2b, TraceId:3c4d => ConnectionId:0HMVD => RequestPath:/orders/{i}\n"
+            ));
+        }
+        text.push_str(&format!(
+            "      Request finished HTTP/1.1 GET http://localhost:5000/orders/{i} - 200 - application/json {}.5ms\n",
             10 + i
         ));
         if i % 10 == 9 {
@@ -2103,6 +2111,26 @@ fn dotnet_console_entries_are_one_event_each_across_chunk_edges() {
             .any(|t| t["template"].as_str().unwrap().contains("Diagnostics[")),
         "{templates:?}"
     );
+    // The header lines' times place the entries: `--last` and `filter --since` see them.
+    let last = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--last",
+        "5s",
+        path_str(&log),
+    ]));
+    assert_eq!(last["text_levels"]["error"], 5, "{}", last["text_levels"]);
+    assert_eq!(last["text_levels"]["info"], 0, "{}", last["text_levels"]);
+    let since = run(&[
+        "filter",
+        "-c",
+        "--since",
+        "2026-02-06T10:00:59Z",
+        "Kestrel",
+        path_str(&log),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&since.stdout).trim(), "5");
     let watched = run_stdin(&["watch", "--format", "json"], text.as_bytes());
     let last = String::from_utf8_lossy(&watched.stdout);
     let summary: serde_json::Value = serde_json::from_str(last.lines().last().unwrap()).unwrap();

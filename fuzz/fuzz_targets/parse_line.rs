@@ -65,4 +65,26 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let _ = logtriage::record::text::message_before_headers(data);
+    // Two lines: a header and the message below it (.NET's console logger). What the message
+    // line takes is pieces of the two lines.
+    if let Some(nl) = data.iter().position(|&b| b == b'\n') {
+        let (prev, line) = (&data[..nl], &data[nl + 1..]);
+        let mut below = Fields::new(parser.spec().slot_count());
+        if logtriage::record::text::continued_message(prev, line, &mut below) {
+            for slot in [
+                Slot::Time,
+                Slot::Level,
+                Slot::Service,
+                Slot::Message,
+                Slot::Duration,
+            ] {
+                if let Some(logtriage::record::Raw::Str { bytes, .. }) = below.get(slot as usize) {
+                    let p = bytes.as_ptr_range();
+                    let level_word =
+                        slot == Slot::Level && logtriage::record::Level::from_word(bytes).is_some();
+                    assert!(level_word || (range.start <= p.start && p.end <= range.end));
+                }
+            }
+        }
+    }
 });

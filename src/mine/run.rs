@@ -150,7 +150,10 @@ pub fn mine_with_progress(
             // One vectorised UTF-8 check per chunk; lines are checked one by one only in a
             // chunk with invalid bytes somewhere.
             let utf8 = simdutf8::basic::from_utf8(chunk.bytes()).is_ok();
-            let mut prev = crate::source::chunk::last_line(chunk.context());
+            let mut prev = match chunk.skipped_before {
+                0 => crate::record::text::line_above(chunk.context()),
+                _ => &[],
+            };
             for line in chunk.bytes().split_inclusive(|&b| b == b'\n') {
                 let line = line.strip_suffix(b"\n").unwrap_or(line);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -160,6 +163,7 @@ pub fn mine_with_progress(
                     if opts.assignments {
                         per_line.push(None);
                     }
+                    prev = line;
                     continue;
                 }
                 let window = opts
@@ -177,7 +181,9 @@ pub fn mine_with_progress(
                     line,
                     prev,
                 );
-                prev = line;
+                if !crate::record::text::is_dotnet_scope(prev, line) {
+                    prev = line;
+                }
                 if key.is_some() {
                     out.messages += 1;
                 }

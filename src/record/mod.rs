@@ -798,17 +798,19 @@ fn set_outer_time<'a>(out: &mut Fields<'a>, time: &'a [u8]) {
 impl Parser {
     /// A line of Heroku's log after its time: an application's JSON event, or the router's
     /// `key=value` pairs, the dyno the service when the event names none. `None` (`out`
-    /// clear) for a text line.
+    /// clear) for a text line, or a JSON-looking one that does not parse.
     fn heroku_line<'a>(&self, src: text::HerokuSource<'a>, out: &mut Fields<'a>) -> Option<Parsed> {
         let str_raw = |bytes| Raw::Str {
             bytes,
             escaped: false,
         };
         let format = match src.body.first() {
+            // An application's text may start with a brace too (a Ruby hash): it is read as
+            // text then.
             Some(b'{') => {
                 if !json::scan_line(src.body, &self.spec, out) {
                     out.clear();
-                    return Some(Parsed::Malformed);
+                    return None;
                 }
                 adopt_message_header(out, self.header_ids, self.header_durations);
                 Format::Json
@@ -818,12 +820,13 @@ impl Parser {
                     out.clear();
                     return None;
                 }
-                heroku_router(src.body, out, self.header_durations);
+                let services = !self.spec.is_overridden(Slot::Service);
+                heroku_router(src.body, out, self.header_durations, services);
                 Format::Logfmt
             }
             _ => return None,
         };
-        if out.get(Slot::Service as usize).is_none() {
+        if out.get(Slot::Service as usize).is_none() && !self.spec.is_overridden(Slot::Service) {
             out.set(Slot::Service as u16, u16::MAX, str_raw(src.dyno));
         }
         Some(Parsed::Record(format))
@@ -834,7 +837,9 @@ impl Parser {
 /// connect=1ms service=18ms status=200 bytes=…`), read as logfmt, set right: `at` is the level,
 /// `service` the time the dyno took to answer (the request's duration: not a service's name),
 /// the dyno that answered the service, and an error's `desc` (`Request timeout`) its message.
-fn heroku_router<'a>(body: &'a [u8], out: &mut Fields<'a>, durations: bool) {
+/// `durations`, `services`: whether the duration and service slots take what the router says
+/// (not when `--latency-field`, `--service-field` name the one field to read).
+fn heroku_router<'a>(body: &'a [u8], out: &mut Fields<'a>, durations: bool, services: bool) {
     let set = |out: &mut Fields<'a>, slot: Slot, bytes: &'a [u8]| {
         out.set(
             slot as u16,
@@ -851,13 +856,15 @@ fn heroku_router<'a>(body: &'a [u8], out: &mut Fields<'a>, durations: bool) {
         }
     }
     // The router's pairs name no service: `service` is a time.
-    out.unset(Slot::Service as usize);
+    if services {
+        out.unset(Slot::Service as usize);
+    }
     if let Some(service) = text::kv_value(body, &[b"service"]) {
         if durations && out.get(Slot::Duration as usize).is_none() {
             set(out, Slot::Duration, service);
         }
     }
-    if let Some(dyno) = text::kv_value(body, &[b"dyno"]) {
+    if let Some(dyno) = text::kv_value(body, &[b"dyno"]).filter(|_| services) {
         if out.get(Slot::Service as usize).is_none() {
             set(out, Slot::Service, dyno);
         }
@@ -996,8 +1003,8 @@ mod tests {
         assert_eq!(fields, [s("warn"), s("web.1"), None, s("slow"), None]);
         assert!(time, "the outer time, the event having none");
         assert_eq!(
-            read("2026-02-06T10:00:03Z app[web.1]: {\"level\":").0,
-            Parsed::Malformed
+            read("2026-02-06T10:00:03Z app[web.1]: {:a=>1}").0,
+            Parsed::Record(Format::Text)
         );
         // Text: the application's header is read behind the source.
         let (parsed, fields, _) = read(
@@ -1016,6 +1023,7 @@ mod tests {
             "2026-02-06T10:00:05Z apps[web.1]: at=info service=18ms dyno=web.1",
             "2026-02-06T10:00:05Z app[]: at=info service=18ms",
             "2026-02-06T10:00:05Z heroku[router] at=info service=18ms",
+            "2026-02-06T10:00:05Z app[1234]: at=info service=18ms",
         ] {
             let (parsed, fields, _) = read(line);
             assert_eq!(parsed, Parsed::Record(Format::Text), "{line}");

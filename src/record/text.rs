@@ -116,6 +116,12 @@ pub struct Header<'a> {
 pub fn parse<'a>(line: &'a [u8], out: &mut Fields<'a>, ids: bool) {
     let h = header(line);
     if h.message_below {
+        // Only the time: the line's place in time (a window, `--last`) is the event's.
+        let time = Header {
+            time: h.time,
+            ..Header::default()
+        };
+        fill(line, &time, out, false);
         return;
     }
     fill(line, &h, out, ids);
@@ -166,25 +172,13 @@ pub fn continued_message<'a>(prev: &'a [u8], line: &'a [u8], out: &mut Fields<'a
     if prev.last() != Some(&b']') {
         return false;
     }
-    let (outer, body) = match line.first() {
-        Some(b' ') => (None, line),
-        Some(b'0'..=b'9') => {
-            let Some(t) = line_time(line).filter(|t| t.skip > 0) else {
-                return false;
-            };
-            let rest = &line[t.skip..];
-            match rest.strip_prefix(b" ").and_then(cri_stream) {
-                Some(body) => (Some(t), body),
-                None => return false,
-            }
-        }
-        _ => return false,
+    let Some((outer, body)) = indented_body(line) else {
+        return false;
     };
-    // Six spaces, then the message; a stack frame below it is indented further, an
-    // exception's first line follows the message.
-    match body.get(..7) {
-        Some([b' ', b' ', b' ', b' ', b' ', b' ', c]) if !c.is_ascii_whitespace() => {}
-        _ => return false,
+    // Scopes (`IncludeScopes`: `=> RequestPath:/ RequestId:…`) are no message; the pipeline
+    // keeps the header as the line before the message (see [`is_dotnet_scope`]).
+    if body.starts_with(b"=> ") {
+        return false;
     }
     let h = header(prev.trim_ascii_start());
     if !h.message_below {
@@ -219,6 +213,65 @@ pub fn continued_message<'a>(prev: &'a [u8], line: &'a [u8], out: &mut Fields<'a
         false,
     );
     true
+}
+
+/// What a line written below a header says, six spaces in, and the time a wrapper put before
+/// it: bare, or after an outer time (a CloudWatch export's `<time> `, a container runtime's
+/// `<time> stdout F `, Heroku's `<time> app[web.1]: `). `None` unless six spaces, then a
+/// non-space, start it (a stack frame below the message is indented further).
+fn indented_body(line: &[u8]) -> Option<(Option<LineTime>, &[u8])> {
+    let (outer, body) = match line.first()? {
+        b' ' => (None, line),
+        b'0'..=b'9' => {
+            let t = line_time(line).filter(|t| t.skip > 0)?;
+            let rest = line[t.skip..].strip_prefix(b" ")?;
+            let body = match cri_stream(rest) {
+                Some(body) => body,
+                None => heroku_source(rest).map_or(rest, |src| src.body),
+            };
+            (Some(t), body)
+        }
+        _ => return None,
+    };
+    match body.get(..7)? {
+        [b' ', b' ', b' ', b' ', b' ', b' ', c] if !c.is_ascii_whitespace() => {
+            Some((outer, &body[6..]))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `line` holds the scopes .NET's console logger writes between a header and its
+/// message with `IncludeScopes` (`      => ConnectionId:… => RequestPath:/orders …`), below
+/// `prev`, a header line. The message line after it belongs to that header.
+pub fn is_dotnet_scope(prev: &[u8], line: &[u8]) -> bool {
+    prev.last() == Some(&b']')
+        && indented_body(line).is_some_and(|(_, body)| body.starts_with(b"=> "))
+}
+
+/// The line that a line right after `lines` (whole lines, each ending in `\n`: a chunk's
+/// context) is read below ([`continued_message`]): the last one, or the header before .NET's
+/// scopes when the last holds them.
+pub fn line_above(lines: &[u8]) -> &[u8] {
+    let (rest, last) = split_last_line(lines);
+    if last.first() == Some(&b' ') || last.first().is_some_and(u8::is_ascii_digit) {
+        let (_, before) = split_last_line(rest);
+        if is_dotnet_scope(before, last) {
+            return before;
+        }
+    }
+    last
+}
+
+/// `lines` (ending in `\n`, or empty) as the lines before its last and its last line, without
+/// its line end.
+fn split_last_line(lines: &[u8]) -> (&[u8], &[u8]) {
+    let mut c = lines.strip_suffix(b"\n").unwrap_or(lines);
+    c = c.strip_suffix(b"\r").unwrap_or(c);
+    match memchr::memrchr(b'\n', c) {
+        Some(i) => (&lines[..i + 1], &c[i + 1..]),
+        None => (&[], c),
+    }
 }
 
 /// The run time of a request ASP.NET Core's hosting logger reports as finished, with its unit:
@@ -430,7 +483,15 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     let mut i = if time.is_none() {
         // A time of day without a date (logback's default `HH:mm:ss.SSS`) is header, not message;
         // without a date it is no timestamp.
-        time_of_day_end(s).unwrap_or(0)
+        let end = time_of_day_end(s).unwrap_or(0);
+        // .NET's console logger with a `TimestampFormat` of `HH:mm:ss `.
+        if let Some(inner) = (end > 0)
+            .then(|| dotnet_console_header(&s[skip_spaces(s, end)..]))
+            .flatten()
+        {
+            return inner;
+        }
+        end
     } else {
         // A line a container runtime wrote (Kubernetes' CRI format: `<time> stdout F <line>`),
         // or a time put before the application's own (a CloudWatch export of a text logger):
@@ -979,7 +1040,10 @@ pub(crate) fn heroku_source(s: &[u8]) -> Option<HerokuSource<'_>> {
         .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         .count();
     let body = rest.get(len..)?.strip_prefix(b"]: ")?;
-    (len > 0).then_some(HerokuSource {
+    // A dyno's name has a letter (`web.1`, `router`); a number is a pid (`app[1234]: `,
+    // syslog's program `app`).
+    let named = rest[..len].iter().any(u8::is_ascii_alphabetic);
+    named.then_some(HerokuSource {
         platform: heroku,
         router: heroku && &rest[..len] == b"router",
         dyno: &rest[..len],
@@ -2746,6 +2810,44 @@ mod tests {
         .unwrap();
         assert_eq!(finished.0.as_deref(), Some("2026-02-06T10:00:02.1Z"));
         assert_eq!(finished.4.as_deref(), Some("35.1234ms"));
+        // A CloudWatch export's time, Heroku's source: the same.
+        for (prev, line) in [
+            (
+                "2026-02-06T10:00:03Z fail: App.Jobs[4]",
+                "2026-02-06T10:00:03Z       Job failed",
+            ),
+            (
+                "2026-02-06T10:00:03Z app[web.1]: fail: App.Jobs[4]",
+                "2026-02-06T10:00:03Z app[web.1]:       Job failed",
+            ),
+        ] {
+            let j = joined(prev, line).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(j.0.as_deref(), Some("2026-02-06T10:00:03Z"), "{line}");
+            assert_eq!(j.1.as_deref(), Some("ERROR"), "{line}");
+            assert_eq!(j.3.as_deref(), Some("Job failed"), "{line}");
+        }
+        // Scopes (`IncludeScopes`) are not the message; the pipeline keeps the header as the
+        // line before the message.
+        let scope = "      => SpanId:1a2b, TraceId:3c4d => ConnectionId:0HMVD => RequestPath:/orders RequestId:0HMVD:00000001";
+        assert_eq!(joined(header_line, scope), None);
+        assert!(is_dotnet_scope(header_line.as_bytes(), scope.as_bytes()));
+        assert!(!is_dotnet_scope(
+            header_line.as_bytes(),
+            "      Now listening".as_bytes()
+        ));
+        assert!(!is_dotnet_scope("text".as_bytes(), scope.as_bytes()));
+        // A chunk that starts below scopes finds the header in its context.
+        let context = format!("x\n{header_line}\n{scope}\n");
+        assert_eq!(line_above(context.as_bytes()), header_line.as_bytes());
+        assert_eq!(
+            line_above(format!("{header_line}\r\n").as_bytes()),
+            header_line.as_bytes()
+        );
+        assert_eq!(
+            line_above(format!("{scope}\n").as_bytes()),
+            scope.as_bytes()
+        );
+        assert_eq!(line_above(b""), b"");
         assert_eq!(
             joined(
                 "dbug: Microsoft.AspNetCore.Hosting.Diagnostics[2]",
@@ -2778,12 +2880,24 @@ mod tests {
             None,
             "only ASP.NET Core's hosting logger reports requests"
         );
-        // The header line alone is no event; with `SingleLine` it is one.
+        // The header line alone is no event, but its time places it; with `SingleLine` it is
+        // one.
         let h = header(header_line.as_bytes());
         assert!(h.message_below && h.message.is_none());
         let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
-        parse(header_line.as_bytes(), &mut fields, true);
+        let timed = "2026-02-06 10:00:01 fail: App.Jobs[4]";
+        parse(timed.as_bytes(), &mut fields, true);
         assert!(fields.get(Slot::Level as usize).is_none());
+        assert!(fields.get(Slot::Message as usize).is_none());
+        assert_eq!(
+            text(fields.get(Slot::Time as usize)).as_deref(),
+            Some("2026-02-06 10:00:01")
+        );
+        // A `TimestampFormat` of a time of day (no date, so no timestamp).
+        let h = header(b"10:00:01 warn: App.Jobs[4]");
+        assert!(h.message_below);
+        assert_eq!(h.level, Some(&b"WARN"[..]));
+        assert_eq!(h.service, Some(&b"App.Jobs"[..]));
         assert_eq!(
             parts("crit: Billing.Worker[7] Payment queue is down"),
             want(

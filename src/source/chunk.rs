@@ -68,17 +68,6 @@ fn last_lines(data: &[u8], max: usize) -> &[u8] {
     }
 }
 
-/// The last line of `lines` (whole lines, each ending in `\n`, as a chunk's or its context's),
-/// without its line end.
-pub fn last_line(lines: &[u8]) -> &[u8] {
-    let mut c = lines.strip_suffix(b"\n").unwrap_or(lines);
-    c = c.strip_suffix(b"\r").unwrap_or(c);
-    match memchr::memrchr(b'\n', c) {
-        Some(i) => &c[i + 1..],
-        None => c,
-    }
-}
-
 impl Chunk {
     /// The lines of the chunk.
     pub fn bytes(&self) -> &[u8] {
