@@ -822,6 +822,7 @@ impl<'s> Worker<'s> {
             line_no,
             parsed: None,
             message: None,
+            header_only: false,
         };
         agg.counts.lines += 1;
         if line.len() > shared.max_line_bytes {
@@ -847,15 +848,10 @@ impl<'s> Worker<'s> {
         if parsed == Parsed::Record(Format::Text) && shared.text_headers {
             // .NET's console logger: the message line takes its header's time, level and
             // logger; the header line alone is no event (it is counted, not analysed).
-            if !crate::record::text::continued_message(prev, line, fields)
+            ahead.header_only = !crate::record::text::continued_message(prev, line, fields)
                 && fields.get(Slot::Message as usize).is_none()
                 && fields.get(Slot::Level as usize).is_none()
-                && crate::record::text::header(line.trim_ascii_start()).message_below
-            {
-                agg.counts.text += 1;
-                ahead.parsed = None;
-                return ahead;
-            }
+                && crate::record::text::header(line.trim_ascii_start()).message_below;
         }
         match parsed {
             Parsed::Record(format) if format.is_structured() => {
@@ -895,6 +891,7 @@ impl<'s> Worker<'s> {
             line,
             parsed,
             message,
+            header_only,
             ..
         } = ahead;
         let Some(parsed) = parsed else {
@@ -924,6 +921,10 @@ impl<'s> Worker<'s> {
             if !agg.counts.window.admit(w, placed) {
                 return;
             }
+        }
+        if header_only {
+            agg.counts.text += 1;
+            return;
         }
         let level = rec.level();
         agg.observe_time(time, level);
@@ -1071,6 +1072,9 @@ struct Ahead<'a> {
     parsed: Option<Parsed>,
     /// An event's message and its hash, its table slot asked for.
     message: Option<(Cow<'a, [u8]>, u64)>,
+    /// A header whose message is on the next line (.NET's console logger): a text line in its
+    /// time, no event.
+    header_only: bool,
 }
 
 /// What `watch` needs of each line, collected while it is analysed: see [`Live`].

@@ -2122,6 +2122,17 @@ fn dotnet_console_entries_are_one_event_each_across_chunk_edges() {
     ]));
     assert_eq!(last["text_levels"]["error"], 5, "{}", last["text_levels"]);
     assert_eq!(last["text_levels"]["info"], 0, "{}", last["text_levels"]);
+    // Only the lines in the window are counted: the five failures' header, message, exception
+    // and stack frame.
+    let since = json(&run(&[
+        "analyze",
+        "-f",
+        "json",
+        "--since",
+        "2026-02-06T10:00:59Z",
+        path_str(&log),
+    ]));
+    assert_eq!(since["input"]["non_json"], 20, "{}", since["input"]);
     let since = run(&[
         "filter",
         "-c",
