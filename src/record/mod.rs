@@ -1,11 +1,11 @@
 //! Bytes of one line → a [`Record`] that borrows them.
 //!
 //! The format is detected per line: a JSON object, a CloudWatch export line
-//! (`<RFC3339> <json>`), a container runtime's or Heroku's line (`<RFC3339> app[web.1]: <json>`,
-//! the router's `key=value` pairs), a logfmt record, or plain text. Parsers only locate the fields a
-//! [`FieldSpec`] asks for and keep them raw ([`Raw`]); decoding (unescaping, number and time
-//! parsing, level normalisation) happens on demand. This module knows nothing about patterns or
-//! aggregation; the next stage is [`crate::matching`].
+//! (`<RFC3339> <json>`), a container runtime's or Heroku's line (`<RFC3339> app[web.1]:
+//! <json>`, the router's `key=value` pairs), a logfmt record, or plain text. Parsers only
+//! locate the fields a [`FieldSpec`] asks for and keep them raw ([`Raw`]); decoding
+//! (unescaping, number and time parsing, level normalisation) happens on demand. This module
+//! knows nothing about patterns or aggregation; the next stage is [`crate::matching`].
 
 use std::borrow::Cow;
 

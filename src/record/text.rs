@@ -384,8 +384,8 @@ pub fn header(line: &[u8]) -> Header<'_> {
 }
 
 /// The header of a logger whose format is its own from the first byte: klog's, env_logger's,
-/// Celery's, Ruby's, Monolog's, Redis's, .NET's console logger's. Each is tried only where the line's first byte lets it
-/// start, so a line that is none of them costs one branch.
+/// Celery's, Ruby's, Monolog's, Redis's, .NET's console logger's. Each is tried only where the
+/// line's first byte lets it start, so a line that is none of them costs one branch.
 fn logger_header(line: &[u8]) -> Option<Header<'_>> {
     match line.first()? {
         b'I' | b'W' | b'E' | b'F' => klog_header(line).or_else(|| ruby_logger_header(line)),
