@@ -994,7 +994,9 @@ mod tests {
             )
         );
         // Without a dyno (H10), the router is the service; `service=` is never a name.
-        let (_, fields, _) = read("2026-02-06T10:00:07Z heroku[router]: at=error code=H10 desc=\"App crashed\" dyno= connect= service= status=503");
+        let (parsed, fields, _) = read("2026-02-06T10:00:07Z heroku[router]: at=error code=H10 desc=\"App crashed\" dyno= connect= service= status=503");
+        assert_eq!(parsed, Parsed::Record(Format::Logfmt));
+        assert_eq!(fields[0], s("error"));
         assert_eq!(fields[1], s("router"));
         assert_eq!(fields[2], None);
         let (parsed, fields, time) =
