@@ -767,10 +767,7 @@ impl<'s> Worker<'s> {
                     line = &line[..line.len() - 1];
                 }
                 let parsed = self.parse(line, prev, chunk_is_utf8, line_no, &mut ahead);
-                // Scopes between a header and its message: the header stays the line before.
-                if !crate::record::text::is_dotnet_scope(prev, line) {
-                    prev = line;
-                }
+                prev = crate::record::text::above_next(prev, line);
                 Some(parsed)
             } else {
                 None
@@ -848,10 +845,7 @@ impl<'s> Worker<'s> {
         if parsed == Parsed::Record(Format::Text) && shared.text_headers {
             // .NET's console logger: the message line takes its header's time, level and
             // logger; the header line alone is no event (it is counted, not analysed).
-            ahead.header_only = !crate::record::text::continued_message(prev, line, fields)
-                && fields.get(Slot::Message as usize).is_none()
-                && fields.get(Slot::Level as usize).is_none()
-                && crate::record::text::header(line.trim_ascii_start()).message_below;
+            ahead.header_only = crate::record::text::read_below(prev, line, fields);
         }
         match parsed {
             Parsed::Record(format) if format.is_structured() => {

@@ -181,9 +181,7 @@ pub fn mine_with_progress(
                     line,
                     prev,
                 );
-                if !crate::record::text::is_dotnet_scope(prev, line) {
-                    prev = line;
-                }
+                prev = crate::record::text::above_next(prev, line);
                 if key.is_some() {
                     out.messages += 1;
                 }
@@ -243,10 +241,7 @@ fn mine_line<'a>(
     if parsed == Parsed::Record(Format::Text) && !matches!(text, MineText::Line) {
         // .NET's console logger: a header line alone, its message on the next line, which
         // takes the header's time and level.
-        if !crate::record::text::continued_message(prev, line, fields)
-            && fields.get(Slot::Message as usize).is_none()
-            && crate::record::text::header(line.trim_ascii_start()).message_below
-        {
+        if crate::record::text::read_below(prev, line, fields) {
             return None;
         }
     }

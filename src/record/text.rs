@@ -215,6 +215,25 @@ pub fn continued_message<'a>(prev: &'a [u8], line: &'a [u8], out: &mut Fields<'a
     true
 }
 
+/// Reads a text line of .NET's console logger in the light of the line above it (`prev`, see
+/// [`above_next`]): a message line takes its header's parts ([`continued_message`]). Returns
+/// whether `line` is a header alone, no event of its own (`out` then holds only its time).
+pub fn read_below<'a>(prev: &'a [u8], line: &'a [u8], out: &mut Fields<'a>) -> bool {
+    !continued_message(prev, line, out)
+        && out.get(Slot::Message as usize).is_none()
+        && out.get(Slot::Level as usize).is_none()
+        && header(line.trim_ascii_start()).message_below
+}
+
+/// The line above the one after `line`, `prev` being the line above `line`: `line`, unless it
+/// holds .NET's scopes below a header, which stays the line above.
+pub fn above_next<'a>(prev: &'a [u8], line: &'a [u8]) -> &'a [u8] {
+    match is_dotnet_scope(prev, line) {
+        true => prev,
+        false => line,
+    }
+}
+
 /// What a line written below a header says, six spaces in, and the time a wrapper put before
 /// it: bare, or after an outer time (a CloudWatch export's `<time> `, a container runtime's
 /// `<time> stdout F `, Heroku's `<time> app[web.1]: `). `None` unless six spaces, then a
@@ -377,10 +396,14 @@ pub fn header(line: &[u8]) -> Header<'_> {
         }
         return h;
     }
-    if let Some(h) = logger_header(line).or_else(|| lambda_python_header(line)) {
-        return h;
-    }
-    header_body(line)
+    bare_header(line, true)
+}
+
+/// [`header`] of a line without a syslog priority; `heroku` as for [`header_body_at`].
+fn bare_header(line: &[u8], heroku: bool) -> Header<'_> {
+    logger_header(line)
+        .or_else(|| lambda_python_header(line))
+        .unwrap_or_else(|| header_body_at(line, heroku))
 }
 
 /// The header of a logger whose format is its own from the first byte: klog's, env_logger's,
@@ -508,9 +531,7 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         // a bare line, the dyno its service unless it names its logger. The outer time is
         // kept.
         if let Some(src) = heroku_source(&s[i..]).filter(|_| heroku) {
-            let inner = logger_header(src.body)
-                .or_else(|| lambda_python_header(src.body))
-                .unwrap_or_else(|| header_body_at(src.body, false));
+            let inner = bare_header(src.body, false);
             // The platform's errors: `Error R14 (Memory quota exceeded)`.
             let error = src.platform && src.body.starts_with(b"Error ");
             return Header {
