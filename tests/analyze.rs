@@ -2148,6 +2148,79 @@ fn dotnet_console_entries_are_one_event_each_across_chunk_edges() {
     assert_eq!(summary["report"]["text_levels"]["error"], 5, "{summary}");
 }
 
+/// `samples/postgres-rds.log`, an Amazon RDS PostgreSQL log (the guide's `filter-log-events
+/// --filter-pattern "duration:"` on `/aws/rds/instance/…/postgresql`): each `duration: … ms` is
+/// a statement's latency, grouped by database; the severities are levels (`LOG` info), the
+/// lines that go with an error (`DETAIL`, `STATEMENT` …) have none, and PostgreSQL's refusals
+/// hit their catalog patterns.
+#[test]
+fn postgresql_statement_durations_are_latencies_and_its_severities_levels() {
+    let r = latency_and_traces("samples/postgres-rds.log");
+    let input = &r["input"];
+    assert_eq!(input["lines"], 23, "{input}");
+    assert_eq!(input["non_json"], 23, "{input}");
+    let levels = &r["text_levels"];
+    let count = |name: &str| levels[name].as_u64().unwrap();
+    assert_eq!(
+        (count("info"), count("warn"), count("error"), count("fatal")),
+        (9, 1, 2, 3),
+        "{levels}"
+    );
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 6, "{l}");
+    assert_eq!(l["overall"]["max"], 5120.003, "{l}");
+    let durations: Vec<f64> = l["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["duration_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        durations,
+        [5120.003, 2315.774, 1874.12, 12.417, 8.902, 0.412]
+    );
+    assert_eq!(
+        l["slowest"][0]["message"],
+        "duration: 5120.003 ms  execute <unnamed>: SELECT region, sum(total) FROM sales GROUP BY region",
+        "{l}"
+    );
+    let services: Vec<(&str, u64)> = l["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["by"] == "service")
+        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(services, [("analytics", 1), ("axonflow", 5)], "{l}");
+    let ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "axonflow.too-many-connections-anywhere",
+            "generic.postgres-deadlock",
+            "generic.postgres-statement-timeout"
+        ]
+    );
+    let messages = sorted_messages(&r);
+    // The header is off every message; the lines that go with an error keep their label.
+    assert!(messages.contains(&"deadlock detected"), "{messages:?}");
+    assert!(
+        messages.contains(&"STATEMENT:  UPDATE policies SET version = version + 1 WHERE id = 17"),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .all(|m| !m.contains("[91") && !m.contains("UTC")),
+        "{messages:?}"
+    );
+}
+
 /// Heroku's log: the router's pairs are an event whose `service=` is the request's duration
 /// (not a service's name) and whose `at` is its level; an application's JSON and text lines
 /// are read behind their `app[web.1]: ` source; the platform's errors are caught.

@@ -45,6 +45,10 @@
 //!   Sidekiq's `key=value` context words before the level (kept in the line, where a request id
 //!   and a duration are looked up; a job's `class` is the service, its `jid` the request id and
 //!   its `elapsed` seconds).
+//! - PostgreSQL's server log after its time (`%m [%p] `, Debian's `[pid] user@db `, Amazon RDS's
+//!   `:client:user@db:[pid]:`): the severity before `:  ` the level (`LOG` info), the database
+//!   the service, a `LOG`'s `duration: 12.3 ms` the statement's duration; `DETAIL:`, `HINT:`,
+//!   `STATEMENT:` … lines keep their label and have no level.
 //! - Kubernetes' components (klog, Go's glog): `E0206 10:00:01.000000   12345 server.go:42] msg`,
 //!   the first letter the level.
 //! - A syslog priority (`<11>`): an RFC 5424 line is read whole (time, app name as the service,
@@ -565,6 +569,14 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         return h;
     }
     if time.is_some() {
+        if let Some(pg) = postgres_at(s, i) {
+            h.level = pg.level;
+            h.service = pg.database;
+            h.duration = pg.duration;
+            let m = s[pg.message..].trim_ascii();
+            h.message = (!m.is_empty()).then_some(m);
+            return h;
+        }
         if let Some(py) = lambda_python_at(s, i) {
             h.level = Some(py.level);
             h.request_id = py.request_id;
@@ -1523,6 +1535,88 @@ pub(crate) fn is_uuid(b: &[u8]) -> bool {
             8 | 13 | 18 | 23 => c == b'-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// How far after the time PostgreSQL's severity is looked for: `log_line_prefix` may put the
+/// pid, the user and database, the client and more there.
+const POSTGRES_WINDOW: usize = 160;
+
+/// A PostgreSQL server log line's header after its time (see [`postgres_at`]).
+struct Postgres<'a> {
+    /// The severity as a level word; `None` for the lines that go with the one before
+    /// (`DETAIL`, `HINT`, `CONTEXT`, `STATEMENT`, `QUERY`, `LOCATION`).
+    level: Option<&'static [u8]>,
+    /// The database (`user@db`, `db=name`), when the prefix names one.
+    database: Option<&'a [u8]>,
+    /// Where the message starts: after `LEVEL:  `; at the label of a line that goes with the
+    /// one before (`DETAIL:  Key (id)=(42) already exists.`), which says what the line is.
+    message: usize,
+    /// The number of `duration: 12.345 ms` at the start of a `LOG` message: the statement's
+    /// time in ms (`log_min_duration_statement`, `log_duration`, `auto_explain`).
+    duration: Option<&'a [u8]>,
+}
+
+/// PostgreSQL's server log at `s[i..]`, right after the time that `log_line_prefix`'s `%m` or
+/// `%t` wrote: the rest of the prefix (the default `[pid] `, Debian's `[pid] user@db `, Amazon
+/// RDS's `:client(port):user@db:[pid]:`), then the severity, a colon and the two spaces
+/// PostgreSQL always writes after it (`LOG:  `, `ERROR:  `). The prefix must be empty or
+/// hold a bracketed pid, so that another logger's `ERROR:  ` deep in a line is not taken.
+fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
+    let window = &s[i..s.len().min(i + POSTGRES_WINDOW)];
+    let colon = memchr::memmem::find(window, b":  ")?;
+    let word_start = window[..colon]
+        .iter()
+        .rposition(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit())
+        .map_or(0, |p| p + 1);
+    let prefix = &window[..word_start];
+    if !matches!(prefix.last(), None | Some(b' ' | b':' | b']')) {
+        return None;
+    }
+    let level: Option<&'static [u8]> = match &window[word_start..colon] {
+        b"LOG" | b"INFO" | b"NOTICE" => Some(b"INFO"),
+        b"WARNING" => Some(b"WARN"),
+        b"ERROR" => Some(b"ERROR"),
+        b"FATAL" | b"PANIC" => Some(b"FATAL"),
+        b"DEBUG" | b"DEBUG1" | b"DEBUG2" | b"DEBUG3" | b"DEBUG4" | b"DEBUG5" => Some(b"DEBUG"),
+        b"DETAIL" | b"HINT" | b"CONTEXT" | b"STATEMENT" | b"QUERY" | b"LOCATION" => None,
+        _ => return None,
+    };
+    let has_pid = prefix
+        .windows(2)
+        .any(|w| w[0] == b'[' && w[1].is_ascii_digit());
+    if !prefix.is_empty() && !has_pid {
+        return None;
+    }
+    let message = match level {
+        Some(_) => i + colon + 1,
+        None => i + word_start,
+    };
+    let duration = (window[word_start..colon] == *b"LOG")
+        .then(|| {
+            let num = s[message..]
+                .trim_ascii_start()
+                .strip_prefix(b"duration: ")?;
+            let n = decimal_len(num);
+            (n > 0 && num[n..].starts_with(b" ms")).then(|| &num[..n])
+        })
+        .flatten();
+    Some(Postgres {
+        level,
+        database: postgres_database(prefix),
+        message,
+        duration,
+    })
+}
+
+/// The database a PostgreSQL `log_line_prefix` names: `%u@%d` (`app@orders`) or `db=%d`.
+fn postgres_database(prefix: &[u8]) -> Option<&[u8]> {
+    let is_end = |b: &u8| matches!(b, b' ' | b':' | b',' | b'[' | b']');
+    let start = match memchr::memmem::find(prefix, b"db=") {
+        Some(at) => at + 3,
+        None => memchr::memchr(b'@', prefix)? + 1,
+    };
+    let len = prefix[start..].iter().take_while(|b| !is_end(b)).count();
+    (len > 0).then(|| &prefix[start..start + len])
 }
 
 /// An AWS Lambda platform line (see [`lambda_platform`]).
@@ -2737,6 +2831,89 @@ mod tests {
             Some("kafka.server: fenced")
         );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+    }
+
+    #[test]
+    fn postgresql_prefixes_severities_and_statement_durations() {
+        let pg = |line: &str| {
+            let h = header(line.as_bytes());
+            let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+            let t = h.time.map(|t| t.time_us);
+            (t, s(h.level), s(h.service), s(h.message), s(h.duration))
+        };
+        let some = |s: &str| Some(s.to_string());
+        let at = |s: &str| time::parse_rfc3339(s.as_bytes());
+        // The default `%m [%p] `: the statement's time is the duration, in ms.
+        assert_eq!(
+            pg("2026-12-07 10:00:00.123 UTC [4242] LOG:  duration: 1234.567 ms  statement: SELECT 1"),
+            (
+                at("2026-12-07T10:00:00.123Z"),
+                some("INFO"),
+                None,
+                some("duration: 1234.567 ms  statement: SELECT 1"),
+                some("1234.567")
+            )
+        );
+        // Amazon RDS's `%t:%r:%u@%d:[%p]:`: the database is the service.
+        assert_eq!(
+            pg("2026-12-07 10:00:01 UTC:10.0.1.5(53422):app@orders:[4243]:ERROR:  deadlock detected"),
+            (
+                at("2026-12-07T10:00:01Z"),
+                some("ERROR"),
+                some("orders"),
+                some("deadlock detected"),
+                None
+            )
+        );
+        assert_eq!(
+            pg("2026-12-07 10:00:01 UTC::@:[4243]:LOG:  checkpoint starting: time").1,
+            some("INFO")
+        );
+        // Debian's `%m [%p] %q%u@%d `, and no pid at all (`%t `).
+        assert_eq!(
+            pg("2026-12-07 10:00:02.000 UTC [77] app@orders FATAL:  sorry, too many clients already"),
+            (
+                at("2026-12-07T10:00:02Z"),
+                some("FATAL"),
+                some("orders"),
+                some("sorry, too many clients already"),
+                None
+            )
+        );
+        assert_eq!(
+            pg("2026-12-07 10:00:02 UTC WARNING:  there is no transaction in progress").1,
+            some("WARN")
+        );
+        assert_eq!(
+            pg("2026-12-07 10:00:02 UTC [77]: [3-1] user=app,db=shop,app=psql LOG:  duration: 0.045 ms").2,
+            some("shop")
+        );
+        // The lines that go with the one before keep their label and have no level.
+        assert_eq!(
+            pg("2026-12-07 10:00:01.124 UTC [4243] DETAIL:  Key (id)=(42) already exists."),
+            (
+                at("2026-12-07T10:00:01.124Z"),
+                None,
+                None,
+                some("DETAIL:  Key (id)=(42) already exists."),
+                None
+            )
+        );
+        // Not PostgreSQL's: no pid before the severity, or a word that is no severity; and a
+        // `duration:` outside a `LOG` line is no statement's time.
+        assert_eq!(
+            pg("2026-12-07 10:00:00 UTC [main] c.e.App ERROR:  odd spacing").3,
+            some("[main] c.e.App ERROR:  odd spacing")
+        );
+        assert_eq!(pg("2026-12-07 10:00:00 UTC [1] NOTE:  x").1, None);
+        assert_eq!(
+            pg("2026-12-07 10:00:00 UTC [1] ERROR:  duration: 5 ms too long").4,
+            None
+        );
+        assert_eq!(
+            pg("2026-12-07 10:00:00 UTC [1] [unknown]@[unknown] LOG:  connection received").2,
+            None
+        );
     }
 
     #[test]
