@@ -2148,6 +2148,89 @@ fn dotnet_console_entries_are_one_event_each_across_chunk_edges() {
     assert_eq!(summary["report"]["text_levels"]["error"], 5, "{summary}");
 }
 
+/// `samples/alb-access.log`, an Application Load Balancer's access log as it lands in S3: each
+/// request is an event whose level is the load balancer's status, whose latency is the
+/// target's processing time (seconds, none when the target never answered) and whose request id
+/// is the trace id's `Root=`; the load balancer's own 502/503/504 and the targets' 5xx hit
+/// their catalog patterns. `trace` finds one request, and a gzip file (as S3 holds it) reads
+/// the same.
+#[test]
+fn alb_access_log_entries_are_timed_requests_with_trace_ids() {
+    let r = latency_and_traces("samples/alb-access.log");
+    let levels = &r["text_levels"];
+    let count = |name: &str| levels[name].as_u64().unwrap();
+    assert_eq!(
+        (count("info"), count("warn"), count("error")),
+        (4, 2, 4),
+        "{levels}"
+    );
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 7, "{l}");
+    let durations: Vec<f64> = l["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["duration_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(durations, [2874.0, 212.0, 118.0, 42.0, 31.0, 9.0, 2.0]);
+    assert_eq!(
+        l["slowest"][0]["request_id"], "1-65c23a02-1f2e3d4c5b6a79880a1b2c3d",
+        "{l}"
+    );
+    assert_eq!(
+        l["slowest"][0]["message"],
+        "POST https://api.example.com:443/v1/policies/evaluate HTTP/1.1",
+        "{l}"
+    );
+    let services: Vec<(&str, u64)> = l["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["by"] == "service")
+        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(services, [("outpost-api", 6), ("outpost-stream", 1)], "{l}");
+    let traces = &r["traces"];
+    assert_eq!(traces["count"], 10, "{traces}");
+    assert_eq!(traces["with_errors"], 4, "{traces}");
+    let mut ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "generic.alb-502",
+            "generic.alb-503",
+            "generic.alb-504",
+            "generic.alb-target-5xx"
+        ]
+    );
+
+    let t = run(&[
+        "trace",
+        "1-65c23a0b-708192a3b4c5d6e7f8091a2b",
+        "samples/alb-access.log",
+    ]);
+    assert!(t.status.success());
+    let t = String::from_utf8_lossy(&t.stdout).into_owned();
+    assert!(t.contains("1 event") && t.contains("1 error"), "{t}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("alb.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &std::fs::read("samples/alb-access.log").unwrap()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let g = latency_and_traces(path_str(&gz));
+    assert_eq!(g["latency"]["overall"], l["overall"]);
+    assert_eq!(g["latency"]["groups"], l["groups"]);
+    assert_eq!(g["traces"]["count"], 10);
+    assert_eq!(g["traces"]["with_errors"], 4);
+}
+
 /// `samples/postgres-rds.log`, an Amazon RDS PostgreSQL log (the guide's `filter-log-events
 /// --filter-pattern "duration:"` on `/aws/rds/instance/…/postgresql`): each `duration: … ms` is
 /// a statement's latency, grouped by database; the severities are levels (`LOG` info), the

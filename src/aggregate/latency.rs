@@ -178,6 +178,9 @@ impl DurationUnits {
     /// logger `http.log.access…`) writes `duration` in seconds, which the name does not say.
     #[inline]
     pub fn of(&self, prio: u16, rec: &Record<'_, '_>) -> Unit {
+        if prio == crate::record::text::SECONDS {
+            return Unit::S;
+        }
         if Some(prio) == self.bare
             && rec
                 .bytes(Slot::Service)
@@ -230,11 +233,15 @@ impl TextDurations {
     /// its header (see [`crate::record::text::Header::duration`]).
     pub fn of_record(&self, rec: &Record<'_, '_>) -> Option<Result<f64, ()>> {
         self.of(rec.line).or_else(|| {
-            let raw = rec
+            let (raw, prio) = rec
                 .fields
-                .get(Slot::Duration as usize)
+                .get_with_prio(Slot::Duration as usize)
                 .filter(|_| self.headers)?;
-            Some(duration_of(raw, Unit::Ms).ok_or(()))
+            let unit = match prio {
+                crate::record::text::SECONDS => Unit::S,
+                _ => Unit::Ms,
+            };
+            Some(duration_of(raw, unit).ok_or(()))
         })
     }
 

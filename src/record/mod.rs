@@ -471,7 +471,19 @@ fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool, header_durat
     // priority 0 (that of `--latency-field`, which turns header durations off) reads it.
     if let Some(duration) = h.duration.filter(|_| header_durations) {
         if out.get(Slot::Duration as usize).is_none() {
-            set(out, Slot::Duration, duration);
+            let prio = if h.duration_in_seconds {
+                text::SECONDS
+            } else {
+                0
+            };
+            out.set(
+                Slot::Duration as u16,
+                prio,
+                Raw::Str {
+                    bytes: duration,
+                    escaped,
+                },
+            );
         }
     }
     if let Some(mut message) = h.message {

@@ -45,6 +45,10 @@
 //!   Sidekiq's `key=value` context words before the level (kept in the line, where a request id
 //!   and a duration are looked up; a job's `class` is the service, its `jid` the request id and
 //!   its `elapsed` seconds).
+//! - An Application Load Balancer's access log entry (`https 2026-02-06T10:00:00.123456Z
+//!   app/…`, see [`alb_header`]): the load balancer's status the level, the request the message,
+//!   the target's processing time (seconds) the duration, the target group the service, the
+//!   trace id's `Root=` the request id.
 //! - PostgreSQL's server log after its time (`%m [%p] `, Debian's `[pid] user@db `, Amazon RDS's
 //!   `:client:user@db:[pid]:`): the severity before `:  ` the level (`LOG` info), the database
 //!   the service, a `LOG`'s `duration: 12.3 ms` the statement's duration; `DETAIL:`, `HINT:`,
@@ -107,13 +111,21 @@ pub struct Header<'a> {
     pub request_id: Option<&'a [u8]>,
     /// The duration the line reports: with its unit as written (`0.25s`: Celery's `Task …
     /// succeeded in 0.25s`), or a bare number of milliseconds (Lambda's `REPORT … Duration:
-    /// 512.34 ms`).
+    /// 512.34 ms`), or a bare number of seconds with [`Header::duration_in_seconds`].
     pub duration: Option<&'a [u8]>,
+    /// The duration is a bare number of seconds (an Application Load Balancer's
+    /// `target_processing_time`): its slot is set with the priority [`SECONDS`].
+    pub duration_in_seconds: bool,
     /// The message is on the next line: .NET's console logger writes `info: Category[0]` alone
     /// and its message below, indented by six spaces. The header's parts belong to that line's
     /// event ([`continued_message`]); this line is no event of its own.
     pub message_below: bool,
 }
+
+/// The priority a header's duration slot is set with when the duration is a bare number of
+/// seconds ([`Header::duration_in_seconds`]); a bare number at any other priority a header set
+/// is in milliseconds.
+pub const SECONDS: u16 = u16::MAX;
 
 /// Fills the time, level, service, caller, message, duration and (with `ids`) request id slots
 /// of a text line, when its header has them.
@@ -162,7 +174,12 @@ fn fill<'a>(line: &'a [u8], h: &Header<'a>, out: &mut Fields<'a>, ids: bool) {
         set(Slot::RequestId, id);
     }
     if let Some(duration) = h.duration {
-        set(Slot::Duration, duration);
+        let prio = if h.duration_in_seconds { SECONDS } else { 0 };
+        let raw = Raw::Str {
+            bytes: duration,
+            escaped: false,
+        };
+        out.set(Slot::Duration as u16, prio, raw);
     }
 }
 
@@ -411,7 +428,8 @@ fn bare_header(line: &[u8], heroku: bool) -> Header<'_> {
 }
 
 /// The header of a logger whose format is its own from the first byte: klog's, env_logger's,
-/// Celery's, Ruby's, Monolog's, Redis's, .NET's console logger's. Each is tried only where the
+/// Celery's, Ruby's, Monolog's, Redis's, .NET's console logger's, an Application Load
+/// Balancer's. Each is tried only where the
 /// line's first byte lets it start, so a line that is none of them costs one branch.
 fn logger_header(line: &[u8]) -> Option<Header<'_>> {
     match line.first()? {
@@ -421,7 +439,9 @@ fn logger_header(line: &[u8]) -> Option<Header<'_>> {
             .or_else(|| celery_header(line))
             .or_else(|| monolog_header(line)),
         b'0'..=b'9' => redis_header(line),
-        b't' | b'd' | b'i' | b'w' | b'f' | b'c' => dotnet_console_header(line),
+        b'w' => dotnet_console_header(line).or_else(|| alb_header(line)),
+        b't' | b'd' | b'i' | b'f' | b'c' => dotnet_console_header(line),
+        b'h' | b'g' => alb_header(line),
         _ => None,
     }
 }
@@ -1343,6 +1363,7 @@ fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
         message: (!message.is_empty()).then_some(message),
         request_id,
         duration: rails_completed_in(message),
+        duration_in_seconds: false,
         message_below: false,
     })
 }
@@ -1535,6 +1556,108 @@ pub(crate) fn is_uuid(b: &[u8]) -> bool {
             8 | 13 | 18 | 23 => c == b'-',
             _ => c.is_ascii_hexdigit(),
         })
+}
+
+/// The fields of an Application Load Balancer's access log entry that [`alb_header`] reads,
+/// by their place: the type, time and load balancer lead the line.
+const ALB_FIELDS: usize = 18;
+
+/// An Application Load Balancer's access log entry (the files it writes to S3), its fields
+/// separated by single spaces, some in double quotes: `type time elb client:port target:port
+/// request_processing_time target_processing_time response_processing_time elb_status_code
+/// target_status_code received_bytes sent_bytes "request" "user_agent" ssl_cipher ssl_protocol
+/// target_group_arn "trace_id" …`. The level is the load balancer's status's (5xx error, 4xx
+/// warn, others info), the message the request (`GET https://api.example.com:443/v1/orders
+/// HTTP/1.1`), the duration the target's processing time in seconds (none when it is `-1`: the
+/// load balancer got no answer), the service the target group's name, the request id the
+/// trace id's `Root=` (the `X-Amzn-Trace-Id` the application behind it receives).
+fn alb_header(line: &[u8]) -> Option<Header<'_>> {
+    let kind_end = memchr::memchr(b' ', line.get(..6).unwrap_or(line))?;
+    if !matches!(
+        &line[..kind_end],
+        b"http" | b"https" | b"h2" | b"grpcs" | b"ws" | b"wss"
+    ) {
+        return None;
+    }
+    let mut fields = [(0usize, 0usize); ALB_FIELDS];
+    let mut n = 0;
+    let mut i = 0;
+    while n < ALB_FIELDS && i < line.len() {
+        let (start, end, next) = if line[i] == b'"' {
+            let close = quoted_end(line, i + 1)?;
+            (i + 1, close, close + 1)
+        } else {
+            let end = memchr::memchr(b' ', &line[i..]).map_or(line.len(), |k| i + k);
+            if end == i {
+                // Two spaces: the fields would be miscounted.
+                return None;
+            }
+            (i, end, end)
+        };
+        fields[n] = (start, end);
+        n += 1;
+        match line.get(next) {
+            Some(b' ') => i = next + 1,
+            None => break,
+            // Only a space or the line's end after a field.
+            Some(_) => return None,
+        }
+    }
+    // Up to the request: a line cut before it is not an entry.
+    if n < 13 {
+        return None;
+    }
+    let field = |k: usize| (k < n).then(|| &line[fields[k].0..fields[k].1]);
+    let (time_start, time_end) = fields[1];
+    let time_us = time::parse_rfc3339(&line[time_start..time_end])?;
+    if !field(2)?.starts_with(b"app/") {
+        return None;
+    }
+    let status = field(8)?;
+    let level: &[u8] = match status {
+        [b'5', _, _] => b"ERROR",
+        [b'4', _, _] => b"WARN",
+        _ => b"INFO",
+    };
+    let duration = field(6).filter(|d| d.first().is_some_and(u8::is_ascii_digit));
+    let service = field(16).and_then(|arn| {
+        let at = memchr::memmem::find(arn, b":targetgroup/")? + 13;
+        let len = memchr::memchr(b'/', &arn[at..]).unwrap_or(arn.len() - at);
+        (len > 0).then(|| &arn[at..at + len])
+    });
+    let request_id = field(17).and_then(|trace| {
+        let at = memchr::memmem::find(trace, b"Root=")? + 5;
+        let len = memchr::memchr(b';', &trace[at..]).unwrap_or(trace.len() - at);
+        (len > 0).then(|| &trace[at..at + len])
+    });
+    let request = field(12)?.trim_ascii();
+    Some(Header {
+        time: Some(LineTime {
+            time_us,
+            start: time_start,
+            end: time_end,
+            skip: 0,
+        }),
+        level: Some(level),
+        service,
+        message: (!request.is_empty()).then_some(request),
+        request_id,
+        duration,
+        duration_in_seconds: duration.is_some(),
+        ..Header::default()
+    })
+}
+
+/// Where the double-quoted field whose text starts at `s[i]` ends (its closing quote); a
+/// backslash escapes the byte after it.
+fn quoted_end(s: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        i += memchr::memchr2(b'"', b'\\', s.get(i..)?)?;
+        if s[i] == b'"' {
+            return Some(i);
+        }
+        i += 2;
+    }
 }
 
 /// How far after the time PostgreSQL's severity is looked for: `log_line_prefix` may put the
@@ -1734,6 +1857,7 @@ fn lambda_python_header(line: &[u8]) -> Option<Header<'_>> {
         message: (!message.is_empty()).then_some(message),
         request_id: py.request_id,
         duration: None,
+        duration_in_seconds: false,
         message_below: false,
     })
 }
@@ -1796,6 +1920,7 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
         message: (!message.is_empty()).then_some(message),
         request_id,
         duration,
+        duration_in_seconds: false,
         message_below: false,
     })
 }
@@ -2831,6 +2956,79 @@ mod tests {
             Some("kafka.server: fenced")
         );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+    }
+
+    #[test]
+    fn application_load_balancer_entries() {
+        let tg =
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/73e2d6bc24d8a067";
+        let line = |kind: &str, times: &str, status: &str, agent: &str| {
+            format!(
+                "{kind} 2026-02-06T14:00:09.000412Z app/api-prod/50dc6c495c0c9188 203.0.113.12:40193 \
+                 10.0.2.31:8080 {times} {status} 655 277 \"POST https://api.example.com:443/v1/orders HTTP/1.1\" \
+                 \"{agent}\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 {tg} \
+                 \"Self=1-65c23a09-aaaa;Root=1-65c23a09-5e6f708192a3b4c5d6e7f809\" \"api.example.com\" \"-\" 0"
+            )
+        };
+        let alb = |l: &str| {
+            let h = header(l.as_bytes());
+            let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+            (
+                h.time.map(|t| t.time_us),
+                s(h.level),
+                s(h.service),
+                s(h.message),
+                s(h.request_id),
+                s(h.duration),
+                h.duration_in_seconds,
+            )
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            alb(&line("https", "0.001 0.212 0.000", "500 500", "curl/8.5.0")),
+            (
+                time::parse_rfc3339(b"2026-02-06T14:00:09.000412Z"),
+                some("ERROR"),
+                some("api"),
+                some("POST https://api.example.com:443/v1/orders HTTP/1.1"),
+                some("1-65c23a09-5e6f708192a3b4c5d6e7f809"),
+                some("0.212"),
+                true
+            )
+        );
+        // The load balancer got no answer: no duration. A quote escaped in the user agent.
+        let failed = alb(&line("h2", "-1 -1 -1", "502 -", r#"a \"quoted\" agent"#));
+        assert_eq!(
+            (failed.1.as_deref(), failed.5, failed.6),
+            (Some("ERROR"), None, false)
+        );
+        assert_eq!(
+            alb(&line("wss", "0 0.002 0", "101 101", "x")).1,
+            some("INFO")
+        );
+        assert_eq!(
+            alb(&line("http", "0 0.002 0", "460 -", "x")).1,
+            some("WARN")
+        );
+        // Not an entry: another first word, no `app/`, a line cut before the request, two
+        // spaces between fields, an unclosed quote.
+        for l in [
+            line("ftp", "0 0.002 0", "200 200", "x"),
+            line("https", "0 0.002 0", "200 200", "x").replace("app/", "net/"),
+            line("https", "0 0.002 0", "200 200", "x")[..150].to_string(),
+            line("https", "0 0.002  0", "200 200", "x"),
+            line("https", "0 0.002 0", "200 200", "x\\"),
+        ] {
+            assert_eq!(alb_header(l.as_bytes()), None, "{l}");
+        }
+        // Its duration is in seconds: the slot says so by its priority.
+        let l = line("https", "0.001 0.212 0.000", "200 200", "x");
+        let mut f = Fields::new(crate::record::fields::FieldSpec::with_defaults().slot_count());
+        parse(l.as_bytes(), &mut f, true);
+        assert_eq!(
+            f.get_with_prio(Slot::Duration as usize).map(|(_, p)| p),
+            Some(SECONDS)
+        );
     }
 
     #[test]
