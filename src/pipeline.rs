@@ -16,8 +16,8 @@ use crossbeam_channel as chan;
 use std::borrow::Cow;
 
 use crate::aggregate::latency::{
-    duration_of, route_into_bytes, Dimension, DurationUnits, Latency, SlowEvent, TextDurations,
-    Unit,
+    duration_of, request_line, route_into_bytes, Dimension, DurationUnits, Latency, SlowEvent,
+    TextDurations, Unit,
 };
 use crate::aggregate::messages::MessageRef;
 use crate::aggregate::requests::{FirstError, Fragment, Merger};
@@ -1503,18 +1503,33 @@ fn observe_latency(
             Some(m) => Cow::Owned([&m[..], b" ", &r[..]].concat()),
             None => r,
         }),
-        None => first(&shared.route_slots[1]).map(|p| {
-            let method = first(&shared.route_slots[0]);
-            if known_utf8 {
-                route_into_bytes(method.as_deref(), &p, route_buf);
-            } else {
-                // Shown as text: bytes that are not UTF-8 replaced first.
-                let method = method.as_deref().map(crate::record::text_of);
-                let method = method.as_deref().map(str::as_bytes);
-                route_into_bytes(method, crate::record::text_of(&p).as_bytes(), route_buf);
-            }
-            Cow::Borrowed(&route_buf[..])
-        }),
+        None => first(&shared.route_slots[1])
+            .map(|p| (first(&shared.route_slots[0]), p))
+            .or_else(|| {
+                // No method or path field: a request line that starts the message (an access
+                // log's, a load balancer's).
+                match rec.raw(Slot::Message)? {
+                    &Raw::Str {
+                        bytes,
+                        escaped: false,
+                    } => {
+                        let (method, path) = request_line(bytes)?;
+                        Some((Some(Cow::Borrowed(method)), Cow::Borrowed(path)))
+                    }
+                    _ => None,
+                }
+            })
+            .map(|(method, p)| {
+                if known_utf8 {
+                    route_into_bytes(method.as_deref(), &p, route_buf);
+                } else {
+                    // Shown as text: bytes that are not UTF-8 replaced first.
+                    let method = method.as_deref().map(crate::record::text_of);
+                    let method = method.as_deref().map(str::as_bytes);
+                    route_into_bytes(method, crate::record::text_of(&p).as_bytes(), route_buf);
+                }
+                Cow::Borrowed(&route_buf[..])
+            }),
     };
     let by: Vec<Vec<u8>> = shared
         .latency_by

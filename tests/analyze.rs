@@ -2190,6 +2190,27 @@ fn alb_access_log_entries_are_timed_requests_with_trace_ids() {
         .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
         .collect();
     assert_eq!(services, [("outpost-api", 6), ("outpost-stream", 1)], "{l}");
+    // The request line gives the route, ids masked.
+    let routes: Vec<(&str, u64)> = l["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["by"] == "route")
+        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("POST /v1/policies/evaluate", 1),
+            ("POST /v1/agents/register", 1),
+            ("GET /fleet", 1),
+            ("GET /health", 1),
+            ("GET /v1/reports/weekly", 1),
+            ("GET /v1/agents/unknown", 1),
+            ("GET /v1/stream", 1),
+        ],
+        "{l}"
+    );
     let traces = &r["traces"];
     assert_eq!(traces["count"], 10, "{traces}");
     assert_eq!(traces["with_errors"], 4, "{traces}");

@@ -1125,6 +1125,26 @@ pub fn message_key_into(msg: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// The method and the path or URL of an HTTP request line that starts `message`: `GET
+/// /v1/orders HTTP/1.1` (an Application Load Balancer's request), or with a quote before it
+/// (an access log's `"GET /v1/orders HTTP/1.1" 200`). The route of a line that logs no method
+/// or path field.
+pub fn request_line(message: &[u8]) -> Option<(&[u8], &[u8])> {
+    let m = message.strip_prefix(b"\"").unwrap_or(message);
+    let sp = memchr::memchr(b' ', m.get(..8).unwrap_or(m))?;
+    let method = &m[..sp];
+    if !matches!(
+        method,
+        b"GET" | b"POST" | b"PUT" | b"DELETE" | b"PATCH" | b"HEAD" | b"OPTIONS"
+    ) {
+        return None;
+    }
+    let rest = &m[sp + 1..];
+    let end = memchr::memchr(b' ', rest)?;
+    let path = &rest[..end];
+    (!path.is_empty() && rest[end + 1..].starts_with(b"HTTP/")).then_some((method, path))
+}
+
 /// Masks the variable parts of a URL path so requests group by route: path segments with a
 /// digit, or long hex/ULID/UUID-like tokens, become `:id`; the query string is dropped.
 pub fn route_of(method: Option<&str>, path: &str) -> String {
@@ -1670,6 +1690,38 @@ mod tests {
         );
         assert_eq!(again.all_groups().count(), MAX_GROUPS + 1);
         assert_eq!(count(&again, b"job ggg done"), Some(2));
+    }
+
+    #[test]
+    fn request_lines_give_a_method_and_path() {
+        let r = |m: &str| {
+            request_line(m.as_bytes()).map(|(a, b)| {
+                (
+                    String::from_utf8_lossy(a).into_owned(),
+                    String::from_utf8_lossy(b).into_owned(),
+                )
+            })
+        };
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            r("GET https://api.example.com:443/v1/orders/42 HTTP/1.1"),
+            pair("GET", "https://api.example.com:443/v1/orders/42")
+        );
+        assert_eq!(
+            r("\"POST /v1/orders HTTP/2.0\" 201"),
+            pair("POST", "/v1/orders")
+        );
+        for m in [
+            "GET it done HTTP",
+            "GET /x",
+            "FETCH /x HTTP/1.1",
+            "get /x HTTP/1.1",
+            "- - -",
+            "",
+            "GET  HTTP/1.1",
+        ] {
+            assert_eq!(r(m), None, "{m}");
+        }
     }
 
     #[test]
