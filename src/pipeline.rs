@@ -199,6 +199,9 @@ impl Shared {
                 "req.method",
                 "httpRequest.requestMethod",
                 "request.method",
+                // nginx's `$request_method`, Traefik's.
+                "request_method",
+                "RequestMethod",
             ]),
             slots(&[
                 "http.path",
@@ -209,6 +212,10 @@ impl Shared {
                 "req.url",
                 "httpRequest.requestUrl",
                 "request.uri",
+                // nginx's `$request_uri` and `$uri`, Traefik's.
+                "request_uri",
+                "uri",
+                "RequestPath",
             ]),
             slots(&["http.route", "route"]),
         ];

@@ -100,8 +100,9 @@ impl Unit {
     pub fn of_field(name: &str) -> Unit {
         match name {
             "event.duration" => return Unit::Ns,
-            // Sidekiq's JSON log: a job's context, its run time in seconds.
-            "ctx.elapsed" => return Unit::S,
+            // Sidekiq's JSON log: a job's context, its run time in seconds; nginx's
+            // `$request_time`.
+            "ctx.elapsed" | "request_time" => return Unit::S,
             _ => {}
         }
         let lower = name.to_ascii_lowercase();

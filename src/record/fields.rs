@@ -71,6 +71,9 @@ pub const CLEF_TIME_PRIO: u16 = 9;
 /// a syslog severity number.
 pub const SYSLOG_SEVERITY_PRIO: u16 = 11;
 
+/// The priority of a level an event takes from its HTTP status (it has no level field).
+pub const STATUS_LEVEL_PRIO: u16 = u16::MAX;
+
 /// Default aliases, in priority order (earlier wins when a line has several).
 pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
     (
@@ -93,6 +96,10 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "asctime",
             // systemd's journal (`journalctl -o json`): microseconds since the epoch, as text.
             "__REALTIME_TIMESTAMP",
+            // nginx's JSON access logs (`$time_iso8601`, `$time_local`), Envoy's.
+            "time_iso8601",
+            "time_local",
+            "start_time",
         ],
     ),
     (
@@ -130,6 +137,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "MESSAGE",
             // GELF (Graylog, Docker's gelf driver).
             "short_message",
+            // nginx's JSON access logs: `$request`, the request line.
+            "request",
         ],
     ),
     (
@@ -183,6 +192,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "record.metrics.durationMs",
             // Sidekiq's JSON log: the job's run time, in seconds (see `Unit::of_field`).
             "ctx.elapsed",
+            // nginx's `$request_time`, in seconds (see `Unit::of_field`).
+            "request_time",
         ],
     ),
     (

@@ -433,6 +433,39 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Gives an event without a level its HTTP status's, as an access log's line has it: 5xx
+/// error, 4xx warn, 1xx–3xx info (the first of `slots`, the [`STATUS_FIELDS`], that holds a
+/// three-digit status; a number or a string).
+#[inline]
+fn level_of_status<'a>(out: &mut Fields<'a>, slots: &[u16]) {
+    if out.get(Slot::Level as usize).is_some() {
+        return;
+    }
+    let Some(status) = slots.iter().find_map(|&s| match *out.get(s as usize)? {
+        Raw::Num(b) | Raw::Str { bytes: b, .. } => Some(b),
+        _ => None,
+    }) else {
+        return;
+    };
+    let level: &'static [u8] = match status {
+        [c, d, e] if d.is_ascii_digit() && e.is_ascii_digit() => match c {
+            b'5' => b"ERROR",
+            b'4' => b"WARN",
+            b'1'..=b'3' => b"INFO",
+            _ => return,
+        },
+        _ => return,
+    };
+    out.set(
+        Slot::Level as u16,
+        fields::STATUS_LEVEL_PRIO,
+        Raw::Str {
+            bytes: level,
+            escaped: false,
+        },
+    );
+}
+
 /// An event without a level whose message is a plain-text log line, as Docker's json-file
 /// driver (`{"log":"2026-02-06 10:00:00 ERROR [main] a.b.Db: refused\n","stream":…}`) and
 /// CloudWatch events of text loggers give them: the line's header ([`text::header`]) gives
@@ -633,16 +666,47 @@ pub struct Parser {
     /// A JSON event's message header's duration fills the slot, unless `--latency-field`
     /// names the one field to read.
     header_durations: bool,
+    /// The slots of [`STATUS_FIELDS`]: an event without a level takes its HTTP status's
+    /// ([`level_of_status`]), unless `--level-field` names the one field to read.
+    status_slots: Box<[u16]>,
 }
+
+/// The fields an HTTP status is read from for an event without a level: nginx's and Envoy's
+/// JSON access logs, OpenTelemetry's and ECS's names, Traefik's.
+pub const STATUS_FIELDS: [&str; 8] = [
+    "status",
+    "status_code",
+    "statusCode",
+    "http.status",
+    "http.status_code",
+    "http.response.status_code",
+    "response_code",
+    "DownstreamStatus",
+];
 
 impl Parser {
     /// A parser extracting the fields of `spec`.
-    pub fn new(spec: FieldSpec) -> Parser {
+    pub fn new(mut spec: FieldSpec) -> Parser {
+        let status_slots = match spec.is_overridden(Slot::Level) {
+            true => Box::default(),
+            false => STATUS_FIELDS.iter().map(|f| spec.extra_slot(f)).collect(),
+        };
         Parser {
             header_ids: !spec.is_overridden(Slot::RequestId),
             header_durations: !spec.is_overridden(Slot::Duration),
             spec,
             message_headers: true,
+            status_slots,
+        }
+    }
+
+    /// What a JSON or logfmt event without a level field takes from elsewhere: its message's
+    /// header's level (and logger, request id, duration, message), else its HTTP status's level.
+    #[inline]
+    fn adopt_levels<'a>(&self, out: &mut Fields<'a>) {
+        if self.message_headers && out.get(Slot::Level as usize).is_none() {
+            adopt_message_header(out, self.header_ids, self.header_durations);
+            level_of_status(out, &self.status_slots);
         }
     }
 
@@ -711,7 +775,7 @@ impl Parser {
     /// Passing invalid UTF-8 is not unsafe, but such a line is then not reported malformed.
     pub fn parse_valid_utf8<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         out.clear();
-        let (header_ids, header_durations) = (self.header_ids, self.header_durations);
+        let header_ids = self.header_ids;
         let start = line
             .iter()
             .position(|b| !matches!(b, b' ' | b'\t'))
@@ -720,9 +784,7 @@ impl Parser {
         match body.first() {
             Some(b'{') => {
                 if json::scan_line(body, &self.spec, out) {
-                    if self.message_headers {
-                        adopt_message_header(out, header_ids, header_durations);
-                    }
+                    self.adopt_levels(out);
                     return Parsed::Record(Format::Json);
                 }
                 out.clear();
@@ -759,15 +821,16 @@ impl Parser {
                                     out.clear();
                                     return Parsed::Malformed;
                                 }
-                                if self.message_headers {
-                                    adopt_message_header(out, header_ids, header_durations);
-                                }
+                                self.adopt_levels(out);
                                 true
                             }
                             // Only in a runtime's line: a CloudWatch export of a logfmt logger
                             // is read as text, as it always was.
                             Some(_) if format == Format::Cri => {
-                                logfmt::parse(payload, &self.spec, out) || {
+                                if logfmt::parse(payload, &self.spec, out) {
+                                    level_of_status(out, &self.status_slots);
+                                    true
+                                } else {
                                     out.clear();
                                     false
                                 }
@@ -784,6 +847,9 @@ impl Parser {
             _ => {}
         }
         if logfmt::parse(body, &self.spec, out) {
+            if self.message_headers {
+                level_of_status(out, &self.status_slots);
+            }
             return Parsed::Record(Format::Logfmt);
         }
         out.clear();
@@ -824,7 +890,7 @@ impl Parser {
                     out.clear();
                     return None;
                 }
-                adopt_message_header(out, self.header_ids, self.header_durations);
+                self.adopt_levels(out);
                 Format::Json
             }
             _ if src.router => {
@@ -1257,6 +1323,47 @@ mod tests {
             get(gcp, Slot::RequestId).as_deref(),
             Some("projects/p/traces/abc")
         );
+    }
+
+    #[test]
+    fn an_event_without_a_level_takes_its_http_statuss() {
+        let level = |line: &str| parse(line).1;
+        // nginx's JSON access log (`escape=json`): the status a string, the request line the
+        // message, `$time_local` the time.
+        let (parsed, lvl, msg, time) = parse(
+            r#"{"time_local":"06/Feb/2026:14:00:03 +0000","request":"POST /v1/orders HTTP/1.1","status":"502","request_time":"1.503"}"#,
+        );
+        assert_eq!(parsed, Parsed::Record(Format::Json));
+        assert_eq!(lvl, Some(Level::Error));
+        assert_eq!(msg.as_deref(), Some("POST /v1/orders HTTP/1.1"));
+        assert_eq!(time, time::parse_rfc3339(b"2026-02-06T14:00:03Z"));
+        assert_eq!(level(r#"{"status":404}"#), Some(Level::Warn));
+        assert_eq!(level(r#"{"http":{"status_code":201}}"#), Some(Level::Info));
+        assert_eq!(level(r#"{"response_code":503}"#), Some(Level::Error));
+        assert_eq!(level("method=GET path=/x status=404"), Some(Level::Warn));
+        // A level field wins; a status that is no HTTP status gives none.
+        assert_eq!(level(r#"{"level":"info","status":500}"#), Some(Level::Info));
+        for line in [
+            r#"{"status":"COMPLETED"}"#,
+            r#"{"status":1}"#,
+            r#"{"status":700}"#,
+            r#"{"status":5000}"#,
+            r#"{"status":{"code":500}}"#,
+        ] {
+            assert_eq!(level(line), None, "{line}");
+        }
+        // `--level-field` names the one field to read.
+        let mut spec = FieldSpec::with_defaults();
+        spec.override_slot(Slot::Level, "severity_text");
+        let p = Parser::new(spec);
+        let mut f = Fields::new(p.spec().slot_count());
+        p.parse(br#"{"status":500}"#, &mut f);
+        assert!(f.get(Slot::Level as usize).is_none());
+        // As read for a baseline written before: no level from elsewhere.
+        let p = Parser::new(FieldSpec::with_defaults()).without_message_headers();
+        let mut f = Fields::new(p.spec().slot_count());
+        p.parse(br#"{"status":500}"#, &mut f);
+        assert!(f.get(Slot::Level as usize).is_none());
     }
 
     #[test]
