@@ -193,10 +193,10 @@ impl DurationUnits {
     }
 }
 
-/// Where a plain-text line's duration is: its first `key=value` pair named as the duration
-/// field is (`… done duration_ms=120`, `took=1.5s`), each name with the unit it says; without
-/// one, the duration its header reports (Celery's `succeeded in 0.25s`), unless
-/// `--latency-field` names the one field to read.
+/// Where a plain-text line's duration is: the duration its header reports (Celery's `succeeded
+/// in 0.25s`), unless `--latency-field` names the one field to read; else its first
+/// `key=value` pair named as the duration field is (`… done duration_ms=120`, `took=1.5s`),
+/// each name with the unit it says.
 #[derive(Clone, Debug)]
 pub struct TextDurations {
     keys: Vec<Box<[u8]>>,
@@ -230,20 +230,25 @@ impl TextDurations {
         }
     }
 
-    /// The duration of a plain-text line `rec` in ms, from a pair ([`TextDurations::of`]) or
-    /// its header (see [`crate::record::text::Header::duration`]).
+    /// The duration of a plain-text line `rec` in ms: the one its header reports (see
+    /// [`crate::record::text::Header::duration`]), else a pair's ([`TextDurations::of`]). The
+    /// header's comes first: it is where the logger puts it, while a pair may be any text of
+    /// the message (`LOG:  duration: 250.0 ms  statement: UPDATE calls SET duration=42`).
     pub fn of_record(&self, rec: &Record<'_, '_>) -> Option<Result<f64, ()>> {
-        self.of(rec.line).or_else(|| {
-            let (raw, prio) = rec
-                .fields
-                .get_with_prio(Slot::Duration as usize)
-                .filter(|_| self.headers)?;
-            let unit = match prio {
-                crate::record::text::SECONDS => Unit::S,
-                _ => Unit::Ms,
-            };
-            Some(duration_of(raw, unit).ok_or(()))
-        })
+        let header = rec
+            .fields
+            .get_with_prio(Slot::Duration as usize)
+            .filter(|_| self.headers);
+        match header {
+            Some((raw, prio)) => {
+                let unit = match prio {
+                    crate::record::text::SECONDS => Unit::S,
+                    _ => Unit::Ms,
+                };
+                Some(duration_of(raw, unit).ok_or(()))
+            }
+            None => self.of(rec.line),
+        }
     }
 
     /// The duration of `line` in ms: `None` without such a pair, or when its value is a word

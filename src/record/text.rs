@@ -590,12 +590,7 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     }
     if time.is_some() {
         if let Some(pg) = postgres_at(s, i) {
-            h.level = pg.level;
-            h.service = pg.database;
-            h.duration = pg.duration;
-            let m = s[pg.message..].trim_ascii();
-            h.message = (!m.is_empty()).then_some(m);
-            return h;
+            return with_postgres(h, s, pg);
         }
         if let Some(py) = lambda_python_at(s, i) {
             h.level = Some(py.level);
@@ -694,6 +689,10 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
                 if let Some((service, end)) = syslog_program(s, i, line[0].is_ascii_alphabetic()) {
                     h.service = Some(service);
                     i = end;
+                    // PostgreSQL logging to syslog (`postgres[4242]: [3-1] LOG:  …`).
+                    if let Some(pg) = postgres_at(s, skip_spaces(s, end)) {
+                        return with_postgres(h, s, pg);
+                    }
                 }
             }
             break;
@@ -1680,10 +1679,9 @@ struct Postgres<'a> {
 }
 
 /// PostgreSQL's server log at `s[i..]`, right after the time that `log_line_prefix`'s `%m` or
-/// `%t` wrote: the rest of the prefix (the default `[pid] `, Debian's `[pid] user@db `, Amazon
-/// RDS's `:client(port):user@db:[pid]:`), then the severity, a colon and the two spaces
-/// PostgreSQL always writes after it (`LOG:  `, `ERROR:  `). The prefix must be empty or
-/// hold a bracketed pid, so that another logger's `ERROR:  ` deep in a line is not taken.
+/// `%t` wrote (or after syslog's `postgres[pid]: `): the rest of the prefix (see
+/// [`is_postgres_prefix`]), then the severity, a colon and the two spaces PostgreSQL always
+/// writes after it (`LOG:  `, `ERROR:  `).
 fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
     let window = &s[i..s.len().min(i + POSTGRES_WINDOW)];
     let colon = memchr::memmem::find(window, b":  ")?;
@@ -1692,7 +1690,7 @@ fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
         .rposition(|b| !b.is_ascii_uppercase() && !b.is_ascii_digit())
         .map_or(0, |p| p + 1);
     let prefix = &window[..word_start];
-    if !matches!(prefix.last(), None | Some(b' ' | b':' | b']')) {
+    if !is_postgres_prefix(prefix) {
         return None;
     }
     let level: Option<&'static [u8]> = match &window[word_start..colon] {
@@ -1704,12 +1702,6 @@ fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
         b"DETAIL" | b"HINT" | b"CONTEXT" | b"STATEMENT" | b"QUERY" | b"LOCATION" => None,
         _ => return None,
     };
-    let has_pid = prefix
-        .windows(2)
-        .any(|w| w[0] == b'[' && w[1].is_ascii_digit());
-    if !prefix.is_empty() && !has_pid {
-        return None;
-    }
     let message = match level {
         Some(_) => i + colon + 1,
         None => i + word_start,
@@ -1729,6 +1721,51 @@ fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
         message,
         duration,
     })
+}
+
+/// Whether `prefix`, what `log_line_prefix` wrote between the time and the severity, is one of
+/// PostgreSQL's: nothing; Amazon RDS's `:client(port):user@db:[pid]:` (no spaces, a bracketed
+/// pid and a colon at its end); or words that are each a bracketed pid or line number (`[4242]`,
+/// `[4242]:`, `[3-1]`), a `user@db` or a `key=value,…` list (pgBadger's `user=app,db=shop`),
+/// each followed by one space. Another logger's line with PostgreSQL's error in its message
+/// (`ERROR [main] app.Db - insert failed: ERROR:  duplicate key …`) has words that are none
+/// of these before it.
+fn is_postgres_prefix(prefix: &[u8]) -> bool {
+    let is_pid = |b: &[u8]| {
+        let mut parts = b.splitn(2, |&c| c == b'-');
+        parts.all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
+    };
+    if prefix.is_empty() {
+        return true;
+    }
+    if prefix[0] == b':' {
+        let Some(head) = prefix.strip_suffix(b"]:") else {
+            return false;
+        };
+        return !prefix.contains(&b' ')
+            && memchr::memrchr(b'[', head).is_some_and(|open| is_pid(&head[open + 1..]));
+    }
+    let Some(words) = prefix.strip_suffix(b" ") else {
+        return false;
+    };
+    words.split(|&b| b == b' ').all(|w| {
+        let w = w.strip_suffix(b":").unwrap_or(w);
+        let pid = w.strip_prefix(b"[").and_then(|w| w.strip_suffix(b"]"));
+        pid.is_some_and(is_pid) || w.iter().any(|&b| b == b'@' || b == b'=')
+    })
+}
+
+/// `h` with what PostgreSQL's header `pg` (in `s`) says: its level, message and duration, the
+/// database as the service (else the syslog program `h` has).
+fn with_postgres<'a>(h: Header<'a>, s: &'a [u8], pg: Postgres<'a>) -> Header<'a> {
+    let m = s[pg.message..].trim_ascii();
+    Header {
+        level: pg.level,
+        service: pg.database.or(h.service),
+        duration: pg.duration,
+        message: (!m.is_empty()).then_some(m),
+        ..h
+    }
 }
 
 /// The database a PostgreSQL `log_line_prefix` names: `%u@%d` (`app@orders`) or `db=%d`.
@@ -3109,9 +3146,44 @@ mod tests {
             None
         );
         assert_eq!(
-            pg("2026-12-07 10:00:00 UTC [1] [unknown]@[unknown] LOG:  connection received").2,
-            None
+            pg("2026-12-07 10:00:00 UTC [1] [unknown]@[unknown] LOG:  connection received").1,
+            some("INFO")
         );
+        assert_eq!(
+            pg("2026-12-07 10:00:00 UTC app@orders LOG:  duration: 5.5 ms").4,
+            some("5.5")
+        );
+        // Logging to syslog: the program is the service when no database is named.
+        assert_eq!(
+            pg("Feb  6 10:00:02 db postgres[4242]: [3-1] LOG:  duration: 12.5 ms  statement: SELECT 1"),
+            (
+                pg("Feb  6 10:00:02 x").0,
+                some("INFO"),
+                some("postgres"),
+                some("duration: 12.5 ms  statement: SELECT 1"),
+                some("12.5")
+            )
+        );
+        // Another logger's line that quotes PostgreSQL's error keeps its own level and message.
+        for (line, level) in [
+            ("2026-02-06 10:00:01,123 [12] ERROR app.db - query failed: LOG:  whatever", "ERROR"),
+            ("2026-02-06 10:00:02.000 [7] ERROR app.repo - insert failed: DETAIL:  Key (id)=(42) already exists.", "ERROR"),
+            ("2026-02-06T10:00:03.000Z ERROR [worker-1] [42] job failed: NOTICE:  relation exists, skipping", "ERROR"),
+            ("Feb  6 10:00:00 web myapp[1234]: WARN query failed: ERROR:  relation \"x\" does not exist", "WARN"),
+            ("2026-02-06 10:00:00 UTC:[main]:ERROR:  x", "ERROR"),
+        ] {
+            let h = pg(line);
+            assert_eq!(h.1.as_deref(), Some(level), "{line}");
+            // The quoted severity stays in the message.
+            let quoted = line[..line.find(":  ").unwrap()]
+                .rsplit([' ', ':'])
+                .next()
+                .unwrap();
+            assert!(
+                h.3.as_deref().is_some_and(|m| m.contains(&format!("{quoted}:  "))),
+                "{line}: {h:?}"
+            );
+        }
     }
 
     #[test]

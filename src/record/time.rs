@@ -77,11 +77,13 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     } else if i < s.len() {
         match s[i] {
             b'Z' | b'z' => i += 1,
-            // ` UTC` or ` GMT` after the time (PostgreSQL's `%m`, Ruby's `Time#to_s`).
-            b' ' if matches!(s.get(i + 1..i + 4), Some(b"UTC" | b"GMT"))
-                && !s.get(i + 4).is_some_and(u8::is_ascii_alphanumeric) =>
-            {
-                i += 4
+            // A zone after a space (PostgreSQL's `%m` and `%t`, Ruby's `Time#to_s`): ` UTC`,
+            // another name of a fixed offset, or PostgreSQL's ` +03`.
+            b' ' => {
+                if let Some((len, off)) = spaced_zone_name(&s[i..]) {
+                    offset_secs = off;
+                    i += len;
+                }
             }
             b'+' | b'-' => {
                 let sign = if s[i] == b'-' { -1 } else { 1 };
@@ -106,6 +108,73 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     }
     let secs = base_secs + second as i64 - offset_secs;
     Some((secs * MICROS_PER_SEC + micros, i))
+}
+
+/// Zone abbreviations after a time whose offset is fixed and known, in hours: RFC 822's (the
+/// North American ones as it defines them, so `CST` is Central, not China's) and the common
+/// European and Asia-Pacific ones. Another abbreviation is no zone: it stays in the line.
+const ZONE_NAMES: [(&[u8], i64); 24] = [
+    (b"UTC", 0),
+    (b"GMT", 0),
+    (b"WET", 0),
+    (b"WEST", 1),
+    (b"BST", 1),
+    (b"CET", 1),
+    (b"CEST", 2),
+    (b"EET", 2),
+    (b"EEST", 3),
+    (b"MSK", 3),
+    (b"HKT", 8),
+    (b"SGT", 8),
+    (b"JST", 9),
+    (b"KST", 9),
+    (b"AEST", 10),
+    (b"AEDT", 11),
+    (b"EST", -5),
+    (b"EDT", -4),
+    (b"CST", -6),
+    (b"CDT", -5),
+    (b"MST", -7),
+    (b"MDT", -6),
+    (b"PST", -8),
+    (b"PDT", -7),
+];
+
+/// A zone after a space at the start of `s` (` UTC`, ` CET`, PostgreSQL's ` +03` for a zone
+/// without an abbreviation), not followed by a letter or digit: its length with the space,
+/// and its offset in seconds.
+fn spaced_zone_name(s: &[u8]) -> Option<(usize, i64)> {
+    let rest = s.strip_prefix(b" ")?;
+    let (len, offset_secs) = match rest {
+        [sign @ (b'+' | b'-'), h1, h2, ..] if h1.is_ascii_digit() && h2.is_ascii_digit() => {
+            let hours = i64::from((h1 - b'0') * 10 + (h2 - b'0'));
+            // `+05:30`: the minutes too.
+            let (len, minutes) = match rest.get(3..6) {
+                Some([b':', m1, m2]) if m1.is_ascii_digit() && m2.is_ascii_digit() => {
+                    (6, i64::from((m1 - b'0') * 10 + (m2 - b'0')))
+                }
+                _ => (3, 0),
+            };
+            if hours > 14 || minutes > 59 {
+                return None;
+            }
+            let secs = hours * 3600 + minutes * 60;
+            (len, if *sign == b'-' { -secs } else { secs })
+        }
+        _ => {
+            let n = rest
+                .iter()
+                .take(5)
+                .take_while(|b| b.is_ascii_uppercase())
+                .count();
+            let (_, hours) = ZONE_NAMES.iter().find(|(z, _)| *z == &rest[..n])?;
+            (n, hours * 3600)
+        }
+    };
+    if rest.get(len).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some((1 + len, offset_secs))
 }
 
 /// Length of ` NAME` at the start of `s`, a zone's abbreviation of two to five capitals that
@@ -1149,6 +1218,13 @@ mod tests {
             "2026-02-06 10:00:45.123 +0000 UTC",
             "2026-02-06 11:00:45.123 +0100 CET",
             "2026-02-06 05:00:45.123 -0500 EST",
+            // PostgreSQL's `log_timezone` abbreviations and bare offsets.
+            "2026-02-06 11:00:45.123 CET",
+            "2026-02-06 05:00:45.123 EST",
+            "2026-02-06 19:00:45.123 JST",
+            "2026-02-06 13:00:45.123 +03",
+            "2026-02-06 07:00:45.123 -03",
+            "2026-02-06 15:30:45.123 +05:30",
         ] {
             assert_eq!(parse_rfc3339(s.as_bytes()), Some(base), "{s}");
         }
@@ -1160,6 +1236,20 @@ mod tests {
         assert_eq!(
             parse_rfc3339_prefix(b"2026-02-06 10:00:45.123 UTCX"),
             Some((base, 23))
+        );
+        // An abbreviation of no known offset, or an offset past 14 hours, is no zone: it stays
+        // in the line, the time read as UTC.
+        for rest in [" IST x", " ABC x", " CETX", " +15 x", " +03:75"] {
+            let line = format!("2026-02-06 10:00:45.123{rest}");
+            assert_eq!(
+                parse_rfc3339_prefix(line.as_bytes()),
+                Some((base, 23)),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 11:00:45.123 CET [412] LOG:  x"),
+            Some((base, 27))
         );
         assert_eq!(
             parse_rfc3339_prefix(b"2026-02-06 10:00:45.123 +0000 ABCDEF"),
