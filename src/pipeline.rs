@@ -199,9 +199,10 @@ impl Shared {
                 "req.method",
                 "httpRequest.requestMethod",
                 "request.method",
-                // nginx's `$request_method`, Traefik's.
+                // nginx's `$request_method`, Traefik's, API Gateway's `$context.httpMethod`.
                 "request_method",
                 "RequestMethod",
+                "httpMethod",
             ]),
             slots(&[
                 "http.path",
@@ -217,7 +218,9 @@ impl Shared {
                 "uri",
                 "RequestPath",
             ]),
-            slots(&["http.route", "route"]),
+            // API Gateway's `$context.resourcePath` (REST APIs: `/items/{id}`) and
+            // `$context.routeKey` (HTTP APIs: `GET /items/{id}`, its method in it).
+            slots(&["http.route", "route", "resourcePath", "routeKey"]),
         ];
         let latency_by = config
             .latency_by
@@ -1507,8 +1510,11 @@ fn observe_latency(
     let caller = rec.bytes(Slot::Caller);
     let route: Option<Cow<'_, [u8]>> = match first(&shared.route_slots[2]) {
         Some(r) => Some(match first(&shared.route_slots[0]) {
-            Some(m) => Cow::Owned([&m[..], b" ", &r[..]].concat()),
-            None => r,
+            // A route that names its method already (`GET /items/{id}`) keeps it once.
+            Some(m) if !(r.starts_with(&m) && r.get(m.len()) == Some(&b' ')) => {
+                Cow::Owned([&m[..], b" ", &r[..]].concat())
+            }
+            _ => r,
         }),
         None => first(&shared.route_slots[1])
             .map(|p| (first(&shared.route_slots[0]), p))

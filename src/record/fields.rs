@@ -71,6 +71,10 @@ pub const CLEF_TIME_PRIO: u16 = 9;
 /// a syslog severity number.
 pub const SYSLOG_SEVERITY_PRIO: u16 = 11;
 
+/// The priority of `request` among the default message aliases: nginx's request line, a
+/// message only when it is a string.
+pub const REQUEST_MESSAGE_PRIO: u16 = 14;
+
 /// The priority of a level an event takes from its HTTP status (it has no level field).
 pub const STATUS_LEVEL_PRIO: u16 = u16::MAX;
 
@@ -100,6 +104,9 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "time_iso8601",
             "time_local",
             "start_time",
+            // Amazon API Gateway's access logs (`$context.requestTime`, CLF; its epoch in ms).
+            "requestTime",
+            "requestTimeEpoch",
         ],
     ),
     (
@@ -194,6 +201,8 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "ctx.elapsed",
             // nginx's `$request_time`, in seconds (see `Unit::of_field`).
             "request_time",
+            // Amazon API Gateway's access logs: `$context.responseLatency`, in ms.
+            "responseLatency",
         ],
     ),
     (
@@ -487,6 +496,15 @@ mod tests {
         assert_eq!(
             spec.lookup(b"@t").unwrap().slot,
             Some((Slot::Time as u16, CLEF_TIME_PRIO))
+        );
+    }
+
+    #[test]
+    fn request_message_priority_is_that_of_its_alias() {
+        let spec = FieldSpec::with_defaults();
+        assert_eq!(
+            spec.lookup(b"request").unwrap().slot,
+            Some((Slot::Message as u16, REQUEST_MESSAGE_PRIO))
         );
     }
 

@@ -9,7 +9,7 @@
 //! accepted, and escapes other than `\u` are not checked beyond "a byte follows the backslash".
 //! UTF-8 validity is checked by the caller for the whole line before scanning.
 
-use super::fields::FieldSpec;
+use super::fields::{FieldSpec, Slot};
 use super::{Fields, Raw};
 
 /// Deepest nesting accepted; deeper lines are malformed.
@@ -41,7 +41,17 @@ fn scan_with<'a>(line: &'a [u8], spec: &FieldSpec, out: &mut Fields<'a>, quotes:
         return false;
     }
     s.ws();
-    s.i == line.len()
+    if s.i != line.len() {
+        return false;
+    }
+    // nginx's `request` is a message when it is a string (its request line); another log's
+    // `request` object or array is none.
+    if let Some((Raw::Composite(_), super::fields::REQUEST_MESSAGE_PRIO)) =
+        out.get_with_prio(Slot::Message as usize)
+    {
+        out.unset(Slot::Message as usize);
+    }
+    true
 }
 
 /// One step of a selector path: an object member or an array element.

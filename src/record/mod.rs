@@ -438,7 +438,12 @@ impl<'a> Fields<'a> {
 /// three-digit status; a number or a string).
 #[inline]
 fn level_of_status<'a>(out: &mut Fields<'a>, slots: &[u16]) {
-    if out.get(Slot::Level as usize).is_some() {
+    if out.get(Slot::Level as usize).is_some()
+        // Serilog's compact JSON (CLEF) leaves `@l` out for Information: it has a level.
+        || out
+            .get_with_prio(Slot::Time as usize)
+            .is_some_and(|(_, prio)| prio == fields::CLEF_TIME_PRIO)
+    {
         return;
     }
     let Some(status) = slots.iter().find_map(|&s| match *out.get(s as usize)? {
@@ -828,7 +833,9 @@ impl Parser {
                             // is read as text, as it always was.
                             Some(_) if format == Format::Cri => {
                                 if logfmt::parse(payload, &self.spec, out) {
-                                    level_of_status(out, &self.status_slots);
+                                    if self.message_headers {
+                                        level_of_status(out, &self.status_slots);
+                                    }
                                     true
                                 } else {
                                     out.clear();
@@ -1341,8 +1348,15 @@ mod tests {
         assert_eq!(level(r#"{"http":{"status_code":201}}"#), Some(Level::Info));
         assert_eq!(level(r#"{"response_code":503}"#), Some(Level::Error));
         assert_eq!(level("method=GET path=/x status=404"), Some(Level::Warn));
-        // A level field wins; a status that is no HTTP status gives none.
+        // A level field wins, and so does CLEF's implicit Information; a status that is no HTTP
+        // status gives none.
         assert_eq!(level(r#"{"level":"info","status":500}"#), Some(Level::Info));
+        assert_eq!(
+            level(
+                r#"{"@t":"2026-02-06T10:00:00Z","@mt":"HTTP {Path} responded {status}","status":404}"#
+            ),
+            Some(Level::Info)
+        );
         for line in [
             r#"{"status":"COMPLETED"}"#,
             r#"{"status":1}"#,
@@ -1352,6 +1366,19 @@ mod tests {
         ] {
             assert_eq!(level(line), None, "{line}");
         }
+        // nginx's `request` is the message as a string only.
+        for line in [
+            r#"{"level":"info","request":{"id":"a1","headers":{"ua":"x"}}}"#,
+            r#"{"level":"info","request":["a","b"]}"#,
+        ] {
+            assert_eq!(parse(line).2, None, "{line}");
+        }
+        assert_eq!(
+            parse(r#"{"level":"info","msg":"done","request":"GET / HTTP/1.1"}"#)
+                .2
+                .as_deref(),
+            Some("done")
+        );
         // `--level-field` names the one field to read.
         let mut spec = FieldSpec::with_defaults();
         spec.override_slot(Slot::Level, "severity_text");

@@ -1724,12 +1724,14 @@ fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
 }
 
 /// Whether `prefix`, what `log_line_prefix` wrote between the time and the severity, is one of
-/// PostgreSQL's: nothing; Amazon RDS's `:client(port):user@db:[pid]:` (no spaces, a bracketed
-/// pid and a colon at its end); or words that are each a bracketed pid or line number (`[4242]`,
-/// `[4242]:`, `[3-1]`), a `user@db` or a `key=value,…` list (pgBadger's `user=app,db=shop`),
-/// each followed by one space. Another logger's line with PostgreSQL's error in its message
-/// (`ERROR [main] app.Db - insert failed: ERROR:  duplicate key …`) has words that are none
-/// of these before it.
+/// PostgreSQL's, each word followed by one space: nothing; Amazon RDS's
+/// `:client(port):user@db:[pid]:` (no spaces, a bracketed pid and a colon at its end); a
+/// bracketed pid first (`[4242]`, `[4242]:`), then any words but a level word, `-` or a word
+/// that ends in a colon (the client `10.0.0.1(5432)`, an application name with spaces, an error
+/// code, a session id); or, without a pid, words that are each a line number (`[3-1]`), a
+/// `user@db` or a `key=value,…` list (pgBadger's `user=app,db=shop`). Another logger's line
+/// with PostgreSQL's error in its message (`[7] ERROR app.Db - insert failed: ERROR:
+/// duplicate key …`) has a level word or a `word:` before it.
 fn is_postgres_prefix(prefix: &[u8]) -> bool {
     let is_pid = |b: &[u8]| {
         let mut parts = b.splitn(2, |&c| c == b'-');
@@ -1748,11 +1750,24 @@ fn is_postgres_prefix(prefix: &[u8]) -> bool {
     let Some(words) = prefix.strip_suffix(b" ") else {
         return false;
     };
-    words.split(|&b| b == b' ').all(|w| {
+    let bracketed_pid = |w: &[u8]| {
         let w = w.strip_suffix(b":").unwrap_or(w);
-        let pid = w.strip_prefix(b"[").and_then(|w| w.strip_suffix(b"]"));
-        pid.is_some_and(is_pid) || w.iter().any(|&b| b == b'@' || b == b'=')
-    })
+        w.strip_prefix(b"[")
+            .and_then(|w| w.strip_suffix(b"]"))
+            .is_some_and(is_pid)
+    };
+    let mut words = words.split(|&b| b == b' ');
+    if words.clone().next().is_some_and(bracketed_pid) {
+        // Another logger's words: a level word, a `-` separator, a `word:` (not a `[pid]:`).
+        let foreign = |w: &[u8]| {
+            w.is_empty()
+                || w == b"-"
+                || (w.ends_with(b":") && !bracketed_pid(w))
+                || (w.iter().all(u8::is_ascii_uppercase) && super::Level::from_word(w).is_some())
+        };
+        return words.skip(1).all(|w| !foreign(w));
+    }
+    words.all(|w| bracketed_pid(w) || w.iter().any(|&b| b == b'@' || b == b'='))
 }
 
 /// `h` with what PostgreSQL's header `pg` (in `s`) says: its level, message and duration, the
@@ -3153,6 +3168,14 @@ mod tests {
             pg("2026-12-07 10:00:00 UTC app@orders LOG:  duration: 5.5 ms").4,
             some("5.5")
         );
+        // Any words after the pid but a level word or a `word:`: the client, an application's
+        // name with spaces, an error code.
+        for line in [
+            "2026-02-06 10:00:00 UTC [4242]: [3-1] user=app,db=shop,app=PostgreSQL JDBC Driver,client=10.0.0.1 LOG:  duration: 12.5 ms  statement: SELECT 1",
+            "2026-02-06 10:00:00 UTC [4243] app@shop 10.0.0.1(5432) 23505 65b1c2d3.1092 LOG:  duration: 12.5 ms",
+        ] {
+            assert_eq!(pg(line).4, some("12.5"), "{line}");
+        }
         // Logging to syslog: the program is the service when no database is named.
         assert_eq!(
             pg("Feb  6 10:00:02 db postgres[4242]: [3-1] LOG:  duration: 12.5 ms  statement: SELECT 1"),

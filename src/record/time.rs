@@ -110,15 +110,14 @@ fn rest_of(s: &[u8], base_secs: i64) -> Option<(i64, usize)> {
     Some((secs * MICROS_PER_SEC + micros, i))
 }
 
-/// Zone abbreviations after a time whose offset is fixed and known, in hours: RFC 822's (the
-/// North American ones as it defines them, so `CST` is Central, not China's) and the common
-/// European and Asia-Pacific ones. Another abbreviation is no zone: it stays in the line.
-const ZONE_NAMES: [(&[u8], i64); 24] = [
+/// Zone abbreviations after a time whose offset is fixed and known, in hours: RFC 822's North
+/// American ones but `CST` (China's as well as Central), and the common European and
+/// Asia-Pacific ones but those that mean two zones or a word (`BST`, `IST`, `WEST`). Another
+/// abbreviation is no zone: it stays in the line, and the time is read as UTC.
+const ZONE_NAMES: [(&[u8], i64); 21] = [
     (b"UTC", 0),
     (b"GMT", 0),
     (b"WET", 0),
-    (b"WEST", 1),
-    (b"BST", 1),
     (b"CET", 1),
     (b"CEST", 2),
     (b"EET", 2),
@@ -132,7 +131,6 @@ const ZONE_NAMES: [(&[u8], i64); 24] = [
     (b"AEDT", 11),
     (b"EST", -5),
     (b"EDT", -4),
-    (b"CST", -6),
     (b"CDT", -5),
     (b"MST", -7),
     (b"MDT", -6),
@@ -140,9 +138,10 @@ const ZONE_NAMES: [(&[u8], i64); 24] = [
     (b"PDT", -7),
 ];
 
-/// A zone after a space at the start of `s` (` UTC`, ` CET`, PostgreSQL's ` +03` for a zone
-/// without an abbreviation), not followed by a letter or digit: its length with the space,
-/// and its offset in seconds.
+/// A zone after a space at the start of `s` (` UTC`, ` CET`, not followed by a letter or digit;
+/// PostgreSQL's ` +03` or ` +05:30` for a zone without an abbreviation, only at the end or
+/// before ` [` or `:`, where PostgreSQL's prefix goes on, so that `10:00:00 +12 retries` keeps
+/// its number): its length with the space, and its offset in seconds.
 fn spaced_zone_name(s: &[u8]) -> Option<(usize, i64)> {
     let rest = s.strip_prefix(b" ")?;
     let (len, offset_secs) = match rest {
@@ -159,6 +158,12 @@ fn spaced_zone_name(s: &[u8]) -> Option<(usize, i64)> {
                 return None;
             }
             let secs = hours * 3600 + minutes * 60;
+            if !matches!(
+                rest.get(len..len + 2),
+                None | Some([b' ', b'[']) | Some([b':', _])
+            ) {
+                return None;
+            }
             (len, if *sign == b'-' { -secs } else { secs })
         }
         _ => {
@@ -1239,7 +1244,17 @@ mod tests {
         );
         // An abbreviation of no known offset, or an offset past 14 hours, is no zone: it stays
         // in the line, the time read as UTC.
-        for rest in [" IST x", " ABC x", " CETX", " +15 x", " +03:75"] {
+        for rest in [
+            " IST x",
+            " ABC x",
+            " CETX",
+            " +15 x",
+            " +03:75",
+            " CST [1] LOG:  x",
+            " WEST region failover",
+            " +12 retries left",
+            " -05 items",
+        ] {
             let line = format!("2026-02-06 10:00:45.123{rest}");
             assert_eq!(
                 parse_rfc3339_prefix(line.as_bytes()),
