@@ -122,10 +122,11 @@ fn kubernetes_cri_counts_equal_truth() {
 /// The JSON layouts of .NET (Microsoft.Extensions.Logging's console, Serilog's formatter and its
 /// compact CLEF), Java (logstash-logback-encoder, log4j2's JsonLayout), Python
 /// (python-json-logger), Go (slog), ECS, Google Cloud Logging, systemd's journal (`journalctl -o
-/// json`), GELF, Node's pino-http, Caddy's access log and nginx's JSON access log in
-/// `samples/json-layouts.log`: every event has its time, level and message (a CLEF event without
-/// `@l` is Information; the journal's `PRIORITY` and GELF's `level` are syslog severities;
-/// nginx's line has no level: its status gives it).
+/// json`), GELF, Node's pino-http, Caddy's access log, nginx's JSON access log and API
+/// Gateway's in `samples/json-layouts.log`: every event has its time and level, and all but API
+/// Gateway's a message (a CLEF event without `@l` is Information; the journal's `PRIORITY` and
+/// GELF's `level` are syslog severities; nginx's and API Gateway's lines have no level: their
+/// status gives it).
 #[test]
 fn json_layouts_of_common_loggers_are_read() {
     let r = json(&run(&[
@@ -137,7 +138,7 @@ fn json_layouts_of_common_loggers_are_read() {
         "samples/json-layouts.log",
     ]));
     let input = &r["input"];
-    assert_eq!(input["events"], 16);
+    assert_eq!(input["events"], 17);
     assert_eq!(input["events_without_level"], 0);
     assert_eq!(input["events_without_time"], 0);
     assert_eq!(input["time_range"]["first"], "2026-02-06T10:00:00.000Z");
@@ -149,20 +150,21 @@ fn json_layouts_of_common_loggers_are_read() {
             levels["warn"].as_u64(),
             levels["error"].as_u64()
         ),
-        (Some(6), Some(4), Some(6))
+        (Some(6), Some(4), Some(7))
     );
     // Request ids: Serilog's, top level (CLEF) and under `Properties`; slog's; Google Cloud's
     // trace; pino-http's `req.id`. The durations: Google Cloud's `httpRequest.latency`
     // (0.250 s), ECS's `event.duration` (1,500,000 ns), pino-http's `responseTime` (ms) and
     // Caddy's `duration` (0.25: seconds, as its access log writes it), nginx's
-    // `request_time` (0.120 and 0.200: seconds).
-    assert_eq!(r["traces"]["count"], 5);
+    // `request_time` (0.120 and 0.200: seconds), API Gateway's `responseLatency` (ms) and
+    // `requestId`.
+    assert_eq!(r["traces"]["count"], 6);
     let overall = &r["latency"]["overall"];
-    assert_eq!(overall["count"], 6);
+    assert_eq!(overall["count"], 7);
     assert_eq!(overall["max"], 250.0);
-    assert_eq!(overall["mean"], 145.0);
-    // Routes: Google Cloud's `httpRequest`, pino-http's `req`, Caddy's `request` and nginx's
-    // request line (ids masked, queries left out).
+    assert_eq!(overall["mean"], 150.0);
+    // Routes: Google Cloud's `httpRequest`, pino-http's `req`, Caddy's `request`, nginx's
+    // request line (ids masked, queries left out) and API Gateway's resource path.
     let mut routes: Vec<&str> = r["latency"]["groups"]
         .as_array()
         .unwrap()
@@ -177,6 +179,7 @@ fn json_layouts_of_common_loggers_are_read() {
             "GET /api/cart",
             "GET /api/items/:id",
             "GET /api/orders/:id",
+            "GET /items/{id}",
             "POST /api/orders"
         ]
     );
