@@ -46,7 +46,7 @@
 //!   and a duration are looked up; a job's `class` is the service, its `jid` the request id and
 //!   its `elapsed` seconds).
 //! - An Application Load Balancer's access log entry (`https 2026-02-06T10:00:00.123456Z
-//!   app/…`, see [`alb_header`]): the load balancer's status the level, the request the message,
+//!   app/…`): the load balancer's status the level, the request the message,
 //!   the target's processing time (seconds) the duration, the target group the service, the
 //!   trace id's `Root=` the request id.
 //! - PostgreSQL's server log after its time (`%m [%p] `, Debian's `[pid] user@db `, Amazon RDS's
