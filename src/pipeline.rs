@@ -1486,6 +1486,12 @@ fn observe_duration(
     Some(ms)
 }
 
+/// Whether a route starts with a method (`GET /items/{id}`, API Gateway's `ANY /{proxy+}`).
+fn names_method(route: &[u8]) -> bool {
+    let n = route.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    (3..=7).contains(&n) && route.get(n) == Some(&b' ')
+}
+
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog
 /// pattern hit and the `--latency-by` fields (the logged bytes, no decoding), and its message
 /// group. `text_id` is a plain-text line's request id (from its `request_id=…` pair), which
@@ -1508,12 +1514,15 @@ fn observe_latency(
     let first = |slots: &[u16]| slots.iter().find_map(|&s| bytes_of(s));
     let service = rec.bytes(Slot::Service);
     let caller = rec.bytes(Slot::Caller);
-    let route: Option<Cow<'_, [u8]>> = match first(&shared.route_slots[2]) {
+    // API Gateway's `routeKey` of a request that matched no route is `-`.
+    let route_field = shared.route_slots[2]
+        .iter()
+        .find_map(|&s| bytes_of(s).filter(|r| &r[..] != b"-"));
+    let route: Option<Cow<'_, [u8]>> = match route_field {
         Some(r) => Some(match first(&shared.route_slots[0]) {
-            // A route that names its method already (`GET /items/{id}`) keeps it once.
-            Some(m) if !(r.starts_with(&m) && r.get(m.len()) == Some(&b' ')) => {
-                Cow::Owned([&m[..], b" ", &r[..]].concat())
-            }
+            // A route that names its method already (API Gateway's `GET /items/{id}`, `ANY
+            // /{proxy+}`) keeps its own.
+            Some(m) if !names_method(&r) => Cow::Owned([&m[..], b" ", &r[..]].concat()),
             _ => r,
         }),
         None => first(&shared.route_slots[1])
@@ -1726,6 +1735,16 @@ impl<'c> BytesAnalyzer<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_that_name_their_method() {
+        for r in ["GET /items/{id}", "ANY /{proxy+}", "DELETE /x"] {
+            assert!(names_method(r.as_bytes()), "{r}");
+        }
+        for r in ["/items/{id}", "$default", "-", "GET", "get /x", "OK"] {
+            assert!(!names_method(r.as_bytes()), "{r}");
+        }
+    }
 
     #[test]
     fn a_long_ids_key_is_whole_characters_and_tells_ids_apart() {

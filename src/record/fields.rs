@@ -72,7 +72,7 @@ pub const CLEF_TIME_PRIO: u16 = 9;
 pub const SYSLOG_SEVERITY_PRIO: u16 = 11;
 
 /// The priority of `request` among the default message aliases: nginx's request line, a
-/// message only when it is a string.
+/// message only when it is a string that starts like one (`GET /…`).
 pub const REQUEST_MESSAGE_PRIO: u16 = 14;
 
 /// The priority of a level an event takes from its HTTP status (it has no level field).
@@ -104,9 +104,10 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "time_iso8601",
             "time_local",
             "start_time",
-            // Amazon API Gateway's access logs (`$context.requestTime`, CLF; its epoch in ms).
-            "requestTime",
+            // Amazon API Gateway's access logs (`$context.requestTimeEpoch` in ms, before
+            // `$context.requestTime`, CLF, which has no fraction).
             "requestTimeEpoch",
+            "requestTime",
         ],
     ),
     (

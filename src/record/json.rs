@@ -44,12 +44,21 @@ fn scan_with<'a>(line: &'a [u8], spec: &FieldSpec, out: &mut Fields<'a>, quotes:
     if s.i != line.len() {
         return false;
     }
-    // nginx's `request` is a message when it is a string (its request line); another log's
-    // `request` object or array is none.
-    if let Some((Raw::Composite(_), super::fields::REQUEST_MESSAGE_PRIO)) =
+    // nginx's `request` is a message when it is its request line (`GET /x HTTP/1.1`); another
+    // log's `request` (an object, an array, an id) is none.
+    if let Some((raw, super::fields::REQUEST_MESSAGE_PRIO)) =
         out.get_with_prio(Slot::Message as usize)
     {
-        out.unset(Slot::Message as usize);
+        let request_line = match *raw {
+            Raw::Str { bytes, .. } => {
+                let method = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
+                (3..=7).contains(&method) && bytes.get(method) == Some(&b' ')
+            }
+            _ => false,
+        };
+        if !request_line {
+            out.unset(Slot::Message as usize);
+        }
     }
     true
 }

@@ -1370,6 +1370,8 @@ mod tests {
         for line in [
             r#"{"level":"info","request":{"id":"a1","headers":{"ua":"x"}}}"#,
             r#"{"level":"info","request":["a","b"]}"#,
+            r#"{"level":"error","request":"c0ffee-42","error":"db timeout"}"#,
+            r#"{"level":"error","request":"GET"}"#,
         ] {
             assert_eq!(parse(line).2, None, "{line}");
         }

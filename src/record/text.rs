@@ -1724,15 +1724,27 @@ fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
 }
 
 /// Whether `prefix`, what `log_line_prefix` wrote between the time and the severity, is one of
-/// PostgreSQL's, each word followed by one space: nothing; Amazon RDS's
-/// `:client(port):user@db:[pid]:` (no spaces, a bracketed pid and a colon at its end); a
-/// bracketed pid first (`[4242]`, `[4242]:`), then any words but a level word, `-` or a word
-/// that ends in a colon (the client `10.0.0.1(5432)`, an application name with spaces, an error
-/// code, a session id); or, without a pid, words that are each a line number (`[3-1]`), a
-/// `user@db` or a `key=value,…` list (pgBadger's `user=app,db=shop`). Another logger's line
-/// with PostgreSQL's error in its message (`[7] ERROR app.Db - insert failed: ERROR:
-/// duplicate key …`) has a level word or a `word:` before it.
+/// PostgreSQL's, after a zone name the time did not take (`IST`, whose offset is not known):
+/// nothing; Amazon RDS's `:client(port):user@db:[pid]:` (no spaces, a bracketed pid and a colon
+/// at its end); a bracketed pid first (`[4242]`, `[4242]:`), then any words (the client
+/// `10.0.0.1(5432)`, an application's name with spaces and dashes, an error code, a session
+/// id, an empty `%a`) but a level word in any case or brackets, or a word that ends in a colon;
+/// or, without a pid, words that are each a line number (`[3-1]`), a `user@db` or a
+/// `key=value,…` list (pgBadger's `user=app,db=shop`). Another logger's line with PostgreSQL's
+/// error in its message (`[7] ERROR app.Db - insert failed: ERROR:  duplicate key …`) has a
+/// level word or a `word:` before it.
 fn is_postgres_prefix(prefix: &[u8]) -> bool {
+    // A zone's abbreviation of unknown offset: the time is read as UTC.
+    let zone = prefix
+        .iter()
+        .take(6)
+        .take_while(|b| b.is_ascii_uppercase())
+        .count();
+    let prefix = match prefix.get(zone) {
+        Some(b' ') if (2..=5).contains(&zone) => &prefix[zone + 1..],
+        Some(b':') if (2..=5).contains(&zone) => &prefix[zone..],
+        _ => prefix,
+    };
     let is_pid = |b: &[u8]| {
         let mut parts = b.splitn(2, |&c| c == b'-');
         parts.all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
@@ -1758,12 +1770,20 @@ fn is_postgres_prefix(prefix: &[u8]) -> bool {
     };
     let mut words = words.split(|&b| b == b' ');
     if words.clone().next().is_some_and(bracketed_pid) {
-        // Another logger's words: a level word, a `-` separator, a `word:` (not a `[pid]:`).
+        // Another logger's words: a level word (`ERROR`, `warn`, `[WARNING]`), a `word:` (not a
+        // `[pid]:`).
         let foreign = |w: &[u8]| {
-            w.is_empty()
-                || w == b"-"
-                || (w.ends_with(b":") && !bracketed_pid(w))
-                || (w.iter().all(u8::is_ascii_uppercase) && super::Level::from_word(w).is_some())
+            let open = w
+                .iter()
+                .take_while(|b| matches!(b, b'[' | b'<' | b'('))
+                .count();
+            let close = w[open..]
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b']' | b'>' | b')' | b':'))
+                .count();
+            let bare = &w[open..w.len() - close];
+            (w.ends_with(b":") && !bracketed_pid(w)) || super::Level::from_word(bare).is_some()
         };
         return words.skip(1).all(|w| !foreign(w));
     }
@@ -3175,6 +3195,29 @@ mod tests {
             "2026-02-06 10:00:00 UTC [4243] app@shop 10.0.0.1(5432) 23505 65b1c2d3.1092 LOG:  duration: 12.5 ms",
         ] {
             assert_eq!(pg(line).4, some("12.5"), "{line}");
+        }
+        // A zone whose offset is not known (the time read as UTC), an empty `%a` (two spaces),
+        // pgAdmin's application name.
+        for line in [
+            "2026-07-06 10:00:00.123 BST [4242] LOG:  duration: 12.5 ms  statement: SELECT 1",
+            "2026-02-06 10:00:00 UTC [4242] app@shop  LOG:  duration: 12.5 ms",
+            "2026-02-06 10:00:00 UTC [4242] app@shop pgAdmin 4 - DB:shop LOG:  duration: 12.5 ms",
+        ] {
+            assert_eq!(
+                (pg(line).1, pg(line).4),
+                (some("INFO"), some("12.5")),
+                "{line}"
+            );
+        }
+        // A level word in any case or brackets after the pid is another logger's.
+        for line in [
+            "2026-02-06 10:00:02 [1234] warn query failed ERROR:  canceling statement",
+            "2026-02-06 10:00:02 [1234] [WARNING] query failed ERROR:  canceling statement",
+        ] {
+            assert!(
+                pg(line).3.is_some_and(|m| m.contains("query failed")),
+                "{line}"
+            );
         }
         // Logging to syslog: the program is the service when no database is named.
         assert_eq!(

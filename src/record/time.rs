@@ -138,32 +138,33 @@ const ZONE_NAMES: [(&[u8], i64); 21] = [
     (b"PDT", -7),
 ];
 
-/// A zone after a space at the start of `s` (` UTC`, ` CET`, not followed by a letter or digit;
-/// PostgreSQL's ` +03` or ` +05:30` for a zone without an abbreviation, only at the end or
-/// before ` [` or `:`, where PostgreSQL's prefix goes on, so that `10:00:00 +12 retries` keeps
-/// its number): its length with the space, and its offset in seconds.
+/// A zone after a space at the start of `s`: a name (` UTC`, ` CET`) not followed by a letter
+/// or digit; ` +05:30` at the end or before a space; PostgreSQL's ` +03` for a zone without an
+/// abbreviation only at the end or before ` [` or `:`, where its prefix goes on, so that
+/// `10:00:00 +12 retries` keeps its number (and RDS's `+03:10.0.3.14(5432):…` its client).
+/// Its length with the space, and its offset in seconds.
 fn spaced_zone_name(s: &[u8]) -> Option<(usize, i64)> {
     let rest = s.strip_prefix(b" ")?;
     let (len, offset_secs) = match rest {
         [sign @ (b'+' | b'-'), h1, h2, ..] if h1.is_ascii_digit() && h2.is_ascii_digit() => {
             let hours = i64::from((h1 - b'0') * 10 + (h2 - b'0'));
-            // `+05:30`: the minutes too.
-            let (len, minutes) = match rest.get(3..6) {
+            let minutes = match rest.get(3..6) {
                 Some([b':', m1, m2]) if m1.is_ascii_digit() && m2.is_ascii_digit() => {
-                    (6, i64::from((m1 - b'0') * 10 + (m2 - b'0')))
+                    Some(i64::from((m1 - b'0') * 10 + (m2 - b'0')))
                 }
-                _ => (3, 0),
+                _ => None,
+            };
+            let (len, minutes) = match minutes {
+                Some(m) if matches!(rest.get(6), None | Some(b' ')) => (6, m),
+                _ if matches!(rest.get(3..5), None | Some([b' ', b'[']) | Some([b':', _])) => {
+                    (3, 0)
+                }
+                _ => return None,
             };
             if hours > 14 || minutes > 59 {
                 return None;
             }
             let secs = hours * 3600 + minutes * 60;
-            if !matches!(
-                rest.get(len..len + 2),
-                None | Some([b' ', b'[']) | Some([b':', _])
-            ) {
-                return None;
-            }
             (len, if *sign == b'-' { -secs } else { secs })
         }
         _ => {
@@ -1265,6 +1266,16 @@ mod tests {
         assert_eq!(
             parse_rfc3339_prefix(b"2026-02-06 11:00:45.123 CET [412] LOG:  x"),
             Some((base, 27))
+        );
+        // RDS's prefix after a bare offset (its client's address is no minutes), and an offset
+        // with minutes before a word.
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 13:00:45.123 +03:10.0.3.14(51022):app@shop:[9]:LOG:"),
+            Some((base, 27))
+        );
+        assert_eq!(
+            parse_rfc3339_prefix(b"2026-02-06 13:00:45.123 +03:00 INFO started"),
+            Some((base, 30))
         );
         assert_eq!(
             parse_rfc3339_prefix(b"2026-02-06 10:00:45.123 +0000 ABCDEF"),
