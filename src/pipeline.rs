@@ -1486,12 +1486,6 @@ fn observe_duration(
     Some(ms)
 }
 
-/// Whether a route starts with a method (`GET /items/{id}`, API Gateway's `ANY /{proxy+}`).
-fn names_method(route: &[u8]) -> bool {
-    let n = route.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    (3..=7).contains(&n) && route.get(n) == Some(&b' ')
-}
-
 /// Records one duration with its group keys: service, caller, HTTP route, each catalog
 /// pattern hit and the `--latency-by` fields (the logged bytes, no decoding), and its message
 /// group. `text_id` is a plain-text line's request id (from its `request_id=…` pair), which
@@ -1522,7 +1516,9 @@ fn observe_latency(
         Some(r) => Some(match first(&shared.route_slots[0]) {
             // A route that names its method already (API Gateway's `GET /items/{id}`, `ANY
             // /{proxy+}`) keeps its own.
-            Some(m) if !names_method(&r) => Cow::Owned([&m[..], b" ", &r[..]].concat()),
+            Some(m) if !crate::record::text::starts_with_method(&r) => {
+                Cow::Owned([&m[..], b" ", &r[..]].concat())
+            }
             _ => r,
         }),
         None => first(&shared.route_slots[1])
@@ -1739,10 +1735,13 @@ mod tests {
     #[test]
     fn routes_that_name_their_method() {
         for r in ["GET /items/{id}", "ANY /{proxy+}", "DELETE /x"] {
-            assert!(names_method(r.as_bytes()), "{r}");
+            assert!(crate::record::text::starts_with_method(r.as_bytes()), "{r}");
         }
         for r in ["/items/{id}", "$default", "-", "GET", "get /x", "OK"] {
-            assert!(!names_method(r.as_bytes()), "{r}");
+            assert!(
+                !crate::record::text::starts_with_method(r.as_bytes()),
+                "{r}"
+            );
         }
     }
 

@@ -2194,22 +2194,10 @@ fn alb_access_log_entries_are_timed_requests_with_trace_ids() {
         "POST https://api.example.com:443/v1/policies/evaluate HTTP/1.1",
         "{l}"
     );
-    let services: Vec<(&str, u64)> = l["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["by"] == "service")
-        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
-        .collect();
+    let services = group_counts(l, "service");
     assert_eq!(services, [("outpost-api", 6), ("outpost-stream", 1)], "{l}");
     // The request line gives the route, ids masked.
-    let routes: Vec<(&str, u64)> = l["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["by"] == "route")
-        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
-        .collect();
+    let routes = group_counts(l, "route");
     assert_eq!(
         routes,
         [
@@ -2301,13 +2289,7 @@ fn postgresql_statement_durations_are_latencies_and_its_severities_levels() {
         "duration: 5120.003 ms  execute <unnamed>: SELECT region, sum(total) FROM sales GROUP BY region",
         "{l}"
     );
-    let services: Vec<(&str, u64)> = l["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["by"] == "service")
-        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
-        .collect();
+    let services = group_counts(l, "service");
     assert_eq!(services, [("analytics", 1), ("axonflow", 6)], "{l}");
     let ids: Vec<&str> = r["patterns"]
         .as_array()

@@ -50,10 +50,7 @@ fn scan_with<'a>(line: &'a [u8], spec: &FieldSpec, out: &mut Fields<'a>, quotes:
         out.get_with_prio(Slot::Message as usize)
     {
         let request_line = match *raw {
-            Raw::Str { bytes, .. } => {
-                let method = bytes.iter().take_while(|b| b.is_ascii_uppercase()).count();
-                (3..=7).contains(&method) && bytes.get(method) == Some(&b' ')
-            }
+            Raw::Str { bytes, .. } => super::text::starts_with_method(bytes),
             _ => false,
         };
         if !request_line {

@@ -1723,6 +1723,14 @@ fn postgres_at(s: &[u8], i: usize) -> Option<Postgres<'_>> {
     })
 }
 
+/// Whether `b` starts with an HTTP method's word (three to seven capitals) and a space: a
+/// request line (`GET /x HTTP/1.1`), or a route that names its method (API Gateway's `ANY
+/// /{proxy+}`).
+pub fn starts_with_method(b: &[u8]) -> bool {
+    let n = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    (3..=7).contains(&n) && b.get(n) == Some(&b' ')
+}
+
 /// Whether `prefix`, what `log_line_prefix` wrote between the time and the severity, is one of
 /// PostgreSQL's, after a zone name the time did not take (`IST`, whose offset is not known):
 /// nothing; Amazon RDS's `:client(port):user@db:[pid]:` (no spaces, a bracketed pid and a colon

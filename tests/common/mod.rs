@@ -210,6 +210,18 @@ pub fn template_counts(r: &serde_json::Value) -> std::collections::BTreeMap<Stri
 }
 
 /// A report's top messages, sorted.
+/// The `(key, count)` of a report's latency groups of one dimension (`service`, `route`), in
+/// the report's order.
+pub fn group_counts<'a>(latency: &'a serde_json::Value, by: &str) -> Vec<(&'a str, u64)> {
+    latency["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["by"] == by)
+        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect()
+}
+
 pub fn sorted_messages(r: &serde_json::Value) -> Vec<&str> {
     let mut messages: Vec<&str> = r["messages"]
         .as_array()
