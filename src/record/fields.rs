@@ -270,15 +270,28 @@ pub struct KeyAction {
     pub nested: Option<Box<FieldSpec>>,
 }
 
-/// One key of a [`FieldSpec`]: its first eight bytes as a word, the key, what to do with it.
-type KeyEntry = (u64, Box<[u8]>, KeyAction);
+/// One key of a [`FieldSpec`]: the key and what to do with it.
+type KeyEntry = (Box<[u8]>, KeyAction);
+
+/// One place of a [`FieldSpec`]'s hash index: a key's first eight bytes as a word, its length
+/// and its entry's number plus one (0: the place is empty).
+#[derive(Clone, Copy, Debug, Default)]
+struct IndexSlot {
+    word: u64,
+    len: u32,
+    entry: u32,
+}
 
 /// A compiled set of wanted fields. See the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct FieldSpec {
-    /// Keys bucketed by length for a cheap lookup: `by_len[len]` lists
-    /// `(first 8 bytes as a word, key, action)`.
-    by_len: Vec<Vec<KeyEntry>>,
+    /// Every key, in the order it was registered.
+    keys: Vec<KeyEntry>,
+    /// Open-addressed hash index over `keys` (linear probing, a power of two long, at most a
+    /// quarter full): a lookup hashes the key's first word and length, and almost always
+    /// settles at the first place, a hit or an empty one. Every key of a line is looked up,
+    /// wanted or not, so a miss must be as cheap as a hit.
+    index: Vec<IndexSlot>,
     slots: usize,
     extras: Vec<(String, u16)>,
     /// The well-known slots given one path by [`FieldSpec::override_slot`], one bit each.
@@ -345,17 +358,7 @@ impl FieldSpec {
     /// Looks up a key; `None` if nothing is wanted under it.
     #[inline]
     pub fn lookup(&self, key: &[u8]) -> Option<&KeyAction> {
-        let bucket = self.by_len.get(key.len())?;
-        if bucket.is_empty() {
-            return None;
-        }
-        // Keys are short: one word comparison settles almost every candidate, and the rest
-        // is compared inline rather than through a call to memcmp.
-        let word = prefix_word(key);
-        bucket
-            .iter()
-            .find(|(w, k, _)| *w == word && (key.len() <= 8 || tail_eq(&k[8..], &key[8..])))
-            .map(|(_, _, a)| a)
+        self.find(key, prefix_word(key))
     }
 
     /// [`FieldSpec::lookup`] for the key `buf[start..end]`, loading its first word straight
@@ -363,10 +366,6 @@ impl FieldSpec {
     #[inline(always)]
     pub fn lookup_at(&self, buf: &[u8], start: usize, end: usize) -> Option<&KeyAction> {
         let len = end - start;
-        let bucket = self.by_len.get(len)?;
-        if bucket.is_empty() {
-            return None;
-        }
         let word = match buf.get(start..start + 8) {
             Some(w8) => {
                 let w = u64::from_le_bytes(w8.try_into().expect("8 bytes"));
@@ -378,31 +377,72 @@ impl FieldSpec {
             }
             None => prefix_word(&buf[start..end]),
         };
-        let key = &buf[start..end];
-        bucket
-            .iter()
-            .find(|(w, k, _)| *w == word && (len <= 8 || tail_eq(&k[8..], &key[8..])))
-            .map(|(_, _, a)| a)
+        self.find(&buf[start..end], word)
+    }
+
+    /// The entry of `key`, whose first word (zero-padded) is `word`.
+    #[inline(always)]
+    fn find(&self, key: &[u8], word: u64) -> Option<&KeyAction> {
+        self.place(key, word).ok().map(|e| &self.keys[e].1)
+    }
+
+    /// Probes the index for `key`: `Ok(entry number)`, or `Err(the empty place it would take)`.
+    /// An empty spec has no index and no places (`Err(usize::MAX)`).
+    #[inline(always)]
+    fn place(&self, key: &[u8], word: u64) -> Result<usize, usize> {
+        if self.index.is_empty() {
+            return Err(usize::MAX);
+        }
+        let mask = self.index.len() - 1;
+        let mut i = hash(word, key.len()) & mask;
+        loop {
+            let slot = self.index[i];
+            if slot.entry == 0 {
+                return Err(i);
+            }
+            // Keys are short: one word comparison settles almost every candidate, and the
+            // rest is compared inline rather than through a call to memcmp.
+            if slot.word == word && slot.len as usize == key.len() {
+                let entry = slot.entry as usize - 1;
+                if key.len() <= 8 || tail_eq(&self.keys[entry].0[8..], &key[8..]) {
+                    return Ok(entry);
+                }
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     fn entry(&mut self, key: &str) -> &mut KeyAction {
-        let len = key.len();
-        if self.by_len.len() <= len {
-            self.by_len.resize_with(len + 1, Vec::new);
-        }
-        let bucket = &mut self.by_len[len];
-        let idx = match bucket.iter().position(|(_, k, _)| **k == *key.as_bytes()) {
-            Some(i) => i,
-            None => {
-                bucket.push((
-                    prefix_word(key.as_bytes()),
-                    key.as_bytes().into(),
-                    KeyAction::default(),
-                ));
-                bucket.len() - 1
+        let key = key.as_bytes();
+        let word = prefix_word(key);
+        let entry = match self.place(key, word) {
+            Ok(entry) => entry,
+            Err(_) => {
+                self.keys.push((key.into(), KeyAction::default()));
+                if self.keys.len() * 4 > self.index.len() {
+                    self.rebuild_index();
+                } else {
+                    let i = self.place(key, word).expect_err("a new key");
+                    self.index[i] = index_slot(key, self.keys.len());
+                }
+                self.keys.len() - 1
             }
         };
-        &mut bucket[idx].2
+        &mut self.keys[entry].1
+    }
+
+    /// Builds the index anew, at least four times as long as there are keys.
+    fn rebuild_index(&mut self) {
+        let len = (self.keys.len() * 4).next_power_of_two().max(16);
+        self.index = vec![IndexSlot::default(); len];
+        for n in 0..self.keys.len() {
+            let key = &self.keys[n].0;
+            let mut i = hash(prefix_word(key), key.len()) & (len - 1);
+            while self.index[i].entry != 0 {
+                i = (i + 1) & (len - 1);
+            }
+            self.index[i] = index_slot(key, n + 1);
+        }
     }
 
     /// Registers `path` for `slot`: the literal key (covers ECS-style dotted keys and logfmt's
@@ -419,14 +459,12 @@ impl FieldSpec {
     }
 
     fn remove_slot(&mut self, slot: u16) {
-        for bucket in &mut self.by_len {
-            for (_, _, action) in bucket.iter_mut() {
-                if action.slot.map(|(s, _)| s) == Some(slot) {
-                    action.slot = None;
-                }
-                if let Some(n) = action.nested.as_mut() {
-                    n.remove_slot(slot);
-                }
+        for (_, action) in &mut self.keys {
+            if action.slot.map(|(s, _)| s) == Some(slot) {
+                action.slot = None;
+            }
+            if let Some(n) = action.nested.as_mut() {
+                n.remove_slot(slot);
             }
         }
     }
@@ -440,6 +478,23 @@ pub(crate) fn prefix_word(k: &[u8]) -> u64 {
         w |= (c as u64) << (8 * i);
     }
     w
+}
+
+/// The index place of a key: its first word and length, mixed by a multiply whose high bits
+/// depend on every input bit (Fibonacci hashing), rotated so that the index's mask takes them.
+#[inline(always)]
+fn hash(word: u64, len: usize) -> usize {
+    (word.wrapping_add(len as u64))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(20) as usize
+}
+
+fn index_slot(key: &[u8], entry: usize) -> IndexSlot {
+    IndexSlot {
+        word: prefix_word(key),
+        len: key.len() as u32,
+        entry: entry as u32,
+    }
 }
 
 #[inline(always)]
