@@ -2252,6 +2252,74 @@ fn alb_access_log_entries_are_timed_requests_with_trace_ids() {
     assert_eq!(g["traces"]["with_errors"], 4);
 }
 
+/// `samples/haproxy.log`, HAProxy's log as rsyslog writes it: each HTTP log line is an event
+/// whose time is the accept date (with its year and milliseconds, not syslog's time), whose
+/// level is its status's, whose latency is the total active time `Ta` and whose service is the
+/// backend; the TCP log's lines take a level from their termination state and have no
+/// latency; HAProxy's own 502/503/504, its servers' 5xx and its health checks hit their
+/// catalog patterns.
+#[test]
+fn haproxy_log_lines_are_timed_requests_by_backend() {
+    let r = latency_and_traces("samples/haproxy.log");
+    let levels = &r["text_levels"];
+    let count = |name: &str| levels[name].as_u64().unwrap();
+    assert_eq!(
+        (count("info"), count("warn"), count("error")),
+        (5, 2, 4),
+        "{levels}"
+    );
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 9, "{l}");
+    let durations: Vec<f64> = l["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["duration_ms"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        durations,
+        [30001.0, 30000.0, 2874.0, 212.0, 118.0, 42.0, 31.0, 9.0, 0.0]
+    );
+    let slowest = &l["slowest"][0];
+    assert_eq!(
+        slowest["message"], "POST /v1/reports/weekly HTTP/1.1",
+        "{l}"
+    );
+    // The accept date, not the syslog time 30 s later when the request ended.
+    assert_eq!(slowest["ts"], "2026-02-06T14:00:10.700Z", "{l}");
+    assert_eq!(
+        group_counts(l, "service"),
+        [("api", 8), ("stream", 1)],
+        "{l}"
+    );
+    let mut ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .filter(|id| id.starts_with("generic.haproxy"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "generic.haproxy-backend-down",
+            "generic.haproxy-no-server",
+            "generic.haproxy-server-5xx",
+            "generic.haproxy-server-aborted",
+            "generic.haproxy-server-down",
+            "generic.haproxy-server-timeout",
+        ]
+    );
+    let down = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "generic.haproxy-server-down")
+        .unwrap();
+    assert_eq!(down["count"], 2, "{down}");
+}
+
 /// `samples/postgres-rds.log`, an Amazon RDS PostgreSQL log (the guide's `filter-log-events
 /// --filter-pattern "duration:"` on `/aws/rds/instance/…/postgresql`): each `duration: … ms` is
 /// a statement's latency, grouped by database; the severities are levels (`LOG` info), the

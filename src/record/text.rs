@@ -49,6 +49,11 @@
 //!   app/…`): the load balancer's status the level, the request the message,
 //!   the target's processing time (seconds) the duration, the target group the service, the
 //!   trace id's `Root=` the request id.
+//! - HAProxy's HTTP log (`client:port [accept_date] frontend backend/server TR/Tw/Tc/Tr/Ta status
+//!   …  "request"`), through syslog, alone or after a container runtime's time: the accept date
+//!   the time, the status's level the level, the request the message, the total time `Ta` (ms)
+//!   the duration, the backend the service; its TCP log's time, backend and a level from its
+//!   termination state.
 //! - PostgreSQL's server log after its time (`%m [%p] `, Debian's `[pid] user@db `, Amazon RDS's
 //!   `:client:user@db:[pid]:`): the severity before `:  ` the level (`LOG` info), the database
 //!   the service, a `LOG`'s `duration: 12.3 ms` the statement's duration; `DETAIL:`, `HINT:`,
@@ -510,6 +515,11 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     }
     let time = line_time(line);
     if let Some(t) = time.filter(|t| t.skip == 0) {
+        // HAProxy's HTTP log alone (`log stdout format raw`): a client and its port, then the
+        // bracketed time.
+        if let Some(h) = haproxy_at(line, 0, 0) {
+            return h;
+        }
         // An access log line: the level is the status's, whatever words the request holds, and
         // the message is the request and its status, without the client and the time.
         let (level, message) = access_request(&line[t.end..]).unzip();
@@ -588,9 +598,12 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         h.message = (!m.is_empty()).then_some(m);
         return h;
     }
-    if time.is_some() {
+    if let Some(t) = time {
         if let Some(pg) = postgres_at(s, i) {
             return with_postgres(h, s, pg);
+        }
+        if let Some(hp) = haproxy_at(s, i, t.skip) {
+            return hp;
         }
         if let Some(py) = lambda_python_at(s, i) {
             h.level = Some(py.level);
@@ -692,6 +705,11 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
                     // PostgreSQL logging to syslog (`postgres[4242]: [3-1] LOG:  …`).
                     if let Some(pg) = postgres_at(s, skip_spaces(s, end)) {
                         return with_postgres(h, s, pg);
+                    }
+                    // HAProxy's (`haproxy[1234]: 10.0.1.2:51234 [06/Feb/2026:10:00:00.123] …`).
+                    if let Some(hp) = haproxy_at(s, skip_spaces(s, end), time.map_or(0, |t| t.skip))
+                    {
+                        return hp;
                     }
                 }
             }
@@ -1657,6 +1675,121 @@ fn quoted_end(s: &[u8], mut i: usize) -> Option<usize> {
         }
         i += 2;
     }
+}
+
+/// HAProxy's HTTP log (`option httplog`, and `log-format`s that keep its first fields) at
+/// `s[i..]`, `s` being `line[base..]`: `client:port [accept_date] frontend backend/server
+/// TR/Tw/Tc/Tr/Ta status bytes cookie cookie state … "request"`, after syslog's `haproxy[pid]:
+/// `, after a time a container runtime wrote, or alone (`log stdout format raw`). The accept
+/// date (with milliseconds and the year, which syslog's time lacks) is the time, the status's
+/// level the level (5xx error, 4xx warn, others info; a request that got no status, `-1`, is a
+/// warning unless its termination state is `--`), the request the message, the total active
+/// time `Ta` (ms; `+` before it with `option logasap`) the duration and the backend the service.
+/// The TCP log (`option tcplog`: three timers, no status or request) gives its time, backend
+/// and a level from its termination state (info when it is `--`, else warn), no duration (a
+/// session's length is no latency), and the rest of the line as the message.
+fn haproxy_at(s: &[u8], i: usize, base: usize) -> Option<Header<'_>> {
+    let body = &s[i..];
+    // The client's `address:port` (`unix:1` through a socket).
+    let client_end = memchr::memchr(b' ', body.get(..64).unwrap_or(body))?;
+    let port = memchr::memrchr(b':', &body[..client_end])? + 1;
+    if port == 1 || port == client_end || !body[port..client_end].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let date = client_end + 2;
+    if body.get(client_end + 1) != Some(&b'[') {
+        return None;
+    }
+    let (time_us, used) = time::parse_clf_prefix(&body[date..])?;
+    let date_end = date + used;
+    let rest = body[date_end..].strip_prefix(b"] ")?;
+    // The words after the date, one space apart: `at` is where the next one starts.
+    let mut at = 0;
+    let mut word = || next_word(rest, &mut at);
+    word()?; // The frontend.
+    let backend = word()?;
+    let backend = &backend[..memchr::memchr(b'/', backend)?];
+    // Five timers, each a number or `-1` (a step not reached); `+` before the last with
+    // `option logasap`.
+    let mut count = 0;
+    let mut total = None;
+    for t in word()?.split(|&b| b == b'/') {
+        let (sign, digits) = match t.first() {
+            Some(&c @ (b'-' | b'+')) => (Some(c), &t[1..]),
+            _ => (None, t),
+        };
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        count += 1;
+        total = match sign {
+            Some(b'-') => None,
+            _ => Some(digits),
+        };
+    }
+    let start = base + i + date;
+    let time = Some(LineTime {
+        time_us,
+        start,
+        end: start + used,
+        skip: 0,
+    });
+    if count == 3 {
+        // The TCP log: bytes, then the termination state (`--` when the session ended
+        // normally). The message is the log without the client and the time, so that its
+        // templates are the proxies' and their servers'.
+        let mut word = || next_word(rest, &mut at);
+        let state = word().and_then(|_| word())?;
+        let normal = state.starts_with(b"--");
+        let m = rest.trim_ascii();
+        return Some(Header {
+            time,
+            level: Some(if normal { b"INFO" } else { b"WARN" }),
+            service: Some(backend).filter(|b| !b.is_empty()),
+            message: (!m.is_empty()).then_some(m),
+            ..Header::default()
+        });
+    }
+    if count != 5 {
+        return None;
+    }
+    let status = word()?;
+    let after_status = at;
+    let mut word = || next_word(rest, &mut at);
+    // Bytes, the request's and the response's captured cookie, then the termination state.
+    let state = (0..4).map(|_| word()).last().flatten();
+    let level: &'static [u8] = match status {
+        [b'5', _, _] if status.iter().all(u8::is_ascii_digit) => b"ERROR",
+        [b'4', _, _] if status.iter().all(u8::is_ascii_digit) => b"WARN",
+        [b'1'..=b'3', _, _] if status.iter().all(u8::is_ascii_digit) => b"INFO",
+        b"-1" if state.is_some_and(|st| st.starts_with(b"--")) => b"INFO",
+        b"-1" => b"WARN",
+        _ => return None,
+    };
+    // The request, the first quoted field after the status: HAProxy writes a quote inside a
+    // request or a captured header as `#22`.
+    let tail = rest.get(after_status..).unwrap_or_default();
+    let request = memchr::memchr(b'"', tail)
+        .map(|n| &tail[n + 1..])
+        .and_then(|r| memchr::memchr(b'"', r).map(|n| r[..n].trim_ascii()))
+        .filter(|r| !r.is_empty());
+    Some(Header {
+        time,
+        level: Some(level),
+        service: Some(backend).filter(|b| !b.is_empty()),
+        message: request,
+        duration: total,
+        ..Header::default()
+    })
+}
+
+/// The word of `s` that starts at `*at`, up to the next space or the end; `*at` moves past the
+/// space. `None` at the end, or for an empty word (two spaces).
+fn next_word<'a>(s: &'a [u8], at: &mut usize) -> Option<&'a [u8]> {
+    let start = *at;
+    let len = memchr::memchr(b' ', s.get(start..)?).unwrap_or(s.len() - start);
+    *at = start + len + 1;
+    (len > 0).then(|| &s[start..start + len])
 }
 
 /// How far after the time PostgreSQL's severity is looked for: `log_line_prefix` may put the
@@ -3036,6 +3169,105 @@ mod tests {
             Some("kafka.server: fenced")
         );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+    }
+
+    #[test]
+    fn haproxy_http_and_tcp_logs() {
+        let read = |l: &str| {
+            let h = header(l.as_bytes());
+            let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+            let time = h.time.map(|t| (t.time_us, l[t.start..t.end].to_string()));
+            (time, s(h.level), s(h.service), s(h.message), s(h.duration))
+        };
+        let some = |s: &str| Some(s.to_string());
+        let at = |t: &str| {
+            let (us, _) = time::parse_clf_prefix(t.as_bytes()).unwrap();
+            Some((us, t.to_string()))
+        };
+        let body = "203.0.113.7:51234 [06/Feb/2026:10:00:00.123] http-in~ api/srv1 \
+                    0/0/1/45/46 200 1234 - - ---- 1/1/0/0/0 0/0 \"GET /v1/orders HTTP/1.1\"";
+        let ok = (
+            at("06/Feb/2026:10:00:00.123"),
+            some("INFO"),
+            some("api"),
+            some("GET /v1/orders HTTP/1.1"),
+            some("46"),
+        );
+        // Through syslog (the accept date, with its year and milliseconds, is the time), alone
+        // (`log stdout format raw`), and after a container runtime's time.
+        assert_eq!(
+            read(&format!("Feb  6 10:00:01 lb1 haproxy[1234]: {body}")),
+            ok
+        );
+        assert_eq!(read(&format!("Feb  6 10:00:01 haproxy[7]: {body}")), ok);
+        assert_eq!(read(body), ok);
+        assert_eq!(
+            read(&format!("2026-02-06T10:00:01.000000000Z stdout F {body}")),
+            ok
+        );
+        let line = |server: &str, timers: &str, status: &str, state: &str| {
+            format!(
+                "Feb  6 10:00:01 lb1 haproxy[1234]: 10.0.0.9:4000 [06/Feb/2026:10:00:00.123] \
+                 http-in api/{server} {timers} {status} 217 - - {state} 3/3/0/0/0 0/0 \
+                 {{host.example|abc-1}} \"POST /v1/a#22b HTTP/1.1\""
+            )
+        };
+        let h = read(&line("<NOSRV>", "0/-1/-1/-1/0", "503", "SC--"));
+        assert_eq!(
+            (h.1.as_deref(), h.3.as_deref(), h.4.as_deref()),
+            (Some("ERROR"), Some("POST /v1/a#22b HTTP/1.1"), Some("0"))
+        );
+        assert_eq!(
+            read(&line("s1", "0/0/0/5/5", "404", "----")).1,
+            some("WARN")
+        );
+        // `option logasap`'s `+` before the total; a step not reached is no duration of its
+        // own, nor a total of `-1`.
+        assert_eq!(
+            read(&line("s1", "0/0/0/-1/+5001", "200", "----")).4,
+            some("5001")
+        );
+        assert_eq!(read(&line("s1", "0/0/0/1/-1", "200", "----")).4, None);
+        // A request that got no status: a warning, unless it ended normally.
+        assert_eq!(
+            read(&line("s1", "0/0/0/-1/9", "-1", "CD--")).1,
+            some("WARN")
+        );
+        assert_eq!(
+            read(&line("s1", "0/0/0/-1/9", "-1", "----")).1,
+            some("INFO")
+        );
+        // The TCP log: its time, backend and a level from its termination state, the line
+        // without the client and the time its message, no duration.
+        let tcp = |state: &str| {
+            read(&format!(
+                "Feb  6 10:00:01 lb1 haproxy[1234]: 10.0.0.9:4000 [06/Feb/2026:10:00:00.123] \
+                 pg-in pg/db1 0/0/5007 212 {state} 0/0/0/0/3 0/0"
+            ))
+        };
+        assert_eq!(
+            tcp("--"),
+            (
+                at("06/Feb/2026:10:00:00.123"),
+                some("INFO"),
+                some("pg"),
+                some("pg-in pg/db1 0/0/5007 212 -- 0/0/0/0/3 0/0"),
+                None
+            )
+        );
+        assert_eq!(tcp("sD").1, some("WARN"));
+        // Not HAProxy's: no port after the client, four timers, a word for a status, an access
+        // log's line (read as before).
+        for l in [
+            line("s1", "0/0/0/5/5", "200", "----").replace(":4000 [", " ["),
+            line("s1", "0/0/5/5", "200", "----"),
+            line("s1", "0/0/0/5/5", "OK", "----"),
+        ] {
+            assert_eq!(haproxy_at(l.as_bytes(), 0, 0), None, "{l}");
+            assert_ne!(read(&l).2, some("api"), "{l}");
+        }
+        let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 12 "-" "x""#;
+        assert_eq!(read(clf).3.as_deref(), Some(r#""GET / HTTP/1.1" 503"#));
     }
 
     #[test]

@@ -486,7 +486,8 @@ pub fn parse_slash_date_prefix(s: &[u8]) -> Option<(i64, usize)> {
 }
 
 /// Parses a Common Log Format time (Apache and nginx access logs, `$time_local`) at the start
-/// of `s`: `06/Feb/2026:10:00:00 +0000`, the zone optional (UTC without it).
+/// of `s`: `06/Feb/2026:10:00:00 +0000`, a fraction optional (HAProxy's accept date,
+/// `06/Feb/2026:10:00:00.123`), the zone optional (UTC without it).
 pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     // `dd/Mon/yyyy:HH:MM:SS`: 20 bytes.
     let head = s.get(..20)?;
@@ -497,18 +498,18 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     let month = month_number(&head[3..6])?;
     let year = i64::from(digits(&head[7..11])?);
     let secs_of_day = clock(&head[12..20])?;
-    let mut used = 20;
+    let (micros, mut used) = fraction(s, 20)?;
     let mut offset_secs = 0i64;
     // ` +hhmm` or ` -hhmm`.
-    if let Some([b' ', sign @ (b'+' | b'-'), d @ ..]) = s.get(20..26) {
+    if let Some([b' ', sign @ (b'+' | b'-'), d @ ..]) = s.get(used..used + 6) {
         offset_secs = hhmm_offset(*sign, d)?;
-        used = 26;
+        used += 6;
     }
     if s.get(used).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
     let secs = days_of(year, month, day)? * 86_400 + secs_of_day - offset_secs;
-    Some((secs * MICROS_PER_SEC, used))
+    Some((secs * MICROS_PER_SEC + micros, used))
 }
 
 /// The year syslog times are taken to be in, when set (see [`assume_syslog_year`]).
@@ -1185,6 +1186,16 @@ mod tests {
             Some((T0, 26))
         );
         assert_eq!(parse_clf_prefix(b"06/Feb/2026:10:00:00]"), Some((T0, 20)));
+        // HAProxy's accept date has milliseconds.
+        assert_eq!(
+            parse_clf_prefix(b"06/Feb/2026:10:00:00.123] fe be/srv"),
+            Some((T0 + 123_000, 24))
+        );
+        assert_eq!(
+            parse_clf_prefix(b"06/Feb/2026:10:00:00.5 +0000]"),
+            Some((T0 + 500_000, 28))
+        );
+        assert_eq!(parse_text(b"06/Feb/2026:10:00:00.123"), Some(T0 + 123_000));
         assert_eq!(parse_text(b"06/Feb/2026:10:00:00 +0000"), Some(T0));
         assert_eq!(
             parse_prefix(b"06/Feb/2026:10:00:00 +0000 x"),
@@ -1199,6 +1210,8 @@ mod tests {
             "06/Feb/2026:10:00:00 +2400",
             "06/Feb/2026:10:00:00 +00x0",
             "06/Feb/2026:10:00:00x",
+            "06/Feb/2026:10:00:00.]",
+            "06/Feb/2026:10:00:00.123x",
             "06/Feb/2026:10:00",
         ] {
             assert_eq!(parse_clf_prefix(bad.as_bytes()), None, "{bad}");
