@@ -1526,13 +1526,20 @@ fn observe_latency(
             .or_else(|| {
                 // No method or path field: a request line that starts the message (an access
                 // log's, a load balancer's).
-                match rec.raw(Slot::Message)? {
-                    &Raw::Str {
+                match *rec.raw(Slot::Message)? {
+                    Raw::Str {
                         bytes,
                         escaped: false,
                     } => {
                         let (method, path) = request_line(bytes)?;
                         Some((Some(Cow::Borrowed(method)), Cow::Borrowed(path)))
+                    }
+                    // A request line inside a JSON string (a proxy's line in Docker's log
+                    // file), decoded first.
+                    Raw::Str { bytes, .. } if crate::record::text::starts_with_method(bytes) => {
+                        let text = rec.text(Slot::Message)?;
+                        let (method, path) = request_line(text.as_bytes())?;
+                        Some((Some(Cow::Owned(method.to_vec())), Cow::Owned(path.to_vec())))
                     }
                     _ => None,
                 }

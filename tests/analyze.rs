@@ -2320,6 +2320,85 @@ fn haproxy_log_lines_are_timed_requests_by_backend() {
     assert_eq!(down["count"], 2, "{down}");
 }
 
+/// `samples/istio-envoy.log`, Istio's sidecars' access log (and one line of Envoy's default
+/// format): each entry is an event whose level is its status's, whose latency is Envoy's
+/// duration, whose service is the authority and whose request id is the `x-request-id` every
+/// sidecar of one call logs, so a call through two services is one trace; the response flags
+/// (UH, UF, UT, UO, NR) hit their catalog patterns. Inside Docker's JSON log file the same
+/// HAProxy line keeps its level, route and catalog pattern.
+#[test]
+fn envoy_access_log_entries_are_traced_by_their_request_id() {
+    let r = latency_and_traces("samples/istio-envoy.log");
+    let levels = &r["text_levels"];
+    let count = |name: &str| levels[name].as_u64().unwrap();
+    assert_eq!(
+        (count("info"), count("warn"), count("error")),
+        (3, 1, 5),
+        "{levels}"
+    );
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 9, "{l}");
+    assert_eq!(l["overall"]["max"], 15012.0, "{l}");
+    assert_eq!(
+        l["slowest"][0]["request_id"], "9b8e7d6c-5a4b-4c3d-8e2f-1a0b9c8d7e6f",
+        "{l}"
+    );
+    assert_eq!(
+        &group_counts(l, "service")[..2],
+        [("shop.example.com", 6), ("payments:8080", 1)],
+        "{l}"
+    );
+    let traces = &r["traces"];
+    assert_eq!(traces["count"], 7, "{traces}");
+    assert_eq!(traces["with_errors"], 4, "{traces}");
+    let two = traces["slowest"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["request_id"] == "9b8e7d6c-5a4b-4c3d-8e2f-1a0b9c8d7e6f")
+        .unwrap();
+    assert_eq!(two["events"], 2, "{two}");
+    let mut ids: Vec<&str> = r["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .filter(|id| id.starts_with("generic.envoy"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "generic.envoy-circuit-breaker",
+            "generic.envoy-no-healthy-upstream",
+            "generic.envoy-no-route",
+            "generic.envoy-upstream-connect-failure",
+            "generic.envoy-upstream-timeout",
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let docker = dir.path().join("haproxy-json.log");
+    std::fs::write(
+        &docker,
+        concat!(
+            r#"{"log":"203.0.113.9:40000 [06/Feb/2026:10:00:02.500] http-in~ api/srv1 "#,
+            r#"0/0/1/5/6 500 217 - - ---- 3/3/0/0/0 0/0 \"POST /v1/orders HTTP/1.1\"\n","#,
+            r#""stream":"stdout","time":"2026-02-06T10:00:02.600Z"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let d = latency_and_traces(path_str(&docker));
+    assert_eq!(d["levels"]["error"], 1, "{d}");
+    assert_eq!(d["patterns"][0]["id"], "generic.haproxy-server-5xx", "{d}");
+    assert_eq!(
+        group_counts(&d["latency"], "route"),
+        [("POST /v1/orders", 1)],
+        "{d}"
+    );
+}
+
 /// `samples/postgres-rds.log`, an Amazon RDS PostgreSQL log (the guide's `filter-log-events
 /// --filter-pattern "duration:"` on `/aws/rds/instance/…/postgresql`): each `duration: … ms` is
 /// a statement's latency, grouped by database; the severities are levels (`LOG` info), the

@@ -236,16 +236,21 @@ impl Matcher {
         out: &mut Vec<u16>,
     ) {
         let start = out.len();
-        let cands: &[u16] = match rec.bytes(Slot::Error) {
-            Some(err) => {
-                scratch.clear();
-                scratch.extend_from_slice(msg_hits);
-                self.text_hits(&err, false, scratch);
-                scratch.sort_unstable();
-                scratch.dedup();
-                scratch
+        // The error field's text, and the whole line a message was one part of (a load
+        // balancer's line inside a container runtime's JSON), are read as well.
+        let err = rec.bytes(Slot::Error);
+        let source = rec.fields.line_source().map(|r| r.to_bytes());
+        let cands: &[u16] = if err.is_none() && source.is_none() {
+            msg_hits
+        } else {
+            scratch.clear();
+            scratch.extend_from_slice(msg_hits);
+            for text in err.iter().chain(source.iter()) {
+                self.text_hits(text, false, scratch);
             }
-            None => msg_hits,
+            scratch.sort_unstable();
+            scratch.dedup();
+            scratch
         };
         let mut numbers = Numbers::default();
         for &p in cands {

@@ -358,6 +358,10 @@ pub struct Fields<'a> {
     vals: Vec<Option<(Raw<'a>, u16)>>,
     /// Bit `i` set if slot `i` (< 64) holds a value: a one-instruction test for matchers.
     present: u64,
+    /// The whole text line a structured event's message held, when the message became one part
+    /// of it ([`text::Header::whole_line`]: a load balancer's request): catalog patterns read
+    /// it as they read a text line.
+    line_source: Option<Raw<'a>>,
 }
 
 impl<'a> Fields<'a> {
@@ -366,6 +370,7 @@ impl<'a> Fields<'a> {
         Fields {
             vals: vec![None; slots],
             present: 0,
+            line_source: None,
         }
     }
 
@@ -384,6 +389,14 @@ impl<'a> Fields<'a> {
             }
         }
         self.present = 0;
+        self.line_source = None;
+    }
+
+    /// The whole text line a structured event's message held, when its header took only a
+    /// part of it as the message (see [`text::Header::whole_line`]).
+    #[inline]
+    pub fn line_source(&self) -> Option<&Raw<'a>> {
+        self.line_source.as_ref()
     }
 
     /// Bit set of the slots below 64 that hold a value.
@@ -495,6 +508,9 @@ fn adopt_message_header<'a>(out: &mut Fields<'a>, header_ids: bool, header_durat
         out.set(slot as u16, 0, Raw::Str { bytes, escaped })
     };
     set(out, Slot::Level, level);
+    if h.whole_line {
+        out.line_source = Some(Raw::Str { bytes, escaped });
+    }
     if let Some(service) = h.service {
         if out.get(Slot::Service as usize).is_none() {
             set(out, Slot::Service, service);

@@ -54,6 +54,10 @@
 //!   the time, the status's level the level, the request the message, the total time `Ta` (ms)
 //!   the duration, the backend the service; its TCP log's time, backend and a level from its
 //!   termination state.
+//! - Envoy's and Istio's access logs after their bracketed start time (`"GET /path HTTP/1.1"
+//!   200 - … 0 4312 48 46 "xff" "agent" "x-request-id" "authority" …`): the status's level, the
+//!   request the message, the duration, the `x-request-id` the request id, the authority the
+//!   service.
 //! - PostgreSQL's server log after its time (`%m [%p] `, Debian's `[pid] user@db `, Amazon RDS's
 //!   `:client:user@db:[pid]:`): the severity before `:  ` the level (`LOG` info), the database
 //!   the service, a `LOG`'s `duration: 12.3 ms` the statement's duration; `DETAIL:`, `HINT:`,
@@ -121,6 +125,10 @@ pub struct Header<'a> {
     /// The duration is a bare number of seconds (an Application Load Balancer's
     /// `target_processing_time`): its slot is set with the priority [`SECONDS`].
     pub duration_in_seconds: bool,
+    /// The message is one part of the line (a load balancer's or proxy's request: ALB's,
+    /// HAProxy's, Envoy's), not all that the catalog's patterns read: inside a structured
+    /// event's message they read the whole line, as they do a text line.
+    pub whole_line: bool,
     /// The message is on the next line: .NET's console logger writes `info: Category[0]` alone
     /// and its message below, indented by six spaces. The header's parts belong to that line's
     /// event ([`continued_message`]); this line is no event of its own.
@@ -398,9 +406,10 @@ pub fn header(line: &[u8]) -> Header<'_> {
     if let Some((pri_level, at)) = syslog_pri(line) {
         let rest = &line[at..];
         let mut h = match rfc5424_header(rest) {
-            // RFC 5424's priority is the level, as its senders set it.
+            // RFC 5424's priority is the level, as its senders set it, unless the message says
+            // one (HAProxy's status).
             Some(h) => Header {
-                level: Some(pri_level),
+                level: h.level.or(Some(pri_level)),
                 ..h
             },
             // RFC 3164's is often the sender's default (`user.notice`): a level word in the
@@ -522,21 +531,25 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         }
         // An access log line: the level is the status's, whatever words the request holds, and
         // the message is the request and its status, without the client and the time.
-        let (level, message) = access_request(&line[t.end..]).unzip();
-        return Header {
-            time,
-            level: level.flatten(),
-            service: None,
-            caller: None,
-            message,
-            ..Header::default()
-        };
+        if let Some((level, message)) = access_request(&line[t.end..]) {
+            return Header {
+                time,
+                level,
+                message: Some(message),
+                ..Header::default()
+            };
+        }
+        // No request after the time (`ERROR [06/Feb/2026:10:00:00.123] payment failed`): the
+        // line is read as any other, its time kept.
     }
     let s = &line[time.map_or(0, |t| t.skip)..];
     let mut h = Header {
         time,
         ..Header::default()
     };
+    // The application's own time after an outer one (a container runtime's, a CloudWatch
+    // export's), in `line`'s terms.
+    let mut inner_time = None;
     let mut i = if time.is_none() {
         // A time of day without a date (logback's default `HH:mm:ss.SSS`) is header, not message;
         // without a date it is no timestamp.
@@ -582,6 +595,12 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
             return Header { time, ..inner };
         }
         if let Some(inner) = line_time(&s[i..]).filter(|t| t.skip > 0) {
+            let base = time.map_or(0, |t| t.skip) + i;
+            inner_time = Some(LineTime {
+                start: base + inner.start,
+                end: base + inner.end,
+                ..inner
+            });
             i = skip_spaces(s, i + inner.skip);
         }
         i
@@ -604,6 +623,13 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         }
         if let Some(hp) = haproxy_at(s, i, t.skip) {
             return hp;
+        }
+        // Envoy's start time, not the time its line was written, when both are there.
+        if let Some(envoy) = envoy_at(s, i) {
+            return Header {
+                time: inner_time.or(time),
+                ..envoy
+            };
         }
         if let Some(py) = lambda_python_at(s, i) {
             h.level = Some(py.level);
@@ -969,10 +995,12 @@ fn rfc5424_header(s: &[u8]) -> Option<Header<'_>> {
             skip: sd_end,
         });
     let m = s.get(sd_end + 1..).unwrap_or_default();
-    let m = m
-        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
-        .unwrap_or(m)
-        .trim_ascii();
+    let m = m.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(m);
+    // HAProxy's own RFC 5424 output (`log … format rfc5424`).
+    if let Some(hp) = haproxy_at(s, s.len() - m.len(), 0) {
+        return Some(hp);
+    }
+    let m = m.trim_ascii();
     let app = &s[app.0..app.1];
     Some(Header {
         time,
@@ -1382,6 +1410,7 @@ fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
         duration: rails_completed_in(message),
         duration_in_seconds: false,
         message_below: false,
+        whole_line: false,
     })
 }
 
@@ -1661,6 +1690,7 @@ fn alb_header(line: &[u8]) -> Option<Header<'_>> {
         request_id,
         duration,
         duration_in_seconds: duration.is_some(),
+        whole_line: true,
         ..Header::default()
     })
 }
@@ -1740,13 +1770,23 @@ fn haproxy_at(s: &[u8], i: usize, base: usize) -> Option<Header<'_>> {
         // templates are the proxies' and their servers'.
         let mut word = || next_word(rest, &mut at);
         let state = word().and_then(|_| word())?;
-        let normal = state.starts_with(b"--");
+        // The termination state's two letters, then the connection counts `ac/fc/bc/sc/rc`.
+        let counts = word()?;
+        if state.len() != 2
+            || !state.iter().all(|&b| b == b'-' || b.is_ascii_alphabetic())
+            || counts.split(|&b| b == b'/').count() != 5
+            || !counts.iter().all(|&b| b == b'/' || b.is_ascii_digit())
+        {
+            return None;
+        }
+        let normal = state == b"--";
         let m = rest.trim_ascii();
         return Some(Header {
             time,
             level: Some(if normal { b"INFO" } else { b"WARN" }),
             service: Some(backend).filter(|b| !b.is_empty()),
             message: (!m.is_empty()).then_some(m),
+            whole_line: true,
             ..Header::default()
         });
     }
@@ -1767,11 +1807,16 @@ fn haproxy_at(s: &[u8], i: usize, base: usize) -> Option<Header<'_>> {
         _ => return None,
     };
     // The request, the first quoted field after the status: HAProxy writes a quote inside a
-    // request or a captured header as `#22`.
+    // request or a captured header as `#22`. A line cut short (syslog's 1024 bytes) has no
+    // closing quote: the request is the rest. Inside a JSON string (Docker's log file) the
+    // quotes are `\"`.
     let tail = rest.get(after_status..).unwrap_or_default();
     let request = memchr::memchr(b'"', tail)
         .map(|n| &tail[n + 1..])
-        .and_then(|r| memchr::memchr(b'"', r).map(|n| r[..n].trim_ascii()))
+        .map(|r| {
+            let r = &r[..memchr::memchr(b'"', r).unwrap_or(r.len())];
+            r.strip_suffix(b"\\").unwrap_or(r).trim_ascii()
+        })
         .filter(|r| !r.is_empty());
     Some(Header {
         time,
@@ -1779,6 +1824,80 @@ fn haproxy_at(s: &[u8], i: usize, base: usize) -> Option<Header<'_>> {
         service: Some(backend).filter(|b| !b.is_empty()),
         message: request,
         duration: total,
+        whole_line: true,
+        ..Header::default()
+    })
+}
+
+/// Envoy's default access log, and Istio's (its sidecars' `accessLogFile`), at `s[i..]` after
+/// the bracketed start time: `"GET /path HTTP/1.1" status flags [Istio: details termination
+/// "failure"] received sent duration upstream_time "x-forwarded-for" "user-agent"
+/// "x-request-id" "authority" "upstream_host" …`. The status's level is the level (5xx error,
+/// 4xx warn; `0`, no response, a warning unless the response flags are `-`), the request the
+/// message, the duration (ms) the duration, the `x-request-id` the request id (the one id every
+/// sidecar of a call logs) and the authority (`orders:8080`) the service. A TCP proxy's entry
+/// (`"- - -"`) is not read this way.
+fn envoy_at(s: &[u8], i: usize) -> Option<Header<'_>> {
+    let rest = s.get(i..)?.strip_prefix(b"\"")?;
+    let close = quoted_end(rest, 0)?;
+    let request = &rest[..close];
+    if !starts_with_method(request) {
+        return None;
+    }
+    let mut at = close + 2;
+    if rest.get(close + 1) != Some(&b' ') {
+        return None;
+    }
+    let status = next_word(rest, &mut at)?;
+    let flags = next_word(rest, &mut at)?;
+    // The words and quoted fields that follow, up to sixteen: (start, end, quoted).
+    let mut tokens = [(0usize, 0usize, false); 16];
+    let mut n = 0;
+    while n < tokens.len() && at < rest.len() {
+        if rest[at] == b'"' {
+            let end = quoted_end(rest, at + 1)?;
+            tokens[n] = (at + 1, end, true);
+            at = end + 2;
+        } else {
+            let start = at;
+            next_word(rest, &mut at)?;
+            tokens[n] = (start, at - 1, false);
+        }
+        n += 1;
+    }
+    let tokens = &tokens[..n];
+    let text = |t: &(usize, usize, bool)| &rest[t.0..t.1.min(rest.len())];
+    let number = |t: &(usize, usize, bool)| !t.2 && text(t).iter().all(u8::is_ascii_digit);
+    // Bytes received and sent, the duration and the upstream's time (`-` without one), then the
+    // quoted fields: Istio puts three more words before them than Envoy.
+    let k = (0..=3).find(|&k| {
+        tokens.len() > k + 4
+            && tokens[k..k + 3].iter().all(|t| number(t) && t.1 > t.0)
+            && (number(&tokens[k + 3]) || text(&tokens[k + 3]) == b"-")
+            && tokens[k + 4].2
+    })?;
+    let quoted = |j: usize| {
+        tokens
+            .get(k + 4 + j)
+            .filter(|t| t.2)
+            .map(text)
+            .filter(|v| !v.is_empty() && *v != b"-")
+    };
+    let level: &'static [u8] = match status {
+        [b'5', _, _] if status.iter().all(u8::is_ascii_digit) => b"ERROR",
+        [b'4', _, _] if status.iter().all(u8::is_ascii_digit) => b"WARN",
+        [b'1'..=b'3', _, _] if status.iter().all(u8::is_ascii_digit) => b"INFO",
+        b"0" if flags == b"-" => b"INFO",
+        b"0" => b"WARN",
+        _ => return None,
+    };
+    Some(Header {
+        level: Some(level),
+        message: Some(request),
+        duration: Some(text(&tokens[k + 2])),
+        request_id: quoted(2),
+        service: quoted(3),
+        whole_line: true,
         ..Header::default()
     })
 }
@@ -2072,6 +2191,7 @@ fn lambda_python_header(line: &[u8]) -> Option<Header<'_>> {
         duration: None,
         duration_in_seconds: false,
         message_below: false,
+        whole_line: false,
     })
 }
 
@@ -2135,6 +2255,7 @@ fn celery_header(line: &[u8]) -> Option<Header<'_>> {
         duration,
         duration_in_seconds: false,
         message_below: false,
+        whole_line: false,
     })
 }
 
@@ -3172,6 +3293,79 @@ mod tests {
     }
 
     #[test]
+    fn envoy_and_istio_access_logs() {
+        let read = |l: &str| {
+            let h = header(l.as_bytes());
+            let s = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());
+            (
+                h.time.map(|t| t.time_us),
+                s(h.level),
+                s(h.service),
+                s(h.message),
+                s(h.request_id),
+                s(h.duration),
+            )
+        };
+        let some = |s: &str| Some(s.to_string());
+        let id = "6b1d9f1e-2c3a-4f5b-8a7c-1d2e3f4a5b6c";
+        // Envoy's default format, Istio's (three more fields before the bytes), and Istio's in a
+        // container's log file.
+        let envoy = format!(
+            "[2026-02-06T10:00:00.123Z] \"GET /api/v1/items?x=1 HTTP/1.1\" 200 - 0 1234 45 44 \
+             \"10.0.0.1\" \"curl/8.5.0\" \"{id}\" \"items:8080\" \"10.0.1.2:8080\""
+        );
+        let istio = format!(
+            "[2026-02-06T10:00:00.123Z] \"GET /api/v1/items?x=1 HTTP/1.1\" 200 - via_upstream - \
+             \"-\" 0 1234 45 44 \"10.0.0.1\" \"Mozilla/5.0 (X11; Linux)\" \"{id}\" \"items:8080\" \
+             \"10.0.1.2:8080\" outbound|8080||items.default.svc.cluster.local 10.0.0.5:41234 \
+             10.96.0.10:8080 10.0.0.1:55555 - default"
+        );
+        let ok = (
+            time::parse_rfc3339(b"2026-02-06T10:00:00.123Z"),
+            some("INFO"),
+            some("items:8080"),
+            some("GET /api/v1/items?x=1 HTTP/1.1"),
+            some(id),
+            some("45"),
+        );
+        assert_eq!(read(&envoy), ok);
+        assert_eq!(read(&istio), ok);
+        // The request's start time, not the time the runtime wrote the line.
+        let cri = format!("2026-02-06T10:00:00.200000000Z stdout F {istio}");
+        assert_eq!(read(&cri), ok);
+        let t = header(cri.as_bytes()).time.unwrap();
+        assert_eq!(&cri[t.start..t.end], "2026-02-06T10:00:00.123Z");
+        // The status's level; no response (`0`) is a warning when the flags say why.
+        let status = |code: &str, flags: &str| {
+            read(&envoy.replace(" 200 - 0 ", &format!(" {code} {flags} 0 "))).1
+        };
+        assert_eq!(status("503", "UF,URX"), some("ERROR"));
+        assert_eq!(status("429", "RL"), some("WARN"));
+        assert_eq!(status("0", "DC"), some("WARN"));
+        assert_eq!(status("0", "-"), some("INFO"));
+        // No request id or authority: none. No upstream time: still the duration.
+        let bare = envoy
+            .replace(&format!("\"{id}\""), "\"-\"")
+            .replace("\"items:8080\"", "\"-\"")
+            .replace(" 45 44 ", " 45 - ");
+        assert_eq!(
+            (read(&bare).2, read(&bare).4, read(&bare).5),
+            (None, None, some("45"))
+        );
+        // Not Envoy's: a TCP proxy's entry, a status that is a word, no numbers before the
+        // quoted fields, a bracketed time before another logger's quoted message.
+        for l in [
+            envoy.replace("GET /api/v1/items?x=1 HTTP/1.1", "- - -"),
+            envoy.replace(" 200 - ", " OK - "),
+            envoy.replace(" 0 1234 45 44 ", " a b c d "),
+            "[2026-02-06T10:00:00.123Z] \"GET / HTTP/1.1\" took 3 ms".to_string(),
+        ] {
+            let rest = &l[l.find(']').unwrap() + 2..];
+            assert_eq!(envoy_at(rest.as_bytes(), 0), None, "{l}");
+        }
+    }
+
+    #[test]
     fn haproxy_http_and_tcp_logs() {
         let read = |l: &str| {
             let h = header(l.as_bytes());
@@ -3266,6 +3460,27 @@ mod tests {
             assert_eq!(haproxy_at(l.as_bytes(), 0, 0), None, "{l}");
             assert_ne!(read(&l).2, some("api"), "{l}");
         }
+        // A line cut short (syslog's 1024 bytes) keeps the request it has; HAProxy's own
+        // RFC 5424 output; a TCP log line whose counts do not follow its state is not one.
+        let cut = line("s1", "0/0/0/5/5", "200", "----");
+        assert_eq!(
+            read(&cut[..cut.len() - 10]).3.as_deref(),
+            Some("POST /v1/a#22b")
+        );
+        let rfc5424 = format!("<134>1 2026-02-06T10:00:01.000Z lb1 haproxy 1234 - - {body}");
+        assert_eq!(read(&rfc5424), ok);
+        assert_eq!(
+            read(&rfc5424.replace(" 200 1234 ", " 502 1234 ")).1,
+            some("ERROR")
+        );
+        let not_tcp = "Feb  6 10:00:01 lb1 myproxy[12]: 10.0.0.1:5000 [06/Feb/2026:10:00:00.100] \
+                       in pool/a 1/2/3 512 -- ERROR boom";
+        assert_eq!(read(not_tcp).1, some("ERROR"));
+        // A bracketed access-log time with no request after it: the line is read as any other.
+        assert_eq!(
+            read("ERROR [06/Feb/2026:10:00:00.123] payment failed").1,
+            some("ERROR")
+        );
         let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 12 "-" "x""#;
         assert_eq!(read(clf).3.as_deref(), Some(r#""GET / HTTP/1.1" 503"#));
     }

@@ -498,7 +498,8 @@ pub fn parse_clf_prefix(s: &[u8]) -> Option<(i64, usize)> {
     let month = month_number(&head[3..6])?;
     let year = i64::from(digits(&head[7..11])?);
     let secs_of_day = clock(&head[12..20])?;
-    let (micros, mut used) = fraction(s, 20)?;
+    // A dot without digits after it is no fraction, and ends the time (`10:00:00. ERROR`).
+    let (micros, mut used) = fraction(s, 20).unwrap_or((0, 20));
     let mut offset_secs = 0i64;
     // ` +hhmm` or ` -hhmm`.
     if let Some([b' ', sign @ (b'+' | b'-'), d @ ..]) = s.get(used..used + 6) {
@@ -1196,6 +1197,7 @@ mod tests {
             Some((T0 + 500_000, 28))
         );
         assert_eq!(parse_text(b"06/Feb/2026:10:00:00.123"), Some(T0 + 123_000));
+        assert_eq!(parse_clf_prefix(b"06/Feb/2026:10:00:00. x"), Some((T0, 20)));
         assert_eq!(parse_text(b"06/Feb/2026:10:00:00 +0000"), Some(T0));
         assert_eq!(
             parse_prefix(b"06/Feb/2026:10:00:00 +0000 x"),
@@ -1210,7 +1212,6 @@ mod tests {
             "06/Feb/2026:10:00:00 +2400",
             "06/Feb/2026:10:00:00 +00x0",
             "06/Feb/2026:10:00:00x",
-            "06/Feb/2026:10:00:00.]",
             "06/Feb/2026:10:00:00.123x",
             "06/Feb/2026:10:00",
         ] {
