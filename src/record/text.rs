@@ -531,11 +531,20 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         }
         // An access log line: the level is the status's, whatever words the request holds, and
         // the message is the request and its status, without the client and the time.
-        if let Some((level, message)) = access_request(&line[t.end..]) {
+        let rest = &line[t.end..];
+        if let Some((level, message)) = access_request(rest) {
             return Header {
                 time,
                 level,
                 message: Some(message),
+                ..Header::default()
+            };
+        }
+        // A request without a status after it (a line cut short, tabs): no level, whatever
+        // words the request holds.
+        if rest.starts_with(b"] \"") {
+            return Header {
+                time,
                 ..Header::default()
             };
         }
@@ -1849,13 +1858,18 @@ fn envoy_at(s: &[u8], i: usize) -> Option<Header<'_>> {
         return None;
     }
     let status = next_word(rest, &mut at)?;
+    // The response flags: `-`, or short codes in capitals (`UF,URX`).
     let flags = next_word(rest, &mut at)?;
-    // The words and quoted fields that follow, up to sixteen: (start, end, quoted).
-    let mut tokens = [(0usize, 0usize, false); 16];
+    if flags != b"-" && !flags.iter().all(|&b| b.is_ascii_uppercase() || b == b',') {
+        return None;
+    }
+    // The words and quoted fields that follow, as many as the authority's place may need:
+    // (start, end, quoted). A line cut short inside a quoted field ends it.
+    let mut tokens = [(0usize, 0usize, false); 11];
     let mut n = 0;
     while n < tokens.len() && at < rest.len() {
         if rest[at] == b'"' {
-            let end = quoted_end(rest, at + 1)?;
+            let end = quoted_end(rest, at + 1).unwrap_or(rest.len());
             tokens[n] = (at + 1, end, true);
             at = end + 2;
         } else {
@@ -1873,7 +1887,7 @@ fn envoy_at(s: &[u8], i: usize) -> Option<Header<'_>> {
     let k = (0..=3).find(|&k| {
         tokens.len() > k + 4
             && tokens[k..k + 3].iter().all(|t| number(t) && t.1 > t.0)
-            && (number(&tokens[k + 3]) || text(&tokens[k + 3]) == b"-")
+            && (number(&tokens[k + 3]) || (!tokens[k + 3].2 && text(&tokens[k + 3]) == b"-"))
             && tokens[k + 4].2
     })?;
     let quoted = |j: usize| {
@@ -3352,9 +3366,21 @@ mod tests {
             (read(&bare).2, read(&bare).4, read(&bare).5),
             (None, None, some("45"))
         );
+        // A line cut inside a quoted field keeps what it has.
+        let cut = &istio[..istio.find("Linux)").unwrap()];
+        assert_eq!(read(cut).1, some("INFO"));
+        assert_eq!(read(cut).5, some("45"));
+        // A format without the upstream's time: its quoted `"-"` is no upstream time (the
+        // request id stays in its place).
+        let no_upstream = "[2026-02-06T10:00:00.123Z] \"GET /x HTTP/1.1\" 200 - 0 12 4 \"-\" \
+                           \"curl\" \"rid-14\" \"svc\" \"-\"";
+        assert_ne!(read(no_upstream).4, some("svc"));
         // Not Envoy's: a TCP proxy's entry, a status that is a word, no numbers before the
-        // quoted fields, a bracketed time before another logger's quoted message.
+        // quoted fields, a bracketed time before another logger's quoted message, a word where
+        // the response flags are (an nginx format with numbers after the status).
         for l in [
+            "[2026-02-06T10:00:00.123Z] \"GET / HTTP/1.1\" 200 512 1 2 3 4 \"-\" \"curl\" \"id\""
+                .to_string(),
             envoy.replace("GET /api/v1/items?x=1 HTTP/1.1", "- - -"),
             envoy.replace(" 200 - ", " OK - "),
             envoy.replace(" 0 1234 45 44 ", " a b c d "),
@@ -3477,10 +3503,17 @@ mod tests {
                        in pool/a 1/2/3 512 -- ERROR boom";
         assert_eq!(read(not_tcp).1, some("ERROR"));
         // A bracketed access-log time with no request after it: the line is read as any other.
+        // With a request and no status after it, the request's words give no level.
         assert_eq!(
             read("ERROR [06/Feb/2026:10:00:00.123] payment failed").1,
             some("ERROR")
         );
+        for l in [
+            "10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] \"GET /api/ERROR HTTP/1.1\"",
+            "10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] \"GET /l?level=FATAL HTTP/1.1\"\t200\t12",
+        ] {
+            assert_eq!(read(l).1, None, "{l}");
+        }
         let clf = r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 12 "-" "x""#;
         assert_eq!(read(clf).3.as_deref(), Some(r#""GET / HTTP/1.1" 503"#));
     }
