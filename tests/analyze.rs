@@ -2399,6 +2399,33 @@ fn envoy_access_log_entries_are_traced_by_their_request_id() {
     );
 }
 
+/// `samples/traefik-access.log`, Traefik's access log (the Common Log Format with a request
+/// count, the router, the server and the duration after it): each request keeps its status's
+/// level and takes its duration (ms) and, when one matched, its router as the service.
+#[test]
+fn traefik_access_log_lines_take_their_duration_and_router() {
+    let r = latency_and_traces("samples/traefik-access.log");
+    let levels = &r["text_levels"];
+    assert_eq!(
+        (&levels["info"], &levels["warn"], &levels["error"]),
+        (&2.into(), &1.into(), &2.into()),
+        "{levels}"
+    );
+    let l = &r["latency"];
+    assert_eq!(l["overall"]["count"], 5, "{l}");
+    assert_eq!(l["overall"]["max"], 30001.0, "{l}");
+    assert_eq!(
+        group_counts(l, "service"),
+        [("payments@docker", 1), ("api@docker", 3)],
+        "{l}"
+    );
+    assert_eq!(
+        group_counts(l, "route")[0],
+        ("POST /api/v1/payments/:id", 1),
+        "{l}"
+    );
+}
+
 /// `samples/postgres-rds.log`, an Amazon RDS PostgreSQL log (the guide's `filter-log-events
 /// --filter-pattern "duration:"` on `/aws/rds/instance/…/postgresql`): each `duration: … ms` is
 /// a statement's latency, grouped by database; the severities are levels (`LOG` info), the

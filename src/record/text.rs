@@ -5,7 +5,8 @@
 //!   two-digit-year dates (Spark, old Hadoop); or an access log's bracketed Common Log Format time
 //!   after the client's address (`10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200
 //!   512`), whose level is its status's (5xx error, 4xx warn, others info) and whose message is
-//!   the request and status (`"GET / HTTP/1.1" 200`).
+//!   the request and status (`"GET / HTTP/1.1" 200`); Traefik's, which ends with `42
+//!   "router@docker" "http://…" 12ms`, gives its duration and router (the service) too.
 //! - **Level**: an upper-case word (`ERROR`, `WARN`, `INFO:`) or a bracketed word in any case
 //!   (`[warn]`, `<error>`). In the header it is taken off the message; otherwise the first one
 //!   near the start of the line counts and stays in the message, so that `no ERROR found` deep
@@ -533,10 +534,13 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         // the message is the request and its status, without the client and the time.
         let rest = &line[t.end..];
         if let Some((level, message)) = access_request(rest) {
+            let traefik = traefik_tail(line);
             return Header {
                 time,
                 level,
                 message: Some(message),
+                service: traefik.and_then(|(router, _)| router),
+                duration: traefik.map(|(_, ms)| ms),
                 ..Header::default()
             };
         }
@@ -2358,6 +2362,35 @@ fn access_request(rest: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
     Some((level, message))
 }
 
+/// The end of Traefik's access log line (its Common Log Format with more fields: `… "agent" 42
+/// "router@docker" "http://10.0.0.5:80" 12ms`): the router's name and the request's duration in
+/// ms (its number); no router when it is `-` (Traefik answered itself: no router matched).
+/// `None` unless the line ends with all four: a count, two quoted fields and a duration in `ms`.
+fn traefik_tail(line: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
+    let line = line.trim_ascii_end();
+    let sp = memchr::memrchr(b' ', line)?;
+    let ms = line[sp + 1..].strip_suffix(b"ms")?;
+    if ms.is_empty() || !ms.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // Two quoted fields before it, then the count of requests.
+    let mut end = sp;
+    let mut quoted = [&line[..0]; 2];
+    for q in quoted.iter_mut().rev() {
+        let field = line[..end].strip_suffix(b"\"")?;
+        let open = memchr::memrchr(b'"', field)?;
+        *q = &field[open + 1..];
+        end = open.checked_sub(1).filter(|&e| line[e] == b' ')?;
+    }
+    let count_start = memchr::memrchr(b' ', &line[..end])? + 1;
+    let count = &line[count_start..end];
+    if count.is_empty() || !count.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let router = Some(quoted[0]).filter(|r| !r.is_empty() && *r != b"-");
+    Some((router, ms))
+}
+
 /// The timestamp of a text line (see the module docs).
 pub fn line_time(line: &[u8]) -> Option<LineTime> {
     if let Some((time_us, used)) = time::parse_prefix(line) {
@@ -3304,6 +3337,31 @@ mod tests {
             Some("kafka.server: fenced")
         );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+    }
+
+    #[test]
+    fn traefik_access_logs() {
+        let line = r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET /api/v1/items HTTP/1.1" 502 11 "-" "curl/8.5.0" 42 "api@docker" "http://10.0.1.5:8080" 12ms"#;
+        let h = header(line.as_bytes());
+        assert_eq!(h.level, Some(&b"error"[..]));
+        assert_eq!(h.message, Some(&br#""GET /api/v1/items HTTP/1.1" 502"#[..]));
+        assert_eq!(h.service, Some(&b"api@docker"[..]));
+        assert_eq!(h.duration, Some(&b"12"[..]));
+        // Without Traefik's four last fields, or with another unit: no duration.
+        for l in [
+            line.replace(" 12ms", " 12"),
+            line.replace(" 12ms", " 1.2ms"),
+            line.replace(" 42 \"api", " x \"api"),
+            line.replace(r#" "http://10.0.1.5:8080""#, ""),
+            r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 11 "-" "12ms""#
+                .to_string(),
+        ] {
+            assert_eq!(header(l.as_bytes()).duration, None, "{l}");
+        }
+        // Traefik's router `-` (no router matched): no service, the duration still.
+        let none = line.replace("\"api@docker\"", "\"-\"");
+        assert_eq!(header(none.as_bytes()).service, None);
+        assert_eq!(header(none.as_bytes()).duration, Some(&b"12"[..]));
     }
 
     #[test]
