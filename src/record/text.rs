@@ -530,27 +530,8 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         if let Some(h) = haproxy_at(line, 0, 0) {
             return h;
         }
-        // An access log line: the level is the status's, whatever words the request holds, and
-        // the message is the request and its status, without the client and the time.
-        let rest = &line[t.end..];
-        if let Some((level, message)) = access_request(rest) {
-            let traefik = traefik_tail(line);
-            return Header {
-                time,
-                level,
-                message: Some(message),
-                service: traefik.and_then(|(router, _)| router),
-                duration: traefik.map(|(_, ms)| ms),
-                ..Header::default()
-            };
-        }
-        // A request without a status after it (a line cut short, tabs): no level, whatever
-        // words the request holds.
-        if rest.starts_with(b"] \"") {
-            return Header {
-                time,
-                ..Header::default()
-            };
+        if let Some(h) = access_header(line, t) {
+            return h;
         }
         // No request after the time (`ERROR [06/Feb/2026:10:00:00.123] payment failed`): the
         // line is read as any other, its time kept.
@@ -607,7 +588,16 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         if let Some(inner) = logger_header(&s[i..]) {
             return Header { time, ..inner };
         }
-        if let Some(inner) = line_time(&s[i..]).filter(|t| t.skip > 0) {
+        let inner = line_time(&s[i..]);
+        // An access log's line in a container's log file (ingress-nginx's, Traefik's): read as
+        // one alone, the runtime's time kept (it has the fraction the access log's lacks).
+        if let Some(h) = inner
+            .filter(|t| t.skip == 0)
+            .and_then(|t| access_header(&s[i..], t))
+        {
+            return Header { time, ..h };
+        }
+        if let Some(inner) = inner.filter(|t| t.skip > 0) {
             let base = time.map_or(0, |t| t.skip) + i;
             inner_time = Some(LineTime {
                 start: base + inner.start,
@@ -2335,23 +2325,51 @@ fn syslog_program(s: &[u8], i: usize, bare_ok: bool) -> Option<(&[u8], usize)> {
     program(host_end + 1)
 }
 
+/// An access log line whose Common Log Format time `t` follows the client (see [`line_time`]):
+/// the status's level whatever words the request holds, the request and its status as the
+/// message, without the client and the time, and Traefik's duration and router when the line
+/// ends with them. A request without a status after it gives no level and no message; `None`
+/// when no request follows the time.
+fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
+    let rest = &line[t.end..];
+    if let Some((level, message)) = access_request(rest) {
+        let traefik = traefik_tail(line);
+        return Some(Header {
+            time: Some(t),
+            level,
+            message: Some(message),
+            service: traefik.and_then(|(router, _)| router),
+            duration: traefik.map(|(_, ms)| ms),
+            ..Header::default()
+        });
+    }
+    (rest.starts_with(b"] \"") || rest.starts_with(b"] \\\"")).then_some(Header {
+        time: Some(t),
+        ..Header::default()
+    })
+}
+
 /// An access log's request and status after its time: `] "GET / HTTP/1.1" 503 12 …` gives the
 /// status's level (5xx error, 4xx warn, others info, as lnav reads them) and the message
 /// `"GET / HTTP/1.1" 503`.
 fn access_request(rest: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
     let request = rest.strip_prefix(b"] ")?;
-    if request.first() != Some(&b'"') {
-        return None;
-    }
-    // Servers escape a quote inside the request (`\x22` or `\"`); a `"` followed by a space
+    // Inside a JSON string (Docker's log file) the request's quotes are `\"`.
+    let quote: &[u8] = match request {
+        [b'"', ..] => b"\"",
+        [b'\\', b'"', ..] => b"\\\"",
+        _ => return None,
+    };
+    // Servers escape a quote inside the request (`\x22` or `\"`); a quote followed by a space
     // ends it.
-    let end = memchr::memmem::find(&request[1..], b"\" ")? + 1;
-    let after = &request[end + 2..];
+    let close = [quote, b" "].concat();
+    let end = memchr::memmem::find(&request[quote.len()..], &close)? + quote.len();
+    let after = &request[end + close.len()..];
     let code_len = after
         .iter()
         .take_while(|b| !b.is_ascii_whitespace())
         .count();
-    let message = &request[..end + 2 + code_len];
+    let message = &request[..end + close.len() + code_len];
     let code = &after[..code_len];
     let level = match code {
         [b'5', _, _] if code.iter().all(u8::is_ascii_digit) => Some(&b"error"[..]),
@@ -2382,9 +2400,16 @@ fn traefik_tail(line: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
         *q = &field[open + 1..];
         end = open.checked_sub(1).filter(|&e| line[e] == b' ')?;
     }
+    // The count follows the user agent's closing quote: in the combined format with a
+    // duration added (`… 200 5120 "referer" "agent" 37ms`) the number there is the size, after
+    // the status.
     let count_start = memchr::memrchr(b' ', &line[..end])? + 1;
     let count = &line[count_start..end];
-    if count.is_empty() || !count.iter().all(u8::is_ascii_digit) {
+    if count.is_empty()
+        || !count.iter().all(u8::is_ascii_digit)
+        || count_start < 2
+        || line[count_start - 2] != b'"'
+    {
         return None;
     }
     let router = Some(quoted[0]).filter(|r| !r.is_empty() && *r != b"-");
@@ -3355,9 +3380,35 @@ mod tests {
             line.replace(r#" "http://10.0.1.5:8080""#, ""),
             r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 11 "-" "12ms""#
                 .to_string(),
+            // The combined format with a duration added: the referer is no router.
+            r#"127.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET /cart HTTP/1.1" 200 5120 "https://shop.example.com/p/42" "Mozilla/5.0" 37ms"#
+                .to_string(),
         ] {
             assert_eq!(header(l.as_bytes()).duration, None, "{l}");
         }
+        // In a container's log file: Kubernetes' (the runtime's time kept) and Docker's (its
+        // quotes escaped inside the JSON string).
+        let cri = format!("2026-02-06T10:00:00.250000000Z stdout F {line}");
+        let h = header(cri.as_bytes());
+        assert_eq!(
+            (h.level, h.service, h.duration),
+            (
+                Some(&b"error"[..]),
+                Some(&b"api@docker"[..]),
+                Some(&b"12"[..])
+            )
+        );
+        assert_eq!(
+            h.time.map(|t| &cri[t.start..t.end]),
+            Some("2026-02-06T10:00:00.250000000Z")
+        );
+        let escaped = line.replace('"', "\\\"");
+        let h = header(escaped.as_bytes());
+        assert_eq!(h.level, Some(&b"error"[..]));
+        assert_eq!(
+            h.message,
+            Some(&br#"\"GET /api/v1/items HTTP/1.1\" 502"#[..])
+        );
         // Traefik's router `-` (no router matched): no service, the duration still.
         let none = line.replace("\"api@docker\"", "\"-\"");
         assert_eq!(header(none.as_bytes()).service, None);
