@@ -594,6 +594,7 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         if let Some(h) = inner
             .filter(|t| t.skip == 0)
             .and_then(|t| access_header(&s[i..], t))
+            .filter(|h| h.message.is_some())
         {
             return Header { time, ..h };
         }
@@ -2331,6 +2332,14 @@ fn syslog_program(s: &[u8], i: usize, bare_ok: bool) -> Option<(&[u8], usize)> {
 /// ends with them. A request without a status after it gives no level and no message; `None`
 /// when no request follows the time.
 fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
+    // The client, the ident and the user before the time (`10.0.0.1 - - [`), or the virtual
+    // host before them (Apache's `vhost_combined`): not a logger's words before a bracketed
+    // time (`ERROR [06/Feb/2026:10:00:00 +0000] "payment" failed`).
+    let before = line[..t.start.saturating_sub(2)].trim_ascii_end();
+    let words: Vec<&[u8]> = before.split(|&b| b == b' ').take(5).collect();
+    if !matches!(words.len(), 3 | 4) || words[words.len() - 2] != b"-" || words[0].is_empty() {
+        return None;
+    }
     let rest = &line[t.end..];
     if let Some((level, message)) = access_request(rest) {
         let traefik = traefik_tail(line);
@@ -2340,6 +2349,9 @@ fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
             message: Some(message),
             service: traefik.and_then(|(router, _)| router),
             duration: traefik.map(|(_, ms)| ms),
+            // Inside a JSON string the catalog reads the line whole (the size after the
+            // status, the client).
+            whole_line: true,
             ..Header::default()
         });
     }
@@ -2363,7 +2375,16 @@ fn access_request(rest: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
     // Servers escape a quote inside the request (`\x22` or `\"`); a quote followed by a space
     // ends it.
     let close = [quote, b" "].concat();
-    let end = memchr::memmem::find(&request[quote.len()..], &close)? + quote.len();
+    // Apache writes a quote inside the request as `\"` (inside a JSON string, `\\\"`): a
+    // quote with a backslash before it does not end the request.
+    let mut end = quote.len();
+    loop {
+        end += memchr::memmem::find(&request[end..], &close)?;
+        if request[end - 1] != b'\\' {
+            break;
+        }
+        end += close.len();
+    }
     let after = &request[end + close.len()..];
     let code_len = after
         .iter()
@@ -3362,6 +3383,43 @@ mod tests {
             Some("kafka.server: fenced")
         );
         assert_eq!(m("2026-02-06T10:02:26Z ERROR"), None);
+    }
+
+    #[test]
+    fn access_log_look_alikes_and_escaped_quotes() {
+        let level = |l: &str| header(l.as_bytes()).level.map(|b| b.to_ascii_lowercase());
+        let some = |s: &str| Some(s.as_bytes().to_vec());
+        let cri = |l: &str| format!("2026-02-06T10:00:00.250000000Z stdout F {l}");
+        // A logger's line with a bracketed access-log time in it is no access log line, alone
+        // or in a container's log file: its own level counts.
+        for l in [
+            r#"ERROR [06/Feb/2026:10:00:00 +0000] "payment" failed for order 42"#,
+            r#"WARN app [06/Feb/2026:10:00:00 +0000] "cache" miss ratio high"#,
+        ] {
+            assert_eq!(
+                level(l),
+                level(&l.replace(" [06/Feb/2026:10:00:00 +0000]", "")),
+                "{l}"
+            );
+            assert_ne!(level(l), None, "{l}");
+            assert_eq!(level(&cri(l)), level(l), "{l}");
+        }
+        let py = r#"2026-02-06 10:00:00,123 - myapp - ERROR - failed [06/Feb/2026:10:00:00 +0000] "q" 1"#;
+        assert_eq!(level(py), some("error"));
+        // Apache's escaped quote inside the request: its words are no status.
+        let apache =
+            r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET /x\" 500 HTTP/1.1" 400 226 "-" "x""#;
+        assert_eq!(level(apache), some("warn"));
+        assert_eq!(
+            header(apache.as_bytes()).message,
+            Some(&br#""GET /x\" 500 HTTP/1.1" 400"#[..])
+        );
+        // Apache's `vhost_combined` (the virtual host first).
+        let vhost = r#"www.example.com:443 10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET / HTTP/1.1" 503 12 "-" "x""#;
+        assert_eq!(level(vhost), some("error"));
+        // In a container's log file a request without its status is read as any line.
+        let cut = r#"10.0.0.1 - - [06/Feb/2026:10:00:00 +0000] "GET /api/ERROR HTTP/1.1""#;
+        assert!(header(cri(cut).as_bytes()).message.is_some());
     }
 
     #[test]
