@@ -83,6 +83,19 @@ fn check_against_truth(format: SynthFormat, seed: u64) {
 }
 
 /// The JSON report of `analyze --latency --traces` on `path`.
+/// The ids of a report's catalog patterns that start with `prefix`, sorted.
+fn pattern_ids<'a>(report: &'a serde_json::Value, prefix: &str) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = report["patterns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .filter(|id| id.starts_with(prefix))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 fn latency_and_traces(path: &str) -> serde_json::Value {
     json(&run(&[
         "analyze",
@@ -2214,13 +2227,7 @@ fn alb_access_log_entries_are_timed_requests_with_trace_ids() {
     let traces = &r["traces"];
     assert_eq!(traces["count"], 10, "{traces}");
     assert_eq!(traces["with_errors"], 4, "{traces}");
-    let mut ids: Vec<&str> = r["patterns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
-    ids.sort_unstable();
+    let ids = pattern_ids(&r, "");
     assert_eq!(
         ids,
         [
@@ -2292,14 +2299,7 @@ fn haproxy_log_lines_are_timed_requests_by_backend() {
         [("api", 8), ("stream", 1)],
         "{l}"
     );
-    let mut ids: Vec<&str> = r["patterns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .filter(|id| id.starts_with("generic.haproxy"))
-        .collect();
-    ids.sort_unstable();
+    let ids = pattern_ids(&r, "generic.haproxy");
     assert_eq!(
         ids,
         [
@@ -2358,14 +2358,7 @@ fn envoy_access_log_entries_are_traced_by_their_request_id() {
         .find(|t| t["request_id"] == "9b8e7d6c-5a4b-4c3d-8e2f-1a0b9c8d7e6f")
         .unwrap();
     assert_eq!(two["events"], 2, "{two}");
-    let mut ids: Vec<&str> = r["patterns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .filter(|id| id.starts_with("generic.envoy"))
-        .collect();
-    ids.sort_unstable();
+    let ids = pattern_ids(&r, "generic.envoy");
     assert_eq!(
         ids,
         [

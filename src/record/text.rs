@@ -1802,12 +1802,10 @@ fn haproxy_at(s: &[u8], i: usize, base: usize) -> Option<Header<'_>> {
     let mut word = || next_word(rest, &mut at);
     // Bytes, the request's and the response's captured cookie, then the termination state.
     let state = (0..4).map(|_| word()).last().flatten();
-    let level: &'static [u8] = match status {
-        [b'5', _, _] if status.iter().all(u8::is_ascii_digit) => b"ERROR",
-        [b'4', _, _] if status.iter().all(u8::is_ascii_digit) => b"WARN",
-        [b'1'..=b'3', _, _] if status.iter().all(u8::is_ascii_digit) => b"INFO",
-        b"-1" if state.is_some_and(|st| st.starts_with(b"--")) => b"INFO",
-        b"-1" => b"WARN",
+    let level: &'static [u8] = match (status_level(status), status) {
+        (Some(level), _) => level,
+        (None, b"-1") if state.is_some_and(|st| st.starts_with(b"--")) => b"INFO",
+        (None, b"-1") => b"WARN",
         _ => return None,
     };
     // The request, the first quoted field after the status: HAProxy writes a quote inside a
@@ -1892,12 +1890,10 @@ fn envoy_at(s: &[u8], i: usize) -> Option<Header<'_>> {
             .map(text)
             .filter(|v| !v.is_empty() && *v != b"-")
     };
-    let level: &'static [u8] = match status {
-        [b'5', _, _] if status.iter().all(u8::is_ascii_digit) => b"ERROR",
-        [b'4', _, _] if status.iter().all(u8::is_ascii_digit) => b"WARN",
-        [b'1'..=b'3', _, _] if status.iter().all(u8::is_ascii_digit) => b"INFO",
-        b"0" if flags == b"-" => b"INFO",
-        b"0" => b"WARN",
+    let level: &'static [u8] = match (status_level(status), status) {
+        (Some(level), _) => level,
+        (None, b"0") if flags == b"-" => b"INFO",
+        (None, b"0") => b"WARN",
         _ => return None,
     };
     Some(Header {
@@ -1909,6 +1905,20 @@ fn envoy_at(s: &[u8], i: usize) -> Option<Header<'_>> {
         whole_line: true,
         ..Header::default()
     })
+}
+
+/// The level of a proxy's HTTP status of three digits: 5xx error, 4xx warn, 1xx–3xx info;
+/// `None` for anything else (HAProxy's `-1`, Envoy's `0`: no response).
+fn status_level(status: &[u8]) -> Option<&'static [u8]> {
+    if status.len() != 3 || !status.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    match status[0] {
+        b'5' => Some(b"ERROR"),
+        b'4' => Some(b"WARN"),
+        b'1'..=b'3' => Some(b"INFO"),
+        _ => None,
+    }
 }
 
 /// The word of `s` that starts at `*at`, up to the next space or the end; `*at` moves past the
@@ -2336,8 +2346,14 @@ fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
     // host before them (Apache's `vhost_combined`): not a logger's words before a bracketed
     // time (`ERROR [06/Feb/2026:10:00:00 +0000] "payment" failed`).
     let before = line[..t.start.saturating_sub(2)].trim_ascii_end();
-    let words: Vec<&[u8]> = before.split(|&b| b == b' ').take(5).collect();
-    if !matches!(words.len(), 3 | 4) || words[words.len() - 2] != b"-" || words[0].is_empty() {
+    // Counted without collecting them: this runs on every access log line.
+    let (mut count, mut ident, mut last) = (0, &before[..0], &before[..0]);
+    for word in before.split(|&b| b == b' ').take(5) {
+        count += 1;
+        ident = last;
+        last = word;
+    }
+    if !matches!(count, 3 | 4) || ident != b"-" || before.first().is_none_or(|&b| b == b' ') {
         return None;
     }
     let rest = &line[t.end..];
