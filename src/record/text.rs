@@ -2359,12 +2359,17 @@ fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
     let rest = &line[t.end..];
     if let Some((level, message)) = access_request(rest) {
         let traefik = traefik_tail(line);
+        let seconds = traefik
+            .is_none()
+            .then(|| nginx_request_time(rest))
+            .flatten();
         return Some(Header {
             time: Some(t),
             level,
             message: Some(message),
             service: traefik.and_then(|(router, _)| router),
-            duration: traefik.map(|(_, ms)| ms),
+            duration: traefik.map(|(_, ms)| ms).or(seconds),
+            duration_in_seconds: seconds.is_some(),
             // Inside a JSON string the catalog reads the line whole (the size after the
             // status, the client).
             whole_line: true,
@@ -2451,6 +2456,25 @@ fn traefik_tail(line: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
     }
     let router = Some(quoted[0]).filter(|r| !r.is_empty() && *r != b"-");
     Some((router, ms))
+}
+
+/// nginx's `$request_time` written as `rt=0.123` (the format of nginx's guide to application
+/// performance monitoring: `… "$http_user_agent" rt=$request_time uct="…" uht="…" urt="…"`),
+/// in seconds; quoted or not.
+fn nginx_request_time(tail: &[u8]) -> Option<&[u8]> {
+    let at = memchr::memmem::rfind(tail, b" rt=")? + 4;
+    let value = &tail[at..];
+    // Quoted, or quoted inside a JSON string (Docker's log file).
+    let value = (value
+        .strip_prefix(b"\"")
+        .or_else(|| value.strip_prefix(b"\\\"")))
+    .unwrap_or(value);
+    let len = value
+        .iter()
+        .position(|&b| !(b.is_ascii_digit() || b == b'.'))
+        .unwrap_or(value.len());
+    let ends = matches!(value.get(len), None | Some(b' ' | b'"' | b'\\'));
+    (len > 0 && value[0].is_ascii_digit() && ends).then_some(&value[..len])
 }
 
 /// The timestamp of a text line (see the module docs).
@@ -3487,6 +3511,35 @@ mod tests {
         let none = line.replace("\"api@docker\"", "\"-\"");
         assert_eq!(header(none.as_bytes()).service, None);
         assert_eq!(header(none.as_bytes()).duration, Some(&b"12"[..]));
+    }
+
+    #[test]
+    fn nginx_request_time_in_seconds() {
+        let line = r#"203.0.113.7 - - [06/Feb/2026:10:00:00 +0000] "GET /api/orders/42 HTTP/1.1" 504 0 "-" "curl/8.4" rt=60.002 uct="0.001" uht="-" urt="60.001""#;
+        let h = header(line.as_bytes());
+        assert_eq!(h.level, Some(&b"error"[..]));
+        assert_eq!(
+            (h.duration, h.duration_in_seconds),
+            (Some(&b"60.002"[..]), true)
+        );
+        // Quoted, last on the line, and inside Docker's JSON string.
+        let quoted = line.replace("rt=60.002", "rt=\"60.002\"");
+        assert_eq!(header(quoted.as_bytes()).duration, Some(&b"60.002"[..]));
+        let last = line.split(" uct=").next().unwrap();
+        assert_eq!(header(last.as_bytes()).duration, Some(&b"60.002"[..]));
+        for l in [line, &quoted] {
+            let escaped = l.replace('"', "\\\"");
+            assert_eq!(header(escaped.as_bytes()).duration, Some(&b"60.002"[..]));
+        }
+        // Not a number, or a longer key ending in `rt`: no duration.
+        for l in [
+            line.replace("rt=60.002", "rt=-"),
+            line.replace("rt=60.002", "rt=fast"),
+            line.replace("rt=60.002", "rt=60s"),
+            line.replace(" rt=60.002", " sort=60.002"),
+        ] {
+            assert_eq!(header(l.as_bytes()).duration, None, "{l}");
+        }
     }
 
     #[test]
