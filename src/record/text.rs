@@ -2387,20 +2387,18 @@ fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
 /// `"GET / HTTP/1.1" 503`.
 fn access_request(rest: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
     let request = rest.strip_prefix(b"] ")?;
-    // Inside a JSON string (Docker's log file) the request's quotes are `\"`.
-    let quote: &[u8] = match request {
-        [b'"', ..] => b"\"",
-        [b'\\', b'"', ..] => b"\\\"",
+    // Inside a JSON string (Docker's log file) the request's quotes are `\"`. Servers escape a
+    // quote inside the request (`\x22` or `\"`); a quote followed by a space ends it.
+    let (quote, close): (&[u8], &[u8]) = match request {
+        [b'"', ..] => (b"\"", b"\" "),
+        [b'\\', b'"', ..] => (b"\\\"", b"\\\" "),
         _ => return None,
     };
-    // Servers escape a quote inside the request (`\x22` or `\"`); a quote followed by a space
-    // ends it.
-    let close = [quote, b" "].concat();
     // Apache writes a quote inside the request as `\"` (inside a JSON string, `\\\"`): a
     // quote with a backslash before it does not end the request.
     let mut end = quote.len();
     loop {
-        end += memchr::memmem::find(&request[end..], &close)?;
+        end += memchr::memmem::find(&request[end..], close)?;
         if request[end - 1] != b'\\' {
             break;
         }
