@@ -287,12 +287,12 @@ impl Shared {
     /// [`crate::record::text::Header::request_id`]; the parser leaves it out when
     /// `--request-id-field` names the one field to read).
     fn text_request_id<'l>(&self, rec: &Record<'l, '_>) -> Option<&'l [u8]> {
-        crate::record::text::kv_value(rec.line, &self.text_id_keys).or_else(|| {
-            match rec.fields.get(Slot::RequestId as usize) {
+        crate::record::text::kv_value(rec.line, &self.text_id_keys)
+            .filter(|id| !crate::record::is_void_id(id))
+            .or_else(|| match rec.fields.get(Slot::RequestId as usize) {
                 Some(&Raw::Str { bytes, .. }) => Some(bytes),
                 _ => None,
-            }
-        })
+            })
     }
 
     /// Duration of an event in ms: `None` without a duration field, `Some(Err)` when the

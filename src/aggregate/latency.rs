@@ -23,7 +23,7 @@ use sketches_ddsketch::{Config as SketchConfig, DDSketch};
 
 use super::{cut_bytes, Position};
 use crate::record::fields::Slot;
-use crate::record::{Raw, Record};
+use crate::record::{Format, Raw, Record};
 
 /// Relative accuracy of the percentile sketches.
 pub const SKETCH_ALPHA: f64 = 0.005;
@@ -155,6 +155,62 @@ pub struct DurationUnits {
     units: Vec<Unit>,
     /// The priority of the bare `duration` alias (`None` with `--latency-field`).
     bare: Option<u16>,
+    /// The priorities of the aliases whose name says no unit (`duration`, `latency`,
+    /// `elapsed`, `took`), one bit each (none with `--latency-field`): Go's loggers write a
+    /// `time.Duration` there in a unit of their own (see [`go_unit`]).
+    unitless: u64,
+    /// [`go_unit`]'s alias priorities: `ts` and `time` (time), `msg` (message).
+    go_prios: [Option<u16>; 3],
+}
+
+/// The priority of `ts` among the time aliases, `time`'s, and `msg`'s among the message aliases.
+fn alias_prio(slot: Slot, name: &str) -> Option<u16> {
+    crate::record::fields::DEFAULT_ALIASES[slot as usize]
+        .1
+        .iter()
+        .position(|a| *a == name)
+        .map(|i| i as u16 + 1)
+}
+
+/// The unit a Go logger writes a `time.Duration` in, known by the event's shape, for a number
+/// under a name that says no unit:
+/// - zap's production encoder (its time under `ts`, epoch seconds or ISO 8601): seconds, as a
+///   float (`"latency":1.5202`); Caddy's access log is zap's;
+/// - slog's `JSONHandler` (`time` as text, an upper-case `level`, `msg`): integer nanoseconds
+///   (`"duration":1100000000`).
+///
+/// `None` for any other event, and for logfmt (go-kit's `ts=` writes durations with their
+/// unit): its number is in milliseconds.
+fn go_unit(rec: &Record<'_, '_>, prios: [Option<u16>; 3]) -> Option<Unit> {
+    let [ts, time, msg] = prios;
+    let Some(Raw::Num(value)) = rec.raw(Slot::Duration) else {
+        return None;
+    };
+    let json = match rec.format {
+        Format::Json | Format::CloudWatch => true,
+        // A container runtime's line holds JSON or logfmt.
+        Format::Cri => memchr::memchr(b'{', rec.line).is_some(),
+        Format::Logfmt | Format::Text => false,
+    };
+    if !json {
+        return None;
+    }
+    let (time_raw, time_prio) = rec.fields.get_with_prio(Slot::Time as usize)?;
+    if Some(time_prio) == ts {
+        return Some(Unit::S);
+    }
+    let slog = Some(time_prio) == time
+        && matches!(time_raw, Raw::Str { .. })
+        && rec
+            .fields
+            .get_with_prio(Slot::Message as usize)
+            .map(|(_, p)| p)
+            == msg
+        && matches!(rec.raw(Slot::Level), Some(Raw::Str { bytes, .. })
+            if bytes.first().is_some_and(u8::is_ascii_uppercase)
+                && !bytes.iter().any(u8::is_ascii_lowercase))
+        && value.iter().all(u8::is_ascii_digit);
+    slog.then_some(Unit::Ns)
 }
 
 impl DurationUnits {
@@ -163,24 +219,41 @@ impl DurationUnits {
         let aliases = crate::record::fields::DEFAULT_ALIASES[Slot::Duration as usize].1;
         let mut units = vec![field.unwrap_or(Unit::Ms)];
         units.extend(aliases.iter().map(|a| Unit::of_field(a)));
+        let unitless = match field {
+            Some(_) => 0,
+            None => aliases
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| matches!(**a, "duration" | "latency" | "elapsed" | "took"))
+                .fold(0, |bits, (i, _)| bits | 1 << (i + 1)),
+        };
         DurationUnits {
             units,
             bare: match field {
                 Some(_) => None,
-                None => aliases
-                    .iter()
-                    .position(|a| *a == "duration")
-                    .map(|i| i as u16 + 1),
+                None => alias_prio(Slot::Duration, "duration"),
             },
+            unitless,
+            go_prios: [
+                alias_prio(Slot::Time, "ts"),
+                alias_prio(Slot::Time, "time"),
+                alias_prio(Slot::Message, "msg"),
+            ],
         }
     }
 
-    /// The unit of the duration that `rec` holds at priority `prio`. Caddy's access log (its
-    /// logger `http.log.access…`) writes `duration` in seconds, which the name does not say.
+    /// The unit of the duration that `rec` holds at priority `prio`. A name that says no unit
+    /// is read in the unit its Go logger writes ([`go_unit`]); Caddy's access log (its logger
+    /// `http.log.access…`) writes `duration` in seconds.
     #[inline]
     pub fn of(&self, prio: u16, rec: &Record<'_, '_>) -> Unit {
         if prio == crate::record::text::SECONDS {
             return Unit::S;
+        }
+        if prio < 64 && self.unitless >> prio & 1 == 1 {
+            if let Some(unit) = go_unit(rec, self.go_prios) {
+                return unit;
+            }
         }
         if Some(prio) == self.bare
             && rec
@@ -1224,6 +1297,55 @@ mod tests {
         }
     }
     use super::*;
+
+    /// The duration in ms of `line`'s event as `analyze` reads it with the default aliases.
+    fn duration_ms(line: &str) -> Option<f64> {
+        use crate::record::{fields::FieldSpec, Fields, Parsed, Parser};
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        let Parsed::Record(format) = p.parse(line.as_bytes(), &mut f) else {
+            return None;
+        };
+        let rec = Record {
+            line: line.as_bytes(),
+            format,
+            fields: &f,
+        };
+        let (raw, prio) = f.get_with_prio(Slot::Duration as usize)?;
+        duration_of(raw, DurationUnits::new(None).of(prio, &rec))
+    }
+
+    #[test]
+    fn go_loggers_durations_are_read_in_their_units() {
+        // zap's production encoder: seconds, with its time as epoch seconds or ISO 8601.
+        let zap = r#"{"level":"info","ts":1770372001.1,"caller":"mw/log.go:31","msg":"request","latency":1.5202}"#;
+        assert_eq!(duration_ms(zap), Some(1520.2));
+        let iso = zap.replace("1770372001.1", r#""2026-02-06T10:00:01.100Z""#);
+        assert_eq!(duration_ms(&iso), Some(1520.2));
+        // slog's JSONHandler: integer nanoseconds.
+        let slog = r#"{"time":"2026-02-06T10:00:03.2Z","level":"INFO","msg":"request","duration":1100000000}"#;
+        assert_eq!(duration_ms(slog), Some(1100.0));
+        assert_eq!(duration_ms(&slog.replace("INFO", "ERROR+2")), Some(1100.0));
+        // Milliseconds everywhere else: a name with its unit, a string with one, a lower-case
+        // level (logrus, pino), another message key, a fraction, logfmt (go-kit's `ts=`).
+        for (line, ms) in [
+            (zap.replace(r#""latency""#, r#""latency_ms""#), 1.5202),
+            (zap.replace("1.5202", r#""1.5s""#), 1500.0),
+            (slog.replace("INFO", "info"), 1.1e9),
+            (slog.replace(r#""msg""#, r#""message""#), 1.1e9),
+            (slog.replace("1100000000", "12.5"), 12.5),
+            (
+                r#"{"time":1770372001000,"level":30,"msg":"x","duration":12}"#.into(),
+                12.0,
+            ),
+            (
+                "ts=2026-02-06T10:00:01Z level=info msg=x took=12".into(),
+                12.0,
+            ),
+        ] {
+            assert_eq!(duration_ms(&line), Some(ms), "{line}");
+        }
+    }
 
     fn pos(line: u64) -> Position {
         Position {

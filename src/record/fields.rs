@@ -96,6 +96,9 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "@t",
             "Timestamp",
             "timeMillis",
+            // log4j2's JsonLayout since 2.11: `"instant":{"epochSecond":…,"nanoOfSecond":…}`
+            // (read to the second).
+            "instant.epochSecond",
             // python-json-logger, with `%(asctime)s` in its format.
             "asctime",
             // systemd's journal (`journalctl -o json`): microseconds since the epoch, as text.
@@ -177,6 +180,13 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "record.requestId",
             // Sidekiq's JSON log: the job's context.
             "ctx.jid",
+            // log4j2's JsonLayout: the thread context (MDC) as one object.
+            "contextMap.requestId",
+            "contextMap.request_id",
+            // Powertools for AWS Lambda's logger: the invocation's request id.
+            "function_request_id",
+            // Serilog 3.1+: the W3C trace id of the activity the event was written in.
+            "@tr",
         ],
     ),
     (
@@ -204,20 +214,35 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
             "request_time",
             // Amazon API Gateway's access logs: `$context.responseLatency`, in ms.
             "responseLatency",
+            // ASP.NET Core: Serilog's request logging (`… responded {StatusCode} in {Elapsed}
+            // ms`), flat or nested in its JSON formatter's properties; the hosting
+            // diagnostics' `Request finished` in the JSON console's state.
+            "Elapsed",
+            "Properties.Elapsed",
+            "ElapsedMilliseconds",
+            "State.ElapsedMilliseconds",
         ],
     ),
     (
         Slot::Error,
         &[
+            // An error object's message before the object (pino's and bunyan's `err`, ECS's
+            // `error`).
+            "error.message",
+            "err.message",
             "error",
             "err",
-            "error.message",
             "exception",
             "error_message",
             "errorMessage",
             "@x",
             "Exception",
             "thrown.message",
+            // The stack trace alone: logstash-logback-encoder's, python-json-logger's
+            // `exc_info`, winston's `stack` (its `errors({ stack: true })` format).
+            "stack_trace",
+            "exc_info",
+            "stack",
         ],
     ),
     (

@@ -132,6 +132,24 @@ impl Level {
         })
     }
 
+    /// The level words that only a level field holds (in a line of text they are words like any
+    /// other): winston's `http` (between info and verbose) and `silly` (its finest), and Go
+    /// slog's levels between its named ones, written as an offset (`ERROR+2`, `WARN-1`,
+    /// `DEBUG-4`), which take the named level's.
+    pub fn from_field(w: &[u8]) -> Option<Level> {
+        match w {
+            b"http" => return Some(Level::Info),
+            b"silly" => return Some(Level::Trace),
+            _ => {}
+        }
+        let sign = w.iter().position(|&b| b == b'+' || b == b'-')?;
+        let offset = &w[sign + 1..];
+        if offset.is_empty() || !offset.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Level::from_word(&w[..sign])
+    }
+
     /// The level of a syslog severity, 0 (emerg) to 7 (debug): the level of its name in
     /// [`SYSLOG_SEVERITY`].
     pub fn from_syslog_severity(severity: u8) -> Option<Level> {
@@ -610,7 +628,10 @@ impl<'a, 'f> Record<'a, 'f> {
             };
         }
         match raw {
-            Raw::Str { bytes, .. } => Level::from_word(bytes.trim_ascii()),
+            Raw::Str { bytes, .. } => {
+                let word = bytes.trim_ascii();
+                Level::from_word(word).or_else(|| Level::from_field(word))
+            }
             r @ Raw::Num(_) => Level::from_number(r.to_f64()?),
             _ => None,
         }
@@ -795,6 +816,14 @@ impl Parser {
     /// pipeline validates whole chunks at once, which is much cheaper than line by line).
     /// Passing invalid UTF-8 is not unsafe, but such a line is then not reported malformed.
     pub fn parse_valid_utf8<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
+        let parsed = self.parse_fields(line, out);
+        drop_void_request_id(out);
+        parsed
+    }
+
+    /// [`Parser::parse_valid_utf8`] but for the request ids that name no request.
+    #[inline]
+    fn parse_fields<'a>(&self, line: &'a [u8], out: &mut Fields<'a>) -> Parsed {
         out.clear();
         let header_ids = self.header_ids;
         let start = line
@@ -878,6 +907,27 @@ impl Parser {
         out.clear();
         text::parse(body, out, header_ids);
         Parsed::Record(Format::Text)
+    }
+}
+
+/// True for a request id that names no request: empty, `-`, `null`, `undefined`, or zeros
+/// (OpenTelemetry's invalid trace id `000…0`, the nil UUID). Loggers write these for the events
+/// outside a request; taken as ids, they would gather unrelated events into one trace.
+pub fn is_void_id(id: &[u8]) -> bool {
+    matches!(id, b"null" | b"undefined" | b"None") || id.iter().all(|&b| b == b'0' || b == b'-')
+}
+
+/// Empties the request id slot when it names no request ([`is_void_id`]; JSON's `null`).
+#[inline]
+fn drop_void_request_id(out: &mut Fields<'_>) {
+    let void = match out.get(Slot::RequestId as usize) {
+        None => return,
+        Some(Raw::Null) => true,
+        Some(Raw::Str { bytes, .. } | Raw::Num(bytes)) => is_void_id(bytes),
+        Some(_) => false,
+    };
+    if void {
+        out.unset(Slot::RequestId as usize);
     }
 }
 
@@ -1345,6 +1395,105 @@ mod tests {
         assert_eq!(
             get(gcp, Slot::RequestId).as_deref(),
             Some("projects/p/traces/abc")
+        );
+    }
+
+    #[test]
+    fn request_ids_that_name_no_request_are_none() {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let id = |line: &str| {
+            let mut f = Fields::new(p.spec().slot_count());
+            p.parse(line.as_bytes(), &mut f);
+            f.get(Slot::RequestId as usize)
+                .map(|r| r.to_text().into_owned())
+        };
+        for void in [
+            r#""request_id":"""#,
+            r#""request_id":null"#,
+            r#""request_id":"-""#,
+            r#""trace_id":"00000000000000000000000000000000""#,
+            r#""requestId":"00000000-0000-0000-0000-000000000000""#,
+            r#""reqId":0"#,
+        ] {
+            assert_eq!(id(&format!(r#"{{"msg":"x",{void}}}"#)), None, "{void}");
+        }
+        assert_eq!(id("level=info msg=x request_id=null"), None);
+        assert_eq!(
+            id(r#"{"msg":"x","trace_id":"00000000000000000000000000000001"}"#).as_deref(),
+            Some("00000000000000000000000000000001")
+        );
+        assert_eq!(id(r#"{"msg":"x","reqId":10}"#).as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn level_words_of_winston_and_slog_levels_between_names() {
+        let level = |line: &str| parse(line).1;
+        assert_eq!(
+            level(r#"{"level":"http","message":"x"}"#),
+            Some(Level::Info)
+        );
+        assert_eq!(
+            level(r#"{"level":"silly","message":"x"}"#),
+            Some(Level::Trace)
+        );
+        assert_eq!(
+            level(r#"{"level":"ERROR+2","msg":"x"}"#),
+            Some(Level::Error)
+        );
+        assert_eq!(level(r#"{"level":"WARN-1","msg":"x"}"#), Some(Level::Warn));
+        assert_eq!(
+            level(r#"{"level":"DEBUG-4","msg":"x"}"#),
+            Some(Level::Debug)
+        );
+        for none in ["ERROR+", "ERROR+x", "+2", "shiny"] {
+            assert_eq!(level(&format!(r#"{{"level":"{none}","msg":"x"}}"#)), None);
+        }
+        // Words of a text line stay words: `http:` is Go's HTTP server, no level.
+        assert_eq!(Level::from_word(b"http"), None);
+    }
+
+    #[test]
+    fn library_specific_keys_are_read() {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let get = |line: &str, slot: Slot| {
+            let mut f = Fields::new(p.spec().slot_count());
+            p.parse(line.as_bytes(), &mut f);
+            f.get(slot as usize).map(|r| r.to_text().into_owned())
+        };
+        // An error object's message, not the object (pino, bunyan); the stack trace alone
+        // (logstash-logback-encoder, python-json-logger, winston).
+        let pino = r#"{"level":50,"msg":"failed","err":{"type":"Error","message":"connect ECONNREFUSED","stack":"Error: x"}}"#;
+        assert_eq!(
+            get(pino, Slot::Error).as_deref(),
+            Some("connect ECONNREFUSED")
+        );
+        let logstash = r#"{"@timestamp":"2026-02-06T10:00:00Z","level":"ERROR","message":"failed","stack_trace":"java.net.SocketTimeoutException: Read timed out"}"#;
+        assert_eq!(
+            get(logstash, Slot::Error).as_deref(),
+            Some("java.net.SocketTimeoutException: Read timed out")
+        );
+        // log4j2's JsonLayout: its `instant` and its thread context's request id.
+        let log4j2 = r#"{"instant":{"epochSecond":1770372003,"nanoOfSecond":250000000},"level":"ERROR","loggerName":"com.acme.Api","message":"failed","contextMap":{"requestId":"j-1"}}"#;
+        assert_eq!(get(log4j2, Slot::RequestId).as_deref(), Some("j-1"));
+        let mut f = Fields::new(p.spec().slot_count());
+        p.parse(log4j2.as_bytes(), &mut f);
+        let rec = Record {
+            line: log4j2.as_bytes(),
+            format: Format::Json,
+            fields: &f,
+        };
+        assert_eq!(rec.time_us(), Some(1_770_372_003_000_000));
+        // Serilog's request logging and its trace id; Powertools' request id.
+        let serilog = r#"{"@t":"2026-02-06T10:00:00Z","@mt":"HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms","Elapsed":2501.337,"@tr":"4bf92f3577b34da6a3ce929d0e0e4736"}"#;
+        assert_eq!(get(serilog, Slot::Duration).as_deref(), Some("2501.337"));
+        assert_eq!(
+            get(serilog, Slot::RequestId).as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        let powertools = r#"{"level":"INFO","message":"x","function_request_id":"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"}"#;
+        assert_eq!(
+            get(powertools, Slot::RequestId).as_deref(),
+            Some("c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
         );
     }
 
