@@ -354,6 +354,26 @@ fn a_container_event_cut_in_parts_is_one_event() {
 fn report_is_identical_for_any_threads_and_chunk_size() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = corpus(dir.path(), "c.log", SynthFormat::Mixed, 6_000, 9);
+    // Messages longer than the counter stores whole (a stack trace in one JSON string), spread
+    // over the chunks, so that every worker counts some of each.
+    // (The corpus has lines of invalid UTF-8: bytes.)
+    let text = std::fs::read(&path).unwrap();
+    let trace: String = (0..80)
+        .map(|k| format!("\\n\\tat com.shop.Handler{k}.process(Handler.java:{k})"))
+        .collect();
+    let mut spread = Vec::new();
+    for (i, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+        spread.extend_from_slice(line);
+        if i % 97 == 0 {
+            let which = ["IllegalStateException", "TimeoutException"][i % 2];
+            spread.extend_from_slice(
+                format!(r#"{{"level":"error","msg":"java.lang.{which}: pool exhausted{trace}"}}"#)
+                    .as_bytes(),
+            );
+            spread.push(b'\n');
+        }
+    }
+    std::fs::write(&path, spread).unwrap();
     let catalog = Catalog::builtin();
     let inputs = vec![logtriage::source::Input::File(path)];
     let reference = logtriage::analyze(
@@ -371,6 +391,11 @@ fn report_is_identical_for_any_threads_and_chunk_size() {
     )
     .unwrap()
     .report;
+    let top = serde_json::to_string(&reference.messages).unwrap();
+    assert!(
+        top.contains("IllegalStateException: pool exhausted"),
+        "{top}"
+    );
     // Awkward chunk sizes put boundaries mid-line, mid-CRLF and inside long lines; the file
     // is read into buffers (the reference) or through its memory map.
     for (threads, chunk, mmap) in [

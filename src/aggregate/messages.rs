@@ -748,8 +748,17 @@ impl MessageCounter {
             .collect()
     }
 
+    /// Count and error bound in this table of the message of another table's entry `e`, whose
+    /// stored text is `stored`, if present. By the entry's hash and length, not its text: a long
+    /// message is stored cut, and its cut hashes as another message would.
+    fn get(&self, e: &Entry, stored: &[u8]) -> Option<(u64, u64)> {
+        self.find(e.hash, e.len, stored)
+            .map(|i| (self.entries[i].count, self.entries[i].err))
+    }
+
     /// Count and error bound of `text` in this table, if present.
-    fn get(&self, text: &[u8]) -> Option<(u64, u64)> {
+    #[cfg(test)]
+    fn get_text(&self, text: &[u8]) -> Option<(u64, u64)> {
         let hash = self.hash(text);
         let len = text.len().min(u32::MAX as usize) as u32;
         self.find(hash, len, &text[..stored_len(text)])
@@ -1036,10 +1045,10 @@ impl MessageTally {
         }
         let m = live.len() as u64;
         // Exact total (count, err) of a message over all shards.
-        let total = |text: &[u8]| -> (u64, u64) {
+        let total = |e: &Entry, stored: &[u8]| -> (u64, u64) {
             let (mut count, mut err) = (0u64, 0u64);
             for s in &live {
-                match s.get(text) {
+                match s.get(e, stored) {
                     Some((c, e)) => {
                         count += c;
                         err += e;
@@ -1057,7 +1066,7 @@ impl MessageTally {
             .flat_map_iter(|s| {
                 s.top_entries(n)
                     .into_iter()
-                    .map(|e| total(s.bytes_of(e)).0)
+                    .map(|e| total(e, s.bytes_of(e)).0)
                     .collect::<Vec<u64>>()
             })
             .collect();
@@ -1069,13 +1078,14 @@ impl MessageTally {
         // Phase 2: candidates with a count of at least τ/m somewhere (rounded down, so the
         // bound only widens), deduplicated by text.
         let floor_share = tau / m;
-        let mut seen: hashbrown::HashSet<&[u8], foldhash::fast::FixedState> =
+        // (Long messages that share their cut are told apart by hash and length.)
+        let mut seen: hashbrown::HashSet<(u64, u32, &[u8]), foldhash::fast::FixedState> =
             hashbrown::HashSet::with_hasher(foldhash::fast::FixedState::with_seed(7));
         let mut cands: Vec<(u64, u64, &MessageCounter, &Entry)> = Vec::new();
         for s in &live {
             for e in s.entries.iter() {
-                if e.count >= floor_share && seen.insert(s.bytes_of(e)) {
-                    let (c, err) = total(s.bytes_of(e));
+                if e.count >= floor_share && seen.insert((e.hash, e.len, s.bytes_of(e))) {
+                    let (c, err) = total(e, s.bytes_of(e));
                     cands.push((c, err, s, e));
                 }
             }
@@ -1186,7 +1196,7 @@ mod tests {
         let mut small = MessageCounter::new(16);
         small.merge(big);
         assert!(small.entries.len() <= 16);
-        assert_eq!(small.get(b"m7").map(|(count, _)| count), Some(2));
+        assert_eq!(small.get_text(b"m7").map(|(count, _)| count), Some(2));
     }
 
     #[test]
@@ -1271,10 +1281,10 @@ mod tests {
                     e.levels[crate::record::Level::Info as usize] as u64,
                     e.count
                 );
-                assert_eq!(a.get(key.as_bytes()), Some((e.count, e.err)));
+                assert_eq!(a.get_text(key.as_bytes()), Some((e.count, e.err)));
             }
             for (m, &t) in &truth {
-                if a.get(m.as_bytes()).is_none() {
+                if a.get_text(m.as_bytes()).is_none() {
                     assert!(t <= a.floor, "{m}: seen {t}, floor {}", a.floor);
                 }
             }
@@ -1398,6 +1408,27 @@ mod tests {
         assert_eq!(top[0].count, 3);
         assert!(top[0].text.ends_with('…'));
         assert!(top[0].text.len() <= MAX_STORED_BYTES + 3);
+    }
+
+    #[test]
+    fn tally_counts_long_messages_across_shards() {
+        // Two long messages that share their stored cut, in both shards: each is counted whole
+        // (before, the shards were asked for the cut's hash, so both counted 0).
+        let a = "x".repeat(MAX_STORED_BYTES + 100);
+        let b = format!("{a}y");
+        let mut shards: Vec<MessageTally> = (0..2).map(|_| MessageTally::new(100)).collect();
+        for (i, shard) in shards.iter_mut().enumerate() {
+            for _ in 0..3 + i {
+                shard.observe(a.as_bytes(), &mut Vec::new(), |_| Vec::new());
+            }
+            shard.observe(b.as_bytes(), &mut Vec::new(), |_| Vec::new());
+            shard.observe(b"short", &mut Vec::new(), |_| Vec::new());
+        }
+        let mut tally = shards.remove(0);
+        tally.merge(shards.remove(0));
+        let top: Vec<(u64, bool)> = tally.top(3).iter().map(|m| (m.count, m.exact)).collect();
+        assert_eq!(top, [(7, true), (2, true), (2, true)]);
+        assert!(tally.top(1)[0].text.ends_with('…'));
     }
 
     #[test]
