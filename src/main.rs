@@ -51,9 +51,17 @@ fn main() -> ExitCode {
         Command::Watch(w) => cli::watch::run_watch(*w),
         Command::Cloudwatch(c) => cli::cloudwatch::run(c),
         Command::Completions { shell } => {
+            // Into a buffer, then written: clap_complete panics on a write error (a closed
+            // pipe, a full disk).
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "logtriage", &mut io::stdout());
-            Ok(exit::OK)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "logtriage", &mut script);
+            io::stdout()
+                .lock()
+                .write_all(&script)
+                .and_then(|()| io::stdout().flush())
+                .map(|()| exit::OK)
+                .map_err(anyhow::Error::from)
         }
     };
     match result {
@@ -98,15 +106,41 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .unwrap_or("invalid arguments")
         .trim_start_matches("error: ")
         .to_string();
+    let rest: Vec<&str> = lines.collect();
     // "the following required arguments were not provided:" lists them on indented lines.
     if first.ends_with(':') {
-        let named: Vec<&str> = lines
+        let named: Vec<&str> = rest
+            .iter()
             .take_while(|l| l.starts_with(' '))
-            .map(str::trim)
+            .map(|l| l.trim())
             .collect();
         first = format!("{} {}", first, named.join(", "));
     }
-    say!("error: {first} (see 'logtriage --help')");
+    // What would have been right: the values a flag takes, or the flag clap thinks was meant.
+    let hint = rest.iter().map(|l| l.trim()).find_map(|l| {
+        l.strip_prefix("[possible values: ")
+            .and_then(|v| v.strip_suffix(']'))
+            .map(|v| format!("; possible values: {v}"))
+            .or_else(|| {
+                l.strip_prefix("tip: a similar argument exists: ")
+                    .or_else(|| l.strip_prefix("tip: a similar value exists: "))
+                    .or_else(|| l.strip_prefix("tip: some similar arguments exist: "))
+                    .or_else(|| l.strip_prefix("tip: some similar values exist: "))
+                    .or_else(|| l.strip_prefix("tip: a similar subcommand exists: "))
+                    .map(|v| format!("; did you mean {v}?"))
+            })
+    });
+    // The help that lists the flags: the subcommand's.
+    let sub = std::env::args().nth(1).filter(|a| {
+        <Cli as clap::CommandFactory>::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == a)
+    });
+    let help = match sub {
+        Some(sub) => format!("logtriage {sub} --help"),
+        None => "logtriage --help".to_string(),
+    };
+    say!("error: {first}{} (see '{help}')", hint.unwrap_or_default());
     ExitCode::from(exit::ERROR)
 }
 
@@ -248,7 +282,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         report.partial = true;
     }
 
-    write_output(a.output.as_ref(), |out, is_tty| match a.format {
+    let written = write_output(a.output.as_ref(), |out, is_tty| match a.format {
         ReportFormatArg::Json => render::json::write(&report, out),
         ReportFormatArg::Html => render::html::write(&report, out),
         ReportFormatArg::Markdown => render::markdown::write(&report, out),
@@ -260,7 +294,13 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             },
             out,
         ),
-    })?;
+    });
+    // A reader that closed the pipe (`| head`) has seen enough, but the exit code is still the
+    // run's: a `--fail-on` gate must not pass because its report was too big for the pipe.
+    match written {
+        Err(e) if !is_broken_pipe(&e) => return Err(e),
+        _ => {}
+    }
 
     if cancel.load(Ordering::SeqCst) {
         return Ok(exit::INTERRUPTED);
@@ -270,11 +310,21 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     if let Some(min) = a.fail_on {
         let min = severity_of(min);
-        let hit = report
+        let hits: Vec<&str> = report
             .patterns
             .iter()
-            .any(|p| Severity::parse(&p.severity).is_some_and(|s| s >= min));
-        if hit {
+            .filter(|p| Severity::parse(&p.severity).is_some_and(|s| s >= min))
+            .map(|p| p.id.as_str())
+            .collect();
+        if let Some(first) = hits.first() {
+            say!(
+                "--fail-on {}: {} catalog pattern{} at {} or worse ({first}{})",
+                min.name(),
+                hits.len(),
+                if hits.len() == 1 { "" } else { "s" },
+                min.name(),
+                if hits.len() > 1 { ", …" } else { "" }
+            );
             return Ok(exit::FINDING);
         }
     }

@@ -49,6 +49,17 @@ fn bad_usage_is_a_one_line_error_with_exit_2() {
         // A missing argument is named.
         (&["trace"], "<ID>"),
         (&["check", "x.log"], "--baseline"),
+        // A bad value lists the good ones, a misspelt flag or subcommand names the one meant,
+        // and the help named is the subcommand's (which lists its flags).
+        (
+            &["analyze", "--fail-on", "fatal", "-"],
+            "possible values: info, warn, error, critical (see 'logtriage analyze --help')",
+        ),
+        (
+            &["analyze", "--fial-on", "error", "-"],
+            "did you mean '--fail-on'?",
+        ),
+        (&["anlyze", "x.log"], "did you mean 'analyze'?"),
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -206,6 +217,39 @@ fn broken_pipe_ends_quietly() {
     assert_quiet_on_closed_pipe(&["patterns", "list"]);
     // A long report closed early.
     assert_quiet_on_closed_pipe(&["analyze", "-f", "json", "--top", "5000", path_str(&path)]);
+    // ... keeps its `--fail-on` verdict: a gate does not pass because its report was too big
+    // for the pipe.
+    let args = [
+        "analyze",
+        "-f",
+        "json",
+        "--top",
+        "5000",
+        "--fail-on",
+        "info",
+        path_str(&path),
+    ];
+    let out = output_on_closed_pipe(&args, std::process::Stdio::inherit());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("logtriage: --fail-on info: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // A completion script that cannot be written is an error, not a panic.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = bin()
+        .args(["completions", "bash"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
 #[test]

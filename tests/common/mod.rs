@@ -118,6 +118,17 @@ pub fn assert_quiet_on_closed_pipe(args: &[&str]) {
 
 /// [`assert_quiet_on_closed_pipe`] with `stdin` as the binary's standard input.
 pub fn assert_quiet_on_closed_pipe_reading(args: &[&str], stdin: Stdio) {
+    let out = output_on_closed_pipe(args, stdin);
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs the binary and closes its standard output after its first eight bytes.
+pub fn output_on_closed_pipe(args: &[&str], stdin: Stdio) -> Output {
     let mut child = bin()
         .args(args)
         .stdin(stdin)
@@ -133,13 +144,7 @@ pub fn assert_quiet_on_closed_pipe_reading(args: &[&str], stdin: Stdio) {
         .read_exact(&mut first)
         .unwrap();
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{args:?}");
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    child.wait_with_output().unwrap()
 }
 
 /// The templates [`variable_templates`] writes, in the order of its counts.
