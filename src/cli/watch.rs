@@ -58,7 +58,8 @@ fn alert_line(a: &Alert, color: bool, width: usize) -> String {
         format!("{head}  {}", fields.join(" "))
     };
     if let Some(act) = &a.action {
-        let used = line.chars().count();
+        // The severity's colour takes no room on the screen.
+        let used = render::visible_width(&line);
         let room = width.saturating_sub(used + 4);
         if room >= 12 {
             line.push_str(&paint(color, "2", &format!("  → {}", short(act, room))));
@@ -186,4 +187,40 @@ pub fn run_watch(a: WatchArgs) -> anyhow::Result<u8> {
         End::Done if failed_inputs => exit::ERROR,
         End::Done => exit::OK,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_takes_no_room_from_the_action() {
+        let a = Alert {
+            kind: AlertKind::Pattern,
+            ts: Some("2026-02-06T10:00:00.123Z".into()),
+            severity: "critical".into(),
+            title: "Too many connections".into(),
+            pattern: Some("p".into()),
+            service: Some("agent".into()),
+            request_id: None,
+            error: None,
+            message: Some("pq: sorry, too many clients already".into()),
+            action: Some("Lower the per-service pool size or raise max_connections".into()),
+            source: None,
+            line: None,
+            count: 1,
+            window_secs: None,
+            first_ts: None,
+        };
+        // The same text on the screen with and without colour, the action cut to the width.
+        for width in [80, 120, 140, 200] {
+            let plain = alert_line(&a, false, width);
+            let coloured = alert_line(&a, true, width);
+            assert_eq!(render::visible_width(&coloured), plain.chars().count());
+            if width >= 120 {
+                assert!(plain.contains('→'), "{plain}");
+                assert!(plain.chars().count() <= width, "{plain}");
+            }
+        }
+    }
 }

@@ -73,6 +73,29 @@ pub fn paint(color: bool, code: &str, s: &str) -> String {
     }
 }
 
+/// The characters of `s` a terminal shows: its colour sequences (`ESC [ … m`, as [`paint`]
+/// writes them) take no room. Log content never holds an escape of its own: [`sanitize`]
+/// writes it as text.
+pub fn visible_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            // A CSI sequence ends with a byte in `@`..=`~`.
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// Log content for a terminal: sanitised (see [`sanitize`]) and cut to `max` characters,
 /// ending with `…` when cut.
 pub fn fit_sanitized(s: &str, max: usize) -> String {
@@ -143,6 +166,16 @@ mod tests {
         assert_eq!(sanitize("abc\u{202e}def"), "abc\\u{202e}def");
         assert_eq!(sanitize("\u{9b}2J"), "\\x9b2J");
         assert_eq!(sanitize("a\tb"), "a b");
+    }
+
+    #[test]
+    fn colour_sequences_take_no_room() {
+        assert_eq!(visible_width(&paint(true, "1;31", "CRIT ")), 5);
+        assert_eq!(visible_width("a\x1b[2m→ b\x1b[0m"), 4);
+        assert_eq!(
+            visible_width(&sanitize("\x1b[31mred")),
+            "\\x1b[31mred".len()
+        );
     }
 
     #[test]
