@@ -400,6 +400,76 @@ fn a_report_on_stdin_or_gzipped_is_read_as_a_report() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("give one report"));
+    // The baseline gzipped too; a baseline cut short says so.
+    let (code, v) = check(&gz, &gz);
+    assert_eq!((code, failed_rules(&v)), (0, Vec::<String>::new()));
+    let cut = dir.path().join("cut.json");
+    let bytes = std::fs::read(&base).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let out = run(&["check", "-b", path_str(&cut), path_str(&base)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cut short"), "{stderr}");
+}
+
+/// A baseline whose run had a user catalog, checked without it: its patterns' lines read as
+/// new templates, and a warning says why.
+#[test]
+fn a_baseline_with_patterns_this_run_lacks_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(
+        &log,
+        (0..50)
+            .map(|i| {
+                format!("{{\"level\":\"error\",\"msg\":\"brand new failure mode xyz {i}\"}}\n")
+            })
+            .collect::<String>(),
+    )
+    .unwrap();
+    let cat = dir.path().join("mine.toml");
+    std::fs::write(
+        &cat,
+        r#"[guide]
+id = "my"
+title = "My guide"
+
+[[pattern]]
+id = "my.brand-new"
+title = "Brand new failure"
+severity = "error"
+section = "X"
+meaning = "Something new broke."
+causes = ["a bug"]
+action = "Roll back."
+
+[pattern.match]
+contains = ["brand new failure"]
+"#,
+    )
+    .unwrap();
+    let base = dir.path().join("base.json");
+    analyze_to(&base, &["--patterns", path_str(&cat)], &log);
+    let out = run(&["check", "-b", path_str(&base), path_str(&log)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("names 1 catalog pattern this run's catalog lacks (my.brand-new)"),
+        "{stderr}"
+    );
+    let out = run(&[
+        "check",
+        "-b",
+        path_str(&base),
+        "--patterns",
+        path_str(&cat),
+        path_str(&log),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -34,8 +34,27 @@ fn load_report(path: &Path) -> Result<Report, String> {
     } else {
         std::fs::read(path).map_err(|e| e.to_string())?
     };
+    // A gzip report (`analyze -f json | gzip`), as `check` and `diff` read one among inputs.
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut v = Vec::new();
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .take(MAX_REPORT_BYTES)
+            .read_to_end(&mut v)
+            .map_err(|e| format!("gzip: {e}"))?;
+        v
+    } else {
+        bytes
+    };
     match compare::parse_report(&bytes) {
         Some(r) => r,
+        // The schema is there but the JSON does not end: a report cut short (a full disk, an
+        // interrupted copy) says so.
+        None if memchr::memmem::find(&bytes, REPORT_MARKER).is_some()
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+                .is_err_and(|e| e.is_eof()) =>
+        {
+            Err("a logtriage JSON report cut short (its JSON ends early)".into())
+        }
         None => Err(
             "not a logtriage JSON report (write one with `logtriage analyze --format json`)".into(),
         ),
@@ -328,7 +347,7 @@ pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
     let baseline = read_report_file(&a.baseline)?;
     let cancel = interrupt_flag();
     let machine = matches!(a.format, CheckFormatArg::Json | CheckFormatArg::Junit);
-    let (name, current, _) = report_of(
+    let (name, current, logs) = report_of(
         &a.inputs,
         Some(&baseline),
         &a.input,
@@ -336,6 +355,9 @@ pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
         &cancel,
         machine,
     )?;
+    if logs {
+        warn_of_catalog_gap(&a.baseline.display().to_string(), &baseline, &a.input)?;
+    }
     let result = compare::check::check(
         (&a.baseline.display().to_string(), &baseline),
         (&name, &current),
@@ -375,6 +397,29 @@ pub fn run_check(a: CheckArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// Says on stderr when `report` (the side compared with logs) names catalog patterns that the
+/// catalog the logs are read with does not hold: the report's run had a user catalog
+/// (`--patterns`) this one lacks, so its patterns' lines count as new unknown templates here.
+fn warn_of_catalog_gap(name: &str, report: &Report, args: &InputArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&args.catalog)?;
+    let missing: Vec<&str> = report
+        .patterns
+        .iter()
+        .map(|p| p.id.as_str())
+        .filter(|id| catalog.get(id).is_none())
+        .collect();
+    if let Some(first) = missing.first() {
+        say!(
+            "warning: {name} names {} catalog pattern{} this run's catalog lacks ({first}{}): \
+             pass the --patterns its run had, or its lines read as new templates here",
+            missing.len(),
+            if missing.len() == 1 { "" } else { "s" },
+            if missing.len() > 1 { ", …" } else { "" }
+        );
+    }
+    Ok(())
+}
+
 pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
     if a.top == 0 {
         anyhow::bail!("--top must be at least 1");
@@ -398,6 +443,9 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
         &cancel,
         machine,
     )?;
+    if b_logs && !a_logs {
+        warn_of_catalog_gap(&na, &ra, &a.input)?;
+    }
     if a.input.window.is_set() && !a_logs && !b_logs {
         anyhow::bail!(
             "both sides are logtriage reports: --since/--until/--last select lines of logs, not of a report"
