@@ -954,6 +954,11 @@ impl<'s> Worker<'s> {
                 &mut self.scratch,
                 &mut self.hits,
             );
+            if let Some((r, _)) = message.as_ref().filter(|_| self.msg_hits.is_empty()) {
+                if !self.hits.is_empty() {
+                    agg.messages.mark_known(*r);
+                }
+            }
             let duration = if !shared.latency && !shared.traces {
                 None
             } else {
@@ -1021,6 +1026,12 @@ impl<'s> Worker<'s> {
             shared
                 .matcher
                 .line_hits(&rec, level, line, &mut self.scratch, &mut self.hits);
+            // An access log line's 5xx is matched on the whole line, its message the request.
+            if let Some((r, _)) = text_message.as_ref().filter(|_| self.msg_hits.is_empty()) {
+                if !self.hits.is_empty() {
+                    agg.messages.mark_known(*r);
+                }
+            }
             if (shared.latency || shared.traces) && parsed == Parsed::Record(Format::Text) {
                 // A plain-text line has a duration and joins a trace by its `duration_ms=…` and
                 // `request_id=…` pairs.

@@ -257,8 +257,20 @@ struct Entry {
     count: u64,
     err: u64,
     hits: Box<[u16]>,
+    /// Events of this message that hit a catalog pattern by more than its text (a whole access
+    /// log line, an error field, a field condition): when they are all of its events, it is no
+    /// unknown message, though its text hits nothing.
+    explained: u32,
     /// Occurrences per level (`trace` … `fatal`), for the levels of mined templates.
     levels: [u32; 6],
+}
+
+impl Entry {
+    /// No catalog pattern matched the message, nor all of its events.
+    #[inline]
+    fn is_unknown(&self) -> bool {
+        self.hits.is_empty() && u64::from(self.explained) < self.count
+    }
 }
 
 /// A message with its count, for reports.
@@ -437,12 +449,22 @@ impl MessageCounter {
         self.entries.get_mut(r.0 as usize).map(|e| &mut e.memo)
     }
 
+    /// Records that an event of message `r` hit a catalog pattern that its text alone does not
+    /// (a whole access log line, an error field, a field condition). A message all of whose
+    /// events did is no unknown one.
+    #[inline]
+    pub fn mark_known(&mut self, r: MessageRef) {
+        if let Some(e) = self.entries.get_mut(r.0 as usize) {
+            e.explained = e.explained.saturating_add(1);
+        }
+    }
+
     /// The messages no catalog pattern matched: the message's hash (the same in every table),
     /// its text (cut to [`MAX_STORED_BYTES`]), count and occurrences per level.
     pub fn unknown(&self) -> impl Iterator<Item = (u64, &[u8], u64, [u32; 6])> + '_ {
         self.entries
             .iter()
-            .filter(|e| e.hits.is_empty())
+            .filter(|e| e.is_unknown())
             .map(|e| (e.hash, self.bytes_of(e), e.count, e.levels))
     }
 
@@ -467,6 +489,7 @@ impl MessageCounter {
             count,
             err,
             hits,
+            explained: 0,
             levels,
         });
     }
@@ -516,7 +539,7 @@ impl MessageCounter {
             } else {
                 max_dropped = max_dropped.max(e.count + e.err);
                 self.pruned += 1;
-                if e.hits.is_empty() && sampled(e.hash) {
+                if e.is_unknown() && sampled(e.hash) {
                     let text = &old_arena[e.off..e.off + e.stored as usize];
                     self.dropped.add_message(text, e.hash, e.count, e.levels);
                 }
@@ -545,6 +568,7 @@ impl MessageCounter {
                     let mine = &mut self.entries[i];
                     mine.count = mine.count.saturating_add(e.count);
                     mine.err = mine.err.saturating_add(e.err);
+                    mine.explained = mine.explained.saturating_add(e.explained);
                     for (a, b) in mine.levels.iter_mut().zip(e.levels) {
                         *a = a.saturating_add(b);
                     }
@@ -563,6 +587,7 @@ impl MessageCounter {
                         count: e.count,
                         err: e.err.saturating_add(self_floor),
                         hits: e.hits.clone(),
+                        explained: e.explained,
                         levels: e.levels,
                     });
                 }
@@ -597,7 +622,7 @@ impl MessageCounter {
     pub fn export(&self, unknown: usize, any: usize) -> (Vec<Exported>, u64, u64, DroppedForms) {
         let mut picked: Vec<&Entry> = self.top_entries(any);
         let mut unknown_entries: Vec<&Entry> =
-            self.entries.iter().filter(|e| e.hits.is_empty()).collect();
+            self.entries.iter().filter(|e| e.is_unknown()).collect();
         if unknown_entries.len() > unknown {
             // The order the template stage picks messages in: errors, warnings, then count.
             let class = |e: &Entry| {
@@ -631,7 +656,7 @@ impl MessageCounter {
                     floor = floor.max(e.count + e.err);
                     left_out += 1;
                     // Left out is dropped: the sample of it goes with the dropped forms.
-                    if e.hits.is_empty() && sampled(e.hash) {
+                    if e.is_unknown() && sampled(e.hash) {
                         dropped.add_message(self.bytes_of(e), e.hash, e.count, e.levels);
                     }
                 }
@@ -645,7 +670,7 @@ impl MessageCounter {
                 len: e.len,
                 count: e.count,
                 err: e.err,
-                known: !e.hits.is_empty(),
+                known: !e.is_unknown(),
                 levels: e.levels,
             })
             .collect();
@@ -699,6 +724,7 @@ impl MessageCounter {
                 count: e.count,
                 err: e.err,
                 hits,
+                explained: 0,
                 levels: e.levels,
             });
         }
@@ -996,6 +1022,12 @@ impl MessageTally {
     /// See [`MessageCounter::memo_mut`].
     pub fn memo_mut(&mut self, r: MessageRef) -> Option<&mut u32> {
         self.shards[0].memo_mut(r)
+    }
+
+    /// See [`MessageCounter::mark_known`].
+    #[inline]
+    pub fn mark_known(&mut self, r: MessageRef) {
+        self.shards[0].mark_known(r)
     }
 
     /// The shards.
@@ -1408,6 +1440,33 @@ mod tests {
         assert_eq!(top[0].count, 3);
         assert!(top[0].text.ends_with('…'));
         assert!(top[0].text.len() <= MAX_STORED_BYTES + 3);
+    }
+
+    #[test]
+    fn a_message_all_of_whose_events_hit_the_catalog_is_no_unknown_one() {
+        let mut c = MessageCounter::new(100);
+        let seen = |c: &mut MessageCounter, text: &str| {
+            c.observe_level(text.as_bytes(), None, &mut Vec::new(), |_| Vec::new())
+        };
+        let unknown = |c: &MessageCounter| -> Vec<String> {
+            c.unknown()
+                .map(|(_, t, _, _)| String::from_utf8_lossy(t).into_owned())
+                .collect()
+        };
+        // `request failed` twice, once explained by its event (an error field, a whole line).
+        let r = seen(&mut c, "request failed");
+        c.mark_known(r);
+        seen(&mut c, "request failed");
+        assert_eq!(unknown(&c), ["request failed"]);
+        let r = seen(&mut c, "request failed");
+        c.mark_known(r);
+        c.mark_known(r);
+        assert!(unknown(&c).is_empty());
+        // Merged: the events explained add up, as the counts do.
+        let mut other = MessageCounter::new(100);
+        seen(&mut other, "request failed");
+        c.merge(other);
+        assert_eq!(unknown(&c), ["request failed"]);
     }
 
     #[test]

@@ -652,6 +652,12 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     }
     // Where the level word (and its bracket and colon) ended.
     let mut level_end = None;
+    // Apache 2.4's error log: `[ctime] [module:level] [pid N:tid N] …`, the module the service.
+    if let Some((module, level, end)) = time.and_then(|_| apache_module_level(s, i)) {
+        h.level = Some(level);
+        h.service = Some(module);
+        i = end;
+    }
     for part in 0..MAX_HEADER_PARTS {
         i = skip_separators(s, i);
         if h.level.is_none() {
@@ -1233,6 +1239,39 @@ fn level_at(s: &[u8], i: usize) -> Option<(&[u8], usize)> {
         end += 1;
     }
     Some((word, end))
+}
+
+/// Apache 2.4's error log after its time: `[module:level]` (`[proxy:error]`, `[core:trace3]`),
+/// then the process' `[pid 8]` or `[pid 8:tid 140]`, which is header too. The module, the
+/// level word (`trace1`…`trace8` as `trace`) and where the header ends.
+fn apache_module_level(s: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
+    let inner = s.get(i..)?.strip_prefix(b"[")?;
+    let close = memchr::memchr(b']', &inner[..inner.len().min(48)])?;
+    let (module, level) = inner[..close].split_at(memchr::memchr(b':', &inner[..close])?);
+    let level = &level[1..];
+    if module.is_empty()
+        || !module
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    let level = match level {
+        [b't', b'r', b'a', b'c', b'e', b'1'..=b'8'] => &level[..5],
+        _ => level,
+    };
+    if level.is_empty() || !level.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    super::Level::from_word(level)?;
+    let mut end = i + 1 + close + 1;
+    let next = skip_spaces(s, end);
+    if s[next..].starts_with(b"[pid ") {
+        if let Some(e) = memchr::memchr(b']', &s[next..]).filter(|&e| e < 40) {
+            end = next + e + 1;
+        }
+    }
+    Some((module, level, end))
 }
 
 /// End (after the `]`) of a bracketed part starting at `s[i] == b'['`, nested brackets
@@ -2950,6 +2989,19 @@ mod tests {
             (
                 "[Sun Dec 04 20:47:17 2005] [error] [client 1.2.3.4] Directory index forbidden",
                 want(true, Some("error"), None, "[client 1.2.3.4] Directory index forbidden"),
+            ),
+            // Apache 2.4's: `[module:level]`, the module the service, the process header.
+            (
+                "[Fri Feb 06 10:00:01.334455 2026] [proxy:error] [pid 8:tid 1400] (111)Connection refused: AH00957: http: attempt to connect to 10.0.0.5:8080 (backend) failed",
+                want(true, Some("error"), Some("proxy"), "(111)Connection refused: AH00957: http: attempt to connect to 10.0.0.5:8080 (backend) failed"),
+            ),
+            (
+                "[Fri Feb 06 10:00:02.000001 2026] [core:trace3] [pid 8] request.c(311): [client 10.0.0.9:5123] request authorized",
+                want(true, Some("trace"), Some("core"), "request.c(311): [client 10.0.0.9:5123] request authorized"),
+            ),
+            (
+                "[Fri Feb 06 10:00:03.5 2026] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.58 (Unix) configured -- resuming normal operations",
+                want(true, Some("notice"), Some("mpm_event"), "AH00489: Apache/2.4.58 (Unix) configured -- resuming normal operations"),
             ),
             // Old Hadoop (HDFS): compact date, thread id, level, logger.
             (
