@@ -304,6 +304,9 @@ impl Shared {
             // `"duration_ms": null`: no duration, as when the field is absent.
             return None;
         }
+        if self.duration_units.skips(prio, rec) {
+            return None;
+        }
         Some(duration_of(raw, self.duration_units.of(prio, rec)).ok_or(()))
     }
 }

@@ -330,6 +330,7 @@ fn search_chunk(
         let duration_ms = if format.is_structured() {
             rec.fields
                 .get_with_prio(Slot::Duration as usize)
+                .filter(|&(_, prio)| !units.skips(prio, &rec))
                 .and_then(|(raw, prio)| duration_of(raw, units.of(prio, &rec)))
         } else {
             // A plain-text line's `duration_ms=…` (or its header's), as `analyze` reads it.

@@ -161,6 +161,8 @@ pub struct DurationUnits {
     unitless: u64,
     /// [`go_unit`]'s alias priorities: `ts` and `time` (time), `msg` (message).
     go_prios: [Option<u16>; 3],
+    /// The priority of AWS Lambda's `record.metrics.durationMs` (see [`DurationUnits::skips`]).
+    lambda: Option<u16>,
 }
 
 /// The priority of `ts` among the time aliases, `time`'s, and `msg`'s among the message aliases.
@@ -239,7 +241,20 @@ impl DurationUnits {
                 alias_prio(Slot::Time, "time"),
                 alias_prio(Slot::Message, "msg"),
             ],
+            lambda: match field {
+                Some(_) => None,
+                None => alias_prio(Slot::Duration, "record.metrics.durationMs"),
+            },
         }
+    }
+
+    /// True for a duration at priority `prio` that is not a duration of its own: AWS Lambda's
+    /// JSON log format writes an invocation's `record.metrics.durationMs` twice, in
+    /// `platform.runtimeDone` and in `platform.report`; only the report's counts.
+    #[inline]
+    pub fn skips(&self, prio: u16, rec: &Record<'_, '_>) -> bool {
+        Some(prio) == self.lambda
+            && memchr::memmem::find(rec.line, b"\"platform.report\"").is_none()
     }
 
     /// The unit of the duration that `rec` holds at priority `prio`. A name that says no unit
@@ -1312,7 +1327,20 @@ mod tests {
             fields: &f,
         };
         let (raw, prio) = f.get_with_prio(Slot::Duration as usize)?;
-        duration_of(raw, DurationUnits::new(None).of(prio, &rec))
+        let units = DurationUnits::new(None);
+        if units.skips(prio, &rec) {
+            return None;
+        }
+        duration_of(raw, units.of(prio, &rec))
+    }
+
+    #[test]
+    fn a_lambda_invocation_counts_once() {
+        // `platform.runtimeDone` and `platform.report` both carry the invocation's time.
+        let done = r#"{"time":"2026-02-06T10:00:01.000Z","type":"platform.runtimeDone","record":{"requestId":"r1","status":"success","metrics":{"durationMs":905.1}}}"#;
+        let report = r#"{"time":"2026-02-06T10:00:01.010Z","type":"platform.report","record":{"requestId":"r1","status":"success","metrics":{"durationMs":910.42,"billedDurationMs":911}}}"#;
+        assert_eq!(duration_ms(done), None);
+        assert_eq!(duration_ms(report), Some(910.42));
     }
 
     #[test]
