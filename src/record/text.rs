@@ -1445,7 +1445,9 @@ fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
             end: time_end,
             skip: prog_start + prog_len + 1,
         }),
-        level: Some(level),
+        // Nothing after the header and its request tag is no event of that level: Rails writes
+        // a blank `ERROR` line before each exception, which would count every error twice.
+        level: (!message.is_empty() || request_id.is_none()).then_some(level),
         service: (!progname.is_empty()).then_some(progname),
         caller: None,
         message: (!message.is_empty()).then_some(message),
@@ -3561,6 +3563,36 @@ mod tests {
         let none = line.replace("\"api@docker\"", "\"-\"");
         assert_eq!(header(none.as_bytes()).service, None);
         assert_eq!(header(none.as_bytes()).duration, Some(&b"12"[..]));
+    }
+
+    #[test]
+    fn rails_blank_line_before_an_exception_has_no_level() {
+        // Rails' blank `ERROR` line (its request tag, then spaces) before each exception.
+        let slots = |line: &str| {
+            let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
+            parse(line.as_bytes(), &mut fields, true);
+            let get = |s: Slot| {
+                fields
+                    .get(s as usize)
+                    .map(|r| String::from_utf8_lossy(&r.to_bytes()).into_owned())
+            };
+            (
+                get(Slot::Time).is_some(),
+                get(Slot::Level),
+                get(Slot::RequestId),
+            )
+        };
+        let id = "9a9a1b2c-4d5e-4f60-8a7b-0c1d2e3f4a5b";
+        let blank = format!("E, [2026-02-06T10:00:02.203000 #1234] ERROR -- : [{id}]   ");
+        assert_eq!(slots(&blank), (true, None, Some(id.to_string())));
+        let error = format!("{blank}ActionView::Template::Error (undefined method):");
+        assert_eq!(
+            slots(&error),
+            (true, Some("ERROR".into()), Some(id.to_string()))
+        );
+        // Without a request tag the level is what the line says.
+        let bare = "E, [2026-02-06T10:00:02.203000 #1234] ERROR -- : ";
+        assert_eq!(slots(bare), (true, Some("ERROR".into()), None));
     }
 
     #[test]
