@@ -917,6 +917,8 @@ impl<'s> Worker<'s> {
             fields,
         };
         let time = rec.time_us_cached(&mut self.time_cache);
+        // The time of the event an untimed line goes with, once looked up.
+        let mut placed = None;
         if let Some(w) = &shared.window {
             // A malformed line is not analysed: it was counted as such, and its time cannot be
             // read. A line without a time goes with the event before it, found among all lines
@@ -924,8 +926,8 @@ impl<'s> Worker<'s> {
             if parsed == Parsed::Malformed {
                 return;
             }
-            let placed = preceding.place(&shared.parser, line, time);
-            if !agg.counts.window.admit(w, placed) {
+            placed = Some(preceding.place(&shared.parser, line, time));
+            if !agg.counts.window.admit(w, placed.flatten()) {
                 return;
             }
         }
@@ -1074,6 +1076,14 @@ impl<'s> Worker<'s> {
             }
         }
         if !self.hits.is_empty() {
+            // A hit on a line of a stack trace or traceback (`Caused by: …`) happened at its
+            // event's time, the last timed line's.
+            let time = match time {
+                None if format == Format::Text => {
+                    placed.unwrap_or_else(|| preceding.place(&shared.parser, line, None))
+                }
+                t => t,
+            };
             agg.observe_hits(&self.hits, time, pos, line);
         }
         if let Some(tap) = &mut self.tap {

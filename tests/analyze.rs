@@ -2580,3 +2580,45 @@ fn heroku_router_times_are_request_durations_and_app_lines_are_events() {
         "{messages:?}"
     );
 }
+
+/// A pattern hit on a line of a stack trace (`Caused by: …`, which has no time of its own)
+/// happened at its event's time: the pattern's first and last times count it, wherever the
+/// chunks fall.
+#[test]
+fn a_hit_in_a_stack_trace_has_its_events_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("java.log");
+    let mut text = String::new();
+    for (i, minute) in [5, 7, 9].iter().enumerate() {
+        text.push_str(&format!(
+            "2026-02-06 10:0{minute}:00.000 ERROR [main] com.shop.Api - Failed to load order {i}\n\
+             java.lang.RuntimeException: load failed\n\
+             \tat com.shop.Api.load(Api.java:10)\n\
+             Caused by: java.net.SocketTimeoutException: Read timed out\n\
+             \tat java.net.SocketInputStream.read(SocketInputStream.java:1)\n"
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    for chunk in ["1M", "64", "100"] {
+        let out = run(&[
+            "analyze",
+            "-f",
+            "json",
+            "-j",
+            "2",
+            "--chunk-size",
+            chunk,
+            path_str(&log),
+        ]);
+        let r = json(&out);
+        let p = r["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "generic.timeout")
+            .unwrap_or_else(|| panic!("{r}"));
+        assert_eq!(p["count"], 3, "{chunk}");
+        assert_eq!(p["first_seen"], "2026-02-06T10:05:00.000Z", "{chunk}");
+        assert_eq!(p["last_seen"], "2026-02-06T10:09:00.000Z", "{chunk}");
+    }
+}
