@@ -657,6 +657,10 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         h.level = Some(level);
         h.service = Some(module);
         i = end;
+    } else if let Some((subsystem, level, end)) = time.and_then(|_| mysql_at(s, i)) {
+        h.level = Some(level);
+        h.service = Some(subsystem);
+        i = end;
     }
     for part in 0..MAX_HEADER_PARTS {
         i = skip_separators(s, i);
@@ -735,7 +739,13 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
             }
             // Syslog: `host program[pid]: message` after the time, or `program[pid]: …`.
             if part == 0 && time.is_some() {
-                if let Some((service, end)) = syslog_program(s, i, line[0].is_ascii_alphabetic()) {
+                // A program without its pid (`host kernel: …`) after a syslog time: BSD's
+                // (`Feb  6 10:00:00`), or RFC 3339 with a numeric offset (rsyslog's high-precision
+                // files, `journalctl -o short-iso`) before a lower-case host name.
+                let bare_ok = line[0].is_ascii_alphabetic()
+                    || (time.is_some_and(|t| rfc3339_with_offset(&line[t.start..t.end]))
+                        && host_name_at(s, i));
+                if let Some((service, end)) = syslog_program(s, i, bare_ok) {
                     h.service = Some(service);
                     i = end;
                     // PostgreSQL logging to syslog (`postgres[4242]: [3-1] LOG:  …`).
@@ -822,6 +832,15 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         break;
     }
     let m = s[i.min(s.len())..].trim_ascii();
+    // uvicorn's access log (`INFO:     10.0.0.1:52346 - "POST /items HTTP/1.1" 500 Internal
+    // Server Error`): the status's level and the request and status as the message, as an
+    // access log line has them.
+    if let Some((level, request)) = uvicorn_access(m) {
+        h.level = level.or(h.level);
+        h.message = Some(request);
+        h.whole_line = true;
+        return h;
+    }
     if h.level.is_none() {
         // A level word further in (`npm WARN deprecated`) counts, and stays in the message; so
         // does one that starts the message before a colon (`error: …`, `fatal: …`).
@@ -829,6 +848,22 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     }
     h.message = (!m.is_empty()).then_some(m);
     h
+}
+
+/// uvicorn's access line after its level: `client:port - "request" status reason`. The
+/// status's level and the request with its status.
+fn uvicorn_access(m: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
+    let dash = memchr::memmem::find(&m[..m.len().min(64)], b" - \"")?;
+    let client = &m[..dash];
+    let (host, port) = client.split_at(memchr::memrchr(b':', client)?);
+    if host.is_empty()
+        || port.len() < 2
+        || !port[1..].iter().all(u8::is_ascii_digit)
+        || host.contains(&b' ')
+    {
+        return None;
+    }
+    access_request_after(&m[dash + 3..])
 }
 
 /// Whether `b` is a trace id (16 or 32 hex digits) or, with `span`, a span id (16).
@@ -1272,6 +1307,44 @@ fn apache_module_level(s: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
         }
     }
     Some((module, level, end))
+}
+
+/// MySQL 8's error log after its time: the thread, `[Note]` (or `[System]`, `[Warning]`,
+/// `[ERROR]`), the error code `[MY-010914]` and the subsystem `[Server]`. The subsystem, the
+/// level word (`Note` and `System` as `info`) and where the message starts.
+fn mysql_at(s: &[u8], i: usize) -> Option<(&[u8], &'static [u8], usize)> {
+    let digits = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut at = if digits > 0 && s.get(i + digits) == Some(&b' ') {
+        i + digits + 1
+    } else {
+        i
+    };
+    let rest = &s[at..];
+    let (level, len): (&'static [u8], usize) = if rest.starts_with(b"[Note] ") {
+        (b"info", 7)
+    } else if rest.starts_with(b"[System] ") {
+        (b"info", 9)
+    } else if rest.starts_with(b"[Warning] ") {
+        (b"warn", 10)
+    } else if rest.starts_with(b"[ERROR] ") || rest.starts_with(b"[Error] ") {
+        (b"error", 8)
+    } else {
+        return None;
+    };
+    at += len;
+    let code = s[at..].strip_prefix(b"[MY-")?;
+    let close = memchr::memchr(b']', &code[..code.len().min(12)])?;
+    if close == 0 || !code[..close].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    at += 4 + close + 1;
+    let sub = s.get(at..)?.strip_prefix(b" [")?;
+    let close = memchr::memchr(b']', &sub[..sub.len().min(32)])?;
+    let subsystem = &sub[..close];
+    if subsystem.is_empty() || !subsystem.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some((subsystem, level, skip_spaces(s, at + 2 + close + 1)))
 }
 
 /// End (after the `]`) of a bracketed part starting at `s[i] == b'['`, nested brackets
@@ -2339,6 +2412,33 @@ fn celery_task(line: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
     id_ok.then(|| (&line[i..i + name], id, end))
 }
 
+/// A time as rsyslog's high-precision file format and `journalctl -o short-iso` write it:
+/// RFC 3339 (`T`) ending with a numeric offset (`+00:00`, `+0000`), not `Z`.
+fn rfc3339_with_offset(t: &[u8]) -> bool {
+    let n = t.len();
+    t.get(10) == Some(&b'T')
+        && n >= 5
+        && (t[..n - 4].ends_with(b"+")
+            || t[..n - 4].ends_with(b"-")
+            || t[..n - 5].ends_with(b"+")
+            || t[..n - 5].ends_with(b"-"))
+        && t[n - 2..].iter().all(u8::is_ascii_digit)
+}
+
+/// A host name at `s[i..]` followed by a space: lower-case letters, digits, `-` and `.`,
+/// starting with a letter or digit (not a sentence's capitalised first word).
+fn host_name_at(s: &[u8], i: usize) -> bool {
+    let Some(end) = memchr::memchr(b' ', &s[i..]) else {
+        return false;
+    };
+    let host = &s[i..i + end];
+    !host.is_empty()
+        && host[0].is_ascii_alphanumeric()
+        && host
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
 /// Syslog's `host program[pid]: ` (or `program[pid]: ` without the host) at `s[i..]`; with
 /// `bare_ok` (after a syslog time) also `host program: `. Returns the program and where the
 /// message starts.
@@ -2427,7 +2527,11 @@ fn access_header(line: &[u8], t: LineTime) -> Option<Header<'_>> {
 /// status's level (5xx error, 4xx warn, others info, as lnav reads them) and the message
 /// `"GET / HTTP/1.1" 503`.
 fn access_request(rest: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
-    let request = rest.strip_prefix(b"] ")?;
+    access_request_after(rest.strip_prefix(b"] ")?)
+}
+
+/// [`access_request`] from the request's opening quote.
+fn access_request_after(request: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
     // Inside a JSON string (Docker's log file) the request's quotes are `\"`. Servers escape a
     // quote inside the request (`\x22` or `\"`); a quote followed by a space ends it.
     let (quote, close): (&[u8], &[u8]) = match request {
@@ -2991,6 +3095,46 @@ mod tests {
             (
                 "[Sun Dec 04 20:47:17 2005] [error] [client 1.2.3.4] Directory index forbidden",
                 want(true, Some("error"), None, "[client 1.2.3.4] Directory index forbidden"),
+            ),
+            // rsyslog's high-precision time and `journalctl -o short-iso`: a program without
+            // its pid; not a sentence after a time with `Z`, nor a capitalised first word.
+            (
+                "2026-02-06T10:00:00.123456+00:00 web1 kernel: Out of memory: Killed process 4242 (java)",
+                want(true, None, Some("kernel"), "Out of memory: Killed process 4242 (java)"),
+            ),
+            (
+                "2026-02-06T10:00:00+0000 web1 sudo: alice : TTY=pts/0 ; COMMAND=/bin/ls",
+                want(true, None, Some("sudo"), "alice : TTY=pts/0 ; COMMAND=/bin/ls"),
+            ),
+            (
+                "2026-02-06T10:00:00.123Z web1 kernel: Out of memory",
+                want(true, None, None, "web1 kernel: Out of memory"),
+            ),
+            (
+                "2026-02-06T10:00:00.123+00:00 Connection refused: retrying",
+                want(true, None, None, "Connection refused: retrying"),
+            ),
+            // uvicorn's access log: the status's level, the request and status the message.
+            (
+                r#"INFO:     10.0.0.1:52346 - "POST /api/items HTTP/1.1" 500 Internal Server Error"#,
+                want(false, Some("error"), None, r#""POST /api/items HTTP/1.1" 500"#),
+            ),
+            (
+                r#"INFO:     127.0.0.1:40000 - "GET /health HTTP/1.1" 200 OK"#,
+                want(false, Some("info"), None, r#""GET /health HTTP/1.1" 200"#),
+            ),
+            // MySQL 8's error log: the thread, the level, the error code, the subsystem.
+            (
+                "2026-02-06T10:00:03.456789Z 8 [Note] [MY-010914] [Server] Aborted connection 8 to db: 'shop' user: 'app' host: '10.0.0.7' (Got an error reading communication packets).",
+                want(true, Some("info"), Some("Server"), "Aborted connection 8 to db: 'shop' user: 'app' host: '10.0.0.7' (Got an error reading communication packets)."),
+            ),
+            (
+                "2026-02-06T10:00:04.000001Z 0 [ERROR] [MY-012592] [InnoDB] Operating system error number 2 in a file operation.",
+                want(true, Some("error"), Some("InnoDB"), "Operating system error number 2 in a file operation."),
+            ),
+            (
+                "2026-02-06T10:00:00.000000Z 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.36) starting as process 1",
+                want(true, Some("info"), Some("Server"), "/usr/sbin/mysqld (mysqld 8.0.36) starting as process 1"),
             ),
             // Apache 2.4's: `[module:level]`, the module the service, the process header.
             (
