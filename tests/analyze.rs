@@ -2622,3 +2622,68 @@ fn a_hit_in_a_stack_trace_has_its_events_time() {
         assert_eq!(p["last_seen"], "2026-02-06T10:09:00.000Z", "{chunk}");
     }
 }
+
+/// A message whose events all hit the catalog by more than its text (here an error field) is
+/// no unknown one; one whose events do only in part is, with all its events, whichever worker
+/// or shard counted which of them.
+#[test]
+fn a_message_explained_in_part_is_unknown_for_any_threads_and_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |error: bool| match error {
+        true => {
+            r#"{"level":"error","msg":"upstream call failed","error":"dial tcp 10.0.0.5:5432: connection refused"}"#
+        }
+        false => r#"{"level":"error","msg":"upstream call failed"}"#,
+    };
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let lines = |error: bool| format!("{}\n", line(error)).repeat(2000);
+    std::fs::write(&a, lines(true)).unwrap();
+    std::fs::write(&b, lines(false)).unwrap();
+    let count_of = |r: &serde_json::Value| {
+        r["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["template"] == "upstream call failed")
+            .map(|t| (t["count"].as_u64().unwrap(), t["exact"].as_bool().unwrap()))
+    };
+    for threads in ["1", "2"] {
+        let out = run(&[
+            "analyze",
+            "-f",
+            "json",
+            "-j",
+            threads,
+            path_str(&a),
+            path_str(&b),
+        ]);
+        assert_eq!(count_of(&json(&out)), Some((4000, true)), "-j {threads}");
+        // All explained: no unknown message.
+        let out = run(&[
+            "analyze",
+            "-f",
+            "json",
+            "-j",
+            threads,
+            path_str(&a),
+            path_str(&a),
+        ]);
+        assert_eq!(count_of(&json(&out)), None, "-j {threads}");
+    }
+    // Shard reports merged.
+    let (sa, sb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for (log, out) in [(&a, &sa), (&b, &sb)] {
+        let r = run(&[
+            "analyze",
+            "-f",
+            "json",
+            "--mergeable",
+            "-o",
+            path_str(out),
+            path_str(log),
+        ]);
+        assert_eq!(r.status.code(), Some(0));
+    }
+    let out = run(&["merge", "-f", "json", path_str(&sa), path_str(&sb)]);
+    assert_eq!(count_of(&json(&out)), Some((4000, true)));
+}

@@ -258,19 +258,12 @@ struct Entry {
     err: u64,
     hits: Box<[u16]>,
     /// Events of this message that hit a catalog pattern by more than its text (a whole access
-    /// log line, an error field, a field condition): when they are all of its events, it is no
-    /// unknown message, though its text hits nothing.
+    /// log line, an error field, a field condition). A message whose text hits nothing is no
+    /// unknown one when these are all of its events, over all tables: the report decides
+    /// once the tables are combined (a table alone may hold only the explained ones).
     explained: u32,
     /// Occurrences per level (`trace` … `fatal`), for the levels of mined templates.
     levels: [u32; 6],
-}
-
-impl Entry {
-    /// No catalog pattern matched the message, nor all of its events.
-    #[inline]
-    fn is_unknown(&self) -> bool {
-        self.hits.is_empty() && u64::from(self.explained) < self.count
-    }
 }
 
 /// A message with its count, for reports.
@@ -459,13 +452,15 @@ impl MessageCounter {
         }
     }
 
-    /// The messages no catalog pattern matched: the message's hash (the same in every table),
-    /// its text (cut to [`MAX_STORED_BYTES`]), count and occurrences per level.
-    pub fn unknown(&self) -> impl Iterator<Item = (u64, &[u8], u64, [u32; 6])> + '_ {
-        self.entries
-            .iter()
-            .filter(|e| e.is_unknown())
-            .map(|e| (e.hash, self.bytes_of(e), e.count, e.levels))
+    /// The messages whose text no catalog pattern matched: the message's hash (the same in
+    /// every table), its text (cut to [`MAX_STORED_BYTES`]), count, occurrences per level and
+    /// how many of its events hit a pattern all the same (see [`MessageCounter::mark_known`]:
+    /// a message all of whose events did, over all tables, is no unknown one).
+    pub fn unknown(&self) -> impl Iterator<Item = (u64, &[u8], u64, [u32; 6], u64)> + '_ {
+        self.entries.iter().filter(|e| e.hits.is_empty()).map(|e| {
+            let explained = u64::from(e.explained);
+            (e.hash, self.bytes_of(e), e.count, e.levels, explained)
+        })
     }
 
     fn insert(
@@ -539,7 +534,7 @@ impl MessageCounter {
             } else {
                 max_dropped = max_dropped.max(e.count + e.err);
                 self.pruned += 1;
-                if e.is_unknown() && sampled(e.hash) {
+                if e.hits.is_empty() && sampled(e.hash) {
                     let text = &old_arena[e.off..e.off + e.stored as usize];
                     self.dropped.add_message(text, e.hash, e.count, e.levels);
                 }
@@ -622,7 +617,7 @@ impl MessageCounter {
     pub fn export(&self, unknown: usize, any: usize) -> (Vec<Exported>, u64, u64, DroppedForms) {
         let mut picked: Vec<&Entry> = self.top_entries(any);
         let mut unknown_entries: Vec<&Entry> =
-            self.entries.iter().filter(|e| e.is_unknown()).collect();
+            self.entries.iter().filter(|e| e.hits.is_empty()).collect();
         if unknown_entries.len() > unknown {
             // The order the template stage picks messages in: errors, warnings, then count.
             let class = |e: &Entry| {
@@ -656,7 +651,7 @@ impl MessageCounter {
                     floor = floor.max(e.count + e.err);
                     left_out += 1;
                     // Left out is dropped: the sample of it goes with the dropped forms.
-                    if e.is_unknown() && sampled(e.hash) {
+                    if e.hits.is_empty() && sampled(e.hash) {
                         dropped.add_message(self.bytes_of(e), e.hash, e.count, e.levels);
                     }
                 }
@@ -670,7 +665,8 @@ impl MessageCounter {
                 len: e.len,
                 count: e.count,
                 err: e.err,
-                known: !e.is_unknown(),
+                known: !e.hits.is_empty(),
+                explained: u64::from(e.explained),
                 levels: e.levels,
             })
             .collect();
@@ -701,6 +697,8 @@ impl MessageCounter {
                 let m = &mut c.entries[i];
                 m.count = m.count.saturating_add(e.count);
                 m.err = m.err.saturating_add(e.err);
+                let explained = u32::try_from(e.explained).unwrap_or(u32::MAX);
+                m.explained = m.explained.saturating_add(explained);
                 continue;
             }
             if c.entries.len() >= 2 * c.cap {
@@ -724,7 +722,7 @@ impl MessageCounter {
                 count: e.count,
                 err: e.err,
                 hits,
-                explained: 0,
+                explained: u32::try_from(e.explained).unwrap_or(u32::MAX),
                 levels: e.levels,
             });
         }
@@ -947,6 +945,9 @@ pub struct Exported {
     pub err: u64,
     /// Whether the message hit a catalog pattern.
     pub known: bool,
+    /// Events of an unknown message that hit a pattern all the same (see
+    /// [`MessageCounter::mark_known`]).
+    pub explained: u64,
     /// Occurrences per level.
     pub levels: [u32; 6],
 }
@@ -1380,7 +1381,7 @@ mod tests {
                     }
                     got
                 };
-            let held = a.unknown().map(|(h, t, c, _)| (h, t.to_vec(), c));
+            let held = a.unknown().map(|(h, t, c, _, _)| (h, t.to_vec(), c));
             let got = tally(a.dropped(), &mut held.collect::<Vec<_>>().into_iter());
             assert_eq!(got, truth, "cap {cap}");
             assert!(!a.dropped().is_empty());
@@ -1448,9 +1449,11 @@ mod tests {
         let seen = |c: &mut MessageCounter, text: &str| {
             c.observe_level(text.as_bytes(), None, &mut Vec::new(), |_| Vec::new())
         };
+        // As the report decides: unknown while some event of it hit nothing.
         let unknown = |c: &MessageCounter| -> Vec<String> {
             c.unknown()
-                .map(|(_, t, _, _)| String::from_utf8_lossy(t).into_owned())
+                .filter(|&(_, _, count, _, explained)| explained < count)
+                .map(|(_, t, _, _, _)| String::from_utf8_lossy(t).into_owned())
                 .collect()
         };
         // `request failed` twice, once explained by its event (an error field, a whole line).

@@ -96,6 +96,10 @@ pub struct MessageState {
     /// Hit a catalog pattern.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub known: bool,
+    /// Of an unknown message's events, those that hit a catalog pattern by more than its text
+    /// (a whole access log line, an error field): all of them over all shards make it known.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub explained: u64,
     /// Occurrences per level, `trace` … `fatal`.
     pub levels: [u32; 6],
     /// For a cut message: `[hash, length]` of the whole message.
@@ -289,6 +293,7 @@ pub fn capture(
                 count: e.count,
                 err: e.err,
                 known: e.known,
+                explained: e.explained,
                 levels: e.levels,
                 cut,
             }
@@ -465,6 +470,7 @@ pub fn restore_messages(m: MessagesState, cap: usize) -> MessageCounter {
                 count: e.count,
                 err: e.err,
                 known: e.known,
+                explained: e.explained,
                 levels: e.levels,
             }
         })

@@ -560,18 +560,20 @@ fn unknown_templates(
     // sorted runs: much cheaper than hashing every message into one map.
     use rayon::prelude::*;
     type Row<'a> = (u64, &'a [u8], u64, [u32; 6]);
-    let mut runs: Vec<Vec<Row>> = messages
+    // A shard's row: (hash, text, count, levels, events the catalog explained all the same).
+    type Combined<'a> = (u64, &'a [u8], u64, [u32; 6], u64);
+    let mut runs: Vec<Vec<Combined>> = messages
         .shards()
         .par_iter()
         .map(|shard| {
-            let mut v: Vec<Row> = shard.unknown().collect();
+            let mut v: Vec<Combined> = shard.unknown().collect();
             v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
             v
         })
         .collect();
-    let mut merged: Vec<Row> = runs.pop().unwrap_or_default();
+    let mut merged: Vec<Combined> = runs.pop().unwrap_or_default();
     for run in runs {
-        let mut out: Vec<Row> = Vec::with_capacity(merged.len() + run.len());
+        let mut out: Vec<Combined> = Vec::with_capacity(merged.len() + run.len());
         let (mut i, mut j) = (0, 0);
         while i < merged.len() || j < run.len() {
             let take_left = j >= run.len()
@@ -589,13 +591,21 @@ fn unknown_templates(
                     for (a, b) in last.3.iter_mut().zip(next.3) {
                         *a = a.saturating_add(b);
                     }
+                    last.4 = last.4.saturating_add(next.4);
                 }
                 _ => out.push(next),
             }
         }
         merged = out;
     }
-    let mut unknown = merged;
+    // A message all of whose events hit the catalog by more than its text (an access log
+    // line's 5xx, an error field) is no unknown one; decided on the combined counts, as a shard
+    // may hold only the explained events of a message.
+    let mut unknown: Vec<Row> = merged
+        .into_iter()
+        .filter(|r| r.4 < r.2)
+        .map(|(h, t, c, l, _)| (h, t, c, l))
+        .collect();
     let mut dropped = DroppedForms::default();
     for shard in messages.shards() {
         dropped.merge(shard.dropped().clone());
