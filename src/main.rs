@@ -129,16 +129,36 @@ fn usage_error(e: clap::Error) -> ExitCode {
                     .or_else(|| l.strip_prefix("tip: a similar subcommand exists: "))
                     .map(|v| format!("; did you mean {v}?"))
             })
+            // Any other tip of clap's (`'analyze --color' exists`, `use '-- …'`).
+            .or_else(|| l.strip_prefix("tip: ").map(|v| format!("; {v}")))
     });
-    // The help that lists the flags: the subcommand's.
-    let sub = std::env::args().nth(1).filter(|a| {
-        <Cli as clap::CommandFactory>::command()
-            .get_subcommands()
-            .any(|c| c.get_name() == a)
-    });
-    let help = match sub {
-        Some(sub) => format!("logtriage {sub} --help"),
-        None => "logtriage --help".to_string(),
+    // The help that lists the flags: the (sub)command's, as clap's usage line names it
+    // (`Usage: logtriage patterns list [OPTIONS]`).
+    let command: Vec<&str> = rest
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|u| {
+            u.split(' ')
+                .take_while(|w| !w.is_empty() && !w.starts_with(['[', '<', '-']))
+                .collect()
+        })
+        .unwrap_or_default();
+    let help = match command.len() {
+        // No usage line (a bad value): the subcommands named on the command line.
+        0 => {
+            let mut path = vec!["logtriage".to_string()];
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            for arg in std::env::args_os().skip(1) {
+                let arg = arg.to_string_lossy();
+                let Some(sub) = cmd.find_subcommand(arg.as_ref()).cloned() else {
+                    break;
+                };
+                path.push(arg.into_owned());
+                cmd = sub;
+            }
+            format!("{} --help", path.join(" "))
+        }
+        _ => format!("{} --help", command.join(" ")),
     };
     say!("error: {first}{} (see '{help}')", hint.unwrap_or_default());
     ExitCode::from(exit::ERROR)

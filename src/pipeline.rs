@@ -917,6 +917,9 @@ impl<'s> Worker<'s> {
             fields,
         };
         let time = rec.time_us_cached(&mut self.time_cache);
+        if let Some(t) = time {
+            preceding.note(t);
+        }
         // The time of the event an untimed line goes with, once looked up.
         let mut placed = None;
         if let Some(w) = &shared.window {
@@ -1080,7 +1083,7 @@ impl<'s> Worker<'s> {
             // event's time, the last timed line's.
             let time = match time {
                 None if format == Format::Text => {
-                    placed.unwrap_or_else(|| preceding.place(&shared.parser, line, None))
+                    placed.unwrap_or_else(|| preceding.of_untimed(&shared.parser, line))
                 }
                 t => t,
             };

@@ -176,8 +176,9 @@ fn alias_prio(slot: Slot, name: &str) -> Option<u16> {
 
 /// The unit a Go logger writes a `time.Duration` in, known by the event's shape, for a number
 /// under a name that says no unit:
-/// - zap's production encoder (its time under `ts`, epoch seconds or ISO 8601): seconds, as a
-///   float (`"latency":1.5202`); Caddy's access log is zap's;
+/// - zap's production encoder (its time under `ts` as epoch seconds, a number): seconds, as a
+///   float (`"latency":1.5202`); Caddy's access log is zap's (a `ts` of text, Rust's slog-json
+///   among others, says nothing of the unit);
 /// - slog's `JSONHandler` (`time` as text, an upper-case `level`, `msg`): integer nanoseconds
 ///   (`"duration":1100000000`).
 ///
@@ -190,8 +191,10 @@ fn go_unit(rec: &Record<'_, '_>, prios: [Option<u16>; 3]) -> Option<Unit> {
     };
     let json = match rec.format {
         Format::Json | Format::CloudWatch => true,
-        // A container runtime's line holds JSON or logfmt.
-        Format::Cri => memchr::memchr(b'{', rec.line).is_some(),
+        // A container runtime's line holds JSON or logfmt: its payload's first byte tells.
+        Format::Cri => memchr::memchr(b' ', rec.line)
+            .and_then(|sp| crate::record::text::cri_stream(rec.line[sp..].trim_ascii_start()))
+            .is_some_and(|payload| payload.first() == Some(&b'{')),
         Format::Logfmt | Format::Text => false,
     };
     if !json {
@@ -199,7 +202,7 @@ fn go_unit(rec: &Record<'_, '_>, prios: [Option<u16>; 3]) -> Option<Unit> {
     }
     let (time_raw, time_prio) = rec.fields.get_with_prio(Slot::Time as usize)?;
     if Some(time_prio) == ts {
-        return Some(Unit::S);
+        return matches!(time_raw, Raw::Num(_)).then_some(Unit::S);
     }
     let slog = Some(time_prio) == time
         && matches!(time_raw, Raw::Str { .. })
@@ -1345,11 +1348,17 @@ mod tests {
 
     #[test]
     fn go_loggers_durations_are_read_in_their_units() {
-        // zap's production encoder: seconds, with its time as epoch seconds or ISO 8601.
+        // zap's production encoder: seconds, its time epoch seconds; in a container's file too.
         let zap = r#"{"level":"info","ts":1770372001.1,"caller":"mw/log.go:31","msg":"request","latency":1.5202}"#;
         assert_eq!(duration_ms(zap), Some(1520.2));
+        let cri = format!("2026-02-06T10:00:01.1Z stdout F {zap}");
+        assert_eq!(duration_ms(&cri), Some(1520.2));
+        // A `ts` of text says nothing (Rust's slog-json), nor logfmt with a brace in it.
         let iso = zap.replace("1770372001.1", r#""2026-02-06T10:00:01.100Z""#);
-        assert_eq!(duration_ms(&iso), Some(1520.2));
+        assert_eq!(duration_ms(&iso), Some(1.5202));
+        let logfmt =
+            r#"2026-02-06T10:00:01Z stdout F ts=1770372001.1 level=info msg="got {x}" took=35"#;
+        assert_eq!(duration_ms(logfmt), Some(35.0));
         // slog's JSONHandler: integer nanoseconds.
         let slog = r#"{"time":"2026-02-06T10:00:03.2Z","level":"INFO","msg":"request","duration":1100000000}"#;
         assert_eq!(duration_ms(slog), Some(1100.0));

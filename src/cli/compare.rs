@@ -38,9 +38,21 @@ fn load_report(path: &Path) -> Result<Report, String> {
     let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut v = Vec::new();
         flate2::read::MultiGzDecoder::new(&bytes[..])
-            .take(MAX_REPORT_BYTES)
+            .take(MAX_REPORT_BYTES + 1)
             .read_to_end(&mut v)
-            .map_err(|e| format!("gzip: {e}"))?;
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof => {
+                    "a gzipped logtriage JSON report cut short (its gzip stream ends early)"
+                        .to_string()
+                }
+                _ => format!("gzip: {e}"),
+            })?;
+        if v.len() as u64 > MAX_REPORT_BYTES {
+            return Err(format!(
+                "larger than {} GiB decompressed: no report is",
+                MAX_REPORT_BYTES >> 30
+            ));
+        }
         v
     } else {
         bytes
@@ -411,7 +423,8 @@ fn warn_of_catalog_gap(name: &str, report: &Report, args: &InputArgs) -> anyhow:
     if let Some(first) = missing.first() {
         say!(
             "warning: {name} names {} catalog pattern{} this run's catalog lacks ({first}{}): \
-             pass the --patterns its run had, or its lines read as new templates here",
+             read the logs with the catalogs its run had (--patterns, --no-builtin), or those \
+             lines read as new templates here",
             missing.len(),
             if missing.len() == 1 { "" } else { "s" },
             if missing.len() > 1 { ", …" } else { "" }
@@ -445,6 +458,8 @@ pub fn run_diff(a: DiffArgs) -> anyhow::Result<u8> {
     )?;
     if b_logs && !a_logs {
         warn_of_catalog_gap(&na, &ra, &a.input)?;
+    } else if a_logs && !b_logs {
+        warn_of_catalog_gap(&nb, &rb, &a.input)?;
     }
     if a.input.window.is_set() && !a_logs && !b_logs {
         anyhow::bail!(

@@ -226,12 +226,10 @@ pub const DEFAULT_ALIASES: [(Slot, &[&str]); WELL_KNOWN] = [
     (
         Slot::Error,
         &[
-            // An error object's message before the object (pino's and bunyan's `err`, ECS's
-            // `error`).
-            "error.message",
-            "err.message",
+            // An error object is read whole (the catalog reads its code and type too).
             "error",
             "err",
+            "error.message",
             "exception",
             "error_message",
             "errorMessage",

@@ -622,6 +622,16 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
         return h;
     }
     if let Some(t) = time {
+        // uvicorn's access line after a wrapper's time (its `INFO:     ` is PostgreSQL's too).
+        if let Some((level, request)) = level_at(s, i)
+            .filter(|(_, end)| s[..*end].ends_with(b":"))
+            .and_then(|(_, end)| uvicorn_access(s[end..].trim_ascii()))
+        {
+            h.level = level;
+            h.message = Some(request);
+            h.whole_line = true;
+            return h;
+        }
         if let Some(pg) = postgres_at(s, i) {
             return with_postgres(h, s, pg);
         }
@@ -655,7 +665,7 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
     // Apache 2.4's error log: `[ctime] [module:level] [pid N:tid N] …`, the module the service.
     if let Some((module, level, end)) = time.and_then(|_| apache_module_level(s, i)) {
         h.level = Some(level);
-        h.service = Some(module);
+        h.service = (!module.is_empty()).then_some(module);
         i = end;
     } else if let Some((subsystem, level, end)) = time.and_then(|_| mysql_at(s, i)) {
         h.level = Some(level);
@@ -744,6 +754,7 @@ fn header_body_at(line: &[u8], heroku: bool) -> Header<'_> {
                 // files, `journalctl -o short-iso`) before a lower-case host name.
                 let bare_ok = line[0].is_ascii_alphabetic()
                     || (time.is_some_and(|t| rfc3339_with_offset(&line[t.start..t.end]))
+                        && cri_stream(&s[skip_spaces(s, 0)..]).is_none()
                         && host_name_at(s, i));
                 if let Some((service, end)) = syslog_program(s, i, bare_ok) {
                     h.service = Some(service);
@@ -863,7 +874,8 @@ fn uvicorn_access(m: &[u8]) -> Option<(Option<&'static [u8]>, &[u8])> {
     {
         return None;
     }
-    access_request_after(&m[dash + 3..])
+    // A status, not any quoted words (`db:5432 - "connection refused" retrying`).
+    access_request_after(&m[dash + 3..]).filter(|(level, _)| level.is_some())
 }
 
 /// Whether `b` is a trace id (16 or 32 hex digits) or, with `span`, a span id (16).
@@ -1284,10 +1296,10 @@ fn apache_module_level(s: &[u8], i: usize) -> Option<(&[u8], &[u8], usize)> {
     let close = memchr::memchr(b']', &inner[..inner.len().min(48)])?;
     let (module, level) = inner[..close].split_at(memchr::memchr(b':', &inner[..close])?);
     let level = &level[1..];
-    if module.is_empty()
-        || !module
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+    // An empty module (`[:error]`) is a module that names none (mod_php 5).
+    if !module
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'_')
     {
         return None;
     }
@@ -1518,9 +1530,7 @@ fn ruby_logger_header(line: &[u8]) -> Option<Header<'_>> {
             end: time_end,
             skip: prog_start + prog_len + 1,
         }),
-        // Nothing after the header and its request tag is no event of that level: Rails writes
-        // a blank `ERROR` line before each exception, which would count every error twice.
-        level: (!message.is_empty() || request_id.is_none()).then_some(level),
+        level: Some(level),
         service: (!progname.is_empty()).then_some(progname),
         caller: None,
         message: (!message.is_empty()).then_some(message),
@@ -3114,6 +3124,11 @@ mod tests {
                 "2026-02-06T10:00:00.123+00:00 Connection refused: retrying",
                 want(true, None, None, "Connection refused: retrying"),
             ),
+            // CRI-O's runtime writes an offset too: the application's line is no syslog.
+            (
+                "2026-02-06T10:00:00.123456789+00:00 stderr F dial tcp: lookup db on 10.0.0.10:53: no such host",
+                want(true, None, None, "dial tcp: lookup db on 10.0.0.10:53: no such host"),
+            ),
             // uvicorn's access log: the status's level, the request and status the message.
             (
                 r#"INFO:     10.0.0.1:52346 - "POST /api/items HTTP/1.1" 500 Internal Server Error"#,
@@ -3122,6 +3137,15 @@ mod tests {
             (
                 r#"INFO:     127.0.0.1:40000 - "GET /health HTTP/1.1" 200 OK"#,
                 want(false, Some("info"), None, r#""GET /health HTTP/1.1" 200"#),
+            ),
+            // ... in a container's log file; without a status it is any line.
+            (
+                r#"2026-02-06T10:00:00.123456789Z stdout F INFO:     10.0.0.1:52346 - "GET /items HTTP/1.1" 500 Internal Server Error"#,
+                want(true, Some("error"), None, r#""GET /items HTTP/1.1" 500"#),
+            ),
+            (
+                r#"2026-02-06 10:00:00 ERROR db:5432 - "connection refused" retrying in 5s"#,
+                want(true, Some("ERROR"), None, r#"db:5432 - "connection refused" retrying in 5s"#),
             ),
             // MySQL 8's error log: the thread, the level, the error code, the subsystem.
             (
@@ -3148,6 +3172,11 @@ mod tests {
             (
                 "[Fri Feb 06 10:00:03.5 2026] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.58 (Unix) configured -- resuming normal operations",
                 want(true, Some("notice"), Some("mpm_event"), "AH00489: Apache/2.4.58 (Unix) configured -- resuming normal operations"),
+            ),
+            // A module that names none (mod_php 5).
+            (
+                "[Fri Feb 06 10:00:04.000001 2026] [:error] [pid 1234] [client 10.0.0.9:5123] PHP Fatal error:  Uncaught Error",
+                want(true, Some("error"), None, "[client 10.0.0.9:5123] PHP Fatal error:  Uncaught Error"),
             ),
             // Old Hadoop (HDFS): compact date, thread id, level, logger.
             (
@@ -3707,36 +3736,6 @@ mod tests {
         let none = line.replace("\"api@docker\"", "\"-\"");
         assert_eq!(header(none.as_bytes()).service, None);
         assert_eq!(header(none.as_bytes()).duration, Some(&b"12"[..]));
-    }
-
-    #[test]
-    fn rails_blank_line_before_an_exception_has_no_level() {
-        // Rails' blank `ERROR` line (its request tag, then spaces) before each exception.
-        let slots = |line: &str| {
-            let mut fields = Fields::new(super::super::fields::WELL_KNOWN);
-            parse(line.as_bytes(), &mut fields, true);
-            let get = |s: Slot| {
-                fields
-                    .get(s as usize)
-                    .map(|r| String::from_utf8_lossy(&r.to_bytes()).into_owned())
-            };
-            (
-                get(Slot::Time).is_some(),
-                get(Slot::Level),
-                get(Slot::RequestId),
-            )
-        };
-        let id = "9a9a1b2c-4d5e-4f60-8a7b-0c1d2e3f4a5b";
-        let blank = format!("E, [2026-02-06T10:00:02.203000 #1234] ERROR -- : [{id}]   ");
-        assert_eq!(slots(&blank), (true, None, Some(id.to_string())));
-        let error = format!("{blank}ActionView::Template::Error (undefined method):");
-        assert_eq!(
-            slots(&error),
-            (true, Some("ERROR".into()), Some(id.to_string()))
-        );
-        // Without a request tag the level is what the line says.
-        let bare = "E, [2026-02-06T10:00:02.203000 #1234] ERROR -- : ";
-        assert_eq!(slots(bare), (true, Some("ERROR".into()), None));
     }
 
     #[test]
