@@ -261,8 +261,8 @@ impl DurationUnits {
     }
 
     /// The unit of the duration that `rec` holds at priority `prio`. A name that says no unit
-    /// is read in the unit its Go logger writes ([`go_unit`]); Caddy's access log (its logger
-    /// `http.log.access…`) writes `duration` in seconds.
+    /// is read in the unit its Go logger writes (zap's seconds, slog's nanoseconds); Caddy's
+    /// access log (its logger `http.log.access…`) writes `duration` in seconds.
     #[inline]
     pub fn of(&self, prio: u16, rec: &Record<'_, '_>) -> Unit {
         if prio == crate::record::text::SECONDS {
