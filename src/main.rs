@@ -336,14 +336,13 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             .filter(|p| Severity::parse(&p.severity).is_some_and(|s| s >= min))
             .map(|p| p.id.as_str())
             .collect();
-        if let Some(first) = hits.first() {
+        if !hits.is_empty() {
             say!(
-                "--fail-on {}: {} catalog pattern{} at {} or worse ({first}{})",
+                "--fail-on {}: {} at {} or worse ({})",
                 min.name(),
-                hits.len(),
-                if hits.len() == 1 { "" } else { "s" },
+                render::count(hits.len() as u64, "catalog pattern"),
                 min.name(),
-                if hits.len() > 1 { ", …" } else { "" }
+                cli::first_of(&hits)
             );
             return Ok(exit::FINDING);
         }

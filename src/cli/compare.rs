@@ -420,14 +420,13 @@ fn warn_of_catalog_gap(name: &str, report: &Report, args: &InputArgs) -> anyhow:
         .map(|p| p.id.as_str())
         .filter(|id| catalog.get(id).is_none())
         .collect();
-    if let Some(first) = missing.first() {
+    if !missing.is_empty() {
         say!(
-            "warning: {name} names {} catalog pattern{} this run's catalog lacks ({first}{}): \
-             read the logs with the catalogs its run had (--patterns, --no-builtin), or those \
-             lines read as new templates here",
-            missing.len(),
-            if missing.len() == 1 { "" } else { "s" },
-            if missing.len() > 1 { ", …" } else { "" }
+            "warning: {name} names {} this run's catalog lacks ({}): read the logs with the \
+             catalogs its run had (--patterns, --no-builtin), or those lines read as new \
+             templates here",
+            render::count(missing.len() as u64, "catalog pattern"),
+            super::first_of(&missing)
         );
     }
     Ok(())

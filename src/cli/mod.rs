@@ -8,6 +8,16 @@ pub mod watch;
 
 /// Expands the path arguments ([`logtriage::source::expand`]) and says which entries of a
 /// directory it skipped, as not regular files.
+/// The first of some pattern ids, and `…` for the others, for a one-line message:
+/// `axonflow.oomkilled-anywhere, …`.
+pub fn first_of(ids: &[&str]) -> String {
+    match ids {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, ..] => format!("{first}, …"),
+    }
+}
+
 pub fn expand(paths: &[std::path::PathBuf]) -> logtriage::source::Expanded {
     let expanded = logtriage::source::expand(paths);
     for name in &expanded.skipped {

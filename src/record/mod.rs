@@ -1390,14 +1390,17 @@ mod tests {
         assert_eq!(parse(r#"{"level":30.0,"msg":"x"}"#).1, Some(Level::Info));
     }
 
+    /// The text of `slot` in `line`, parsed with the default aliases.
+    fn field_text(line: &str, slot: Slot) -> Option<String> {
+        let p = Parser::new(FieldSpec::with_defaults());
+        let mut f = Fields::new(p.spec().slot_count());
+        p.parse(line.as_bytes(), &mut f);
+        f.get(slot as usize).map(|r| r.to_text().into_owned())
+    }
+
     #[test]
     fn slog_ecs_and_google_cloud_fields_are_read() {
-        let p = Parser::new(FieldSpec::with_defaults());
-        let get = |line: &str, slot: Slot| {
-            let mut f = Fields::new(p.spec().slot_count());
-            p.parse(line.as_bytes(), &mut f);
-            f.get(slot as usize).map(|r| r.to_text().into_owned())
-        };
+        let get = field_text;
         // Go's slog with AddSource: the source's file, not the object.
         let slog = r#"{"level":"ERROR","msg":"x","source":{"function":"main.f","file":"/app/main.go","line":42}}"#;
         assert_eq!(get(slog, Slot::Caller).as_deref(), Some("/app/main.go"));
@@ -1419,13 +1422,7 @@ mod tests {
 
     #[test]
     fn request_ids_that_name_no_request_are_none() {
-        let p = Parser::new(FieldSpec::with_defaults());
-        let id = |line: &str| {
-            let mut f = Fields::new(p.spec().slot_count());
-            p.parse(line.as_bytes(), &mut f);
-            f.get(Slot::RequestId as usize)
-                .map(|r| r.to_text().into_owned())
-        };
+        let id = |line: &str| field_text(line, Slot::RequestId);
         for void in [
             r#""request_id":"""#,
             r#""request_id":null"#,
@@ -1473,12 +1470,7 @@ mod tests {
 
     #[test]
     fn library_specific_keys_are_read() {
-        let p = Parser::new(FieldSpec::with_defaults());
-        let get = |line: &str, slot: Slot| {
-            let mut f = Fields::new(p.spec().slot_count());
-            p.parse(line.as_bytes(), &mut f);
-            f.get(slot as usize).map(|r| r.to_text().into_owned())
-        };
+        let get = field_text;
         // An error object whole (the catalog reads its code and type too: pino, bunyan); the
         // stack trace alone (logstash-logback-encoder, python-json-logger, winston).
         let pino = r#"{"level":50,"msg":"failed","err":{"type":"Error","message":"socket hang up","code":"ECONNRESET"}}"#;
@@ -1491,14 +1483,7 @@ mod tests {
         // log4j2's JsonLayout: its `instant` and its thread context's request id.
         let log4j2 = r#"{"instant":{"epochSecond":1770372003,"nanoOfSecond":250000000},"level":"ERROR","loggerName":"com.acme.Api","message":"failed","contextMap":{"requestId":"j-1"}}"#;
         assert_eq!(get(log4j2, Slot::RequestId).as_deref(), Some("j-1"));
-        let mut f = Fields::new(p.spec().slot_count());
-        p.parse(log4j2.as_bytes(), &mut f);
-        let rec = Record {
-            line: log4j2.as_bytes(),
-            format: Format::Json,
-            fields: &f,
-        };
-        assert_eq!(rec.time_us(), Some(1_770_372_003_000_000));
+        assert_eq!(parse(log4j2).3, Some(1_770_372_003_000_000));
         // Serilog's request logging and its trace id; Powertools' request id.
         let serilog = r#"{"@t":"2026-02-06T10:00:00Z","@mt":"HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0000} ms","Elapsed":2501.337,"@tr":"4bf92f3577b34da6a3ce929d0e0e4736"}"#;
         assert_eq!(get(serilog, Slot::Duration).as_deref(), Some("2501.337"));
